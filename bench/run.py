@@ -1,0 +1,733 @@
+#!/usr/bin/env python3
+"""Benchmark harness for Casebook: generate a synthetic site, time `casebook build`.
+
+    python3 bench/run.py --cases 1000,10000 [--seed S] [--runs K] [--keep DIR] [--casebook PATH]
+    python3 bench/run.py --cases 10000 --generate-only DIR
+
+The synthetic site imitates the one the Zola/Hugo figures in anchors.md were
+measured on: Chinese cases of ~6,100 characters each, spread over every
+configured priority area, industry and district, with methods, technologies,
+a metrics block, a figure, a captioned table and a code block per case.
+Generation is deterministic for a given seed and uses the standard library only.
+
+Each build runs in a fresh wrapper process (a child Python that spawns the
+build and reports its own RUSAGE_CHILDREN), so the peak-memory figure belongs
+to that one build, not to cargo or to earlier runs. Because the build is
+spawned from the wrapper, the figure has a floor of the wrapper's own resident
+size (~10 MiB; see a stand-in such as --casebook /bin/true).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource  # noqa: F401  (used by the wrapper; imported here to fail early off Unix)
+import shutil
+import statistics
+import string
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+import zlib
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+CONFIG = REPO / "casebook.toml"
+DEFAULT_BINARY = REPO / "target" / "release" / "casebook"
+# Site-level directories copied from the repo when present, so a build that
+# needs the bundled templates/static files finds them next to casebook.toml.
+OPTIONAL_SITE_DIRS = ("templates", "static")
+
+YEARS = list(range(2019, 2027))
+DRAFT_SHARE = 0.02
+NATIONAL_SHARE = 0.2
+
+# Section budgets in characters (len() of the section text, headings included).
+# Limits from the case contract: 摘要 ≤ 500, 企业概况 ≤ 500, 推进和应用情况 ≤ 8,000,
+# 实施效果 ≤ 2,000. Targets add up to a body of ~6,100 characters.
+TARGET_SUMMARY, LIMIT_SUMMARY = 320, 500
+TARGET_PROFILE, LIMIT_PROFILE = 350, 500
+TARGET_PRACTICE, LIMIT_PRACTICE = 4550, 8000
+TARGET_RESULTS, LIMIT_RESULTS = 1040, 2000
+TITLE_LIMIT = 40
+
+# --------------------------------------------------------------------------
+# Vocabulary
+# --------------------------------------------------------------------------
+
+FREE_METHODS = ["精益六西格玛", "零缺陷管理", "5S现场管理", "TRIZ", "首席质量官制度",
+                "质量诚信体系", "标准化作业", "全员生产维护"]
+TECHNOLOGIES = ["统计过程控制", "测量系统分析", "失效模式与影响分析", "实验设计", "机器视觉检测",
+                "工业互联网平台", "数字孪生", "大数据分析", "5G专网", "区块链追溯", "人工智能质检",
+                "制造执行系统", "实验室信息管理系统"]
+
+# name, unit, higher_is_better, baseline range, yearly step range, decimals
+METRICS = [
+    ("一次合格率", "%", True, (90.0, 96.0), (0.6, 1.6), 1),
+    ("过程能力指数", "Cpk", True, (0.95, 1.25), (0.08, 0.2), 2),
+    ("客户满意度", "分", True, (82.0, 90.0), (0.8, 2.2), 1),
+    ("准时交付率", "%", True, (88.0, 95.0), (0.8, 1.8), 1),
+    ("设备综合效率", "%", True, (68.0, 78.0), (1.5, 4.0), 1),
+    ("客户投诉率", "ppm", False, (600.0, 2400.0), (120.0, 380.0), 0),
+    ("质量损失率", "%", False, (1.8, 3.6), (0.2, 0.5), 2),
+    ("产品不良率", "%", False, (1.2, 3.0), (0.15, 0.4), 2),
+    ("生产周期", "天", False, (18.0, 35.0), (1.5, 4.0), 1),
+    ("单位产品能耗", "千克标准煤", False, (0.8, 1.6), (0.05, 0.12), 2),
+]
+
+INDUSTRY_NAMING = {
+    "集成电路": (["微电子", "半导体", "集成电路", "芯片科技"], ["C3973", "C3974", "C3562"]),
+    "生物医药": (["生物医药", "药业", "生物科技", "制药"], ["C2710", "C2720", "C2761"]),
+    "人工智能": (["智能科技", "人工智能", "智能系统"], ["I6513", "I6520", "C3491"]),
+    "电子信息": (["电子", "信息技术", "通信设备", "光电科技"], ["C3914", "C3921", "C3976"]),
+    "生命健康": (["医疗器械", "健康科技", "医疗科技"], ["C3581", "C3584", "C3589"]),
+    "汽车": (["汽车零部件", "汽车电子", "精密制造", "汽车配件"], ["C3670", "C3610", "C3660"]),
+    "高端装备": (["装备制造", "机械", "重工", "精密机械"], ["C3421", "C3441", "C3731"]),
+    "先进材料": (["新材料", "化工", "材料科技", "特种材料"], ["C2651", "C3985", "C3240"]),
+    "时尚消费品": (["服饰", "日化", "食品", "家居用品"], ["C1810", "C2682", "C1491"]),
+    "生产性服务业": (["检测技术服务", "物流", "供应链管理", "质量技术服务"], ["M7450", "G5951", "L7219"]),
+    "其他行业": (["建设工程", "环境科技", "能源", "市政工程"], ["E4811", "N7721", "D4411"]),
+}
+DEFAULT_NAMING = (["科技", "实业", "制造"], ["C3490"])
+BRAND_CHARS = "华申浦江海东恒达新联创信宏泰远瑞盛中安凯隆丰嘉汇通明荣昌源德宝鼎鑫益晟睿博康腾航旭元正森天佳"
+COMPANY_SUFFIXES = ["有限公司", "有限公司", "股份有限公司", "集团有限公司"]
+
+SUBJECTS = ["公司", "企业", "质量管理部", "生产制造部", "工艺技术部", "项目团队", "公司管理层",
+            "一线班组", "供应链管理部", "研发中心", "质量攻关小组", "检测中心", "各事业部"]
+METHOD_PHRASES = ["六西格玛", "精益生产", "QC小组", "卓越绩效", "数字化质量管控", "全面质量管理",
+                  "可靠性工程", "质量功能展开", "精益六西格玛", "零缺陷管理", "5S现场管理", "标准化作业",
+                  "全员生产维护", "统计过程控制", "首席质量官制度"]
+TOOLS = ["DMAIC", "鱼骨图", "帕累托图", "控制图", "失效模式与影响分析", "5Why分析法", "8D问题解决法",
+         "测量系统分析", "实验设计", "价值流图", "防错技术", "看板管理", "快速换模", "PDCA循环",
+         "质量屋", "故障树分析", "假设检验", "回归分析"]
+METRIC_WORDS = ["一次合格率", "过程能力指数", "客户满意度", "质量损失率", "准时交付率", "客户投诉率",
+                "产品不良率", "返工返修率", "设备综合效率", "单位产品能耗", "生产周期", "库存周转率",
+                "来料合格率", "顾客忠诚度"]
+ACTIVITIES = ["质量攻关", "专项改善", "对标分析", "流程再造", "持续改进", "质量诊断", "技能培训",
+              "供应商帮扶", "标准化建设", "课题攻关", "质量风险排查", "质量月", "合理化建议"]
+OBJECTS = ["关键工序", "核心零部件", "检测流程", "供应商来料", "生产线", "装配环节", "工艺参数",
+           "质量数据", "客户需求", "售后服务", "设计评审", "新产品导入", "仓储物流", "计量器具",
+           "关键岗位", "过程控制点"]
+PROBLEMS = ["尺寸波动大", "批次一致性差", "来料质量不稳定", "检验效率低", "数据记录不完整", "返工率偏高",
+            "交付周期长", "客户投诉集中", "工艺窗口窄", "设备故障频发", "换型时间长", "质量追溯困难"]
+OUTCOMES = ["取得显著成效", "形成了可复制、可推广的经验", "有效支撑了企业高质量发展",
+            "为同行业提供了有益借鉴", "实现了质量与效益的同步提升", "得到客户的高度认可",
+            "夯实了质量管理基础", "增强了企业的核心竞争力", "推动质量管理由事后检验向事前预防转变"]
+SLOGANS = ["质量第一、用户至上", "第一次就把事情做对", "人人都是质量第一责任人", "精益求精、追求卓越",
+           "以客户为中心、以数据为依据", "预防为主、持续改进"]
+CONNECTIVES = ["同时", "此外", "在此基础上", "与此同时", "为此", "通过这一举措", "进一步地", "首先",
+               "其次", "最后", "具体而言", "在实践中", "近年来", "围绕这一目标"]
+IMPROVE = ["提升", "提高", "改善", "优化"]
+PCT_METRICS = ["一次合格率", "准时交付率", "来料合格率", "设备综合效率", "产品直通率", "检验准确率"]
+LOWER_METRICS = ["客户投诉率", "质量损失率", "产品不良率", "返工返修率", "单位产品能耗", "生产周期",
+                 "报废率", "售后故障率"]
+DIGITAL = ["工业互联网平台", "制造执行系统", "机器视觉检测系统", "5G专网", "大数据分析平台",
+           "数字孪生系统", "人工智能质检系统", "实验室信息管理系统", "区块链追溯平台", "质量管理信息系统"]
+REDUCE = ["降低", "减少", "压缩"]
+ROLES = ["总经理", "质量总监", "首席质量官", "生产副总", "技术负责人"]
+LEVELS = ["公司级", "部门级", "班组级", "岗位级"]
+
+SENTENCES = [
+    "{conn}，{subj}以{method}为抓手，围绕{metric}开展{act}，{outcome}。",
+    "{subj}运用{tool}对{obj}进行系统分析，识别出{k}项关键影响因素，并制定了针对性的改进措施。",
+    "经过{m}个月的持续改进，{pmetric}由{a}%{improve}至{b}%，{outcome}。",
+    "{subj}建立了覆盖{obj}的{method}推进体系，明确了{level}人员的质量职责和考核要求。",
+    "在{obj}方面，{subj}引入{digital}，实现了质量数据的实时采集、分析与预警。",
+    "{conn}，{subj}组织开展{act}活动{k}次，累计完成改善课题{k2}项，创造经济效益{money}万元。",
+    "针对{obj}中存在的{problem}问题，{subj}采用{tool}逐层剖析根本原因，共识别末端因素{k}个。",
+    "{subj}坚持“{slogan}”的质量理念，将{method}融入{obj}的全过程管理。",
+    "{subj}通过{tool}与{tool2}相结合的方式，使{metric}得到明显{improve}。",
+    "{conn}，{subj}定期召开质量分析会，对{metric}、{metric2}等关键指标进行跟踪评价，确保改进成果得到巩固。",
+    "由{role}牵头成立{method}推进委员会，下设{k}个专项工作组，形成“公司级—部门级—班组级”三级推进网络。",
+    "{subj}累计培训{method}绿带{k2}名、黑带{k}名，{method2}骨干人才队伍初具规模。",
+    "{conn}，{subj}将{obj}的{k}项关键参数纳入{digital}实时监控，异常响应时间由{h}小时缩短至{h2}分钟。",
+    "以{metric}为牵引，{subj}梳理{obj}相关流程{k2}条，消除非增值环节{k}处，{reduce}了{problem2}带来的质量损失。",
+    "{subj}编制并发布了{k}项企业标准和{k2}份作业指导书，使{obj}的操作方法更加规范统一。",
+    "通过对标行业标杆企业，{subj}找出在{obj}方面的差距{k}项，逐项制定追赶措施和时间表。",
+    "{conn}，{subj}建立了供应商质量分级管理制度，对{k2}家核心供应商开展{act}，来料批次合格率稳步提升。",
+    "项目实施后，{pmetric}较基准期{improve}{pct}个百分点，{lmetric}{reduce}{pct2}%，{outcome}。",
+    "{subj}把{method}方法与{method2}工具有机融合，构建起“发现问题—分析原因—实施改进—固化成果”的闭环管理机制。",
+    "为解决{problem}的难题，{subj}运用{tool}设计了{k}组试验，最终确定了{obj}的最优参数组合。",
+    "{conn}，{subj}依托{digital}搭建质量大数据平台，汇集{obj}、{obj2}等环节数据{k2}万余条。",
+    "{subj}围绕客户反馈的{k}类典型问题，开展{act}，客户投诉数量同比{reduce}{pct2}%。",
+    "{conn}，{subj}推行“{slogan}”活动，引导员工主动发现并解决{obj}中的质量隐患。",
+    "在{method}推进过程中，{subj}注重过程数据的积累与分析，{metric}的波动明显收窄。",
+    "依托{act}平台，{subj}共征集合理化建议{k2}条，采纳实施{k}条，员工参与率达到{p}%。",
+]
+
+PRACTICE_HEADINGS = [
+    "强化顶层设计，健全质量管理体系", "聚焦关键环节，开展质量攻关", "坚持数据驱动，推进数字化质量管控",
+    "深化全员参与，营造质量文化氛围", "对标国际先进，提升过程能力", "加强供应链协同，筑牢质量源头",
+    "推进标准化建设，固化改进成果", "培育人才队伍，夯实质量基础", "完善激励机制，激发创新活力",
+    "以客户为中心，持续提升服务质量",
+]
+NUMERALS = "一二三四五六七八九十"
+
+CODE_TEMPLATES = [
+    '''import statistics
+
+# 计算过程能力指数 Cpk
+def cpk(samples, lsl, usl):
+    mu = statistics.mean(samples)
+    sigma = statistics.stdev(samples)
+    return min(usl - mu, mu - lsl) / (3 * sigma)
+
+samples = [{s}]
+print(f"Cpk = {{cpk(samples, {lsl}, {usl}):.2f}}")''',
+    '''# 计算一次合格率与缺陷率（ppm）
+inspected = {n}
+defects = {d}
+first_pass = (inspected - defects) / inspected * 100
+ppm = defects / inspected * 1_000_000
+print(f"一次合格率: {{first_pass:.2f}}%  缺陷率: {{ppm:.0f}} ppm")''',
+    '''# 帕累托分析：按缺陷类型统计累计占比
+defects = {{"尺寸超差": {a}, "外观不良": {b}, "装配错误": {c}, "其他": {d}}}
+total = sum(defects.values())
+acc = 0
+for name, count in sorted(defects.items(), key=lambda kv: -kv[1]):
+    acc += count
+    print(f"{{name}}\\t{{count}}\\t{{acc / total:.1%}}")''',
+]
+
+PNG_NAME = "figure.png"
+
+
+def make_png() -> bytes:
+    """A tiny (~200 byte) palette PNG: a trend chart of four rising bars on a grid."""
+    width, height = 64, 40
+    palette = bytes([255, 255, 255, 0, 90, 160, 220, 60, 40, 210, 210, 210])
+    bars = [(6, 16, 12), (20, 30, 19), (34, 44, 25), (48, 58, 31)]  # x0, x1, bar height
+    rows = bytearray()
+    for y in range(height):
+        rows.append(0)  # filter: none
+        for x in range(width):
+            px = 3 if y % 8 == 4 and x % 4 != 3 else 0  # dashed grid lines
+            for x0, x1, h in bars:
+                if x0 <= x < x1 and y >= height - h:
+                    px = 1 if y > height - h else 2  # bar with a red top
+            if y == height - 1 or x == 1:
+                px = 2
+            rows.append(px)
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+
+    return (b"\x89PNG\r\n\x1a\n"
+            + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 3, 0, 0, 0))
+            + chunk(b"PLTE", palette)
+            + chunk(b"IDAT", zlib.compress(bytes(rows), 9))
+            + chunk(b"IEND", b""))
+
+
+# --------------------------------------------------------------------------
+# Generation
+# --------------------------------------------------------------------------
+
+
+class Writer:
+    """Deterministic text generator; all randomness comes from one Random(seed)."""
+
+    def __init__(self, rng: random.Random):
+        self.rng = rng
+        # Bind each sentence template to a filler that draws its slots.
+        self._slots = {
+            "conn": lambda r: r.choice(CONNECTIVES),
+            "subj": lambda r: r.choice(SUBJECTS),
+            "method": lambda r: r.choice(METHOD_PHRASES),
+            "method2": lambda r: r.choice(METHOD_PHRASES),
+            "metric": lambda r: r.choice(METRIC_WORDS),
+            "metric2": lambda r: r.choice(METRIC_WORDS),
+            "act": lambda r: r.choice(ACTIVITIES),
+            "outcome": lambda r: r.choice(OUTCOMES),
+            "tool": lambda r: r.choice(TOOLS),
+            "tool2": lambda r: r.choice(TOOLS),
+            "obj": lambda r: r.choice(OBJECTS),
+            "obj2": lambda r: r.choice(OBJECTS),
+            "tech": lambda r: r.choice(TECHNOLOGIES),
+            "digital": lambda r: r.choice(DIGITAL),
+            "pmetric": lambda r: r.choice(PCT_METRICS),
+            "lmetric": lambda r: r.choice(LOWER_METRICS),
+            "problem": lambda r: r.choice(PROBLEMS),
+            "problem2": lambda r: r.choice(PROBLEMS),
+            "slogan": lambda r: r.choice(SLOGANS),
+            "improve": lambda r: r.choice(IMPROVE),
+            "reduce": lambda r: r.choice(REDUCE),
+            "role": lambda r: r.choice(ROLES),
+            "level": lambda r: r.choice(LEVELS),
+            "k": lambda r: str(r.randint(3, 12)),
+            "k2": lambda r: str(r.randint(15, 260)),
+            "m": lambda r: str(r.randint(3, 18)),
+            "h": lambda r: str(r.randint(2, 24)),
+            "h2": lambda r: str(r.randint(5, 45)),
+            "a": lambda r: f"{r.uniform(85, 94):.1f}",
+            "b": lambda r: f"{r.uniform(95, 99.8):.1f}",
+            "pct": lambda r: f"{r.uniform(0.8, 6.5):.1f}",
+            "pct2": lambda r: str(r.randint(12, 65)),
+            "p": lambda r: str(r.randint(70, 98)),
+            "money": lambda r: str(r.randint(30, 2800)),
+        }
+        self._templates = []
+        for t in SENTENCES:
+            names = [f for _, f, _, _ in string.Formatter().parse(t) if f]
+            uniq = list(dict.fromkeys(names))
+            pairs = [(n[:-1], n) for n in uniq if n.endswith("2") and n[:-1] in uniq]
+            self._templates.append((t, [(n, self._slots[n]) for n in uniq], pairs))
+
+    def sentence(self) -> str:
+        r = self.rng
+        t, slots, pairs = r.choice(self._templates)
+        vals = {n: f(r) for n, f in slots}
+        for a, b in pairs:  # {tool} and {tool2} etc. must differ
+            while vals[a] == vals[b]:
+                vals[b] = self._slots[b](r)
+        return t.format_map(vals)
+
+    def paragraph(self, target: int) -> str:
+        parts, n = [], 0
+        while n < target - 25:  # sentences average ~50 characters: stop nearest the target
+            s = self.sentence()
+            parts.append(s)
+            n += len(s)
+        return "".join(parts)
+
+    def paragraphs(self, target: int, lo: int = 160, hi: int = 320) -> str:
+        """Paragraphs separated by blank lines, ~target characters in all."""
+        out, n = [], 0
+        while n < target - 60:
+            want = min(self.rng.randint(lo, hi), max(60, target - n))
+            p = self.paragraph(want)
+            out.append(p)
+            n += len(p) + 2
+        return "\n\n".join(out)
+
+
+def load_config(path: Path) -> dict:
+    with open(path, "rb") as f:
+        cfg = tomllib.load(f)
+    names = {}
+    for key in ("priority_areas", "industries", "districts", "methods"):
+        names[key] = [t["name"] for t in cfg.get(key, [])]
+        if not names[key]:
+            sys.exit(f"error: {path} has no [[{key}]] entries")
+    return names
+
+
+def balanced(rng: random.Random, terms: list[str], n: int) -> list[str]:
+    """n draws covering every term (when n >= len(terms)), evenly, in random order."""
+    seq = [terms[i % len(terms)] for i in range(n)]
+    rng.shuffle(seq)
+    return seq
+
+
+def fmt_num(x: float, decimals: int) -> str:
+    return f"{x:.{decimals}f}"
+
+
+def make_metrics(rng: random.Random, year: int, count: int) -> list[dict]:
+    years = [year - 3, year - 2, year - 1]
+    out = []
+    for name, unit, higher, (blo, bhi), (slo, shi), dec in rng.sample(METRICS, count):
+        sign = 1 if higher else -1
+        cap = 100.0 if unit in ("%", "分") else None
+        v = rng.uniform(blo, bhi)
+        values = []
+        for _ in years:
+            values.append(v)
+            v += sign * rng.uniform(slo, shi)
+        if cap:
+            values = [min(x, cap - 0.1) for x in values]
+        values = [max(x, 10 ** -dec) for x in values]
+        # Competitor improves more slowly; benchmark is ahead at the start, near the end.
+        c0 = values[0] - sign * rng.uniform(slo * 0.2, slo)
+        competitor = [c0 + sign * i * rng.uniform(slo * 0.3, slo * 0.7) for i in range(3)]
+        b0 = values[0] + sign * rng.uniform(slo, shi * 1.5)
+        benchmark = [b0 + sign * i * rng.uniform(slo * 0.2, slo * 0.6) for i in range(3)]
+        if cap:
+            competitor = [min(x, cap - 0.1) for x in competitor]
+            benchmark = [min(x, cap - 0.1) for x in benchmark]
+        competitor = [max(x, 10 ** -dec) for x in competitor]
+        benchmark = [max(x, 10 ** -dec) for x in benchmark]
+        out.append({
+            "name": name, "unit": unit, "higher": higher, "years": years, "dec": dec,
+            "values": [fmt_num(x, dec) for x in values],
+            "competitor": [fmt_num(x, dec) for x in competitor],
+            "benchmark": [fmt_num(x, dec) for x in benchmark],
+        })
+    return out
+
+
+def enterprise_name(rng: random.Random, industry: str) -> tuple[str, str]:
+    forms, codes = INDUSTRY_NAMING.get(industry, DEFAULT_NAMING)
+    brand = "".join(rng.sample(BRAND_CHARS, 2))
+    prefix = "上海" if rng.random() < 0.9 else ""
+    return prefix + brand + rng.choice(forms) + rng.choice(COMPANY_SUFFIXES), rng.choice(codes)
+
+
+def make_title(rng: random.Random, name: str, method: str, metric: dict) -> str:
+    verb = rng.choice(IMPROVE[:2]) if metric["higher"] else rng.choice(REDUCE[:2])
+    candidates = [
+        f"{name}实施{method}{verb}{metric['name']}的经验",
+        f"{name}运用{method}推动质量提升的经验",
+        f"{name}以{method}{verb}{metric['name']}的经验",
+        f"{name}基于{method}的{rng.choice(ACTIVITIES)}经验",
+    ]
+    first = rng.randrange(len(candidates))
+    for t in candidates[first:] + candidates[:first]:
+        if len(t) <= TITLE_LIMIT:
+            return t
+    return f"{name}质量提升经验"[-TITLE_LIMIT:]
+
+
+def flow_list(items) -> str:
+    return "[" + ", ".join(str(i) for i in items) + "]"
+
+
+def build_table(metrics: list[dict]) -> str:
+    years = metrics[0]["years"]
+    head = "| 指标 | " + " | ".join(f"{y}年" for y in years) + " | 同行对标 | 行业标杆 |"
+    sep = "|" + "---|" * (len(years) + 3)
+    rows = [head, sep]
+    for m in metrics:
+        rows.append(f"| {m['name']}（{m['unit']}） | " + " | ".join(m["values"])
+                    + f" | {m['competitor'][-1]} | {m['benchmark'][-1]} |")
+    return "\n".join(rows)
+
+
+def build_code(rng: random.Random) -> str:
+    i = rng.randrange(len(CODE_TEMPLATES))
+    t = CODE_TEMPLATES[i]
+    if i == 0:
+        centre = rng.uniform(9.99, 10.01)
+        s = ", ".join(f"{centre + rng.gauss(0, 0.008):.3f}" for _ in range(8))
+        code = t.format(s=s, lsl="9.95", usl="10.05")
+    elif i == 1:
+        n = rng.randint(5000, 120000)
+        code = t.format(n=n, d=rng.randint(3, max(4, n // 200)))
+    else:
+        code = t.format(a=rng.randint(80, 200), b=rng.randint(30, 90), c=rng.randint(10, 40),
+                        d=rng.randint(2, 15))
+    return "```python\n" + code + "\n```"
+
+
+def metric_sentence(rng: random.Random, m: dict) -> str:
+    """One sentence stating a case's own metric, consistent with its front matter."""
+    u = "" if m["unit"] == "Cpk" else m["unit"]
+    verb = rng.choice(IMPROVE[:2]) if m["higher"] else rng.choice(REDUCE[:2])
+    y0, y1 = m["years"][0], m["years"][-1]
+    better = "优于" if m["higher"] == (float(m["values"][-1]) >= float(m["competitor"][-1])) else "接近"
+    return (f"{m['name']}由{y0}年的{m['values'][0]}{u}{verb}至{y1}年的{m['values'][-1]}{u}，"
+            f"{better}同行对标企业的{m['competitor'][-1]}{u}。")
+
+
+def section(heading: str, body: str, limit: int, what: str) -> str:
+    text = f"## {heading}\n\n{body}"
+    if len(text) > limit:  # construction keeps well below; fail loudly if budgets change
+        raise AssertionError(f"{what}: {len(text)} characters > {limit}")
+    return text
+
+
+def make_case(w: Writer, cfg: dict, cid: str, year: int, area: str, industry: str,
+              district: str, draft: bool) -> str:
+    rng = w.rng
+    n_methods = rng.choice((1, 1, 2, 2, 2, 3))
+    methods: list[str] = []
+    while len(methods) < n_methods:
+        m = rng.choice(FREE_METHODS) if rng.random() < 0.15 else rng.choice(cfg["methods"])
+        if m not in methods:
+            methods.append(m)
+    technologies = rng.sample(TECHNOLOGIES, rng.choice((1, 1, 2, 2, 3)))
+    metrics = make_metrics(rng, year, rng.choice((1, 2, 2, 3)))
+    name, code = enterprise_name(rng, industry)
+    title = make_title(rng, name, methods[0], metrics[0])
+    status = "draft" if draft else ("national" if rng.random() < NATIONAL_SHARE else "approved")
+
+    fm = [
+        "---",
+        f'id: "{cid}"',
+        f"title: {title}",
+        "enterprise:",
+        f"  name: {name}",
+        f"  industry_code: {code}",
+        f"  district: {district}",
+        f"year: {year}",
+        f"cohort: {year - 1}-{year}",
+        f"priority_area: {area}",
+        f"industry: {industry}",
+        f"district: {district}",
+        f"methods: {flow_list(methods)}",
+        f"technologies: {flow_list(technologies)}",
+        f"status: {status}",
+    ]
+    if draft:
+        fm += [
+            "private:",
+            f"  contact: {rng.choice('王李张刘陈杨赵黄周吴')}某某",
+            f'  phone: "021-{rng.randint(50000000, 69999999)}"',
+            f"  reviewer_notes: 待补充{rng.choice(['第三方检测报告', '经济效益测算依据', '客户评价证明', '获奖证书扫描件'])}",
+        ]
+    fm.append("metrics:")
+    for m in metrics:
+        fm += [
+            f"  - name: {m['name']}",
+            f'    unit: "{m["unit"]}"',
+            f"    higher_is_better: {'true' if m['higher'] else 'false'}",
+            f"    years: {flow_list(m['years'])}",
+            f"    values: {flow_list(m['values'])}",
+            f"    competitor: {flow_list(m['competitor'])}",
+            f"    benchmark: {flow_list(m['benchmark'])}",
+        ]
+    fm.append("---")
+
+    lead = (f"{name}（以下简称“公司”）以{'、'.join(methods)}为主要方法，"
+            f"{metric_sentence(rng, metrics[0])}")
+    summary = section("摘要", lead + w.paragraph(TARGET_SUMMARY - len(lead) - 8),
+                      LIMIT_SUMMARY, f"{cid} 摘要")
+    profile = section("企业概况",
+                      f"{name}位于{district}，主要从事{industry}领域相关产品的研发、生产与服务。"
+                      + w.paragraph(TARGET_PROFILE - 40 - len(name)), LIMIT_PROFILE, f"{cid} 企业概况")
+
+    # 推进和应用情况: 3-4 numbered subsections; the figure goes in the second,
+    # the captioned table in the third, the code block at the end of the last.
+    n_sub = rng.choice((3, 4))
+    headings = rng.sample(PRACTICE_HEADINGS, n_sub)
+    figure = f"![{metrics[0]['name']}改善趋势]({PNG_NAME})"
+    table = "表：主要指标对比\n\n" + build_table(metrics)
+    code_block = build_code(rng)
+    fixed = len(figure) + len(table) + len(code_block) + 40 + sum(len(h) + 8 for h in headings)
+    per_sub = max(200, (TARGET_PRACTICE - fixed) // n_sub)
+    subs = []
+    for i, h in enumerate(headings):
+        if i == 1:  # figure between two runs of paragraphs
+            first = per_sub // 2
+            blocks = [f"### {NUMERALS[i]}、{h}", w.paragraphs(first), figure,
+                      w.paragraphs(per_sub - first)]
+        else:
+            blocks = [f"### {NUMERALS[i]}、{h}", w.paragraphs(per_sub)]
+        if i == 2:
+            blocks.append(table)
+        if i == n_sub - 1:
+            blocks.append(code_block)
+        subs.append("\n\n".join(blocks))
+    practice = section("管理方法（技术）的推进和应用情况", "\n\n".join(subs), LIMIT_PRACTICE,
+                       f"{cid} 推进和应用情况")
+    facts = "".join(metric_sentence(rng, m) for m in metrics)
+    results = section("管理方法（技术）的实施效果",
+                      facts + w.paragraph(150) + "\n\n" + w.paragraphs(TARGET_RESULTS - 190 - len(facts)),
+                      LIMIT_RESULTS, f"{cid} 实施效果")
+    return "\n".join(fm) + "\n" + "\n\n".join((summary, profile, practice, results)) + "\n"
+
+
+def generate_site(root: Path, n: int, seed: int) -> dict:
+    """Write casebook.toml and n case bundles under root. Returns stats."""
+    if n < 1:
+        sys.exit("error: --cases must be positive")
+    if n > 9999 * len(YEARS):
+        sys.exit(f"error: at most {9999 * len(YEARS)} cases (ids are YYYY-NNNN)")
+    cfg = load_config(CONFIG)
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(CONFIG, root / "casebook.toml")
+    for d in OPTIONAL_SITE_DIRS:
+        if (REPO / d).is_dir():
+            shutil.copytree(REPO / d, root / d)
+    rng = random.Random(seed)
+    w = Writer(rng)
+    png = make_png()
+    areas = balanced(rng, cfg["priority_areas"], n)
+    industries = balanced(rng, cfg["industries"], n)
+    districts = balanced(rng, cfg["districts"], n)
+    drafts = set(rng.sample(range(n), round(n * DRAFT_SHARE)))
+    seq = {y: 0 for y in YEARS}
+    cases_dir = root / "content" / "cases"
+    for y in YEARS:
+        (cases_dir / str(y)).mkdir(parents=True, exist_ok=True)
+    total_bytes = 0
+    for i in range(n):
+        year = YEARS[i % len(YEARS)]
+        seq[year] += 1
+        cid = f"{year}-{seq[year]:04d}"
+        text = make_case(w, cfg, cid, year, areas[i], industries[i], districts[i], i in drafts)
+        bundle = cases_dir / str(year) / cid
+        bundle.mkdir()
+        data = text.encode("utf-8")
+        (bundle / "index.md").write_bytes(data)
+        (bundle / PNG_NAME).write_bytes(png)
+        total_bytes += len(data) + len(png)
+    return {"cases": n, "drafts": len(drafts), "bytes": total_bytes}
+
+
+# --------------------------------------------------------------------------
+# Measurement
+# --------------------------------------------------------------------------
+
+# Runs in a fresh interpreter: spawns the build, waits, and reports the build's
+# own wall time and RUSAGE_CHILDREN (its only child is the build) as JSON.
+WRAPPER = r"""
+import json, resource, subprocess, sys, time
+log, cmd = sys.argv[1], sys.argv[2:]
+with open(log, "wb") as f:
+    t0 = time.perf_counter()
+    try:
+        rc = subprocess.call(cmd, stdin=subprocess.DEVNULL, stdout=f, stderr=subprocess.STDOUT)
+    except OSError as e:
+        print(json.dumps({"error": str(e)}))
+        sys.exit(0)
+    wall = time.perf_counter() - t0
+ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"rc": rc, "wall": wall, "maxrss": ru.ru_maxrss,
+                  "utime": ru.ru_utime, "stime": ru.ru_stime}))
+"""
+
+
+def maxrss_mib(v: int) -> float:
+    return v / (1 << 20) if sys.platform == "darwin" else v / 1024  # bytes vs KiB
+
+
+def tree_size(path: Path) -> tuple[int, int]:
+    total = files = 0
+    for dirpath, _dirs, names in os.walk(path):
+        for name in names:
+            try:
+                total += os.lstat(os.path.join(dirpath, name)).st_size
+            except OSError:
+                continue
+            files += 1
+    return total, files
+
+
+def resolve_binary(arg: str | None) -> Path:
+    if arg is None:
+        if not DEFAULT_BINARY.exists():
+            log(f"{DEFAULT_BINARY.relative_to(REPO)} missing: running cargo build --release")
+            r = subprocess.run(["cargo", "build", "--release"], cwd=REPO)
+            if r.returncode != 0 or not DEFAULT_BINARY.exists():
+                sys.exit("error: cargo build --release failed")
+        return DEFAULT_BINARY
+    p = Path(arg)
+    for cand in (p, REPO / p):
+        if cand.exists():
+            return cand.resolve()
+    found = shutil.which(arg)
+    if found:
+        return Path(found)
+    sys.exit(f"error: casebook binary not found: {arg}")
+
+
+def measure(binary: Path, site: Path, out: Path, logfile: Path) -> dict:
+    if out.exists():
+        shutil.rmtree(out)  # every run is a clean build; deleting is not timed
+    cmd = [str(binary), "build", "--root", str(site), "--output", str(out)]
+    r = subprocess.run([sys.executable, "-I", "-S", "-c", WRAPPER, str(logfile), *cmd],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.exit(f"error: measurement wrapper failed:\n{r.stderr}")
+    res = json.loads(r.stdout.strip().splitlines()[-1])
+    if "error" in res:
+        sys.exit(f"error: could not run {binary}: {res['error']}")
+    if res["rc"] != 0:
+        tail = logfile.read_text(encoding="utf-8", errors="replace")[-4000:]
+        sys.exit(f"error: build exited with {res['rc']} (log: {logfile})\n{tail}")
+    if out.is_dir():
+        res["out_bytes"], res["out_files"] = tree_size(out)
+    else:
+        log(f"warning: {out} was not created")
+        res["out_bytes"], res["out_files"] = 0, 0
+    return res
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def parse_cases(s: str) -> list[int]:
+    try:
+        ns = [int(x.replace("_", "")) for x in s.split(",") if x.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number or comma list: {s!r}")
+    if not ns or any(n < 1 for n in ns):
+        raise argparse.ArgumentTypeError(f"case counts must be positive: {s!r}")
+    return ns
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description="Generate a synthetic Casebook site and time `casebook build`.")
+    ap.add_argument("--cases", type=parse_cases, required=True,
+                    help="number of cases, or a comma list (1000,10000) for one row each")
+    ap.add_argument("--seed", type=int, default=1, help="generator seed (default 1)")
+    ap.add_argument("--runs", type=int, default=1, help="builds per size; the median is reported")
+    ap.add_argument("--keep", metavar="DIR", type=Path,
+                    help="work in DIR instead of a temp dir and keep it: DIR/N/site, DIR/N/public, build logs")
+    ap.add_argument("--casebook", metavar="PATH",
+                    help="binary to time (default target/release/casebook, built with cargo if missing)")
+    ap.add_argument("--generate-only", metavar="DIR", type=Path,
+                    help="only write the site (casebook.toml + content/) into DIR and exit")
+    args = ap.parse_args()
+    if args.runs < 1:
+        ap.error("--runs must be at least 1")
+
+    if args.generate_only:
+        if len(args.cases) != 1:
+            ap.error("--generate-only takes a single --cases N")
+        d = args.generate_only
+        if d.exists() and any(d.iterdir()):
+            sys.exit(f"error: {d} exists and is not empty")
+        t0 = time.perf_counter()
+        st = generate_site(d, args.cases[0], args.seed)
+        log(f"generated {st['cases']} cases ({st['drafts']} drafts, {st['bytes'] / 2**20:.1f} MiB) "
+            f"in {time.perf_counter() - t0:.1f} s into {d}")
+        return
+
+    binary = resolve_binary(args.casebook)
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
+        work = args.keep.resolve()
+    else:
+        work = Path(tempfile.mkdtemp(prefix="casebook-bench-"))
+    tool = binary.name
+    done = False
+    try:
+        print("| tool | cases | wall (s) | peak memory (MiB) | output (MiB) | files |")
+        print("|---|---:|---:|---:|---:|---:|", flush=True)
+        for n in args.cases:
+            base = work / str(n)
+            site, out = base / "site", base / "public"
+            if site.exists():
+                shutil.rmtree(site)
+            t0 = time.perf_counter()
+            st = generate_site(site, n, args.seed)
+            log(f"generated {n} cases ({st['drafts']} drafts, {st['bytes'] / 2**20:.1f} MiB) "
+                f"in {time.perf_counter() - t0:.1f} s")
+            runs = []
+            for k in range(1, args.runs + 1):
+                res = measure(binary, site, out, base / f"build-{k}.log")
+                runs.append(res)
+                log(f"  run {k}/{args.runs}: {res['wall']:.2f} s wall, "
+                    f"{res['utime'] + res['stime']:.2f} s CPU, {maxrss_mib(res['maxrss']):.1f} MiB peak, "
+                    f"{res['out_files']} files")
+            if len({(r["out_bytes"], r["out_files"]) for r in runs}) > 1:
+                log("  warning: output size differs between runs (non-deterministic build?)")
+            wall = statistics.median(r["wall"] for r in runs)
+            mem = statistics.median(maxrss_mib(r["maxrss"]) for r in runs)
+            last = runs[-1]
+            print(f"| {tool} | {n:,} | {wall:.2f} | {mem:.1f} | "
+                  f"{last['out_bytes'] / 2**20:.1f} | {last['out_files']:,} |", flush=True)
+        done = True
+    except KeyboardInterrupt:
+        done = True  # interrupted, not failed: clean up
+        raise
+    finally:
+        if args.keep:
+            log(f"kept in {work}")
+        elif not done:
+            log(f"left {work} for inspection (delete it when done)")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,212 @@
+//! The build pipeline, one phase after another: load config and theme →
+//! parse content → derive the site → render → write. Diagnostics from every
+//! phase are collected; any error stops the build before anything is
+//! written.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::config::Config;
+use crate::content::{self, ParseOptions};
+use crate::diagnostics::{self, Diagnostic};
+use crate::output;
+use crate::render::{self, OutputFile};
+use crate::site;
+use crate::theme::Theme;
+
+pub struct BuildOptions {
+    pub root: PathBuf,
+    /// Defaults to `ROOT/output`.
+    pub output: Option<PathBuf>,
+    /// Overrides `site.base_url` (for previews and staging hosts).
+    pub base_url: Option<String>,
+    /// Publish every case, drafts included, marked as such.
+    pub drafts: bool,
+    /// Show a progress bar (when stderr is a terminal).
+    pub progress: bool,
+}
+
+/// What a successful build did.
+#[derive(Debug)]
+pub struct BuildReport {
+    pub cases: usize,
+    pub pages: usize,
+    pub files: usize,
+    pub output: PathBuf,
+    pub warnings: Vec<Diagnostic>,
+    pub phases: Vec<(&'static str, Duration)>,
+    pub elapsed: Duration,
+}
+
+pub enum BuildError {
+    /// The content (or config, or templates) has errors; nothing written.
+    Content(Vec<Diagnostic>),
+    /// Writing the output failed; the previous output is untouched.
+    Io(std::io::Error),
+}
+
+/// Timings of each phase, for `--verbose`.
+struct Phases {
+    started: Instant,
+    last: Instant,
+    list: Vec<(&'static str, Duration)>,
+}
+
+impl Phases {
+    fn new() -> Self {
+        let now = Instant::now();
+        Phases {
+            started: now,
+            last: now,
+            list: Vec::new(),
+        }
+    }
+
+    fn done(&mut self, name: &'static str) {
+        let now = Instant::now();
+        self.list.push((name, now - self.last));
+        self.last = now;
+    }
+}
+
+/// The parsed, derived site, kept for `check` and for rendering.
+pub struct Loaded {
+    pub config: Config,
+    pub root: PathBuf,
+    pub content: content::Content,
+    pub base_url: String,
+}
+
+/// Load config and parse content; diagnostics of both are in the result.
+pub fn load(
+    root: &Path,
+    base_url: Option<&str>,
+    progress: &ProgressBar,
+) -> Result<Loaded, Vec<Diagnostic>> {
+    let config = Config::load(root)?;
+    let root = root.canonicalize().map_err(|err| {
+        vec![Diagnostic::error(
+            diagnostics::rules::CONFIG_MISSING,
+            ".",
+            format!("无法打开站点目录：{err}"),
+        )]
+    })?;
+    let base_url = match base_url {
+        Some(url) => format!("{}/", url.trim_end_matches('/')),
+        None => config.base_url(),
+    };
+    let base_path = render_base_path(&base_url);
+    let options = ParseOptions {
+        config: &config,
+        root: &root,
+        base_path,
+    };
+    let content = content::load(&options, progress);
+    Ok(Loaded {
+        config,
+        root,
+        content,
+        base_url,
+    })
+}
+
+fn render_base_path(base_url: &str) -> String {
+    let after_scheme = base_url
+        .split_once("://")
+        .map_or(base_url, |(_, rest)| rest);
+    after_scheme
+        .find('/')
+        .map_or("/".to_string(), |i| after_scheme[i..].to_string())
+}
+
+/// Check the content without writing anything: every diagnostic, sorted.
+pub fn check(root: &Path) -> Vec<Diagnostic> {
+    let mut all = match load(root, None, &ProgressBar::hidden()) {
+        Ok(loaded) => {
+            let Loaded {
+                config, content, ..
+            } = loaded;
+            let (_, diagnostics) = site::derive(&config, content, false);
+            diagnostics
+        }
+        Err(diagnostics) => diagnostics,
+    };
+    diagnostics::sort(&mut all);
+    all
+}
+
+pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
+    let mut phases = Phases::new();
+    let progress = if options.progress {
+        let bar = ProgressBar::new(0);
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len}")
+                .expect("valid template")
+                .progress_chars("=> "),
+        );
+        bar.set_message("解析内容");
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+
+    let loaded =
+        load(&options.root, options.base_url.as_deref(), &progress).map_err(BuildError::Content)?;
+    let theme = Theme::load(&loaded.root);
+    phases.done("load");
+    let Loaded {
+        config,
+        root,
+        content,
+        base_url,
+    } = loaded;
+    let (site, mut diagnostics) = site::derive(&config, content, options.drafts);
+    let theme = match theme {
+        Ok(theme) => Some(theme),
+        Err(problems) => {
+            diagnostics.extend(problems);
+            None
+        }
+    };
+    phases.done("derive");
+    if diagnostics::count_errors(&diagnostics) > 0 {
+        progress.finish_and_clear();
+        diagnostics::sort(&mut diagnostics);
+        return Err(BuildError::Content(diagnostics));
+    }
+    let theme = theme.expect("no errors means the theme loaded");
+
+    progress.set_message("生成页面");
+    let files: Vec<OutputFile> = match render::render_site(&site, &theme, &base_url) {
+        Ok(files) => files,
+        Err(problems) => {
+            progress.finish_and_clear();
+            diagnostics.extend(problems);
+            diagnostics::sort(&mut diagnostics);
+            return Err(BuildError::Content(diagnostics));
+        }
+    };
+    phases.done("render");
+
+    progress.set_message("写入文件");
+    let out_dir = options
+        .output
+        .clone()
+        .unwrap_or_else(|| root.join("output"));
+    output::write_site(&out_dir, &files).map_err(BuildError::Io)?;
+    phases.done("write");
+    progress.finish_and_clear();
+
+    diagnostics::sort(&mut diagnostics);
+    Ok(BuildReport {
+        cases: site.cases.len(),
+        pages: files.iter().filter(|f| f.path.ends_with(".html")).count(),
+        files: files.len(),
+        output: out_dir,
+        warnings: diagnostics,
+        elapsed: phases.started.elapsed(),
+        phases: phases.list,
+    })
+}

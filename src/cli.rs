@@ -1,0 +1,199 @@
+//! The command line: parse arguments, run a command, map the outcome to an
+//! exit code (0 success, 1 content errors or failure, 2 usage errors).
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::build::{self, BuildError, BuildOptions};
+use crate::diagnostics::{self, Diagnostic};
+
+#[derive(Parser)]
+#[command(
+    name = "casebook",
+    version,
+    about = "质量标杆案例库静态网站生成器 / Static-site generator for 质量标杆 cases"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build the site into the output folder (default ROOT/output).
+    Build {
+        /// Site root, holding casebook.toml and content/.
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Output folder; replaced atomically, and only when the build succeeds.
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// Override site.base_url (e.g. for a staging host).
+        #[arg(long)]
+        base_url: Option<String>,
+        /// Publish drafts and unpublished cases too, with a 草稿 banner (preview only).
+        #[arg(long)]
+        drafts: bool,
+        /// Print the time each phase took.
+        #[arg(long, short)]
+        verbose: bool,
+    },
+    /// Check the content and print every problem found; writes nothing.
+    Check {
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
+    /// Build and serve a local preview on 127.0.0.1, rebuilding on changes.
+    Serve {
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        #[arg(long, default_value_t = 1111)]
+        port: u16,
+        /// Include drafts in the preview.
+        #[arg(long)]
+        drafts: bool,
+    },
+    /// Create a case skeleton with every field and section.
+    New {
+        /// Case id, YYYY-NNN (e.g. 2024-001).
+        id: String,
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Human,
+    Json,
+}
+
+pub fn run() -> i32 {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Build {
+            root,
+            output,
+            base_url,
+            drafts,
+            verbose,
+        } => run_build(root, output, base_url, drafts, verbose),
+        Command::Check { root, format } => run_check(root, format),
+        Command::Serve { root, port, drafts } => crate::serve::run(&root, port, drafts),
+        Command::New { id, root } => crate::new_case::run(&root, &id),
+    }
+}
+
+fn run_build(
+    root: PathBuf,
+    output: Option<PathBuf>,
+    base_url: Option<String>,
+    drafts: bool,
+    verbose: bool,
+) -> i32 {
+    if let Some(out) = &output {
+        if let Err(message) = check_output_folder(&root, out) {
+            eprintln!("错误：{message}");
+            return 2;
+        }
+    }
+    let options = BuildOptions {
+        root: root.clone(),
+        output,
+        base_url,
+        drafts,
+        progress: std::io::stderr().is_terminal(),
+    };
+    match build::build(&options) {
+        Ok(report) => {
+            diagnostics::print_human(&report.warnings, &root);
+            if verbose {
+                for (phase, time) in &report.phases {
+                    eprintln!("  {phase:<8} {:>8.1} ms", time.as_secs_f64() * 1000.0);
+                }
+            }
+            let warnings = report.warnings.len();
+            let warning_note = if warnings > 0 {
+                format!("，{warnings} 条提醒")
+            } else {
+                String::new()
+            };
+            eprintln!(
+                "构建完成：{} 个案例，{} 个页面，共 {} 个文件，用时 {:.2} 秒{warning_note} → {}",
+                report.cases,
+                report.pages,
+                report.files,
+                report.elapsed.as_secs_f64(),
+                report.output.display()
+            );
+            if drafts {
+                eprintln!(
+                    "注意：--drafts 构建包含未发布的案例，只用于预览，不要发布这个输出目录。"
+                );
+            }
+            0
+        }
+        Err(BuildError::Content(diags)) => {
+            report_failure(&diags, &root);
+            1
+        }
+        Err(BuildError::Io(err)) => {
+            eprintln!("构建失败：写入输出目录时出错：{err}。上次的输出保持不变。");
+            1
+        }
+    }
+}
+
+/// Refuse an output folder that is the site root or holds it: the swap
+/// would replace the site itself.
+fn check_output_folder(root: &std::path::Path, out: &std::path::Path) -> Result<(), String> {
+    let root = root
+        .canonicalize()
+        .map_err(|e| format!("无法打开站点目录 {}：{e}", root.display()))?;
+    if let Ok(out) = out.canonicalize() {
+        if root.starts_with(&out) {
+            return Err(format!(
+                "输出目录 {} 包含站点本身，换一个目录",
+                out.display()
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn report_failure(diags: &[Diagnostic], root: &std::path::Path) {
+    diagnostics::print_human(diags, root);
+    let errors = diagnostics::count_errors(diags);
+    eprintln!(
+        "构建失败：{errors} 个错误，{} 条提醒。上次的输出保持不变。",
+        diags.len() - errors
+    );
+}
+
+fn run_check(root: PathBuf, format: Format) -> i32 {
+    let diags = build::check(&root);
+    match format {
+        Format::Json => println!("{}", diagnostics::to_json(&diags)),
+        Format::Human => {
+            diagnostics::print_human(&diags, &root);
+            let errors = diagnostics::count_errors(&diags);
+            if diags.is_empty() {
+                eprintln!("检查通过：没有发现问题。");
+            } else {
+                eprintln!(
+                    "检查结果：{errors} 个错误，{} 条提醒。",
+                    diags.len() - errors
+                );
+            }
+        }
+    }
+    if diagnostics::count_errors(&diags) > 0 {
+        1
+    } else {
+        0
+    }
+}

@@ -1,0 +1,640 @@
+//! Parsing one case file into a [`Case`]: front matter fields checked
+//! against the configured lists, the body rendered and its required
+//! sections checked. Every problem becomes a diagnostic; the case itself is
+//! returned whenever its identity (id, title, …) could be read, so that
+//! site-wide checks (duplicate ids) still see it.
+
+use serde_yaml::{Mapping, Value};
+
+use super::fields::{get, Fields};
+use super::frontmatter::{self, KeyLocator};
+use super::{Case, Enterprise, Metric, ParseOptions, SourceFile, Status};
+use crate::config::TermConfig;
+use crate::diagnostics::{rules, Diagnostic};
+use crate::markdown::{self, resolve_local, LocalPathError, MarkdownOptions, RenderedBody};
+use crate::text::fold_width;
+
+/// Every front matter field a case may have.
+pub const KNOWN_FIELDS: &[&str] = &[
+    "id",
+    "title",
+    "enterprise",
+    "year",
+    "cohort",
+    "priority_area",
+    "industry",
+    "district",
+    "methods",
+    "technologies",
+    "honors",
+    "status",
+    "recommender",
+    "cover",
+    "aliases",
+    "metrics",
+    "date",
+    "private",
+];
+
+const ENTERPRISE_FIELDS: &[&str] = &[
+    "name",
+    "legal_representative",
+    "nature",
+    "founded",
+    "industry_code",
+    "district",
+    "website",
+];
+
+const METRIC_FIELDS: &[&str] = &[
+    "name",
+    "unit",
+    "higher_is_better",
+    "years",
+    "values",
+    "competitor",
+    "benchmark",
+];
+
+/// The level-2 sections of a case, in the order the programme requires.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SectionKind {
+    Abstract,
+    Profile,
+    Practice,
+    Results,
+    Evidence,
+}
+
+impl SectionKind {
+    pub const ALL: [SectionKind; 5] = [
+        SectionKind::Abstract,
+        SectionKind::Profile,
+        SectionKind::Practice,
+        SectionKind::Results,
+        SectionKind::Evidence,
+    ];
+
+    pub fn heading(self) -> &'static str {
+        match self {
+            SectionKind::Abstract => "摘要",
+            SectionKind::Profile => "企业概况",
+            SectionKind::Practice => "管理方法（技术）的推进和应用情况",
+            SectionKind::Results => "管理方法（技术）的实施效果",
+            SectionKind::Evidence => "证实性材料",
+        }
+    }
+
+    /// The section's fixed ASCII anchor on the case page.
+    pub fn anchor(self) -> &'static str {
+        match self {
+            SectionKind::Abstract => "abstract",
+            SectionKind::Profile => "profile",
+            SectionKind::Practice => "practice",
+            SectionKind::Results => "results",
+            SectionKind::Evidence => "evidence",
+        }
+    }
+
+    pub fn is_required(self) -> bool {
+        self != SectionKind::Evidence
+    }
+
+    /// The kind of a normalised level-2 heading.
+    pub fn from_heading(heading: &str) -> Option<SectionKind> {
+        SectionKind::ALL
+            .into_iter()
+            .find(|k| k.heading() == heading)
+    }
+}
+
+fn section_anchor(heading: &str) -> Option<&'static str> {
+    SectionKind::from_heading(heading).map(SectionKind::anchor)
+}
+
+/// Is `id` shaped `YYYY-NNN` (three or more digits after the dash)?
+pub fn is_valid_id(id: &str) -> bool {
+    let Some((year, seq)) = id.split_once('-') else {
+        return false;
+    };
+    year.len() == 4
+        && seq.len() >= 3
+        && year.bytes().all(|b| b.is_ascii_digit())
+        && seq.bytes().all(|b| b.is_ascii_digit())
+}
+
+pub fn parse(
+    text: &str,
+    source: SourceFile,
+    options: &ParseOptions,
+) -> (Option<Case>, Vec<Diagnostic>) {
+    let file = source.rel.as_str();
+    let split = match frontmatter::split(text, file) {
+        Ok(split) => split,
+        Err(diag) => return (None, vec![diag]),
+    };
+    let map = match frontmatter::parse(&split, file) {
+        Ok(map) => map,
+        Err(diags) => return (None, diags),
+    };
+    let mut fields = Fields {
+        locator: KeyLocator::new(&split),
+        file,
+        diagnostics: Vec::new(),
+    };
+    fields.unknown_keys(&map, &[], KNOWN_FIELDS);
+
+    let id = read_id(&mut fields, &map);
+    let title = fields.required_string(
+        &map,
+        &["title"],
+        "质量标杆名称",
+        "title: 某某公司实施六西格玛管理的经验",
+    );
+    let enterprise = read_enterprise(&mut fields, &map);
+    let year = read_year(&mut fields, &map);
+    if let (Some(id), Some(year)) = (&id, year) {
+        if !id.starts_with(&format!("{year}-")) {
+            fields.warning(
+                rules::ID_YEAR_MISMATCH,
+                &["id"],
+                format!("案例编号 {id} 的年份与 year: {year} 不一致"),
+                "编号的前四位通常是案例所属年度；编号一经发布不再更改，若确属有意可忽略此提示",
+            );
+        }
+    }
+    let config = options.config;
+    let area = read_term(
+        &mut fields,
+        &map,
+        "priority_area",
+        "遴选重点",
+        &config.priority_areas,
+    );
+    let industry = read_term(&mut fields, &map, "industry", "行业", &config.industries);
+    let district = read_district(&mut fields, &map, enterprise.as_ref(), &config.districts);
+    let status = read_status(&mut fields, &map);
+    let methods: Vec<String> = fields
+        .string_list(&map, &["methods"])
+        .iter()
+        .map(|m| fold_width(m).trim().to_string())
+        .collect();
+    let technologies = fields.string_list(&map, &["technologies"]);
+    let honors = fields.string_list(&map, &["honors"]);
+    let cohort = fields.string(&map, &["cohort"]);
+    let recommender = fields.string(&map, &["recommender"]);
+    let aliases = read_aliases(&mut fields, &map);
+    let metrics = read_metrics(&mut fields, &map);
+    let date = read_date(&mut fields, &map);
+    let cover = fields.string(&map, &["cover"]);
+
+    let page_path = format!("cases/{}/", id.as_deref().unwrap_or("_"));
+    let markdown_options = MarkdownOptions {
+        file,
+        first_line: split.body_line,
+        dir: &source.dir,
+        root: options.root,
+        base_path: &options.base_path,
+        page_path: &page_path,
+        fixed_anchor: section_anchor,
+        summary_anchor: Some(SectionKind::Abstract.anchor()),
+        require_captions: true,
+    };
+    let (body, body_diagnostics) = markdown::render(split.body, &markdown_options);
+    let mut diagnostics = fields.diagnostics;
+    diagnostics.extend(body_diagnostics);
+    check_sections(&body, file, split.body_line, &mut diagnostics);
+
+    let mut assets = body.assets.clone();
+    if let Some(cover) = &cover {
+        match resolve_local(&source.dir, options.root, cover) {
+            Ok(asset) => assets.push(asset),
+            Err(problem) => {
+                let (line, column) = KeyLocator::new(&split).locate(&["cover"]);
+                let diag = match problem {
+                    LocalPathError::Missing => Diagnostic::error(
+                        rules::IMAGE_MISSING,
+                        file,
+                        format!("找不到封面图片“{cover}”"),
+                    )
+                    .help("把图片放在案例文件所在的文件夹里，cover 写它的文件名"),
+                    other => other.diagnostic(file, cover),
+                };
+                diagnostics.push(diag.at(line, column));
+            }
+        }
+    }
+    assets.sort();
+    assets.dedup();
+
+    let (
+        Some(id),
+        Some(title),
+        Some(enterprise),
+        Some(year),
+        Some(area),
+        Some(industry),
+        Some(status),
+    ) = (id, title, enterprise, year, area, industry, status)
+    else {
+        return (None, diagnostics);
+    };
+    let case = Case {
+        source,
+        id,
+        title,
+        enterprise,
+        year,
+        cohort,
+        area,
+        industry,
+        district,
+        methods,
+        technologies,
+        honors,
+        status,
+        recommender,
+        cover,
+        aliases,
+        metrics,
+        date,
+        body,
+        assets,
+    };
+    (Some(case), diagnostics)
+}
+
+fn read_id(fields: &mut Fields, map: &Mapping) -> Option<String> {
+    let id = fields.required_string(map, &["id"], "案例编号", "id: \"2023-001\"")?;
+    if is_valid_id(&id) {
+        Some(id)
+    } else {
+        fields.error(
+            rules::ID_FORMAT,
+            &["id"],
+            format!("案例编号“{id}”格式不对"),
+            "编号写成“年份-序号”，序号至少三位，例如 id: \"2023-001\"；编号用于永久网址，确定后不要再改",
+        );
+        None
+    }
+}
+
+fn read_year(fields: &mut Fields, map: &Mapping) -> Option<i64> {
+    if get(map, "year").is_none() {
+        fields.missing(&["year"], "所属年度", "year: 2023");
+        return None;
+    }
+    let year = fields.integer(map, &["year"])?;
+    if (2000..=2100).contains(&year) {
+        Some(year)
+    } else {
+        fields.error(
+            rules::YEAR_IMPLAUSIBLE,
+            &["year"],
+            format!("年度 {year} 不合理"),
+            "写四位数的年度，例如 year: 2023",
+        );
+        None
+    }
+}
+
+fn read_enterprise(fields: &mut Fields, map: &Mapping) -> Option<Enterprise> {
+    if get(map, "enterprise").is_none() {
+        fields.missing(
+            &["enterprise"],
+            "企业信息",
+            "enterprise:\n  name: 上海某某有限公司",
+        );
+        return None;
+    }
+    let ent = fields.mapping(map, &["enterprise"])?;
+    fields.unknown_keys(ent, &["enterprise"], ENTERPRISE_FIELDS);
+    let path = |key: &'static str| ["enterprise", key];
+    let name = fields.required_string(ent, &path("name"), "企业名称", "name: 上海某某有限公司")?;
+    Some(Enterprise {
+        name,
+        legal_representative: fields.string(ent, &path("legal_representative")),
+        nature: fields.string(ent, &path("nature")),
+        founded: fields.string(ent, &path("founded")),
+        industry_code: fields.string(ent, &path("industry_code")),
+        district: fields.string(ent, &path("district")),
+        website: fields.string(ent, &path("website")),
+    })
+}
+
+/// The index of the configured term a field names.
+fn read_term(
+    fields: &mut Fields,
+    map: &Mapping,
+    key: &'static str,
+    what: &str,
+    terms: &[TermConfig],
+) -> Option<usize> {
+    let example = format!("{key}: {}", terms.first().map_or("", |t| &t.name));
+    let value = fields.required_string(map, &[key], what, &example)?;
+    find_term(fields, &[key], &value, what, terms)
+}
+
+fn find_term(
+    fields: &mut Fields,
+    path: &[&str],
+    value: &str,
+    what: &str,
+    terms: &[TermConfig],
+) -> Option<usize> {
+    let wanted = fold_width(value);
+    if let Some(i) = terms.iter().position(|t| t.name == wanted.trim()) {
+        return Some(i);
+    }
+    let names: Vec<&str> = terms.iter().map(|t| t.name.as_str()).collect();
+    let close = names
+        .iter()
+        .filter(|n| n.contains(wanted.trim()) || wanted.contains(**n))
+        .copied()
+        .next();
+    let hint = close
+        .map(|n| format!("你是不是想写“{n}”？"))
+        .unwrap_or_default();
+    fields.error(
+        rules::VALUE_NOT_IN_LIST,
+        path,
+        format!("{} 的值“{value}”不在配置的{what}列表中", path.join(".")),
+        format!("{hint}可选值：{}（见 casebook.toml）", names.join("、")),
+    );
+    None
+}
+
+fn read_district(
+    fields: &mut Fields,
+    map: &Mapping,
+    enterprise: Option<&Enterprise>,
+    terms: &[TermConfig],
+) -> Option<usize> {
+    // The top-level district is the recommending one (临港新片区 may differ
+    // from where the enterprise is registered); it wins when both are given.
+    let top = fields.string(map, &["district"]);
+    let nested = enterprise.and_then(|e| e.district.clone());
+    match (top, nested) {
+        (Some(value), _) => find_term(fields, &["district"], &value, "区", terms),
+        (None, Some(value)) => find_term(fields, &["enterprise", "district"], &value, "区", terms),
+        (None, None) => {
+            fields.warning(
+                rules::FIELD_MISSING,
+                &["district"],
+                "没有填写所在区（district），案例不会出现在按区浏览中".to_string(),
+                "加上一行，例如 district: 浦东新区",
+            );
+            None
+        }
+    }
+}
+
+fn read_status(fields: &mut Fields, map: &Mapping) -> Option<Status> {
+    let value = fields.required_string(map, &["status"], "审核状态", "status: approved")?;
+    let found = Status::ALL
+        .iter()
+        .find(|(name, _)| *name == value)
+        .map(|(_, s)| *s);
+    if found.is_none() {
+        fields.error(
+            rules::VALUE_NOT_IN_LIST,
+            &["status"],
+            format!("status 的值“{value}”无效"),
+            "可选值：approved（已入选，发布）、national（入选并推荐至全国，发布）、draft（草稿）、submitted（已提交）、rejected（未入选）；后三种不会发布",
+        );
+    }
+    found
+}
+
+fn read_aliases(fields: &mut Fields, map: &Mapping) -> Vec<String> {
+    let aliases = fields.string_list(map, &["aliases"]);
+    let mut valid = Vec::new();
+    for alias in aliases {
+        let ok = alias.starts_with('/')
+            && alias.len() > 1
+            && alias.is_ascii()
+            && !alias.contains("..")
+            && !alias.contains("//")
+            && !alias.contains(['?', '#', '\\', ' ', '"', '<', '>']);
+        if ok {
+            valid.push(alias);
+        } else {
+            fields.error(
+                rules::ALIAS_INVALID,
+                &["aliases"],
+                format!("旧网址“{alias}”不能用作跳转"),
+                "写成以 / 开头、只含英文字母数字和 - _ . / 的站内路径，例如 /old/2021-003.html",
+            );
+        }
+    }
+    valid
+}
+
+fn read_date(fields: &mut Fields, map: &Mapping) -> Option<chrono::NaiveDate> {
+    let value = fields.string(map, &["date"])?;
+    match chrono::NaiveDate::parse_from_str(&value, "%Y-%m-%d") {
+        Ok(date) => Some(date),
+        Err(_) => {
+            fields.error(
+                rules::FIELD_TYPE,
+                &["date"],
+                format!("日期“{value}”格式不对"),
+                "写成 年-月-日，例如 date: 2023-06-30",
+            );
+            None
+        }
+    }
+}
+
+fn read_metrics(fields: &mut Fields, map: &Mapping) -> Vec<Metric> {
+    let Some(value) = get(map, "metrics") else {
+        return Vec::new();
+    };
+    let Value::Sequence(items) = value else {
+        fields.error(
+            rules::METRIC_INVALID,
+            &["metrics"],
+            "metrics 应为指标列表（每项以“- name:”开头）".to_string(),
+            "参照 casebook new 生成的模板填写",
+        );
+        return Vec::new();
+    };
+    let mut metrics = Vec::new();
+    for (n, item) in items.iter().enumerate() {
+        let number = n + 1;
+        let Value::Mapping(m) = item else {
+            fields.error(
+                rules::METRIC_INVALID,
+                &["metrics"],
+                format!("第 {number} 个指标不是字段组"),
+                "每个指标写 name、unit、years、values 等字段",
+            );
+            continue;
+        };
+        fields.unknown_keys(m, &["metrics"], METRIC_FIELDS);
+        let at = |key: &'static str| ["metrics", key];
+        let Some(name) = fields.required_string(m, &at("name"), "指标名称", "- name: 一次合格率")
+        else {
+            continue;
+        };
+        let years: Vec<i64> = match get(m, "years") {
+            Some(Value::Sequence(ys)) if ys.iter().all(|y| y.as_i64().is_some()) => {
+                ys.iter().filter_map(Value::as_i64).collect()
+            }
+            Some(_) => {
+                fields.error(
+                    rules::METRIC_INVALID,
+                    &at("years"),
+                    format!("指标“{name}”的 years 应为年份列表"),
+                    "例如 years: [2020, 2021, 2022]",
+                );
+                continue;
+            }
+            None => {
+                fields.missing(
+                    &at("years"),
+                    &format!("指标“{name}”的年份"),
+                    "years: [2020, 2021, 2022]",
+                );
+                continue;
+            }
+        };
+        let Some(values) = fields.number_list(m, &at("values")) else {
+            if get(m, "values").is_none() {
+                fields.missing(
+                    &at("values"),
+                    &format!("指标“{name}”的数值"),
+                    "values: [95.1, 96.8, 98.2]",
+                );
+            }
+            continue;
+        };
+        let competitor = fields.number_list(m, &at("competitor")).unwrap_or_default();
+        let benchmark = fields.number_list(m, &at("benchmark")).unwrap_or_default();
+        let mut lengths_ok = true;
+        for (label, series) in [
+            ("values", &values),
+            ("competitor", &competitor),
+            ("benchmark", &benchmark),
+        ] {
+            let absent_optional = series.is_empty() && label != "values";
+            if series.len() != years.len() && !absent_optional {
+                lengths_ok = false;
+                fields.error(
+                    rules::METRIC_INVALID,
+                    &at(label),
+                    format!(
+                        "指标“{name}”的 {label} 有 {} 个数，而 years 有 {} 年",
+                        series.len(),
+                        years.len()
+                    ),
+                    "每个年份对应一个数，各列表长度要相同",
+                );
+            }
+        }
+        if !lengths_ok {
+            continue;
+        }
+        metrics.push(Metric {
+            name,
+            unit: fields.string(m, &at("unit")).unwrap_or_default(),
+            higher_is_better: fields.boolean(m, &at("higher_is_better")).unwrap_or(true),
+            years,
+            values,
+            competitor,
+            benchmark,
+        });
+    }
+    metrics
+}
+
+/// Required sections present, in order, none empty; unknown ones flagged.
+fn check_sections(
+    body: &RenderedBody,
+    file: &str,
+    body_line: usize,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let mut last: Option<SectionKind> = None;
+    let mut seen = Vec::new();
+    for section in &body.sections {
+        let heading = &section.heading;
+        let Some(kind) = SectionKind::from_heading(&heading.text) else {
+            let expected: Vec<&str> = SectionKind::ALL.iter().map(|k| k.heading()).collect();
+            diagnostics.push(
+                Diagnostic::warning(
+                    rules::SECTION_UNKNOWN,
+                    file,
+                    format!("“## {}”不是规定的章节", heading.text),
+                )
+                .at(heading.line, heading.column)
+                .help(format!(
+                    "二级标题（##）只用于规定章节：{}；其他小标题请用 ###",
+                    expected.join("、")
+                )),
+            );
+            continue;
+        };
+        if last.is_some_and(|prev| kind <= prev) {
+            diagnostics.push(
+                Diagnostic::error(rules::SECTION_ORDER, file, format!("章节“{}”重复或顺序不对", kind.heading()))
+                    .at(heading.line, heading.column)
+                    .help("章节顺序：摘要、企业概况、管理方法（技术）的推进和应用情况、管理方法（技术）的实施效果、证实性材料（可选）"),
+            );
+        }
+        if section.chars == 0 && kind.is_required() {
+            diagnostics.push(
+                Diagnostic::error(
+                    rules::SECTION_EMPTY,
+                    file,
+                    format!("章节“{}”没有内容", kind.heading()),
+                )
+                .at(heading.line, heading.column)
+                .help("在这个标题下写上正文"),
+            );
+        }
+        last = Some(kind);
+        seen.push(kind);
+    }
+    for kind in SectionKind::ALL
+        .into_iter()
+        .filter(|k| k.is_required() && !seen.contains(k))
+    {
+        diagnostics.push(
+            Diagnostic::error(
+                rules::SECTION_MISSING,
+                file,
+                format!("缺少章节“## {}”", kind.heading()),
+            )
+            .at(body_line, 1)
+            .help(format!(
+                "在正文中按顺序加上二级标题“## {}”并写上内容",
+                kind.heading()
+            )),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validates_ids() {
+        assert!(is_valid_id("2023-001"));
+        assert!(is_valid_id("2023-0001"));
+        assert!(!is_valid_id("2023-01"));
+        assert!(!is_valid_id("23-001"));
+        assert!(!is_valid_id("2023_001"));
+        assert!(!is_valid_id("２０２３-001"));
+    }
+
+    #[test]
+    fn sections_match_with_half_width_parentheses() {
+        let heading = markdown::normalize_heading("管理方法(技术)的实施效果");
+        assert_eq!(
+            SectionKind::from_heading(&heading),
+            Some(SectionKind::Results)
+        );
+    }
+}

@@ -1,0 +1,229 @@
+//! The content model: cases and standalone pages, parsed and validated once.
+//!
+//! This module owns reading `content/`. It turns each file into a typed
+//! [`Case`] or [`Page`] (or diagnostics saying why it cannot), and never
+//! writes anything. Fields listed under `private` are dropped while parsing:
+//! the model has no place for them, so no later phase can leak them.
+
+mod case;
+mod discover;
+mod fields;
+pub mod frontmatter;
+mod page;
+pub mod source;
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::diagnostics::Diagnostic;
+pub use crate::markdown::Asset;
+use crate::markdown::RenderedBody;
+
+pub use case::{is_valid_id, SectionKind, KNOWN_FIELDS};
+pub use discover::{discover, Discovered, SourceKind};
+
+/// Publication status of a case.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Draft,
+    Submitted,
+    Rejected,
+    Approved,
+    /// Approved, and recommended to the national list.
+    National,
+}
+
+impl Status {
+    pub const ALL: [(&'static str, Status); 5] = [
+        ("draft", Status::Draft),
+        ("submitted", Status::Submitted),
+        ("rejected", Status::Rejected),
+        ("approved", Status::Approved),
+        ("national", Status::National),
+    ];
+
+    pub fn is_published(self) -> bool {
+        matches!(self, Status::Approved | Status::National)
+    }
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Enterprise {
+    pub name: String,
+    pub legal_representative: Option<String>,
+    /// 企业性质.
+    pub nature: Option<String>,
+    pub founded: Option<String>,
+    /// GB/T 4754-2017 code, e.g. `C3973`.
+    pub industry_code: Option<String>,
+    pub district: Option<String>,
+    pub website: Option<String>,
+}
+
+/// Three (or more) years of one indicator, against a competitor and the
+/// industry benchmark.
+#[derive(Clone, Debug, Serialize)]
+pub struct Metric {
+    pub name: String,
+    pub unit: String,
+    pub higher_is_better: bool,
+    pub years: Vec<i64>,
+    pub values: Vec<f64>,
+    pub competitor: Vec<f64>,
+    pub benchmark: Vec<f64>,
+}
+
+/// Where a content file came from.
+#[derive(Clone, Debug)]
+pub struct SourceFile {
+    pub path: PathBuf,
+    /// Path relative to the site root, `/`-separated: what diagnostics show.
+    pub rel: String,
+    /// The folder the file's relative links and images resolve against.
+    pub dir: PathBuf,
+}
+
+/// One 质量标杆 case.
+#[derive(Clone, Debug)]
+pub struct Case {
+    pub source: SourceFile,
+    pub id: String,
+    pub title: String,
+    pub enterprise: Enterprise,
+    pub year: i64,
+    pub cohort: Option<String>,
+    /// Index into `config.priority_areas`.
+    pub area: usize,
+    /// Index into `config.industries`.
+    pub industry: usize,
+    /// Index into `config.districts`.
+    pub district: Option<usize>,
+    pub methods: Vec<String>,
+    pub technologies: Vec<String>,
+    pub honors: Vec<String>,
+    pub status: Status,
+    pub recommender: Option<String>,
+    /// Cover image, relative to the case's folder.
+    pub cover: Option<String>,
+    pub aliases: Vec<String>,
+    pub metrics: Vec<Metric>,
+    pub date: Option<chrono::NaiveDate>,
+    pub body: RenderedBody,
+    pub assets: Vec<Asset>,
+}
+
+/// A standalone page (关于, 申报说明 …).
+#[derive(Clone, Debug)]
+pub struct Page {
+    pub source: SourceFile,
+    pub title: String,
+    pub slug: String,
+    pub description: Option<String>,
+    pub body: RenderedBody,
+    pub assets: Vec<Asset>,
+}
+
+/// Everything parsed from `content/`, with every problem found.
+pub struct Content {
+    pub cases: Vec<Case>,
+    pub pages: Vec<Page>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Settings that shape parsing.
+pub struct ParseOptions<'a> {
+    pub config: &'a Config,
+    pub root: &'a Path,
+    /// Prefix for internal links, from the base URL (`/` or `/sub/`).
+    pub base_path: String,
+}
+
+/// Discover and parse every content file under `ROOT/content`, in parallel.
+pub fn load(options: &ParseOptions, progress: &indicatif::ProgressBar) -> Content {
+    let Discovered {
+        files,
+        mut diagnostics,
+    } = discover(options.root);
+    progress.set_length(files.len() as u64);
+    let parsed: Vec<(Parsed, Vec<Diagnostic>)> = files
+        .par_iter()
+        .map(|(kind, path)| {
+            let result = parse_file(*kind, path, options);
+            progress.inc(1);
+            result
+        })
+        .collect();
+    let mut cases = Vec::new();
+    let mut pages = Vec::new();
+    for (item, diags) in parsed {
+        diagnostics.extend(diags);
+        match item {
+            Parsed::Case(case) => cases.push(*case),
+            Parsed::Page(page) => pages.push(*page),
+            Parsed::Nothing => {}
+        }
+    }
+    Content {
+        cases,
+        pages,
+        diagnostics,
+    }
+}
+
+enum Parsed {
+    Case(Box<Case>),
+    Page(Box<Page>),
+    Nothing,
+}
+
+fn parse_file(kind: SourceKind, path: &Path, options: &ParseOptions) -> (Parsed, Vec<Diagnostic>) {
+    let source = SourceFile {
+        path: path.to_path_buf(),
+        rel: relative_display(options.root, path),
+        dir: path.parent().unwrap_or(options.root).to_path_buf(),
+    };
+    let text = match std::fs::read(path) {
+        Ok(bytes) => match source::decode(&bytes, &source.rel) {
+            Ok(text) => text,
+            Err(diag) => return (Parsed::Nothing, vec![diag]),
+        },
+        Err(err) => {
+            let diag = Diagnostic::error(
+                crate::diagnostics::rules::FILE_UNREADABLE,
+                &source.rel,
+                format!("无法读取文件：{err}"),
+            )
+            .help("检查文件权限，或它是否是指向不存在位置的链接");
+            return (Parsed::Nothing, vec![diag]);
+        }
+    };
+    match kind {
+        SourceKind::Case => {
+            let (case, diags) = case::parse(&text, source, options);
+            (
+                case.map_or(Parsed::Nothing, |c| Parsed::Case(Box::new(c))),
+                diags,
+            )
+        }
+        SourceKind::Page => {
+            let (page, diags) = page::parse(&text, source, options);
+            (
+                page.map_or(Parsed::Nothing, |p| Parsed::Page(Box::new(p))),
+                diags,
+            )
+        }
+    }
+}
+
+/// `path` relative to `root`, `/`-separated, for messages.
+pub fn relative_display(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}

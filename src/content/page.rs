@@ -1,0 +1,81 @@
+//! Parsing a standalone page (`content/pages/*.md`): front matter with
+//! `title`, optional `slug` and `description`, then Markdown.
+
+use super::fields::Fields;
+use super::frontmatter::{self, KeyLocator};
+use super::{Page, ParseOptions, SourceFile};
+use crate::diagnostics::{rules, Diagnostic};
+use crate::markdown::{self, MarkdownOptions};
+use crate::slug::{is_valid_slug, slugify};
+
+const PAGE_FIELDS: &[&str] = &["title", "slug", "description"];
+
+pub fn parse(
+    text: &str,
+    source: SourceFile,
+    options: &ParseOptions,
+) -> (Option<Page>, Vec<Diagnostic>) {
+    let file = source.rel.as_str();
+    let split = match frontmatter::split(text, file) {
+        Ok(split) => split,
+        Err(diag) => return (None, vec![diag]),
+    };
+    let map = match frontmatter::parse(&split, file) {
+        Ok(map) => map,
+        Err(diags) => return (None, diags),
+    };
+    let mut fields = Fields {
+        locator: KeyLocator::new(&split),
+        file,
+        diagnostics: Vec::new(),
+    };
+    fields.unknown_keys(&map, &[], PAGE_FIELDS);
+    let title = fields.required_string(&map, &["title"], "页面标题", "title: 关于本站");
+    let description = fields.string(&map, &["description"]);
+    let stem = source
+        .path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let slug = match fields.string(&map, &["slug"]) {
+        Some(slug) if is_valid_slug(&slug) => Some(slug),
+        Some(slug) => {
+            fields.error(
+                rules::PAGE_SLUG,
+                &["slug"],
+                format!("页面网址名“{slug}”不合规"),
+                "slug 只能用小写英文字母、数字和连字符，例如 slug: about",
+            );
+            None
+        }
+        None => Some(slugify(&stem)).filter(|s| !s.is_empty()),
+    };
+    let page_path = format!("{}/", slug.as_deref().unwrap_or("_"));
+    let markdown_options = MarkdownOptions {
+        file,
+        first_line: split.body_line,
+        dir: &source.dir,
+        root: options.root,
+        base_path: &options.base_path,
+        page_path: &page_path,
+        fixed_anchor: |_| None,
+        summary_anchor: None,
+        require_captions: false,
+    };
+    let (body, body_diagnostics) = markdown::render(split.body, &markdown_options);
+    let mut diagnostics = fields.diagnostics;
+    diagnostics.extend(body_diagnostics);
+    let (Some(title), Some(slug)) = (title, slug) else {
+        return (None, diagnostics);
+    };
+    let assets = body.assets.clone();
+    let page = Page {
+        source,
+        title,
+        slug,
+        description,
+        body,
+        assets,
+    };
+    (Some(page), diagnostics)
+}

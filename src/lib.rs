@@ -1,0 +1,23 @@
+//! Casebook turns approved 质量标杆 case write-ups into a static website.
+//!
+//! The data flows one way: [`content`] discovers and parses files into a typed
+//! model, [`site`] derives what is published and how it is grouped, [`render`]
+//! turns that into output files in memory, and [`output`] writes them
+//! atomically. [`build`] strings the phases together; [`cli`] is the shell.
+//! See ARCHITECTURE.md for the map and the invariants.
+
+pub mod build;
+pub mod cli;
+pub mod config;
+pub mod content;
+pub mod diagnostics;
+pub mod markdown;
+pub mod new_case;
+pub mod output;
+pub mod render;
+pub mod serve;
+pub mod site;
+pub mod slug;
+pub mod taxonomy;
+pub mod text;
+pub mod theme;

@@ -1,0 +1,763 @@
+//! Markdown to HTML, with the programme's conventions on top of CommonMark:
+//!
+//! - an image alone in its paragraph becomes a numbered `<figure>` with its
+//!   alt text as caption below (图1, 图2 …);
+//! - a paragraph `表：标题` right before a table becomes that table's
+//!   numbered caption above it (表1, 表2 …);
+//! - a soft line break between two CJK characters renders as nothing;
+//! - headings get ASCII anchors (fixed ones for the required sections);
+//! - code blocks are highlighted with CSS classes;
+//! - local images and links are checked and collected as assets, links to
+//!   `/cases/{id}/` are collected for the site to validate;
+//! - raw HTML, when present, is sanitised.
+//!
+//! It reads only file metadata (existence, image size); it writes nothing.
+
+mod highlight;
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+
+use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+
+use crate::diagnostics::{rules, Diagnostic};
+use crate::slug::{slugify, AnchorSet};
+use crate::text::{is_cjk, visible_chars};
+
+pub use highlight::stylesheet as highlight_stylesheet;
+
+/// How long a summary source may grow; excerpts are cut from it.
+const SUMMARY_SOURCE_CHARS: usize = 1000;
+
+/// A local file a page refers to (image, cover, attachment), published in
+/// the page's folder under the same relative path.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Asset {
+    /// Path relative to the page's folder, `/`-separated.
+    pub rel: String,
+    pub source: PathBuf,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Heading {
+    pub level: u8,
+    /// Heading text; for level 2, normalised (see [`normalize_heading`]).
+    pub text: String,
+    pub anchor: String,
+    pub line: usize,
+    pub column: usize,
+}
+
+/// A level-2 section and how much text it holds.
+#[derive(Clone, Debug, Default)]
+pub struct Section {
+    pub heading: Heading,
+    /// Visible characters (字数) of the section's text, headings excluded.
+    pub chars: usize,
+}
+
+/// A link to `/cases/{id}/`, checked once all cases are known.
+#[derive(Clone, Debug)]
+pub struct CaseLink {
+    pub id: String,
+    pub line: usize,
+    pub column: usize,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct RenderedBody {
+    pub html: String,
+    /// Level-2 and level-3 headings, for a table of contents.
+    pub headings: Vec<Heading>,
+    pub sections: Vec<Section>,
+    /// Plain text of the summary section (or of the opening text), from
+    /// which descriptions and card excerpts are cut.
+    pub summary: String,
+    /// Visible characters of the whole body.
+    pub chars: usize,
+    pub figures: usize,
+    pub tables: usize,
+    pub case_links: Vec<CaseLink>,
+    pub assets: Vec<Asset>,
+}
+
+pub struct MarkdownOptions<'a> {
+    /// Display path of the source file, for diagnostics.
+    pub file: &'a str,
+    /// Line of the file on which the Markdown starts.
+    pub first_line: usize,
+    /// Folder that relative paths resolve against.
+    pub dir: &'a Path,
+    /// Canonical site root: nothing outside it may be referenced.
+    pub root: &'a Path,
+    /// Prefix of every internal URL (`/` or `/sub/`).
+    pub base_path: &'a str,
+    /// The page's own path below the base (`cases/2023-001/`), so that asset
+    /// URLs can be absolute and work wherever the HTML is shown.
+    pub page_path: &'a str,
+    /// Fixed anchors for known level-2 headings (given normalised text).
+    pub fixed_anchor: fn(&str) -> Option<&'static str>,
+    /// The section whose text is the summary; `None`: the opening text.
+    pub summary_anchor: Option<&'static str>,
+    /// Warn about figures and tables without captions (the programme's
+    /// rule for cases; standalone pages are free-form).
+    pub require_captions: bool,
+}
+
+/// Normalise a level-2 heading for matching: trim, drop inner spaces, and
+/// accept half-width parentheses as the full-width ones the rules use.
+pub fn normalize_heading(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            '(' => '（',
+            ')' => '）',
+            other => other,
+        })
+        .collect()
+}
+
+pub fn render(text: &str, options: &MarkdownOptions) -> (RenderedBody, Vec<Diagnostic>) {
+    let mut parser_options = Options::empty();
+    parser_options.insert(Options::ENABLE_TABLES);
+    parser_options.insert(Options::ENABLE_STRIKETHROUGH);
+    parser_options.insert(Options::ENABLE_FOOTNOTES);
+    let events: Vec<(Event, Range<usize>)> = Parser::new_ext(text, parser_options)
+        .into_offset_iter()
+        .collect();
+    let mut walk = Walk {
+        options,
+        lines: LineIndex::new(text),
+        out: Vec::with_capacity(events.len() + 16),
+        body: RenderedBody::default(),
+        diagnostics: Vec::new(),
+        anchors: AnchorSet::default(),
+        in_heading: false,
+        summary_open: options.summary_anchor.is_none(),
+        pending_caption: None,
+        raw_html: false,
+    };
+    walk.walk(&events);
+    let Walk {
+        out,
+        mut body,
+        diagnostics,
+        raw_html,
+        ..
+    } = walk;
+    let mut html = String::with_capacity(text.len() * 3 / 2);
+    pulldown_cmark::html::push_html(&mut html, out.into_iter());
+    body.html = if raw_html {
+        SANITIZER.clean(&html).to_string()
+    } else {
+        html
+    };
+    body.assets.sort();
+    body.assets.dedup();
+    (body, diagnostics)
+}
+
+/// Raw HTML from content is reduced to a safe set: formatting, tables,
+/// figures, links; no scripts, styles, event handlers or frames.
+static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+    let mut builder = ammonia::Builder::default();
+    builder
+        .add_tags(["figure", "figcaption", "caption"])
+        .add_generic_attributes(["class", "id"])
+        .add_tag_attributes("img", ["loading", "decoding", "width", "height"])
+        .add_tag_attributes("pre", ["data-lang"]);
+    builder
+});
+
+/// Byte offset → (line, column) within the Markdown text.
+struct LineIndex<'a> {
+    text: &'a str,
+    starts: Vec<usize>,
+}
+
+impl<'a> LineIndex<'a> {
+    fn new(text: &'a str) -> Self {
+        let starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        LineIndex { text, starts }
+    }
+
+    /// 0-based line and 1-based character column.
+    fn position(&self, offset: usize) -> (usize, usize) {
+        let line = self
+            .starts
+            .partition_point(|&s| s <= offset)
+            .saturating_sub(1);
+        let start = self.starts[line];
+        let column = self
+            .text
+            .get(start..offset)
+            .map_or(0, |s| s.chars().count())
+            + 1;
+        (line, column)
+    }
+}
+
+enum Target<'s> {
+    /// `#anchor`, `https://…`, `mailto:` …: left as written.
+    Untouched,
+    /// `/path` below the site root.
+    SiteRoot(&'s str),
+    /// A path relative to the page's source folder.
+    Local(String),
+}
+
+fn classify(dest: &str) -> Target<'_> {
+    if dest.is_empty() || dest.starts_with('#') || dest.starts_with("//") || dest.contains(':') {
+        return Target::Untouched;
+    }
+    if let Some(rest) = dest.strip_prefix('/') {
+        return Target::SiteRoot(rest);
+    }
+    let path = dest.split(['?', '#']).next().unwrap_or(dest);
+    Target::Local(
+        percent_encoding::percent_decode_str(path)
+            .decode_utf8_lossy()
+            .into_owned(),
+    )
+}
+
+struct Walk<'o> {
+    options: &'o MarkdownOptions<'o>,
+    lines: LineIndex<'o>,
+    out: Vec<Event<'o>>,
+    body: RenderedBody,
+    diagnostics: Vec<Diagnostic>,
+    anchors: AnchorSet,
+    in_heading: bool,
+    /// Text seen now belongs to the summary.
+    summary_open: bool,
+    /// Caption text of a `表：` paragraph waiting for its table.
+    pending_caption: Option<String>,
+    raw_html: bool,
+}
+
+impl<'o> Walk<'o> {
+    fn walk(&mut self, events: &[(Event<'o>, Range<usize>)]) {
+        let mut i = 0;
+        while i < events.len() {
+            i = self.step(events, i);
+        }
+        if let Some(caption) = self.pending_caption.take() {
+            // A `表：` line with no table after it stays an ordinary paragraph
+            // in spirit, but it was swallowed: say so.
+            let diag = Diagnostic::warning(
+                rules::TABLE_CAPTION_MISSING,
+                self.options.file,
+                format!("表格标题“{caption}”后面没有紧跟表格"),
+            )
+            .help("“表：标题”一行之后空一行，紧接着写表格");
+            self.diagnostics.push(diag);
+        }
+    }
+
+    /// Handle the event at `i`; return the index of the next unhandled one.
+    fn step(&mut self, events: &[(Event<'o>, Range<usize>)], i: usize) -> usize {
+        let (event, range) = &events[i];
+        match event {
+            Event::Start(Tag::Heading { level, .. }) => {
+                let end = find_end(events, i, |e| matches!(e, Event::End(TagEnd::Heading(_))));
+                self.heading(*level, plain_text(&events[i + 1..end]), range.start);
+                self.in_heading = true;
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                self.in_heading = false;
+                self.out.push(event.clone());
+            }
+            Event::Start(Tag::Paragraph) => {
+                let end = find_end(events, i, |e| matches!(e, Event::End(TagEnd::Paragraph)));
+                if let Some(image) = lone_image(&events[i + 1..end]) {
+                    self.figure(&events[i + 1 + image.start..i + 1 + image.end]);
+                    self.end_block();
+                    return end + 1;
+                }
+                if matches!(events.get(end + 1), Some((Event::Start(Tag::Table(_)), _))) {
+                    if let Some(caption) = table_caption(&plain_text(&events[i + 1..end])) {
+                        self.pending_caption = Some(caption);
+                        return end + 1;
+                    }
+                }
+                self.out.push(event.clone());
+            }
+            Event::End(TagEnd::Paragraph)
+            | Event::End(TagEnd::Item)
+            | Event::End(TagEnd::TableCell) => {
+                self.end_block();
+                self.out.push(event.clone());
+            }
+            Event::Start(Tag::Table(_)) => {
+                self.out
+                    .push(Event::Html("<div class=\"table-wrap\">".into()));
+                self.out.push(event.clone());
+                match self.pending_caption.take() {
+                    Some(caption) => {
+                        self.body.tables += 1;
+                        let html = format!(
+                            "<caption><span class=\"label\">表{}</span> {}</caption>",
+                            self.body.tables,
+                            escape(&caption)
+                        );
+                        self.out.push(Event::Html(html.into()));
+                    }
+                    None if self.options.require_captions => {
+                        let diag = self
+                            .located(
+                                Diagnostic::warning(
+                                    rules::TABLE_CAPTION_MISSING,
+                                    self.options.file,
+                                    "表格没有标题",
+                                ),
+                                range.start,
+                            )
+                            .help("在表格前单独一段写“表：标题”（空一行再接表格），标题会自动编号");
+                        self.diagnostics.push(diag);
+                    }
+                    None => {}
+                }
+            }
+            Event::End(TagEnd::Table) => {
+                self.out.push(event.clone());
+                self.out.push(Event::Html("</div>\n".into()));
+            }
+            Event::Start(Tag::CodeBlock(kind)) => {
+                let end = find_end(events, i, |e| matches!(e, Event::End(TagEnd::CodeBlock)));
+                let code: String = events[i + 1..end]
+                    .iter()
+                    .filter_map(|(e, _)| match e {
+                        Event::Text(t) => Some(t.as_ref()),
+                        _ => None,
+                    })
+                    .collect();
+                let lang = match kind {
+                    pulldown_cmark::CodeBlockKind::Fenced(info) => {
+                        info.split_whitespace().next().unwrap_or("")
+                    }
+                    pulldown_cmark::CodeBlockKind::Indented => "",
+                };
+                self.count(&code);
+                self.out
+                    .push(Event::Html(highlight::highlight(&code, lang).into()));
+                return end + 1;
+            }
+            Event::Start(Tag::Image { dest_url, .. }) => {
+                let end = find_end(events, i, |e| matches!(e, Event::End(TagEnd::Image)));
+                let alt = plain_text(&events[i + 1..end]);
+                let html = self.image_tag(dest_url, &alt, range.start);
+                self.out.push(Event::InlineHtml(html.into()));
+                return end + 1;
+            }
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
+                let dest = self.link(dest_url, range.start);
+                self.out.push(Event::Start(Tag::Link {
+                    link_type: *link_type,
+                    dest_url: dest,
+                    title: title.clone(),
+                    id: id.clone(),
+                }));
+            }
+            Event::SoftBreak => {
+                let before = last_char(events[..i].iter().rev().map(|(e, _)| e));
+                let after = first_char(events[i + 1..].iter().map(|(e, _)| e));
+                let joins_cjk = before.is_some_and(is_cjk) && after.is_some_and(is_cjk);
+                if !joins_cjk {
+                    self.out.push(Event::SoftBreak);
+                    self.summarize(" ");
+                }
+            }
+            Event::Text(text) | Event::Code(text) => {
+                if !self.in_heading {
+                    self.count(text);
+                }
+                self.out.push(event.clone());
+            }
+            Event::Html(_) | Event::InlineHtml(_) => {
+                self.raw_html = true;
+                self.out.push(event.clone());
+            }
+            _ => self.out.push(event.clone()),
+        }
+        i + 1
+    }
+
+    fn located(&self, diag: Diagnostic, offset: usize) -> Diagnostic {
+        let (line, column) = self.lines.position(offset);
+        diag.at(self.options.first_line + line, column)
+    }
+
+    fn heading(&mut self, level: HeadingLevel, text: String, offset: usize) {
+        let level = level as u8;
+        let (line, column) = self.lines.position(offset);
+        let line = self.options.first_line + line;
+        let (text, fixed) = if level == 2 {
+            let normalized = normalize_heading(&text);
+            let fixed = (self.options.fixed_anchor)(&normalized);
+            (normalized, fixed)
+        } else {
+            (text.trim().to_string(), None)
+        };
+        let anchor = match fixed {
+            Some(anchor) => self.anchors.unique(anchor),
+            None => self.anchors.unique(&slugify(&text)),
+        };
+        let heading = Heading {
+            level,
+            text,
+            anchor: anchor.clone(),
+            line,
+            column,
+        };
+        if level == 2 {
+            self.summary_open = match self.options.summary_anchor {
+                Some(summary) => fixed == Some(summary),
+                None => self.summary_open,
+            };
+            self.body.sections.push(Section {
+                heading: heading.clone(),
+                chars: 0,
+            });
+        }
+        if level <= 3 {
+            self.body.headings.push(heading);
+        }
+        self.out.push(Event::Start(Tag::Heading {
+            level: HeadingLevel::try_from(level as usize).unwrap_or(HeadingLevel::H6),
+            id: Some(anchor.into()),
+            classes: Vec::new(),
+            attrs: Vec::new(),
+        }));
+    }
+
+    /// Count visible text into the body, the current section and the summary.
+    fn count(&mut self, text: &str) {
+        let n = visible_chars(text);
+        self.body.chars += n;
+        if let Some(section) = self.body.sections.last_mut() {
+            section.chars += n;
+        }
+        self.summarize(text);
+    }
+
+    fn summarize(&mut self, text: &str) {
+        if self.summary_open
+            && !self.in_heading
+            && self.body.summary.chars().count() < SUMMARY_SOURCE_CHARS
+        {
+            self.body.summary.push_str(text);
+        }
+    }
+
+    /// A block ended: separate the summary's paragraphs.
+    fn end_block(&mut self) {
+        if self.summary_open && !self.body.summary.is_empty() && !self.body.summary.ends_with('\n')
+        {
+            self.body.summary.push('\n');
+        }
+    }
+
+    fn figure(&mut self, image_events: &[(Event<'o>, Range<usize>)]) {
+        let (Event::Start(Tag::Image { dest_url, .. }), range) = &image_events[0] else {
+            return;
+        };
+        let alt = plain_text(&image_events[1..image_events.len() - 1]);
+        self.body.figures += 1;
+        let number = self.body.figures;
+        if alt.trim().is_empty() && self.options.require_captions {
+            let diag = self
+                .located(
+                    Diagnostic::warning(
+                        rules::FIGURE_CAPTION_MISSING,
+                        self.options.file,
+                        "图片没有图题",
+                    ),
+                    range.start,
+                )
+                .help("把图题写在方括号里：![图题](文件名.png)，编号“图1”会自动加上");
+            self.diagnostics.push(diag);
+        }
+        let img = self.image_tag(dest_url, &alt, range.start);
+        self.count(&alt);
+        let html = format!(
+            "<figure class=\"figure\" id=\"fig-{number}\">{img}<figcaption><span class=\"label\">图{number}</span> {}</figcaption></figure>\n",
+            escape(alt.trim())
+        );
+        self.out.push(Event::Html(html.into()));
+    }
+
+    /// An `<img>` for `dest`, after checking the file. A bad image renders
+    /// as its alt text (the build fails on the error anyway).
+    fn image_tag(&mut self, dest: &str, alt: &str, offset: usize) -> String {
+        let alt_attr = escape(alt.trim());
+        let resolved = match classify(dest) {
+            Target::Untouched if dest.starts_with("data:image/") => Some((dest.to_string(), None)),
+            Target::Untouched => {
+                let diag = self
+                    .located(
+                        Diagnostic::error(
+                            rules::IMAGE_REMOTE,
+                            self.options.file,
+                            format!("图片“{dest}”引用了外部网址"),
+                        ),
+                        offset,
+                    )
+                    .help("把图片下载后放在案例文件旁边，用相对路径引用：微信里的读者打不开其他网站的图片");
+                self.diagnostics.push(diag);
+                None
+            }
+            Target::SiteRoot(rest) => {
+                let file = self.options.root.join("static").join(rest);
+                if file.is_file() {
+                    Some((format!("{}{rest}", self.options.base_path), Some(file)))
+                } else {
+                    self.missing(rules::IMAGE_MISSING, dest, offset);
+                    None
+                }
+            }
+            Target::Local(rel) => self
+                .local_asset(&rel, dest, offset, rules::IMAGE_MISSING)
+                .map(|(url, file)| (url, Some(file))),
+        };
+        let Some((src, file)) = resolved else {
+            return alt_attr;
+        };
+        let size = file
+            .and_then(|f| imagesize::size(f).ok())
+            .map(|s| format!(" width=\"{}\" height=\"{}\"", s.width, s.height))
+            .unwrap_or_default();
+        format!(
+            "<img src=\"{}\" alt=\"{alt_attr}\"{size} loading=\"lazy\" decoding=\"async\">",
+            escape_href(&src)
+        )
+    }
+
+    /// The URL to write for a link, after checking local targets.
+    fn link(&mut self, dest: &CowStr<'o>, offset: usize) -> CowStr<'o> {
+        match classify(dest) {
+            Target::Untouched => dest.clone(),
+            Target::SiteRoot(rest) => {
+                if let Some(after) = rest.strip_prefix("cases/") {
+                    let id = after.split(['/', '#', '?']).next().unwrap_or("");
+                    if !id.is_empty() {
+                        let (line, column) = self.lines.position(offset);
+                        self.body.case_links.push(CaseLink {
+                            id: id.to_string(),
+                            line: self.options.first_line + line,
+                            column,
+                        });
+                    }
+                }
+                format!("{}{rest}", self.options.base_path).into()
+            }
+            Target::Local(rel) => {
+                match self.local_asset(&rel, dest, offset, rules::LINK_BROKEN_FILE) {
+                    Some((url, _)) => url.into(),
+                    None => dest.clone(),
+                }
+            }
+        }
+    }
+
+    /// Check a relative path and record it as an asset. Returns its
+    /// published URL and source file.
+    fn local_asset(
+        &mut self,
+        rel: &str,
+        dest: &str,
+        offset: usize,
+        missing_rule: &'static str,
+    ) -> Option<(String, PathBuf)> {
+        match resolve_local(self.options.dir, self.options.root, rel) {
+            Ok(asset) => {
+                let url = format!(
+                    "{}{}{}",
+                    self.options.base_path, self.options.page_path, asset.rel
+                );
+                let real = asset.source.clone();
+                self.body.assets.push(asset);
+                Some((url, real))
+            }
+            Err(LocalPathError::Missing) => {
+                self.missing(missing_rule, dest, offset);
+                None
+            }
+            Err(problem) => {
+                let diag = self.located(problem.diagnostic(self.options.file, dest), offset);
+                self.diagnostics.push(diag);
+                None
+            }
+        }
+    }
+
+    fn missing(&mut self, rule: &'static str, dest: &str, offset: usize) {
+        let (what, help) = if rule == rules::IMAGE_MISSING {
+            (
+                "图片",
+                "检查文件名（包括大小写和扩展名）；图片应放在案例文件所在的文件夹里",
+            )
+        } else {
+            (
+                "链接的文件",
+                "检查文件名；链接其他案例请写 /cases/案例编号/，例如 /cases/2023-001/",
+            )
+        };
+        let diag = self
+            .located(
+                Diagnostic::error(rule, self.options.file, format!("找不到{what}“{dest}”")),
+                offset,
+            )
+            .spanning(dest.chars().count() + 4)
+            .help(help);
+        self.diagnostics.push(diag);
+    }
+}
+
+/// Why a relative path from content cannot be used.
+#[derive(Debug, PartialEq, Eq)]
+pub enum LocalPathError {
+    /// `..`, a backslash, or nothing at all.
+    Escapes,
+    /// Resolves (through a symlink) outside the site root.
+    LinksOutside,
+    Missing,
+}
+
+impl LocalPathError {
+    /// The diagnostic for a path problem other than [`LocalPathError::Missing`].
+    pub fn diagnostic(&self, file: &str, dest: &str) -> Diagnostic {
+        match self {
+            LocalPathError::LinksOutside => Diagnostic::error(
+                rules::PATH_OUTSIDE,
+                file,
+                format!("“{dest}”指向站点目录之外的文件"),
+            )
+            .help("把文件复制到案例文件夹里，不要用指向外部的符号链接"),
+            _ => Diagnostic::error(
+                rules::PATH_OUTSIDE,
+                file,
+                format!("路径“{dest}”指向案例文件夹之外"),
+            )
+            .help("图片和附件放在案例文件所在的文件夹（或其子文件夹）里，用不含 .. 的相对路径引用"),
+        }
+    }
+}
+
+/// Resolve `rel` against `dir`: it must stay inside `dir` (no `..`), be a
+/// file, and not resolve outside the (canonical) site `root`.
+pub fn resolve_local(dir: &Path, root: &Path, rel: &str) -> Result<Asset, LocalPathError> {
+    let parts: Vec<&str> = rel
+        .split('/')
+        .filter(|c| !c.is_empty() && *c != ".")
+        .collect();
+    if parts.is_empty() || parts.contains(&"..") || rel.contains('\\') || rel.starts_with('/') {
+        return Err(LocalPathError::Escapes);
+    }
+    let file = parts.iter().fold(dir.to_path_buf(), |p, c| p.join(c));
+    match file.canonicalize() {
+        Ok(real) if !real.starts_with(root) => Err(LocalPathError::LinksOutside),
+        Ok(real) if real.is_file() => Ok(Asset {
+            rel: parts.join("/"),
+            source: real,
+        }),
+        _ => Err(LocalPathError::Missing),
+    }
+}
+
+/// Index of the first event after `start` that `is_end` accepts.
+fn find_end(
+    events: &[(Event, Range<usize>)],
+    start: usize,
+    is_end: impl Fn(&Event) -> bool,
+) -> usize {
+    events[start + 1..]
+        .iter()
+        .position(|(e, _)| is_end(e))
+        .map_or(events.len() - 1, |p| start + 1 + p)
+}
+
+/// Within a paragraph's events: the range of the one image, if the
+/// paragraph holds nothing else but whitespace.
+fn lone_image(events: &[(Event, Range<usize>)]) -> Option<Range<usize>> {
+    let is_blank = |e: &Event| match e {
+        Event::Text(t) => t.trim().is_empty(),
+        Event::SoftBreak | Event::HardBreak => true,
+        _ => false,
+    };
+    let start = events.iter().position(|(e, _)| !is_blank(e))?;
+    if !matches!(events[start].0, Event::Start(Tag::Image { .. })) {
+        return None;
+    }
+    let end = start
+        + events[start..]
+            .iter()
+            .position(|(e, _)| matches!(e, Event::End(TagEnd::Image)))?;
+    events[end + 1..]
+        .iter()
+        .all(|(e, _)| is_blank(e))
+        .then_some(start..end + 1)
+}
+
+/// `表：标题`, `表:标题` or `表1：标题` → `标题`.
+fn table_caption(text: &str) -> Option<String> {
+    let rest = text.trim().strip_prefix('表')?;
+    let rest = rest.trim_start_matches(|c: char| c.is_ascii_digit() || c.is_whitespace());
+    let caption = rest
+        .strip_prefix('：')
+        .or_else(|| rest.strip_prefix(':'))?
+        .trim();
+    (!caption.is_empty()).then(|| caption.to_string())
+}
+
+/// The text of a run of inline events, CJK-aware at soft breaks.
+fn plain_text(events: &[(Event, Range<usize>)]) -> String {
+    let mut out = String::new();
+    for (event, _) in events {
+        match event {
+            Event::Text(t) | Event::Code(t) => out.push_str(t),
+            Event::SoftBreak | Event::HardBreak if !out.chars().last().is_some_and(is_cjk) => {
+                out.push(' ')
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+fn last_char<'e>(mut events: impl Iterator<Item = &'e Event<'e>>) -> Option<char> {
+    match events.next()? {
+        Event::Text(t) | Event::Code(t) => t.chars().last(),
+        _ => None,
+    }
+}
+
+fn first_char<'e>(mut events: impl Iterator<Item = &'e Event<'e>>) -> Option<char> {
+    match events.next()? {
+        Event::Text(t) | Event::Code(t) => t.chars().next(),
+        _ => None,
+    }
+}
+
+fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let _ = pulldown_cmark_escape::escape_html(&mut out, s);
+    out
+}
+
+fn escape_href(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let _ = pulldown_cmark_escape::escape_href(&mut out, s);
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,124 @@
+use std::path::Path;
+
+use super::*;
+
+fn fixed(heading: &str) -> Option<&'static str> {
+    (heading == "摘要").then_some("abstract")
+}
+
+fn render_in(dir: &Path, text: &str) -> (RenderedBody, Vec<Diagnostic>) {
+    let root = dir.canonicalize().unwrap();
+    let options = MarkdownOptions {
+        file: "content/cases/a.md",
+        first_line: 10,
+        dir: &root,
+        root: &root,
+        base_path: "/",
+        page_path: "cases/2023-001/",
+        fixed_anchor: fixed,
+        summary_anchor: Some("abstract"),
+        require_captions: true,
+    };
+    render(text, &options)
+}
+
+fn render_str(text: &str) -> (RenderedBody, Vec<Diagnostic>) {
+    let dir = tempfile::tempdir().unwrap();
+    render_in(dir.path(), text)
+}
+
+#[test]
+fn soft_break_between_chinese_is_not_a_space() {
+    let (body, _) = render_str("质量\n标杆\nand\nmore");
+    assert!(body.html.contains("质量标杆"), "{}", body.html);
+    assert!(body.html.contains("and\nmore"), "{}", body.html);
+}
+
+#[test]
+fn sections_get_fixed_and_pinyin_anchors() {
+    let (body, _) =
+        render_str("## 摘要\n\n文字。\n\n### 一、背景\n\n更多文字\n\n## 其他 (说明)\n\n内容\n");
+    assert!(
+        body.html.contains("<h2 id=\"abstract\">摘要</h2>"),
+        "{}",
+        body.html
+    );
+    assert!(
+        body.html.contains("<h3 id=\"yi-bei-jing\">"),
+        "{}",
+        body.html
+    );
+    assert_eq!(body.sections.len(), 2);
+    assert_eq!(body.sections[1].heading.text, "其他（说明）");
+    assert_eq!(body.sections[0].heading.line, 10);
+    assert_eq!(body.sections[0].chars, 3 + 4);
+    assert_eq!(body.summary.trim(), "文字。\n更多文字");
+}
+
+#[test]
+fn figures_and_tables_are_numbered_with_captions_placed() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.png"), b"not really a png").unwrap();
+    let text = "![良率趋势](a.png)\n\n表：主要指标\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n表2：第二张\n\n| c |\n|---|\n| 3 |\n\n![第二图](a.png)\n";
+    let (body, diags) = render_in(dir.path(), text);
+    assert!(diags.is_empty(), "{diags:?}");
+    assert_eq!((body.figures, body.tables), (2, 2));
+    let html = &body.html;
+    assert!(
+        html.contains("<figcaption><span class=\"label\">图1</span> 良率趋势</figcaption>"),
+        "{html}"
+    );
+    assert!(html.contains("<span class=\"label\">图2</span> 第二图"));
+    assert!(
+        html.contains("<table><caption><span class=\"label\">表1</span> 主要指标</caption>"),
+        "{html}"
+    );
+    assert!(html.contains("<span class=\"label\">表2</span> 第二张"));
+    // Figure caption below the image, table caption above the rows.
+    assert!(html.find("<img").unwrap() < html.find("图1").unwrap());
+    assert!(html.find("表1").unwrap() < html.find("<thead>").unwrap());
+    assert!(html.contains("src=\"/cases/2023-001/a.png\""));
+    assert_eq!(body.assets.len(), 1);
+}
+
+#[test]
+fn missing_and_remote_images_are_errors_with_positions() {
+    let (_, diags) =
+        render_str("文字\n\n![图](nope.png)\n\n![外](https://cdn.example.com/x.png)\n");
+    assert_eq!(diags.len(), 2, "{diags:?}");
+    assert_eq!(diags[0].rule, rules::IMAGE_MISSING);
+    assert_eq!((diags[0].line, diags[0].column), (12, 1));
+    assert_eq!(diags[1].rule, rules::IMAGE_REMOTE);
+}
+
+#[test]
+fn paths_may_not_leave_the_folder() {
+    let (_, diags) = render_str("![图](../secret.png)\n");
+    assert_eq!(diags[0].rule, rules::PATH_OUTSIDE);
+}
+
+#[test]
+fn case_links_are_collected_and_prefixed() {
+    let (body, _) = render_str("见[另一案例](/cases/2022-003/)。\n");
+    assert_eq!(body.case_links.len(), 1);
+    assert_eq!(body.case_links[0].id, "2022-003");
+    assert!(body.html.contains("href=\"/cases/2022-003/\""));
+}
+
+#[test]
+fn code_is_highlighted_and_raw_html_sanitised() {
+    let (body, _) = render_str("```python\nx = 1\n```\n\n<script>alert(1)</script>\n\nH<sub>2</sub>O <a href=\"javascript:alert(1)\" onclick=\"x()\">a</a>\n");
+    assert!(body.html.contains("class=\"hl-"), "{}", body.html);
+    assert!(!body.html.contains("<script"), "{}", body.html);
+    assert!(!body.html.contains("javascript:"), "{}", body.html);
+    assert!(!body.html.contains("onclick"), "{}", body.html);
+    assert!(body.html.contains("<sub>2</sub>"));
+}
+
+#[test]
+fn uncaptioned_table_is_a_warning() {
+    let (body, diags) = render_str("| a |\n|---|\n| 1 |\n");
+    assert_eq!(body.tables, 0);
+    assert_eq!(diags[0].rule, rules::TABLE_CAPTION_MISSING);
+    assert!(!diags[0].is_error());
+}

@@ -1,0 +1,519 @@
+//! Rendering: the site model in, a list of output files out (in memory).
+//! Templates are parsed once; pages render in parallel. Rendering never
+//! reads content or theme files: everything it needs is in [`Site`] and
+//! [`Theme`]; files to copy (images beside cases) are passed on as paths
+//! for the writer.
+
+mod views;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+
+use rayon::prelude::*;
+use serde::Serialize;
+use tera::{Context, Tera};
+
+use crate::diagnostics::{rules, Diagnostic};
+use crate::site::Site;
+use crate::taxonomy::TaxonomyKind;
+use crate::theme::{fingerprinted_path, Theme};
+
+pub use views::{format_number, status_label, CaseCard};
+use views::{Group, TermLink, Views};
+
+/// What an output file holds.
+#[derive(Debug)]
+pub enum Contents {
+    Bytes(Vec<u8>),
+    /// Copy this source file (images and attachments beside cases).
+    Copy(PathBuf),
+}
+
+#[derive(Debug)]
+pub struct OutputFile {
+    /// Path below the output folder, `/`-separated.
+    pub path: String,
+    pub contents: Contents,
+}
+
+/// Where cases sit in the feed.
+const FEED_ENTRIES: usize = 30;
+
+/// Render the whole site. Template errors and output path collisions come
+/// back as diagnostics.
+pub fn render_site(
+    site: &Site,
+    theme: &Theme,
+    base_url: &str,
+) -> Result<Vec<OutputFile>, Vec<Diagnostic>> {
+    let base_path = base_path_of(base_url);
+    let (assets, static_files) = publish_statics(theme, &base_path);
+    let tera = engine(theme, assets)?;
+    let views = Views {
+        site,
+        base_path,
+        base_url: base_url.to_string(),
+    };
+    let renderer = Renderer {
+        tera,
+        views,
+        base: Context::new(),
+    };
+    let renderer = renderer.with_base_context();
+    let mut files = renderer.pages().map_err(|e| vec![e])?;
+    files.extend(static_files);
+    for case in &site.cases {
+        for asset in &case.assets {
+            files.push(OutputFile {
+                path: format!("cases/{}/{}", case.id, asset.rel),
+                contents: Contents::Copy(asset.source.clone()),
+            });
+        }
+    }
+    for page in &site.pages {
+        for asset in &page.assets {
+            files.push(OutputFile {
+                path: format!("{}/{}", page.slug, asset.rel),
+                contents: Contents::Copy(asset.source.clone()),
+            });
+        }
+    }
+    check_collisions(&files)?;
+    Ok(files)
+}
+
+fn base_path_of(base_url: &str) -> String {
+    let after_scheme = base_url
+        .split_once("://")
+        .map_or(base_url, |(_, rest)| rest);
+    match after_scheme.find('/') {
+        Some(i) => {
+            let path = &after_scheme[i..];
+            if path.ends_with('/') {
+                path.to_string()
+            } else {
+                format!("{path}/")
+            }
+        }
+        None => "/".to_string(),
+    }
+}
+
+/// Static files under their published names, and the name map for the
+/// `asset()` template function.
+fn publish_statics(theme: &Theme, base_path: &str) -> (HashMap<String, String>, Vec<OutputFile>) {
+    let mut map = HashMap::new();
+    let mut files = Vec::new();
+    for (rel, bytes) in &theme.statics {
+        let published = fingerprinted_path(rel, bytes);
+        map.insert(rel.clone(), format!("{base_path}{published}"));
+        files.push(OutputFile {
+            path: published,
+            contents: Contents::Bytes(bytes.clone()),
+        });
+    }
+    (map, files)
+}
+
+fn template_error(name: &str, err: &tera::Error) -> Diagnostic {
+    // Tera nests the useful part (line, unknown variable) in the source chain.
+    let mut message = err.to_string();
+    let mut source = std::error::Error::source(err);
+    while let Some(inner) = source {
+        message.push('：');
+        message.push_str(&inner.to_string());
+        source = inner.source();
+    }
+    Diagnostic::error(
+        rules::TEMPLATE_ERROR,
+        &format!("templates/{name}"),
+        format!("模板出错：{message}"),
+    )
+    .help("检查模板语法和用到的变量；站点 templates/ 下的同名文件会覆盖主题模板")
+}
+
+fn engine(theme: &Theme, assets: HashMap<String, String>) -> Result<Tera, Vec<Diagnostic>> {
+    let mut tera = Tera::default();
+    let templates: Vec<(&str, &str)> = theme
+        .templates
+        .iter()
+        .map(|(name, source)| (name.as_str(), source.as_str()))
+        .collect();
+    tera.add_raw_templates(templates)
+        .map_err(|e| vec![template_error("", &e)])?;
+    tera.autoescape_on(vec![".html", ".xml"]);
+    tera.register_function("asset", move |args: &HashMap<String, tera::Value>| {
+        let path = args
+            .get("path")
+            .and_then(|v| v.as_str())
+            .ok_or_else(|| tera::Error::msg("asset() needs path=\"css/site.css\""))?;
+        assets
+            .get(path)
+            .map(|url| tera::Value::String(url.clone()))
+            .ok_or_else(|| tera::Error::msg(format!("asset(): no static file {path}")))
+    });
+    Ok(tera)
+}
+
+struct Renderer<'s> {
+    tera: Tera,
+    views: Views<'s>,
+    base: Context,
+}
+
+#[derive(Serialize)]
+struct Matrix {
+    columns: Vec<TermLink>,
+    rows: Vec<MatrixRow>,
+}
+
+#[derive(Serialize)]
+struct MatrixRow {
+    area: TermLink,
+    cells: Vec<MatrixCell>,
+}
+
+#[derive(Serialize)]
+struct MatrixCell {
+    count: usize,
+    url: String,
+}
+
+#[derive(Serialize)]
+struct FeedEntry {
+    title: String,
+    url: String,
+    enterprise: String,
+    summary: String,
+    updated: String,
+}
+
+#[derive(Serialize)]
+struct SitemapEntry {
+    loc: String,
+}
+
+impl<'s> Renderer<'s> {
+    fn with_base_context(mut self) -> Self {
+        self.base.insert("site", &self.views.site_view());
+        self
+    }
+
+    fn render(
+        &self,
+        template: &str,
+        path: String,
+        context: &Context,
+    ) -> Result<OutputFile, Diagnostic> {
+        let html = self
+            .tera
+            .render(template, context)
+            .map_err(|e| template_error(template, &e))?;
+        Ok(OutputFile {
+            path,
+            contents: Contents::Bytes(html.into_bytes()),
+        })
+    }
+
+    fn context(&self, page_path: &str) -> Context {
+        let mut context = self.base.clone();
+        context.insert("page_url", &self.views.url(page_path));
+        context.insert("permalink", &self.views.permalink(page_path));
+        context
+    }
+
+    fn pages(&self) -> Result<Vec<OutputFile>, Diagnostic> {
+        let site = self.views.site;
+        let cards: Vec<CaseCard> = site.cases.iter().map(|c| self.views.card(c)).collect();
+
+        let mut files: Vec<OutputFile> = (0..site.cases.len())
+            .into_par_iter()
+            .map(|i| {
+                let case = &site.cases[i];
+                let path = Views::case_path(case);
+                let mut context = self.context(&path);
+                context.insert("case", &self.views.case_view(i, cards[i].clone()));
+                self.render("case.html", format!("{path}index.html"), &context)
+            })
+            .collect::<Result<_, _>>()?;
+
+        files.push(self.home(&cards)?);
+        for kind in TaxonomyKind::ALL {
+            files.extend(self.taxonomy(kind, &cards)?);
+        }
+        for page in &site.pages {
+            let path = format!("{}/", page.slug);
+            let mut context = self.context(&path);
+            context.insert("title", &page.title);
+            context.insert(
+                "description",
+                &page
+                    .description
+                    .clone()
+                    .unwrap_or_else(|| crate::text::excerpt(&page.body.summary, 120)),
+            );
+            context.insert("html", &page.body.html);
+            files.push(self.render("page.html", format!("{path}index.html"), &context)?);
+        }
+        files.push(self.render(
+            "404.html",
+            "404.html".to_string(),
+            &self.context("404.html"),
+        )?);
+        files.extend(self.aliases()?);
+        files.push(self.feed(&cards)?);
+        files.push(self.sitemap(&files)?);
+        files.push(self.render(
+            "robots.txt",
+            "robots.txt".to_string(),
+            &self.context("robots.txt"),
+        )?);
+        Ok(files)
+    }
+
+    fn home(&self, cards: &[CaseCard]) -> Result<OutputFile, Diagnostic> {
+        let site = self.views.site;
+        let areas = self.views.term_links(TaxonomyKind::Area);
+        let industries = self.views.term_links(TaxonomyKind::Industry);
+        let area_terms = &site.taxonomy(TaxonomyKind::Area).terms;
+        let matrix = Matrix {
+            columns: industries.clone(),
+            rows: area_terms
+                .iter()
+                .zip(&areas)
+                .map(|(term, link)| MatrixRow {
+                    area: link.clone(),
+                    cells: site
+                        .taxonomy(TaxonomyKind::Industry)
+                        .terms
+                        .iter()
+                        .map(|industry| MatrixCell {
+                            count: term
+                                .cases
+                                .iter()
+                                .filter(|&&i| industry.cases.binary_search(&i).is_ok())
+                                .count(),
+                            url: format!("{}#{}", link.url, industry.slug),
+                        })
+                        .collect(),
+                })
+                .collect(),
+        };
+        let latest_year = site.cases.iter().map(|c| c.year).max();
+        let latest: Vec<&CaseCard> = cards
+            .iter()
+            .filter(|c| Some(c.year) == latest_year)
+            .collect();
+        let mut context = self.context("");
+        context.insert("areas", &areas);
+        context.insert("industries", &industries);
+        context.insert("years", &self.views.term_links(TaxonomyKind::Year));
+        context.insert("matrix", &matrix);
+        context.insert("latest_year", &latest_year);
+        context.insert("latest", &latest);
+        context.insert(
+            "taxonomies",
+            &TaxonomyKind::ALL.map(|k| self.views.taxonomy(k)),
+        );
+        self.render("index.html", "index.html".to_string(), &context)
+    }
+
+    /// The taxonomy's index page and one page per term. Area pages group by
+    /// industry; every other list groups by priority area.
+    fn taxonomy(
+        &self,
+        kind: TaxonomyKind,
+        cards: &[CaseCard],
+    ) -> Result<Vec<OutputFile>, Diagnostic> {
+        let site = self.views.site;
+        let taxonomy = site.taxonomy(kind);
+        let view = self.views.taxonomy(kind);
+        let mut files = Vec::with_capacity(taxonomy.terms.len() + 1);
+        let mut context = self.context(&format!("{}/", kind.path()));
+        context.insert("taxonomy", &view);
+        context.insert("terms", &self.views.term_links(kind));
+        files.push(self.render(
+            "taxonomy.html",
+            format!("{}/index.html", kind.path()),
+            &context,
+        )?);
+
+        let group_by = if kind == TaxonomyKind::Area {
+            TaxonomyKind::Industry
+        } else {
+            TaxonomyKind::Area
+        };
+        let group_terms = &site.taxonomy(group_by).terms;
+        let rendered: Vec<Result<OutputFile, Diagnostic>> = taxonomy
+            .terms
+            .par_iter()
+            .map(|term| {
+                let groups: Vec<Group> = group_terms
+                    .iter()
+                    .filter_map(|g| {
+                        let mut members: Vec<usize> = term
+                            .cases
+                            .iter()
+                            .copied()
+                            .filter(|i| g.cases.binary_search(i).is_ok())
+                            .collect();
+                        if members.is_empty() {
+                            return None;
+                        }
+                        // Newest first inside a group, then by id.
+                        members.sort_by(|&a, &b| {
+                            let (ca, cb) = (&site.cases[a], &site.cases[b]);
+                            cb.year.cmp(&ca.year).then_with(|| ca.id.cmp(&cb.id))
+                        });
+                        Some(Group {
+                            name: g.name.clone(),
+                            anchor: g.slug.clone(),
+                            count: members.len(),
+                            cases: members.iter().map(|&i| cards[i].clone()).collect(),
+                        })
+                    })
+                    .collect();
+                let path = Views::term_path(kind, term);
+                let mut context = self.context(&path);
+                context.insert("taxonomy", &view);
+                context.insert("term", &self.views.term_link(kind, term));
+                context.insert("group_label", group_by.label());
+                context.insert("groups", &groups);
+                self.render("term.html", format!("{path}index.html"), &context)
+            })
+            .collect();
+        for file in rendered {
+            files.push(file?);
+        }
+        Ok(files)
+    }
+
+    /// A redirect page at each alias: old links keep working.
+    fn aliases(&self) -> Result<Vec<OutputFile>, Diagnostic> {
+        let mut files = Vec::new();
+        for case in &self.views.site.cases {
+            let target = Views::case_path(case);
+            for alias in &case.aliases {
+                let trimmed = alias.trim_start_matches('/');
+                let path = if trimmed.ends_with(".html") || trimmed.ends_with(".htm") {
+                    trimmed.to_string()
+                } else {
+                    format!("{}/index.html", trimmed.trim_end_matches('/'))
+                };
+                let mut context = self.context(&target);
+                context.insert("title", &case.title);
+                context.insert("target", &self.views.url(&target));
+                files.push(self.render("redirect.html", path, &context)?);
+            }
+        }
+        Ok(files)
+    }
+
+    fn feed(&self, cards: &[CaseCard]) -> Result<OutputFile, Diagnostic> {
+        let site = self.views.site;
+        let mut order: Vec<usize> = (0..site.cases.len()).collect();
+        let updated_of = |i: usize| {
+            let case = &site.cases[i];
+            case.date
+                .map(|d| d.format("%Y-%m-%dT00:00:00+08:00").to_string())
+                .unwrap_or_else(|| format!("{}-12-31T00:00:00+08:00", case.year))
+        };
+        order.sort_by(|&a, &b| {
+            updated_of(b)
+                .cmp(&updated_of(a))
+                .then_with(|| site.cases[a].id.cmp(&site.cases[b].id))
+        });
+        let entries: Vec<FeedEntry> = order
+            .iter()
+            .take(FEED_ENTRIES)
+            .map(|&i| FeedEntry {
+                title: cards[i].title.clone(),
+                url: self.views.permalink(&Views::case_path(&site.cases[i])),
+                enterprise: cards[i].enterprise.clone(),
+                summary: crate::text::excerpt(&site.cases[i].body.summary, 200),
+                updated: updated_of(i),
+            })
+            .collect();
+        let mut context = self.context("atom.xml");
+        context.insert(
+            "updated",
+            &entries
+                .first()
+                .map_or("2000-01-01T00:00:00+08:00".to_string(), |e| {
+                    e.updated.clone()
+                }),
+        );
+        context.insert("entries", &entries);
+        self.render("atom.xml", "atom.xml".to_string(), &context)
+    }
+
+    /// Every HTML page except the 404 and redirects, sorted.
+    fn sitemap(&self, files: &[OutputFile]) -> Result<OutputFile, Diagnostic> {
+        let alias_paths: Vec<String> = self
+            .views
+            .site
+            .cases
+            .iter()
+            .flat_map(|c| {
+                c.aliases
+                    .iter()
+                    .map(|a| a.trim_start_matches('/').to_string())
+            })
+            .collect();
+        let mut locs: Vec<String> = files
+            .iter()
+            .filter(|f| f.path.ends_with("index.html"))
+            .map(|f| f.path.trim_end_matches("index.html").to_string())
+            .filter(|p| {
+                !alias_paths
+                    .iter()
+                    .any(|a| a.trim_end_matches('/') == p.trim_end_matches('/'))
+            })
+            .collect();
+        locs.sort();
+        let entries: Vec<SitemapEntry> = locs
+            .iter()
+            .map(|p| SitemapEntry {
+                loc: self.views.permalink(p),
+            })
+            .collect();
+        let mut context = self.context("sitemap.xml");
+        context.insert("entries", &entries);
+        self.render("sitemap.xml", "sitemap.xml".to_string(), &context)
+    }
+}
+
+/// Two things may not be written to one path (an alias over a case page, a
+/// page slug over a static file …).
+fn check_collisions(files: &[OutputFile]) -> Result<(), Vec<Diagnostic>> {
+    let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut problems = Vec::new();
+    for (i, file) in files.iter().enumerate() {
+        if let Some(&first) = seen.get(file.path.as_str()) {
+            let describe = |f: &OutputFile| match &f.contents {
+                Contents::Copy(source) => source.display().to_string(),
+                Contents::Bytes(_) => "生成的页面".to_string(),
+            };
+            problems.push(
+                Diagnostic::error(
+                    rules::OUTPUT_COLLISION,
+                    &file.path,
+                    format!(
+                        "两个来源要写入同一个输出文件 {}：{} 和 {}",
+                        file.path,
+                        describe(&files[first]),
+                        describe(file)
+                    ),
+                )
+                .help("检查 aliases 是否与现有网址重复，页面 slug 是否与静态文件重名"),
+            );
+        } else {
+            seen.insert(&file.path, i);
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
+    }
+}

@@ -1,0 +1,396 @@
+//! View models: the values templates see. List pages get light
+//! [`CaseCard`]s (title, enterprise, a short summary), never a case's full
+//! HTML, so that memory stays flat however many lists a case appears in.
+
+use serde::Serialize;
+
+use crate::content::{Case, Metric, Status};
+use crate::site::Site;
+use crate::taxonomy::{TaxonomyKind, Term};
+use crate::text::{excerpt, reading_minutes};
+
+/// Characters of abstract shown on cards.
+const CARD_SUMMARY_CHARS: usize = 90;
+/// Characters of abstract used for the page description (share cards).
+const DESCRIPTION_CHARS: usize = 120;
+
+#[derive(Serialize, Clone)]
+pub struct SiteView {
+    pub title: String,
+    pub short_title: String,
+    pub description: String,
+    pub base_url: String,
+    pub base_path: String,
+    pub language: String,
+    pub publisher: String,
+    pub editor: String,
+    pub drafts: bool,
+    pub case_count: usize,
+    pub enterprise_count: usize,
+    pub year_count: usize,
+    pub district_count: usize,
+    pub latest_year: Option<i64>,
+    pub areas: Vec<TermLink>,
+    pub pages: Vec<Link>,
+}
+
+#[derive(Serialize, Clone)]
+pub struct Link {
+    pub title: String,
+    pub url: String,
+}
+
+#[derive(Serialize, Clone)]
+pub struct TermLink {
+    pub name: String,
+    pub slug: String,
+    pub url: String,
+    pub count: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+#[derive(Serialize, Clone)]
+pub struct TaxonomyView {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub url: String,
+}
+
+#[derive(Serialize, Clone)]
+pub struct CaseCard {
+    pub id: String,
+    pub url: String,
+    pub title: String,
+    pub enterprise: String,
+    pub year: i64,
+    pub area: String,
+    pub industry: String,
+    pub district: Option<String>,
+    pub methods: Vec<String>,
+    pub summary: String,
+    pub national: bool,
+    pub draft: bool,
+}
+
+#[derive(Serialize)]
+pub struct Group {
+    pub name: String,
+    pub anchor: String,
+    pub count: usize,
+    pub cases: Vec<CaseCard>,
+}
+
+#[derive(Serialize)]
+pub struct MetricRow {
+    pub year: i64,
+    pub value: String,
+    pub competitor: Option<String>,
+    pub benchmark: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct MetricView {
+    pub name: String,
+    pub unit: String,
+    pub higher_is_better: bool,
+    pub has_competitor: bool,
+    pub has_benchmark: bool,
+    pub rows: Vec<MetricRow>,
+}
+
+#[derive(Serialize)]
+pub struct TocEntry {
+    pub level: u8,
+    pub anchor: String,
+    pub text: String,
+}
+
+#[derive(Serialize)]
+pub struct CaseView {
+    #[serde(flatten)]
+    pub card: CaseCard,
+    pub permalink: String,
+    pub description: String,
+    pub enterprise_profile: crate::content::Enterprise,
+    pub area_link: TermLink,
+    pub industry_link: TermLink,
+    pub district_link: Option<TermLink>,
+    pub year_url: String,
+    pub method_links: Vec<TermLink>,
+    pub technologies: Vec<String>,
+    pub honors: Vec<String>,
+    pub status: Status,
+    pub status_label: &'static str,
+    pub cohort: Option<String>,
+    pub recommender: Option<String>,
+    pub cover_url: Option<String>,
+    pub metrics: Vec<MetricView>,
+    pub html: String,
+    pub toc: Vec<TocEntry>,
+    pub chars: usize,
+    pub reading_minutes: usize,
+    pub figures: usize,
+    pub tables: usize,
+    pub prev: Option<Link>,
+    pub next: Option<Link>,
+}
+
+pub fn status_label(status: Status) -> &'static str {
+    match status {
+        Status::National => "推荐全国",
+        Status::Approved => "已入选",
+        Status::Draft => "草稿",
+        Status::Submitted => "已提交",
+        Status::Rejected => "未入选",
+    }
+}
+
+/// Format a number for people: no trailing zeros, no `-0`.
+pub fn format_number(n: f64) -> String {
+    let s = format!("{:.4}", n);
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" {
+        "0".to_string()
+    } else {
+        s.to_string()
+    }
+}
+
+impl MetricView {
+    pub fn new(metric: &Metric) -> MetricView {
+        let at = |series: &[f64], i: usize| series.get(i).map(|v| format_number(*v));
+        MetricView {
+            name: metric.name.clone(),
+            unit: metric.unit.clone(),
+            higher_is_better: metric.higher_is_better,
+            has_competitor: !metric.competitor.is_empty(),
+            has_benchmark: !metric.benchmark.is_empty(),
+            rows: metric
+                .years
+                .iter()
+                .enumerate()
+                .map(|(i, year)| MetricRow {
+                    year: *year,
+                    value: format_number(metric.values[i]),
+                    competitor: at(&metric.competitor, i),
+                    benchmark: at(&metric.benchmark, i),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Builds views from the site, with URLs under the base path.
+pub struct Views<'s> {
+    pub site: &'s Site<'s>,
+    pub base_path: String,
+    pub base_url: String,
+}
+
+impl<'s> Views<'s> {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_path)
+    }
+
+    pub fn permalink(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    pub fn case_path(case: &Case) -> String {
+        format!("cases/{}/", case.id)
+    }
+
+    pub fn term_path(kind: TaxonomyKind, term: &Term) -> String {
+        format!("{}/{}/", kind.path(), term.slug)
+    }
+
+    pub fn term_link(&self, kind: TaxonomyKind, term: &Term) -> TermLink {
+        TermLink {
+            name: term.name.clone(),
+            slug: term.slug.clone(),
+            url: self.url(&Self::term_path(kind, term)),
+            count: term.cases.len(),
+            description: term.description.clone(),
+        }
+    }
+
+    pub fn taxonomy(&self, kind: TaxonomyKind) -> TaxonomyView {
+        TaxonomyView {
+            key: kind.path(),
+            label: kind.label(),
+            url: self.url(&format!("{}/", kind.path())),
+        }
+    }
+
+    pub fn site_view(&self) -> SiteView {
+        let site = self.site;
+        let config = &site.config.site;
+        let mut enterprises: Vec<&str> = site
+            .cases
+            .iter()
+            .map(|c| c.enterprise.name.as_str())
+            .collect();
+        enterprises.sort_unstable();
+        enterprises.dedup();
+        let mut districts: Vec<usize> = site.cases.iter().filter_map(|c| c.district).collect();
+        districts.sort_unstable();
+        districts.dedup();
+        let years = site.taxonomy(TaxonomyKind::Year);
+        SiteView {
+            title: config.title.clone(),
+            short_title: config
+                .short_title
+                .clone()
+                .unwrap_or_else(|| config.title.clone()),
+            description: config.description.clone(),
+            base_url: self.base_url.clone(),
+            base_path: self.base_path.clone(),
+            language: config.language.clone(),
+            publisher: config.publisher.clone(),
+            editor: config.editor.clone(),
+            drafts: site.drafts,
+            case_count: site.cases.len(),
+            enterprise_count: enterprises.len(),
+            year_count: years.terms.len(),
+            district_count: districts.len(),
+            latest_year: site.cases.iter().map(|c| c.year).max(),
+            areas: self.term_links(TaxonomyKind::Area),
+            pages: site
+                .pages
+                .iter()
+                .map(|p| Link {
+                    title: p.title.clone(),
+                    url: self.url(&format!("{}/", p.slug)),
+                })
+                .collect(),
+        }
+    }
+
+    pub fn term_links(&self, kind: TaxonomyKind) -> Vec<TermLink> {
+        self.site
+            .taxonomy(kind)
+            .terms
+            .iter()
+            .map(|t| self.term_link(kind, t))
+            .collect()
+    }
+
+    pub fn card(&self, case: &Case) -> CaseCard {
+        let config = self.site.config;
+        CaseCard {
+            id: case.id.clone(),
+            url: self.url(&Self::case_path(case)),
+            title: case.title.clone(),
+            enterprise: case.enterprise.name.clone(),
+            year: case.year,
+            area: config.priority_areas[case.area].name.clone(),
+            industry: config.industries[case.industry].name.clone(),
+            district: case.district.map(|d| config.districts[d].name.clone()),
+            methods: case.methods.clone(),
+            summary: excerpt(&case.body.summary, CARD_SUMMARY_CHARS),
+            national: case.status == Status::National,
+            draft: !case.status.is_published(),
+        }
+    }
+
+    fn find_term_link(&self, kind: TaxonomyKind, name: &str) -> Option<TermLink> {
+        self.site
+            .taxonomy(kind)
+            .term_by_name(name)
+            .map(|t| self.term_link(kind, t))
+    }
+
+    /// The full view of case `index`, with its neighbours in book order
+    /// within its priority area.
+    pub fn case_view(&self, index: usize, card: CaseCard) -> CaseView {
+        let site = self.site;
+        let case = &site.cases[index];
+        let config = site.config;
+        let neighbour = |i: Option<usize>| {
+            i.and_then(|i| site.cases.get(i))
+                .filter(|other| other.area == case.area)
+                .map(|other| Link {
+                    title: other.title.clone(),
+                    url: self.url(&Self::case_path(other)),
+                })
+        };
+        let area = &config.priority_areas[case.area].name;
+        let industry = &config.industries[case.industry].name;
+        CaseView {
+            permalink: self.permalink(&Self::case_path(case)),
+            description: excerpt(&case.body.summary, DESCRIPTION_CHARS),
+            enterprise_profile: case.enterprise.clone(),
+            area_link: self
+                .find_term_link(TaxonomyKind::Area, area)
+                .expect("area term exists"),
+            industry_link: self
+                .find_term_link(TaxonomyKind::Industry, industry)
+                .expect("industry term exists"),
+            district_link: case.district.and_then(|d| {
+                self.find_term_link(TaxonomyKind::District, &config.districts[d].name)
+            }),
+            year_url: self.url(&format!("years/{}/", case.year)),
+            method_links: case
+                .methods
+                .iter()
+                .filter_map(|m| {
+                    let folded = crate::text::fold_width(m);
+                    self.site
+                        .taxonomy(TaxonomyKind::Method)
+                        .terms
+                        .iter()
+                        .find(|t| crate::text::fold_width(&t.name) == folded)
+                        .map(|t| self.term_link(TaxonomyKind::Method, t))
+                })
+                .collect(),
+            technologies: case.technologies.clone(),
+            honors: case.honors.clone(),
+            status: case.status,
+            status_label: status_label(case.status),
+            cohort: case.cohort.clone(),
+            recommender: case.recommender.clone(),
+            cover_url: case.cover.as_ref().map(|c| {
+                self.url(&format!(
+                    "{}{}",
+                    Self::case_path(case),
+                    c.trim_start_matches("./")
+                ))
+            }),
+            metrics: case.metrics.iter().map(MetricView::new).collect(),
+            html: case.body.html.clone(),
+            toc: case
+                .body
+                .headings
+                .iter()
+                .filter(|h| h.level == 2)
+                .map(|h| TocEntry {
+                    level: h.level,
+                    anchor: h.anchor.clone(),
+                    text: h.text.clone(),
+                })
+                .collect(),
+            chars: case.body.chars,
+            reading_minutes: reading_minutes(case.body.chars),
+            figures: case.body.figures,
+            tables: case.body.tables,
+            prev: neighbour(index.checked_sub(1)),
+            next: neighbour(Some(index + 1)),
+            card,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_read_naturally() {
+        assert_eq!(format_number(97.2), "97.2");
+        assert_eq!(format_number(100.0), "100");
+        assert_eq!(format_number(0.125), "0.125");
+        assert_eq!(format_number(-0.0), "0");
+        assert_eq!(format_number(1234.5678), "1234.5678");
+    }
+}

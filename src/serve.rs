@@ -1,0 +1,204 @@
+//! `casebook serve`: a local preview. Builds into a private temporary
+//! folder (never `output/`, which keeps the real base URL), serves it on
+//! 127.0.0.1, and rebuilds when content, templates, static files or the
+//! config change. While the content has errors, pages show the diagnostics
+//! instead of a stale site.
+
+use std::path::{Component, Path, PathBuf};
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::Duration;
+
+use notify::{RecursiveMode, Watcher};
+
+use crate::build::{self, BuildError, BuildOptions};
+use crate::diagnostics;
+
+/// Paths below the site root whose changes trigger a rebuild.
+const WATCHED: &[&str] = &["casebook.toml", "content", "templates", "static", "themes"];
+
+pub fn run(root: &Path, port: u16, drafts: bool) -> i32 {
+    let out = std::env::temp_dir().join(format!("casebook-serve-{}", std::process::id()));
+    let base_url = format!("http://127.0.0.1:{port}/");
+    let options = BuildOptions {
+        root: root.to_path_buf(),
+        output: Some(out.clone()),
+        base_url: Some(base_url.clone()),
+        drafts,
+        progress: false,
+    };
+    let server = match tiny_http::Server::http(("127.0.0.1", port)) {
+        Ok(server) => server,
+        Err(err) => {
+            eprintln!(
+                "无法在 127.0.0.1:{port} 上启动预览：{err}。换一个端口：casebook serve --port 8080"
+            );
+            return 1;
+        }
+    };
+    let failure: Arc<Mutex<Option<String>>> = Arc::new(Mutex::new(None));
+    rebuild(&options, root, &failure);
+
+    let (tx, rx) = mpsc::channel();
+    let mut watcher = match notify::recommended_watcher(tx) {
+        Ok(w) => w,
+        Err(err) => {
+            eprintln!("无法监视文件变化：{err}");
+            return 1;
+        }
+    };
+    for name in WATCHED {
+        let path = root.join(name);
+        if path.exists() {
+            let _ = watcher.watch(&path, RecursiveMode::Recursive);
+        }
+    }
+    {
+        let options = BuildOptions {
+            ..clone_options(&options)
+        };
+        let root = root.to_path_buf();
+        let failure = Arc::clone(&failure);
+        std::thread::spawn(move || {
+            while rx.recv().is_ok() {
+                // Editors save in bursts: wait for quiet, then build once.
+                while rx.recv_timeout(Duration::from_millis(80)).is_ok() {}
+                rebuild(&options, &root, &failure);
+            }
+        });
+    }
+    eprintln!("预览地址：{base_url}（Ctrl+C 结束）");
+    for request in server.incoming_requests() {
+        let response = respond(&out, request.url(), &failure);
+        let _ = request.respond(response);
+    }
+    let _ = std::fs::remove_dir_all(&out);
+    drop(watcher);
+    0
+}
+
+fn clone_options(options: &BuildOptions) -> BuildOptions {
+    BuildOptions {
+        root: options.root.clone(),
+        output: options.output.clone(),
+        base_url: options.base_url.clone(),
+        drafts: options.drafts,
+        progress: false,
+    }
+}
+
+fn rebuild(options: &BuildOptions, root: &Path, failure: &Mutex<Option<String>>) {
+    let result = build::build(options);
+    let mut slot = failure.lock().unwrap_or_else(|e| e.into_inner());
+    match result {
+        Ok(report) => {
+            diagnostics::print_human(&report.warnings, root);
+            eprintln!(
+                "已构建：{} 个案例，用时 {:.2} 秒",
+                report.cases,
+                report.elapsed.as_secs_f64()
+            );
+            *slot = None;
+        }
+        Err(BuildError::Content(diags)) => {
+            diagnostics::print_human(&diags, root);
+            *slot = Some(diagnostics::render_human(&diags, root));
+        }
+        Err(BuildError::Io(err)) => {
+            eprintln!("写入预览目录失败：{err}");
+            *slot = Some(format!("写入预览目录失败：{err}"));
+        }
+    }
+}
+
+type Response = tiny_http::Response<std::io::Cursor<Vec<u8>>>;
+
+fn respond(out: &Path, url: &str, failure: &Mutex<Option<String>>) -> Response {
+    let path = url.split(['?', '#']).next().unwrap_or("/");
+    let Some(file) = resolve(out, path) else {
+        return not_found(out);
+    };
+    let is_html = file.extension().is_some_and(|e| e == "html");
+    if is_html {
+        if let Some(report) = failure.lock().unwrap_or_else(|e| e.into_inner()).clone() {
+            return error_page(&report);
+        }
+    }
+    match std::fs::read(&file) {
+        Ok(bytes) => with_type(tiny_http::Response::from_data(bytes), &file),
+        Err(_) => not_found(out),
+    }
+}
+
+/// Map a request path to a file under `out`, refusing anything that could
+/// leave it (`..`, encoded slashes, symlinks out).
+fn resolve(out: &Path, path: &str) -> Option<PathBuf> {
+    let decoded = percent_encoding::percent_decode_str(path)
+        .decode_utf8()
+        .ok()?;
+    if decoded.contains('\\') || decoded.contains('\0') {
+        return None;
+    }
+    let rel = Path::new(decoded.trim_start_matches('/'));
+    if rel.components().any(|c| !matches!(c, Component::Normal(_))) {
+        return None;
+    }
+    let mut file = out.join(rel);
+    if file.is_dir() {
+        file = file.join("index.html");
+    }
+    let real = file.canonicalize().ok()?;
+    let base = out.canonicalize().ok()?;
+    (real.starts_with(base) && real.is_file()).then_some(real)
+}
+
+fn with_type(response: Response, file: &Path) -> Response {
+    let mime = mime_guess::from_path(file).first_or_octet_stream();
+    let value =
+        if mime.type_() == "text" || mime.subtype() == "javascript" || mime.subtype() == "xml" {
+            format!("{mime}; charset=utf-8")
+        } else {
+            mime.to_string()
+        };
+    match tiny_http::Header::from_bytes("Content-Type", value) {
+        Ok(header) => response.with_header(header),
+        Err(_) => response,
+    }
+}
+
+fn not_found(out: &Path) -> Response {
+    let page = out.join("404.html");
+    let body = std::fs::read(&page).unwrap_or_else(|_| "404 Not Found".as_bytes().to_vec());
+    with_type(tiny_http::Response::from_data(body), &page).with_status_code(404)
+}
+
+fn error_page(report: &str) -> Response {
+    let mut escaped = String::new();
+    let _ = pulldown_cmark_escape::escape_html(&mut escaped, report);
+    let html = format!(
+        "<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
+         <title>构建失败</title><body style=\"font-family:sans-serif;margin:1rem\"><h1>构建失败</h1>\
+         <p>修改下面的问题并保存后，页面会在下次刷新时恢复。</p><pre style=\"white-space:pre-wrap\">{escaped}</pre></body></html>"
+    );
+    with_type(
+        tiny_http::Response::from_data(html.into_bytes()),
+        Path::new("x.html"),
+    )
+    .with_status_code(500)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn never_leaves_the_output_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("a")).unwrap();
+        std::fs::write(dir.path().join("a/index.html"), "x").unwrap();
+        assert!(resolve(dir.path(), "/a/").is_some());
+        assert!(resolve(dir.path(), "/../etc/passwd").is_none());
+        assert!(resolve(dir.path(), "/a/%2e%2e/%2e%2e/etc/passwd").is_none());
+        assert!(resolve(dir.path(), "/a%2F..%2F..%2Fetc").is_none());
+        assert!(resolve(dir.path(), "/nothing").is_none());
+    }
+}

@@ -1,0 +1,111 @@
+//! Chinese-text helpers: character classes, width folding, counting and
+//! excerpts. Everything here counts characters, never bytes.
+
+/// Is `c` a CJK ideograph or CJK/full-width punctuation? Such characters are
+/// written without spaces between them, so a soft line break between two of
+/// them must not turn into a visible space.
+pub fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x2E80..=0x2FDF      // radicals
+        | 0x3000..=0x303F    // CJK symbols and punctuation
+        | 0x3040..=0x30FF    // kana
+        | 0x3100..=0x312F    // bopomofo
+        | 0x3400..=0x4DBF    // extension A
+        | 0x4E00..=0x9FFF    // unified ideographs
+        | 0xF900..=0xFAFF    // compatibility ideographs
+        | 0xFE30..=0xFE4F    // compatibility forms
+        | 0xFF00..=0xFFEF    // half-width and full-width forms
+        | 0x20000..=0x3134F) // extensions B–G
+}
+
+/// Fold full-width ASCII variants (１２３, ＴＰＭ, full-width space) to their
+/// half-width forms, so that "ＱＣ小组" and "QC小组" are one term.
+pub fn fold_width(s: &str) -> String {
+    s.chars()
+        .map(|c| match c as u32 {
+            0xFF01..=0xFF5E => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            0x3000 => ' ',
+            _ => c,
+        })
+        .collect()
+}
+
+/// Characters that count towards the programme's 字数: every visible
+/// character, punctuation included, whitespace excluded.
+pub fn visible_chars(s: &str) -> usize {
+    s.chars().filter(|c| !c.is_whitespace()).count()
+}
+
+/// Minutes to read `chars` characters of Chinese (about 450 a minute), at
+/// least one.
+pub fn reading_minutes(chars: usize) -> usize {
+    chars.div_ceil(450).max(1)
+}
+
+/// Sentence-ending punctuation, where an excerpt may be cut cleanly.
+fn ends_sentence(c: char) -> bool {
+    matches!(c, '。' | '！' | '？' | '；' | '!' | '?' | ';')
+}
+
+/// An excerpt of at most `max` characters. It is cut at the last sentence end
+/// inside the limit when there is one in its second half, else at the limit
+/// with an ellipsis. Whitespace runs are collapsed first.
+pub fn excerpt(s: &str, max: usize) -> String {
+    let collapsed: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let chars: Vec<char> = collapsed.chars().collect();
+    if chars.len() <= max {
+        return collapsed;
+    }
+    let window = &chars[..max];
+    if let Some(end) = window.iter().rposition(|&c| ends_sentence(c)) {
+        if end + 1 >= max / 2 {
+            return window[..=end].iter().collect();
+        }
+    }
+    let mut cut: String = chars[..max.saturating_sub(1)].iter().collect();
+    cut.push('…');
+    cut
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_cjk() {
+        assert!(is_cjk('质'));
+        assert!(is_cjk('，'));
+        assert!(is_cjk('。'));
+        assert!(!is_cjk('a'));
+        assert!(!is_cjk('1'));
+        assert!(!is_cjk(','));
+    }
+
+    #[test]
+    fn folds_full_width() {
+        assert_eq!(fold_width("ＱＣ小组１２３"), "QC小组123");
+        assert_eq!(fold_width("六西格玛"), "六西格玛");
+    }
+
+    #[test]
+    fn counts_visible_characters() {
+        assert_eq!(visible_chars("质量 标杆，\n经验"), 7);
+        assert_eq!(visible_chars("TPM 5G"), 5);
+    }
+
+    #[test]
+    fn reading_time_for_chinese() {
+        assert_eq!(reading_minutes(6000), 14);
+        assert_eq!(reading_minutes(10), 1);
+        assert_eq!(reading_minutes(0), 1);
+    }
+
+    #[test]
+    fn excerpts_cut_at_sentence_end() {
+        let s = "第一句话很短。第二句话要长一些才能超过限制的长度。";
+        assert_eq!(excerpt(s, 10), "第一句话很短。");
+        assert_eq!(excerpt("短句。", 10), "短句。");
+        // No sentence end in the second half: cut with an ellipsis.
+        assert_eq!(excerpt("一二三四五六七八九十十一", 6), "一二三四五…");
+    }
+}
