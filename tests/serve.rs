@@ -1,0 +1,154 @@
+//! `casebook serve`: builds the example site, answers on 127.0.0.1, never
+//! serves files outside its output, works with WeChat's query strings, and
+//! rebuilds when content changes.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Server {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// GET `path`; returns (status, body).
+fn get(port: u16, path: &str) -> Option<(u16, String)> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).ok()?;
+    let text = String::from_utf8_lossy(&response).into_owned();
+    let status = text.split_whitespace().nth(1)?.parse().ok()?;
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    Some((status, body))
+}
+
+fn start(root: &Path) -> Server {
+    let port = free_port();
+    let child = Command::new(env!("CARGO_BIN_EXE_casebook"))
+        .args(["serve", "--port", &port.to_string(), "--root"])
+        .arg(root)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("casebook serve starts");
+    let server = Server { child, port };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if matches!(get(port, "/"), Some((200, _))) {
+            return server;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("casebook serve did not answer on port {port}");
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let rel = entry.path().strip_prefix(from).unwrap();
+        let target = to.join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// A copy of the example site (config and content) that the test may edit.
+fn example_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::fs::copy(repo.join("casebook.toml"), dir.path().join("casebook.toml")).unwrap();
+    copy_dir(&repo.join("content"), &dir.path().join("content"));
+    dir
+}
+
+#[test]
+fn serves_pages_safely_and_rebuilds_on_change() {
+    let site = example_copy();
+    let server = start(site.path());
+    let port = server.port;
+
+    let (status, home) = get(port, "/").unwrap();
+    assert_eq!(status, 200);
+    assert!(home.contains("质量标杆"), "home page served");
+    // Links in the preview point at the preview, not the real host.
+    assert!(home.contains(&format!("http://127.0.0.1:{port}/")));
+
+    let (status, _) = get(port, "/cases/2023-001/?from=singlemessage&isappinstalled=0").unwrap();
+    assert_eq!(status, 200, "WeChat's query strings are ignored");
+
+    for path in [
+        "/../casebook.toml",
+        "/%2e%2e/casebook.toml",
+        "/cases/..%2f..%2fcasebook.toml",
+        "/nope/",
+    ] {
+        let (status, body) = get(port, path).unwrap();
+        assert_eq!(status, 404, "{path}");
+        assert!(!body.contains("[site]"), "{path} must not leak files");
+    }
+
+    // Edit a case: the preview rebuilds and shows the change.
+    let file = site.path().join("content/pages/about.md");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(
+        &file,
+        text.replacen("\n---\n", "\n---\n\n预览更新标记XYZ\n\n", 1),
+    )
+    .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (_, body) = get(port, "/about/").unwrap();
+        if body.contains("预览更新标记XYZ") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "preview did not rebuild after an edit"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    // Break the content: pages show the diagnostic instead of stale HTML.
+    std::fs::write(&file, "没有前置信息\n").unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (status, body) = get(port, "/about/").unwrap();
+        if status == 500 && body.contains("front-matter-missing") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "preview did not show the build error"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
