@@ -128,12 +128,10 @@ impl Diagnostic {
     }
 }
 
-/// Sort diagnostics into a stable order: by file, then position, then rule.
+/// Sort diagnostics by file and position. The sort is stable, so problems
+/// at one place keep the order in which they were found.
 pub fn sort(diagnostics: &mut [Diagnostic]) {
-    diagnostics.sort_by(|a, b| {
-        (&a.file, a.line, a.column, a.rule, &a.message)
-            .cmp(&(&b.file, b.line, b.column, b.rule, &b.message))
-    });
+    diagnostics.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
 }
 
 pub fn count_errors(diagnostics: &[Diagnostic]) -> usize {
