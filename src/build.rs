@@ -16,6 +16,7 @@ use crate::render::{self, OutputFile};
 use crate::site;
 use crate::theme::Theme;
 
+#[derive(Clone)]
 pub struct BuildOptions {
     pub root: PathBuf,
     /// Defaults to `ROOT/output`.
@@ -97,7 +98,7 @@ pub fn load(
         Some(url) => format!("{}/", url.trim_end_matches('/')),
         None => config.base_url(),
     };
-    let base_path = render_base_path(&base_url);
+    let base_path = crate::config::base_path_of(&base_url);
     let options = ParseOptions {
         config: &config,
         root: &root,
@@ -110,15 +111,6 @@ pub fn load(
         content,
         base_url,
     })
-}
-
-fn render_base_path(base_url: &str) -> String {
-    let after_scheme = base_url
-        .split_once("://")
-        .map_or(base_url, |(_, rest)| rest);
-    after_scheme
-        .find('/')
-        .map_or("/".to_string(), |i| after_scheme[i..].to_string())
 }
 
 /// Check the content without writing anything: every diagnostic, sorted.

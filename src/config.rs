@@ -168,12 +168,19 @@ impl Config {
     /// The path part of the base URL, starting and ending with `/`: every
     /// internal link is prefixed with it so a site can live in a subfolder.
     pub fn base_path(&self) -> String {
-        let url = self.base_url();
-        let after_scheme = url.split_once("://").map(|(_, rest)| rest).unwrap_or(&url);
-        match after_scheme.find('/') {
-            Some(i) => after_scheme[i..].to_string(),
-            None => "/".to_string(),
-        }
+        base_path_of(&self.base_url())
+    }
+}
+
+/// The path part of a base URL, starting and ending with `/`.
+pub fn base_path_of(base_url: &str) -> String {
+    let after_scheme = base_url
+        .split_once("://")
+        .map_or(base_url, |(_, rest)| rest);
+    match after_scheme.find('/') {
+        Some(i) if after_scheme.ends_with('/') => after_scheme[i..].to_string(),
+        Some(i) => format!("{}/", &after_scheme[i..]),
+        None => "/".to_string(),
     }
 }
 

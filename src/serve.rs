@@ -53,9 +53,7 @@ pub fn run(root: &Path, port: u16, drafts: bool) -> i32 {
         }
     }
     {
-        let options = BuildOptions {
-            ..clone_options(&options)
-        };
+        let options = options.clone();
         let root = root.to_path_buf();
         let failure = Arc::clone(&failure);
         std::thread::spawn(move || {
@@ -74,16 +72,6 @@ pub fn run(root: &Path, port: u16, drafts: bool) -> i32 {
     let _ = std::fs::remove_dir_all(&out);
     drop(watcher);
     0
-}
-
-fn clone_options(options: &BuildOptions) -> BuildOptions {
-    BuildOptions {
-        root: options.root.clone(),
-        output: options.output.clone(),
-        base_url: options.base_url.clone(),
-        drafts: options.drafts,
-        progress: false,
-    }
 }
 
 fn rebuild(options: &BuildOptions, root: &Path, failure: &Mutex<Option<String>>) {

@@ -46,7 +46,7 @@ pub fn render_site(
     theme: &Theme,
     base_url: &str,
 ) -> Result<Vec<OutputFile>, Vec<Diagnostic>> {
-    let base_path = base_path_of(base_url);
+    let base_path = crate::config::base_path_of(base_url);
     let (assets, static_files) = publish_statics(theme, &base_path);
     let tera = engine(theme, assets)?;
     let views = Views {
@@ -80,23 +80,6 @@ pub fn render_site(
     }
     check_collisions(&files)?;
     Ok(files)
-}
-
-fn base_path_of(base_url: &str) -> String {
-    let after_scheme = base_url
-        .split_once("://")
-        .map_or(base_url, |(_, rest)| rest);
-    match after_scheme.find('/') {
-        Some(i) => {
-            let path = &after_scheme[i..];
-            if path.ends_with('/') {
-                path.to_string()
-            } else {
-                format!("{path}/")
-            }
-        }
-        None => "/".to_string(),
-    }
 }
 
 /// Static files under their published names, and the name map for the
