@@ -174,10 +174,12 @@ fn write_one(out: &mut dyn WriteColor, d: &Diagnostic, root: &Path) -> io::Resul
     }
     .with_code(d.rule)
     .with_message(&d.message);
-    let report = match &d.help {
-        Some(help) => report.with_notes(vec![format!("修改建议：{help}")]),
-        None => report,
-    };
+    let notes: Vec<String> = d
+        .help
+        .iter()
+        .map(|help| format!("修改建议：{help}"))
+        .collect();
+    let config = term::Config::default();
 
     // Show the source line when the file is readable text and the position
     // falls inside it; otherwise fall back to a `file:line:column` line.
@@ -189,19 +191,22 @@ fn write_one(out: &mut dyn WriteColor, d: &Diagnostic, root: &Path) -> io::Resul
     if let Some(source) = source {
         if let Some(range) = byte_range(&source, d.line, d.column, d.length) {
             let file = SimpleFile::new(d.file.as_str(), source.as_str());
-            let report = report.with_labels(vec![Label::primary((), range)]);
-            let config = term::Config::default();
+            let report = report
+                .with_labels(vec![Label::primary((), range)])
+                .with_notes(notes);
             return term::emit(out, &config, &file, &report)
                 .map_err(|e| io::Error::other(e.to_string()));
         }
     }
-    let config = term::Config::default();
     let file = SimpleFile::new(d.file.as_str(), "");
     term::emit(out, &config, &file, &report).map_err(|e| io::Error::other(e.to_string()))?;
     if d.line > 0 {
-        writeln!(out, "  --> {}:{}:{}", d.file, d.line, d.column)?;
+        writeln!(out, "  ┌─ {}:{}:{}", d.file, d.line, d.column)?;
     } else {
-        writeln!(out, "  --> {}", d.file)?;
+        writeln!(out, "  ┌─ {}", d.file)?;
+    }
+    for note in notes {
+        writeln!(out, "  = {note}")?;
     }
     writeln!(out)
 }
