@@ -1,0 +1,136 @@
+//! Browser test of the default theme: builds the example site into a
+//! temporary folder and runs `node --test tests/browser/` on it, which opens
+//! the pages in headless Chromium at phone size (see
+//! tests/browser/site.test.mjs for what it checks).
+//!
+//! Needs /usr/bin/chromium (Debian's `chromium`, with `fonts-noto-cjk`),
+//! node and npm. Without them the test is skipped, except under CI=true,
+//! where it fails. The npm packages are installed with `npm ci` from
+//! tests/browser/package-lock.json when node_modules is missing or stale.
+//!
+//! Run it alone, with the test's own output: `cargo test --test browser --
+//! --nocapture` (it prints where the screenshots went).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// Debian's Chromium; CASEBOOK_CHROMIUM names another build (the node test
+/// reads it too).
+fn chromium() -> PathBuf {
+    std::env::var_os("CASEBOOK_CHROMIUM")
+        .map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from)
+}
+
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true")
+}
+
+/// Whether a prerequisite is there; if not, fail in CI and skip elsewhere.
+/// Returns false when the test should stop (skipped).
+fn require(present: bool, what: &str, install: &str) -> bool {
+    if present {
+        return true;
+    }
+    if in_ci() {
+        panic!("{what} is not installed, and CI=true: install it ({install}) so the browser test can run");
+    }
+    println!("SKIPPED: {what} not installed (install: {install})");
+    false
+}
+
+fn runs(program: &str) -> bool {
+    Command::new(program)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+fn show(output: &Output) -> String {
+    format!(
+        "--- stdout\n{}\n--- stderr\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+fn modified(path: &Path) -> Option<std::time::SystemTime> {
+    path.metadata().and_then(|m| m.modified()).ok()
+}
+
+/// `npm ci` unless node_modules already matches package-lock.json.
+fn install_packages(dir: &Path) {
+    let lock = dir.join("package-lock.json");
+    let installed = dir.join("node_modules/.package-lock.json");
+    let fresh = ["playwright-core", "axe-core"]
+        .iter()
+        .all(|p| dir.join("node_modules").join(p).is_dir())
+        && matches!((modified(&installed), modified(&lock)), (Some(i), Some(l)) if i >= l);
+    if fresh {
+        return;
+    }
+    let output = Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund"])
+        .current_dir(dir)
+        .output()
+        .expect("run npm ci");
+    println!("{}", show(&output));
+    assert!(
+        output.status.success(),
+        "npm ci in {} failed:\n{}",
+        dir.display(),
+        show(&output)
+    );
+}
+
+#[test]
+fn theme_in_headless_chromium() {
+    if !require(
+        chromium().exists(),
+        "chromium",
+        "apt-get install -y --no-install-recommends chromium fonts-noto-cjk",
+    ) || !require(runs("node"), "node", "apt-get install -y nodejs")
+        || !require(runs("npm"), "npm", "apt-get install -y npm")
+    {
+        return;
+    }
+
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let temp = tempfile::tempdir().expect("temp dir");
+    let site = temp.path().join("site");
+    let build = Command::new(env!("CARGO_BIN_EXE_casebook"))
+        .arg("build")
+        .arg("--root")
+        .arg(&root)
+        .arg("--output")
+        .arg(&site)
+        .output()
+        .expect("run casebook build");
+    assert!(
+        build.status.success(),
+        "casebook build failed:\n{}",
+        show(&build)
+    );
+    assert!(
+        site.join("index.html").is_file(),
+        "no index.html in {}",
+        site.display()
+    );
+
+    let tests = root.join("tests/browser");
+    install_packages(&tests);
+
+    let run = Command::new("node")
+        .arg("--test")
+        .arg("tests/browser/")
+        .current_dir(&root)
+        .env("CASEBOOK_SITE_DIR", &site)
+        .output()
+        .expect("run node --test");
+    println!("{}", show(&run));
+    assert!(
+        run.status.success(),
+        "browser tests failed (node --test tests/browser/ with CASEBOOK_SITE_DIR={}):\n{}",
+        site.display(),
+        show(&run)
+    );
+}
