@@ -1,0 +1,430 @@
+//! Integration tests of the diagnostics: each fixture under
+//! `tests/fixtures/bad/` holds one kind of mistake. `casebook check --format
+//! json` must report exactly the expected rule at the right file, line and
+//! column, in Chinese; `check` and `build` must exit 1 when there is an
+//! error (0 for warnings alone), and a failed build writes nothing.
+
+mod common;
+
+use common::*;
+
+/// What one diagnostic must look like.
+#[derive(Clone, Debug)]
+struct Expect {
+    rule: &'static str,
+    error: bool,
+    file: &'static str,
+    line: usize,
+    column: usize,
+    /// Substrings the message must contain.
+    message: Vec<&'static str>,
+    /// Substrings the help must contain.
+    help: Vec<&'static str>,
+}
+
+/// The file most fixtures consist of.
+const CASE: &str = "content/cases/2023/2023-001.md";
+
+fn error(rule: &'static str, file: &'static str, line: usize, column: usize) -> Expect {
+    Expect {
+        rule,
+        error: true,
+        file,
+        line,
+        column,
+        message: Vec::new(),
+        help: Vec::new(),
+    }
+}
+
+fn warning(rule: &'static str, file: &'static str, line: usize, column: usize) -> Expect {
+    Expect {
+        error: false,
+        ..error(rule, file, line, column)
+    }
+}
+
+impl Expect {
+    fn message(mut self, parts: &[&'static str]) -> Self {
+        self.message.extend(parts);
+        self
+    }
+
+    fn help(mut self, parts: &[&'static str]) -> Self {
+        self.help.extend(parts);
+        self
+    }
+
+    fn key(&self) -> (String, bool, String, usize, usize) {
+        (
+            self.rule.to_string(),
+            self.error,
+            self.file.to_string(),
+            self.line,
+            self.column,
+        )
+    }
+}
+
+fn key_of(d: &Diag) -> (String, bool, String, usize, usize) {
+    (
+        d.rule.clone(),
+        d.is_error(),
+        d.file.clone(),
+        d.line,
+        d.column,
+    )
+}
+
+/// Check `tests/fixtures/bad/NAME` against `expected` (the complete list of
+/// diagnostics), through `check --format json`, `check` and `build`.
+fn run_bad_fixture(name: &str, expected: &[Expect]) {
+    let root = fixture(&format!("bad/{name}"));
+    let has_errors = expected.iter().any(|e| e.error);
+    let want_code = if has_errors { 1 } else { 0 };
+
+    // JSON: exactly these diagnostics, in Chinese.
+    let (check_code, diags) = check_json(&root);
+    let mut got: Vec<_> = diags.iter().map(key_of).collect();
+    let mut want: Vec<_> = expected.iter().map(Expect::key).collect();
+    got.sort();
+    want.sort();
+    assert_eq!(
+        got, want,
+        "{name}: diagnostics (rule, is_error, file, line, column) differ; got {diags:#?}"
+    );
+    assert_eq!(check_code, want_code, "{name}: check exit code");
+    for e in expected {
+        let d = diags.iter().find(|d| key_of(d) == e.key()).unwrap();
+        for part in &e.message {
+            assert!(
+                d.message.contains(part),
+                "{name}: message {:?} lacks {part:?}",
+                d.message
+            );
+        }
+        let help = d.help.as_deref().unwrap_or("");
+        for part in &e.help {
+            assert!(help.contains(part), "{name}: help {help:?} lacks {part:?}");
+        }
+    }
+    for d in &diags {
+        assert!(has_cjk(&d.message), "{name}: message not in Chinese: {d:?}");
+        let help = d.help.as_deref().unwrap_or_default();
+        assert!(has_cjk(help), "{name}: no help in Chinese: {d:?}");
+    }
+
+    // Human format: the same exit code; each problem with its rule and
+    // position.
+    let human = casebook(["check".as_ref(), "--root".as_ref(), root.as_os_str()]);
+    assert_eq!(code(&human), want_code, "{name}: check (human) exit code");
+    let text = stderr(&human);
+    for e in expected {
+        assert!(text.contains(e.rule), "{name}: {} not in\n{text}", e.rule);
+        let position = format!("{}:{}:{}", e.file, e.line, e.column);
+        assert!(
+            text.contains(&position),
+            "{name}: {position} not in\n{text}"
+        );
+    }
+
+    // Build: fails on errors and writes nothing; warnings alone don't stop it.
+    let built = build(&root, &[]);
+    assert_eq!(
+        built.code, want_code,
+        "{name}: build exit code\n{}",
+        built.stderr
+    );
+    if has_errors {
+        assert!(!built.out.exists(), "{name}: a failed build wrote output");
+        assert!(
+            built.stderr.contains("构建失败"),
+            "{name}: {}",
+            built.stderr
+        );
+    } else {
+        assert!(built.exists("index.html"), "{name}: no output");
+        assert!(built.stderr.contains("提醒"), "{name}: {}", built.stderr);
+    }
+}
+
+#[test]
+fn no_front_matter() {
+    run_bad_fixture(
+        "front-matter-missing",
+        &[error("front-matter-missing", CASE, 1, 1).message(&["前置信息"])],
+    );
+}
+
+#[test]
+fn unclosed_front_matter() {
+    run_bad_fixture(
+        "front-matter-unclosed",
+        &[error("front-matter-unclosed", CASE, 1, 1).help(&["---"])],
+    );
+}
+
+#[test]
+fn yaml_syntax_error_unquoted_colon_in_value() {
+    // `title: 上海测试有限公司: 六西格玛经验`: column 16 is the second colon.
+    run_bad_fixture(
+        "yaml-syntax",
+        &[error("yaml-syntax", CASE, 3, 16)
+            .message(&["冒号"])
+            .help(&["引号"])],
+    );
+}
+
+#[test]
+fn full_width_colon_after_key() {
+    // `title：…`: column 6 is the full-width colon.
+    run_bad_fixture(
+        "yaml-fullwidth-colon",
+        &[error("yaml-fullwidth-colon", CASE, 3, 6)
+            .message(&["title", "全角冒号"])
+            .help(&["title: "])],
+    );
+}
+
+#[test]
+fn gbk_encoded_file() {
+    // Line 3 is `title: 上海…`; the first non-UTF-8 byte is character 8.
+    run_bad_fixture(
+        "encoding-gbk",
+        &[error("encoding-gbk", CASE, 3, 8)
+            .message(&["GBK"])
+            .help(&["UTF-8"])],
+    );
+}
+
+#[test]
+fn missing_required_fields() {
+    // A missing top-level field points at the start of the front matter; a
+    // missing `enterprise.name` at `enterprise:`.
+    let file = |f| error("field-missing", f, 2, 1);
+    run_bad_fixture(
+        "field-missing",
+        &[
+            file("content/cases/2023/missing-id.md").message(&["id"]),
+            file("content/cases/2023/missing-title.md").message(&["title"]),
+            error(
+                "field-missing",
+                "content/cases/2023/missing-enterprise-name.md",
+                4,
+                1,
+            )
+            .message(&["enterprise.name"]),
+            file("content/cases/2023/missing-year.md").message(&["year"]),
+            file("content/cases/2023/missing-status.md").message(&["status"]),
+            file("content/cases/2023/missing-priority-area.md").message(&["priority_area"]),
+            file("content/cases/2023/missing-industry.md").message(&["industry"]),
+        ],
+    );
+}
+
+#[test]
+fn values_outside_the_configured_lists() {
+    run_bad_fixture(
+        "value-not-in-list",
+        &[
+            error("value-not-in-list", "content/cases/2023/bad-area.md", 7, 1)
+                .message(&["priority_area", "促进产业发展"])
+                .help(&["促进产业高质量发展"]),
+            error(
+                "value-not-in-list",
+                "content/cases/2023/bad-industry.md",
+                8,
+                1,
+            )
+            .message(&["industry", "芯片"])
+            .help(&["集成电路", "汽车"]),
+            error(
+                "value-not-in-list",
+                "content/cases/2023/bad-district.md",
+                9,
+                1,
+            )
+            .message(&["district", "外滩区"])
+            .help(&["浦东新区"]),
+            error(
+                "value-not-in-list",
+                "content/cases/2023/bad-status.md",
+                10,
+                1,
+            )
+            .message(&["status", "published"])
+            .help(&["approved", "national"]),
+        ],
+    );
+}
+
+#[test]
+fn duplicate_ids_name_both_files() {
+    // Reported on the second file (in path order), naming the first.
+    run_bad_fixture(
+        "id-duplicate",
+        &[
+            error("id-duplicate", "content/cases/2023/2023-001/index.md", 2, 1)
+                .message(&["2023-001", "content/cases/2023/2023-001.md"]),
+        ],
+    );
+}
+
+// BUG: src/site.rs `check_duplicate_ids` (line ~113) reports every duplicate
+// at a hard-coded `.at(2, 1)` instead of the line of the `id:` key; here the
+// second file has `title:` on line 2 and `id:` on line 3.
+#[test]
+#[ignore = "BUG: id-duplicate is always reported at line 2 (src/site.rs)"]
+fn duplicate_id_points_at_the_id_line() {
+    run_bad_fixture(
+        "id-duplicate-id-not-first",
+        &[
+            error("id-duplicate", "content/cases/2023/2023-001/index.md", 3, 1)
+                .message(&["2023-001", "content/cases/2023/2023-001.md"]),
+        ],
+    );
+}
+
+#[test]
+fn missing_required_section() {
+    // Reported at the first body line.
+    run_bad_fixture(
+        "section-missing",
+        &[error("section-missing", CASE, 12, 1).message(&["企业概况"])],
+    );
+}
+
+#[test]
+fn sections_out_of_order() {
+    // `## 企业概况` (line 12) comes before `## 摘要` (line 16).
+    run_bad_fixture(
+        "section-order",
+        &[error("section-order", CASE, 16, 1).message(&["摘要"])],
+    );
+}
+
+#[test]
+fn missing_image() {
+    run_bad_fixture(
+        "image-missing",
+        &[error("image-missing", CASE, 24, 1).message(&["nope.png"])],
+    );
+}
+
+#[test]
+fn remote_image() {
+    run_bad_fixture(
+        "image-remote",
+        &[error("image-remote", CASE, 24, 1).message(&["https://cdn.example.com/yield.png"])],
+    );
+}
+
+// BUG: src/markdown/mod.rs: only Markdown images (`![…](…)`) are checked for
+// remote URLs (`image_tag`, line ~504); a raw HTML `<img src="https://…">`
+// passes `check` and `build` (ammonia keeps http(s) `src`), so the
+// published page loads an image from another host.
+#[test]
+#[ignore = "BUG: raw HTML <img> with a remote src is not reported (src/markdown/mod.rs)"]
+fn remote_image_in_raw_html() {
+    run_bad_fixture(
+        "image-remote-html",
+        &[error("image-remote", CASE, 24, 1).message(&["https://cdn.example.com/yield.png"])],
+    );
+}
+
+#[test]
+fn image_path_with_parent_folder() {
+    // `../secret.png` exists, but may not be referenced.
+    run_bad_fixture(
+        "path-outside",
+        &[error("path-outside", CASE, 24, 1).message(&["../secret.png"])],
+    );
+}
+
+#[test]
+fn links_to_missing_and_draft_cases() {
+    // Line 24: `参见[不存在的案例](/cases/2099-001/)和[草稿案例](/cases/2023-002/)。`
+    run_bad_fixture(
+        "link-broken-case",
+        &[
+            error("link-broken-case", CASE, 24, 3).message(&["2099-001", "不存在"]),
+            error("link-broken-case", CASE, 24, 30).message(&["2023-002", "尚未发布"]),
+        ],
+    );
+}
+
+#[test]
+fn unknown_field_is_a_warning_with_the_closest_field() {
+    run_bad_fixture(
+        "field-unknown",
+        &[warning("field-unknown", CASE, 10, 1)
+            .message(&["honours"])
+            .help(&["honors"])],
+    );
+}
+
+#[test]
+fn metric_arrays_of_unequal_length() {
+    // `    values: [95.1, 96.8]` on line 15 against three years.
+    run_bad_fixture(
+        "metric-invalid",
+        &[error("metric-invalid", CASE, 15, 5).message(&["一次合格率", "values"])],
+    );
+}
+
+// BUG: src/content/case.rs `read_metrics` (line ~475, `let at = |key| ["metrics",
+// key]`) locates a metric's keys by path only, and `KeyLocator::locate`
+// (src/content/frontmatter.rs line ~207) finds the first `values:` under
+// `metrics:`; a problem in the second metric is reported at the first
+// metric's line (15) instead of its own (19).
+#[test]
+#[ignore = "BUG: a bad second metric is reported at the first metric's line (src/content/case.rs)"]
+fn metric_problem_points_at_its_own_metric() {
+    run_bad_fixture(
+        "metric-invalid-second",
+        &[error("metric-invalid", CASE, 19, 5).message(&["客户投诉率", "values"])],
+    );
+}
+
+#[test]
+fn invalid_id_format() {
+    run_bad_fixture(
+        "id-format",
+        &[error("id-format", CASE, 2, 1)
+            .message(&["2023-01"])
+            .help(&["2023-001"])],
+    );
+}
+
+#[test]
+fn every_bad_fixture_is_tested() {
+    // A fixture added without a test would silently test nothing.
+    let tested = [
+        "encoding-gbk",
+        "field-missing",
+        "field-unknown",
+        "front-matter-missing",
+        "front-matter-unclosed",
+        "id-duplicate",
+        "id-duplicate-id-not-first",
+        "id-format",
+        "image-missing",
+        "image-remote",
+        "image-remote-html",
+        "link-broken-case",
+        "metric-invalid",
+        "metric-invalid-second",
+        "path-outside",
+        "section-missing",
+        "section-order",
+        "value-not-in-list",
+        "yaml-fullwidth-colon",
+        "yaml-syntax",
+    ];
+    let mut present: Vec<String> = std::fs::read_dir(fixture("bad"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    present.sort();
+    assert_eq!(present, tested);
+}
