@@ -1,0 +1,169 @@
+//! Integration tests of the command line: exit codes for usage errors, the
+//! default output folder, and `casebook new`.
+
+mod common;
+
+use std::ffi::OsStr;
+
+use common::*;
+
+#[test]
+fn usage_errors_exit_2() {
+    let site = temp_dir();
+    copy_dir(&fixture("basic"), site.path());
+    let root = site.path().as_os_str();
+    let cases: [&[&OsStr]; 8] = [
+        &[],
+        &["frobnicate".as_ref()],
+        &["build".as_ref(), "--bogus".as_ref()],
+        &["check".as_ref(), "--format".as_ref(), "xml".as_ref()],
+        &["new".as_ref()],
+        &["new".as_ref(), "2030-1".as_ref(), "--root".as_ref(), root],
+        &["new".as_ref(), "30-001".as_ref(), "--root".as_ref(), root],
+        // An output folder that holds the site would replace the site.
+        &[
+            "build".as_ref(),
+            "--root".as_ref(),
+            root,
+            "--output".as_ref(),
+            root,
+        ],
+    ];
+    for args in cases {
+        let output = casebook(args);
+        assert_eq!(code(&output), 2, "{args:?}: {}", stderr(&output));
+        assert!(!stderr(&output).is_empty(), "{args:?}: no message");
+    }
+    // Nothing was created by the refused commands.
+    assert!(!site.path().join("content/cases/2030").exists());
+    assert!(!site.path().join("content/cases/30").exists());
+    assert!(!site.path().join("output").exists());
+    // Our own usage messages are in Chinese.
+    let output = casebook(["new".as_ref(), "2030-1".as_ref(), "--root".as_ref(), root]);
+    assert!(has_cjk(&stderr(&output)), "{}", stderr(&output));
+}
+
+#[test]
+fn missing_config_is_a_content_error() {
+    let empty = temp_dir();
+    let (code, diags) = check_json(empty.path());
+    assert_eq!(code, 1);
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert_eq!(diags[0].rule, "config-missing");
+    assert!(has_cjk(&diags[0].message));
+}
+
+#[test]
+fn build_writes_to_root_output_by_default() {
+    let site = temp_dir();
+    copy_dir(&fixture("basic"), site.path());
+    let output = casebook(["build".as_ref(), "--root".as_ref(), site.path().as_os_str()]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert!(site.path().join("output/index.html").is_file());
+    assert!(site
+        .path()
+        .join("output/cases/2022-001/index.html")
+        .is_file());
+}
+
+/// `casebook new ID` in a temporary copy of the basic fixture.
+fn new_case(id: &str) -> (tempfile::TempDir, std::process::Output) {
+    let site = temp_dir();
+    copy_dir(&fixture("basic"), site.path());
+    let output = casebook([
+        "new".as_ref(),
+        id.as_ref(),
+        "--root".as_ref(),
+        site.path().as_os_str(),
+    ]);
+    (site, output)
+}
+
+#[test]
+fn new_creates_a_skeleton_with_every_field_and_section() {
+    let (site, output) = new_case("2030-001");
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let file = site.path().join("content/cases/2030/2030-001/index.md");
+    assert!(
+        stdout(&output)
+            .trim()
+            .ends_with("content/cases/2030/2030-001/index.md"),
+        "{}",
+        stdout(&output)
+    );
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.starts_with("---\n"));
+    for line in [
+        "id: \"2030-001\"",
+        "year: 2030",
+        "status: draft",
+        // The first configured terms as defaults.
+        "priority_area: 促进产业高质量发展",
+        "industry: 集成电路",
+        "district: 浦东新区",
+        "private:",
+    ] {
+        assert!(text.lines().any(|l| l == line), "{line:?} not in\n{text}");
+    }
+    for heading in [
+        "## 摘要",
+        "## 企业概况",
+        "## 管理方法（技术）的推进和应用情况",
+        "## 管理方法（技术）的实施效果",
+        "## 证实性材料",
+    ] {
+        assert!(
+            text.lines().any(|l| l == heading),
+            "{heading} not in\n{text}"
+        );
+    }
+
+    // A second `new` with the same id refuses and leaves the file alone.
+    let again = casebook([
+        "new".as_ref(),
+        "2030-001".as_ref(),
+        "--root".as_ref(),
+        site.path().as_os_str(),
+    ]);
+    assert_eq!(code(&again), 1, "{}", stderr(&again));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), text);
+}
+
+#[test]
+fn new_refuses_an_id_taken_by_a_single_file_case() {
+    let (_site, output) = new_case("2022-002");
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+}
+
+// BUG: src/new_case.rs line 108: the skeleton's placeholder text under
+// "## 管理方法（技术）的推进和应用情况" contains a literal
+// `![图题](图片.png)`, which is parsed as an image, so `check` reports
+// `image-missing` (line 49, column 20) on a freshly created case, and since
+// drafts are parsed too, the whole site stops building until it is edited.
+#[test]
+#[ignore = "BUG: the `casebook new` skeleton fails `check` with image-missing (src/new_case.rs)"]
+fn new_skeleton_passes_check_and_stays_unpublished() {
+    let (site, output) = new_case("2030-001");
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+
+    let (code, diags) = check_json(site.path());
+    let errors: Vec<&Diag> = diags.iter().filter(|d| d.is_error()).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    assert_eq!(code, 0);
+    // Any warnings concern the new case only (its placeholder values).
+    for d in &diags {
+        assert_eq!(d.file, "content/cases/2030/2030-001/index.md", "{d:?}");
+    }
+
+    // A draft: not published, but previewed with --drafts, without its
+    // private contact.
+    let built = build_ok(site.path(), &[]);
+    assert!(!built.exists("cases/2030-001/index.html"));
+    let preview = build_ok(site.path(), &["--drafts"]);
+    let page = preview.read("cases/2030-001/index.html");
+    assert!(page.contains("草稿"));
+    for (path, bytes) in preview.files() {
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(!text.contains("联系人及电话"), "private field in {path}");
+    }
+}
