@@ -21,13 +21,17 @@ pub fn is_cjk(c: char) -> bool {
 /// Fold full-width ASCII variants (１２３, ＴＰＭ, full-width space) to their
 /// half-width forms, so that "ＱＣ小组" and "QC小组" are one term.
 pub fn fold_width(s: &str) -> String {
-    s.chars()
-        .map(|c| match c as u32 {
-            0xFF01..=0xFF5E => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-            0x3000 => ' ',
-            _ => c,
-        })
-        .collect()
+    s.chars().map(fold_char).collect()
+}
+
+/// [`fold_width`] for one character (for callers that must keep offsets
+/// into the original text, like the search analyzer).
+pub fn fold_char(c: char) -> char {
+    match c as u32 {
+        0xFF01..=0xFF5E => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        0x3000 => ' ',
+        _ => c,
+    }
 }
 
 /// Characters that count towards the programme's 字数: every visible

@@ -1,0 +1,367 @@
+//! Building the tantivy index from the published site: the schema, one
+//! document per published case, and the plain text of a case's body
+//! (derived from its rendered HTML with the tags stripped).
+//!
+//! Only what the model holds can be indexed, and the model has no place for
+//! `private` fields; unpublished cases are skipped here even when the site
+//! was derived with `--drafts`.
+
+use std::path::Path;
+
+use tantivy::schema::{
+    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, STORED, STRING,
+};
+use tantivy::tokenizer::TextAnalyzer;
+use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument};
+
+use super::analyzer::{CjkTokenizer, Mode, TOKENIZER_NAME};
+use crate::content::Case;
+use crate::site::Site;
+
+/// The index's fields. Text fields use the CJK analyzer with positions;
+/// facets are raw strings (a configured term is indexed by name and slug).
+#[derive(Clone, Copy)]
+pub(crate) struct Fields {
+    pub id: Field,
+    pub url: Field,
+    pub title: Field,
+    pub enterprise: Field,
+    pub summary: Field,
+    pub body: Field,
+    pub methods: Field,
+    pub technologies: Field,
+    pub area: Field,
+    pub industry: Field,
+    pub district: Field,
+    pub year: Field,
+    pub status: Field,
+}
+
+impl Fields {
+    fn schema() -> (Schema, Fields) {
+        let mut builder = Schema::builder();
+        let indexing = TextFieldIndexing::default()
+            .set_tokenizer(TOKENIZER_NAME)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions);
+        let text = TextOptions::default().set_indexing_options(indexing);
+        let stored_text = text.clone().set_stored();
+        let fields = Fields {
+            id: builder.add_text_field("id", STRING | STORED),
+            url: builder.add_text_field("url", STORED),
+            title: builder.add_text_field("title", stored_text.clone()),
+            enterprise: builder.add_text_field("enterprise", text.clone()),
+            summary: builder.add_text_field("summary", stored_text.clone()),
+            body: builder.add_text_field("body", stored_text),
+            methods: builder.add_text_field("methods", text.clone()),
+            technologies: builder.add_text_field("technologies", text),
+            area: builder.add_text_field("area", STRING),
+            industry: builder.add_text_field("industry", STRING),
+            district: builder.add_text_field("district", STRING),
+            year: builder.add_text_field("year", STRING),
+            status: builder.add_text_field("status", STRING),
+        };
+        (builder.build(), fields)
+    }
+
+    fn from_schema(schema: &Schema) -> tantivy::Result<Fields> {
+        let get = |name: &str| schema.get_field(name);
+        Ok(Fields {
+            id: get("id")?,
+            url: get("url")?,
+            title: get("title")?,
+            enterprise: get("enterprise")?,
+            summary: get("summary")?,
+            body: get("body")?,
+            methods: get("methods")?,
+            technologies: get("technologies")?,
+            area: get("area")?,
+            industry: get("industry")?,
+            district: get("district")?,
+            year: get("year")?,
+            status: get("status")?,
+        })
+    }
+}
+
+/// A built (or opened) index, ready to query.
+pub struct SearchIndex {
+    pub(crate) index: Index,
+    pub(crate) reader: IndexReader,
+    pub(crate) fields: Fields,
+}
+
+impl SearchIndex {
+    /// Index the site's published cases in memory.
+    pub fn build(site: &Site) -> tantivy::Result<SearchIndex> {
+        let (schema, fields) = Fields::schema();
+        Self::fill(Index::create_in_ram(schema), fields, site)
+    }
+
+    /// Index the site's published cases into `dir` (which must exist and
+    /// hold no index yet).
+    pub fn build_in_dir(site: &Site, dir: &Path) -> tantivy::Result<SearchIndex> {
+        let (schema, fields) = Fields::schema();
+        let directory = tantivy::directory::MmapDirectory::open(dir)?;
+        Self::fill(
+            Index::create(directory, schema, Default::default())?,
+            fields,
+            site,
+        )
+    }
+
+    /// Open an index written by [`SearchIndex::build_in_dir`].
+    pub fn open(dir: &Path) -> tantivy::Result<SearchIndex> {
+        let index = Index::open_in_dir(dir)?;
+        register(&index);
+        let fields = Fields::from_schema(&index.schema())?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(SearchIndex {
+            index,
+            reader,
+            fields,
+        })
+    }
+
+    fn fill(index: Index, fields: Fields, site: &Site) -> tantivy::Result<SearchIndex> {
+        register(&index);
+        // One indexing thread per ~250 cases, at most one per core (or 4).
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let threads = (site.cases.len() / 250).clamp(1, cores.min(4));
+        let mut writer = index.writer_with_num_threads(threads, threads * 40_000_000)?;
+        let base_path = crate::config::base_path_of(&site.config.base_url());
+        for case in site.cases.iter().filter(|c| c.status.is_published()) {
+            writer.add_document(document(&fields, site, case, &base_path))?;
+        }
+        writer.commit()?;
+        writer.wait_merging_threads()?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(SearchIndex {
+            index,
+            reader,
+            fields,
+        })
+    }
+
+    /// The underlying tantivy index (for exporting its terms).
+    pub fn tantivy_index(&self) -> &Index {
+        &self.index
+    }
+
+    /// Number of cases indexed.
+    pub fn len(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+fn register(index: &Index) {
+    index.tokenizers().register(
+        TOKENIZER_NAME,
+        TextAnalyzer::from(CjkTokenizer::new(Mode::Index)),
+    );
+}
+
+fn document(fields: &Fields, site: &Site, case: &Case, base_path: &str) -> TantivyDocument {
+    let config = site.config;
+    let mut doc = TantivyDocument::default();
+    doc.add_text(fields.id, &case.id);
+    doc.add_text(fields.url, format!("{base_path}cases/{}/", case.id));
+    doc.add_text(fields.title, &case.title);
+    doc.add_text(fields.enterprise, &case.enterprise.name);
+    doc.add_text(fields.summary, &case.body.summary);
+    doc.add_text(fields.body, plain_text(&case.body.html));
+    for method in &case.methods {
+        doc.add_text(fields.methods, method);
+    }
+    for technology in &case.technologies {
+        doc.add_text(fields.technologies, technology);
+    }
+    let terms = [
+        (fields.area, config.priority_areas.get(case.area)),
+        (fields.industry, config.industries.get(case.industry)),
+        (
+            fields.district,
+            case.district.and_then(|d| config.districts.get(d)),
+        ),
+    ];
+    for (field, term) in terms {
+        if let Some(term) = term {
+            doc.add_text(field, &term.name);
+            doc.add_text(field, &term.slug);
+        }
+    }
+    doc.add_text(fields.year, case.year.to_string());
+    let status = match case.status {
+        crate::content::Status::National => "national",
+        _ => "approved",
+    };
+    doc.add_text(fields.status, status);
+    doc
+}
+
+/// Tags whose start or end separates text (so `<td>2019</td><td>11</td>`
+/// does not read as `201911`, nor a heading run into its paragraph).
+const BLOCK_TAGS: &[&str] = &[
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "br",
+    "caption",
+    "dd",
+    "div",
+    "dl",
+    "dt",
+    "figcaption",
+    "figure",
+    "footer",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hr",
+    "img",
+    "li",
+    "ol",
+    "p",
+    "pre",
+    "section",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "ul",
+];
+
+/// The text of rendered HTML: tags dropped (block tags become line breaks,
+/// inline ones nothing), `script`/`style` contents dropped, entities
+/// decoded, whitespace runs collapsed (to a line break if they held one).
+pub fn plain_text(html: &str) -> String {
+    let mut raw = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(lt) = rest.find('<') {
+        decode_entities(&rest[..lt], &mut raw);
+        let after = &rest[lt + 1..];
+        let Some(gt) = after.find('>') else {
+            // Not a tag after all.
+            decode_entities(&rest[lt..], &mut raw);
+            rest = "";
+            break;
+        };
+        let tag = &after[..gt];
+        let name: String = tag
+            .trim_start_matches('/')
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .map(|c| c.to_ascii_lowercase())
+            .collect();
+        rest = &after[gt + 1..];
+        if (name == "script" || name == "style") && !tag.starts_with('/') {
+            let close = format!("</{name}");
+            rest = rest
+                .to_ascii_lowercase()
+                .find(&close)
+                .and_then(|i| rest[i..].find('>').map(|j| &rest[i + j + 1..]))
+                .unwrap_or("");
+        } else if BLOCK_TAGS.contains(&name.as_str()) {
+            raw.push('\n');
+        }
+    }
+    decode_entities(rest, &mut raw);
+    collapse_whitespace(&raw)
+}
+
+fn decode_entities(s: &str, out: &mut String) {
+    let mut rest = s;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        let after = &rest[amp + 1..];
+        let decoded = after.find(';').filter(|&i| i <= 10).and_then(|semi| {
+            let entity = &after[..semi];
+            let c = match entity {
+                "amp" => Some('&'),
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                "quot" => Some('"'),
+                "apos" => Some('\''),
+                "nbsp" => Some(' '),
+                _ => entity
+                    .strip_prefix("#x")
+                    .or_else(|| entity.strip_prefix("#X"))
+                    .and_then(|hex| u32::from_str_radix(hex, 16).ok())
+                    .or_else(|| entity.strip_prefix('#').and_then(|d| d.parse().ok()))
+                    .and_then(char::from_u32),
+            };
+            c.map(|c| (c, semi))
+        });
+        match decoded {
+            Some((c, semi)) => {
+                out.push(c);
+                rest = &after[semi + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+}
+
+fn collapse_whitespace(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut pending: Option<char> = None;
+    for c in s.chars() {
+        if c.is_whitespace() {
+            if c == '\n' || pending.is_none() {
+                pending = Some(if c == '\n' { '\n' } else { ' ' });
+            }
+        } else {
+            if let Some(space) = pending.take() {
+                if !out.is_empty() {
+                    out.push(space);
+                }
+            }
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strips_tags_and_separates_blocks() {
+        let html = "<h2 id=\"abstract\">摘要</h2>\n<p>推行<strong>六西格玛</strong>，\
+                    成本&lt;5%&amp;更低</p><table><tr><td>2019</td><td>11</td></tr></table>";
+        assert_eq!(
+            plain_text(html),
+            "摘要\n推行六西格玛，成本<5%&更低\n2019\n11"
+        );
+    }
+
+    #[test]
+    fn drops_scripts_and_decodes_numeric_entities() {
+        assert_eq!(
+            plain_text("<p>a<script>var x = '<b>';</script>b &#39;&#x4e2d; &bogus c</p>"),
+            "ab '中 &bogus c"
+        );
+    }
+}

@@ -1,0 +1,224 @@
+//! Full-text search over the published cases, with tantivy.
+//!
+//! [`analyzer`] cuts Chinese into overlapping bigrams (and unigrams) and
+//! Latin/digit runs into lowercase words, after width folding; it is used
+//! for every field and every query. [`SearchIndex`] is built from a derived
+//! [`Site`](crate::site::Site) (published cases only; the model has no
+//! `private` fields). [`SearchIndex::search`] runs a query: whitespace
+//! separates words that must all appear; each word must match as a phrase
+//! in one of the fields (title and enterprise name weigh most); filters
+//! narrow by priority area, industry, district (name or slug) and year.
+//! Hits come ranked, with a snippet around the match.
+
+mod analyzer;
+mod index;
+mod snippet;
+
+use std::fmt;
+
+use tantivy::collector::TopDocs;
+use tantivy::query::{
+    BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, TermQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption, Value};
+use tantivy::tokenizer::Token;
+use tantivy::{TantivyDocument, Term};
+
+pub use analyzer::{analyze, is_ideograph, CjkTokenizer, Mode, TOKENIZER_NAME};
+pub use index::{plain_text, SearchIndex};
+pub use snippet::{around_matches, find_matches, Snippet};
+
+use crate::config::{Config, TermConfig};
+
+/// Characters of text in a snippet (about two lines on a phone).
+pub const SNIPPET_CHARS: usize = 80;
+
+/// Restrict results to some taxonomy terms. Areas, industries and districts
+/// are given by name or slug.
+#[derive(Clone, Debug, Default)]
+pub struct Filters {
+    pub area: Option<String>,
+    pub industry: Option<String>,
+    pub district: Option<String>,
+    pub year: Option<i64>,
+}
+
+impl Filters {
+    /// Every filter must name a configured term; the message lists them.
+    pub fn check(&self, config: &Config) -> Result<(), String> {
+        let lists: [(&str, &Option<String>, &[TermConfig]); 3] = [
+            ("遴选重点", &self.area, &config.priority_areas),
+            ("行业", &self.industry, &config.industries),
+            ("区", &self.district, &config.districts),
+        ];
+        for (what, value, terms) in lists {
+            let Some(value) = value else { continue };
+            if !terms.iter().any(|t| &t.name == value || &t.slug == value) {
+                let known: Vec<String> = terms
+                    .iter()
+                    .map(|t| format!("{}（{}）", t.name, t.slug))
+                    .collect();
+                return Err(format!(
+                    "没有名为“{value}”的{what}；可用：{}",
+                    known.join("、")
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One result.
+#[derive(Clone, Debug)]
+pub struct Hit {
+    pub id: String,
+    pub title: String,
+    /// Site-relative URL of the case page (with the base URL's path).
+    pub url: String,
+    pub score: f32,
+    pub snippet: Snippet,
+}
+
+#[derive(Debug)]
+pub enum SearchError {
+    /// The query holds nothing searchable (only punctuation or spaces).
+    EmptyQuery,
+    Index(tantivy::TantivyError),
+}
+
+impl fmt::Display for SearchError {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        match self {
+            SearchError::EmptyQuery => write!(f, "查询里没有可搜索的文字或数字"),
+            SearchError::Index(err) => write!(f, "搜索索引出错：{err}"),
+        }
+    }
+}
+
+impl From<tantivy::TantivyError> for SearchError {
+    fn from(err: tantivy::TantivyError) -> Self {
+        SearchError::Index(err)
+    }
+}
+
+/// The query-mode tokens of each whitespace-separated word of `query`
+/// (words with nothing searchable are dropped).
+pub fn query_terms(query: &str) -> Vec<Vec<Token>> {
+    crate::text::fold_width(query)
+        .split_whitespace()
+        .map(|word| analyze(word, Mode::Query))
+        .filter(|tokens| !tokens.is_empty())
+        .collect()
+}
+
+impl SearchIndex {
+    /// The `limit` best hits for `query` (at least 1), best first; ties in
+    /// score go by case id.
+    pub fn search(
+        &self,
+        query: &str,
+        filters: &Filters,
+        limit: usize,
+    ) -> Result<Vec<Hit>, SearchError> {
+        let terms = query_terms(query);
+        if terms.is_empty() {
+            return Err(SearchError::EmptyQuery);
+        }
+        let query = self.query(&terms, filters);
+        let searcher = self.reader.searcher();
+        let everything = (searcher.num_docs() as usize).max(1);
+        let mut found =
+            searcher.search(&query, &TopDocs::with_limit(everything).order_by_score())?;
+        // Keep every hit tied with the last one that fits, so that ties are
+        // broken by id, not by where a document landed in the index.
+        let limit = limit.max(1);
+        if found.len() > limit {
+            let cutoff = found[limit - 1].0;
+            found.retain(|(score, _)| *score >= cutoff);
+        }
+        let f = &self.fields;
+        let mut hits = Vec::with_capacity(found.len());
+        for (score, address) in found {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            let text = |field: Field| {
+                doc.get_first(field)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            let body = text(f.body);
+            let snippet = around_matches(&body, &terms, SNIPPET_CHARS)
+                .unwrap_or_else(|| snippet::lead(&text(f.summary), SNIPPET_CHARS));
+            hits.push(Hit {
+                id: text(f.id),
+                title: text(f.title),
+                url: text(f.url),
+                score,
+                snippet,
+            });
+        }
+        hits.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
+        hits.truncate(limit);
+        Ok(hits)
+    }
+
+    /// Every word must match (as a phrase) in some field; the fields weigh
+    /// differently. Filters must match too, without changing the score.
+    fn query(&self, terms: &[Vec<Token>], filters: &Filters) -> BooleanQuery {
+        let f = &self.fields;
+        let weighted = [
+            (f.title, 5.0),
+            (f.enterprise, 5.0),
+            (f.methods, 2.0),
+            (f.technologies, 2.0),
+            (f.summary, 1.5),
+            (f.body, 1.0),
+        ];
+        let mut must: Vec<(Occur, Box<dyn Query>)> = terms
+            .iter()
+            .map(|tokens| {
+                let any_field: Vec<(Occur, Box<dyn Query>)> = weighted
+                    .iter()
+                    .map(|&(field, boost)| {
+                        let q: Box<dyn Query> =
+                            Box::new(BoostQuery::new(phrase(field, tokens), boost));
+                        (Occur::Should, q)
+                    })
+                    .collect();
+                let q: Box<dyn Query> = Box::new(BooleanQuery::new(any_field));
+                (Occur::Must, q)
+            })
+            .collect();
+        let year = filters.year.map(|y| y.to_string());
+        let facets = [
+            (f.area, filters.area.as_deref()),
+            (f.industry, filters.industry.as_deref()),
+            (f.district, filters.district.as_deref()),
+            (f.year, year.as_deref()),
+        ];
+        for (field, value) in facets {
+            if let Some(value) = value {
+                let term = TermQuery::new(
+                    Term::from_field_text(field, value),
+                    IndexRecordOption::Basic,
+                );
+                must.push((
+                    Occur::Must,
+                    Box::new(ConstScoreQuery::new(Box::new(term), 0.0)),
+                ));
+            }
+        }
+        BooleanQuery::new(must)
+    }
+}
+
+/// One word's tokens as a query on one field: a term, or a phrase.
+fn phrase(field: Field, tokens: &[Token]) -> Box<dyn Query> {
+    let term = |t: &Token| Term::from_field_text(field, &t.text);
+    match tokens {
+        [one] => Box::new(TermQuery::new(term(one), IndexRecordOption::WithFreqs)),
+        _ => Box::new(PhraseQuery::new_with_offset(
+            tokens.iter().map(|t| (t.position, term(t))).collect(),
+        )),
+    }
+}
