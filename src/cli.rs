@@ -57,6 +57,32 @@ enum Command {
         #[arg(long)]
         drafts: bool,
     },
+    /// Search the published cases: every word must appear (Chinese matches
+    /// by words and parts of words); filters narrow by taxonomy.
+    Search {
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Most results to show.
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+        limit: u64,
+        /// Print a JSON array of {id, title, url, score, snippet}.
+        #[arg(long)]
+        json: bool,
+        /// Priority area (name or slug).
+        #[arg(long)]
+        area: Option<String>,
+        /// Industry (name or slug).
+        #[arg(long)]
+        industry: Option<String>,
+        /// District (name or slug).
+        #[arg(long)]
+        district: Option<String>,
+        #[arg(long)]
+        year: Option<i64>,
+        /// Words to find, e.g. 西格玛, "精益 数字化", QC小组.
+        #[arg(required = true)]
+        query: Vec<String>,
+    },
     /// Create a case skeleton with every field and section.
     New {
         /// Case id, YYYY-NNN (e.g. 2024-001).
@@ -84,8 +110,96 @@ pub fn run() -> i32 {
         } => run_build(root, output, base_url, drafts, verbose),
         Command::Check { root, format } => run_check(root, format),
         Command::Serve { root, port, drafts } => crate::serve::run(&root, port, drafts),
+        Command::Search {
+            root,
+            limit,
+            json,
+            area,
+            industry,
+            district,
+            year,
+            query,
+        } => {
+            let filters = crate::search::Filters {
+                area,
+                industry,
+                district,
+                year,
+            };
+            run_search(&root, &query.join(" "), &filters, limit as usize, json)
+        }
         Command::New { id, root } => crate::new_case::run(&root, &id),
     }
+}
+
+/// Load and derive the site like `check`, index it in memory, query it.
+fn run_search(
+    root: &std::path::Path,
+    query: &str,
+    filters: &crate::search::Filters,
+    limit: usize,
+    json: bool,
+) -> i32 {
+    let loaded = match build::load(root, None, &indicatif::ProgressBar::hidden()) {
+        Ok(loaded) => loaded,
+        Err(mut diags) => {
+            diagnostics::sort(&mut diags);
+            return search_failure(&diags, root);
+        }
+    };
+    let (site, mut diags) = crate::site::derive(&loaded.config, loaded.content, false);
+    if diagnostics::count_errors(&diags) > 0 {
+        diagnostics::sort(&mut diags);
+        return search_failure(&diags, root);
+    }
+    if let Err(message) = filters.check(&loaded.config) {
+        eprintln!("错误：{message}");
+        return 2;
+    }
+    let hits = match crate::search::SearchIndex::build(&site)
+        .map_err(crate::search::SearchError::from)
+        .and_then(|index| index.search(query, filters, limit))
+    {
+        Ok(hits) => hits,
+        Err(err @ crate::search::SearchError::EmptyQuery) => {
+            eprintln!("错误：{err}");
+            return 2;
+        }
+        Err(err) => {
+            eprintln!("搜索失败：{err}");
+            return 1;
+        }
+    };
+    if json {
+        let list: Vec<serde_json::Value> = hits
+            .iter()
+            .map(|h| {
+                serde_json::json!({
+                    "id": h.id, "title": h.title, "url": h.url,
+                    "score": h.score, "snippet": h.snippet.to_html(),
+                })
+            })
+            .collect();
+        println!("{}", serde_json::Value::Array(list));
+        return 0;
+    }
+    for (rank, hit) in hits.iter().enumerate() {
+        println!("{:>2}. {}", rank + 1, hit.title);
+        println!("    {}  {}", hit.id, hit.url);
+        println!("    {}", hit.snippet.to_marked("【", "】"));
+    }
+    match hits.len() {
+        0 => eprintln!("没有找到匹配的案例。"),
+        n => eprintln!("找到 {n} 个案例。"),
+    }
+    0
+}
+
+fn search_failure(diags: &[Diagnostic], root: &std::path::Path) -> i32 {
+    diagnostics::print_human(diags, root);
+    let errors = diagnostics::count_errors(diags);
+    eprintln!("无法搜索：内容有 {errors} 个错误，先用 casebook check 修正。");
+    1
 }
 
 fn run_build(
