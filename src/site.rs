@@ -110,7 +110,7 @@ fn check_duplicate_ids(cases: &[Case], diagnostics: &mut Vec<Diagnostic>) {
                     &case.source.rel,
                     format!("案例编号 {} 与 {} 重复", case.id, original.source.rel),
                 )
-                .at(2, 1)
+                .at(case.id_at.0, case.id_at.1)
                 .help("每个案例的编号必须唯一：给其中一个换一个未用过的编号"),
             );
         }
@@ -157,7 +157,7 @@ fn check_pages(pages: &[Page], diagnostics: &mut Vec<Diagnostic>) {
                     &page.source.rel,
                     format!("页面网址名“{}”已被系统占用", page.slug),
                 )
-                .at(2, 1)
+                .at(page.slug_at.0, page.slug_at.1)
                 .help(format!(
                     "换一个 slug；以下名称不能用：{}",
                     RESERVED_SEGMENTS.join("、")
@@ -171,7 +171,7 @@ fn check_pages(pages: &[Page], diagnostics: &mut Vec<Diagnostic>) {
                     &page.source.rel,
                     format!("页面网址名“{}”与 {} 重复", page.slug, other.source.rel),
                 )
-                .at(2, 1)
+                .at(page.slug_at.0, page.slug_at.1)
                 .help("给其中一个页面换一个 slug"),
             );
         }

@@ -858,7 +858,6 @@ fn soft_break_between_cjk_characters_is_dropped() {
 // (`**质量改进**⏎活动`, `[链接](…)⏎后文`) the newline between two CJK
 // characters is kept and renders as a space.
 #[test]
-#[ignore = "BUG: CJK soft break after inline markup is kept (src/markdown/mod.rs)"]
 fn soft_break_between_cjk_after_inline_markup_is_dropped() {
     let built = basic();
     let raw = built.read("cases/2023-003/index.html");

@@ -141,7 +141,6 @@ fn new_refuses_an_id_taken_by_a_single_file_case() {
 // `image-missing` (line 49, column 20) on a freshly created case, and since
 // drafts are parsed too, the whole site stops building until it is edited.
 #[test]
-#[ignore = "BUG: the `casebook new` skeleton fails `check` with image-missing (src/new_case.rs)"]
 fn new_skeleton_passes_check_and_stays_unpublished() {
     let (site, output) = new_case("2030-001");
     assert_eq!(code(&output), 0, "{}", stderr(&output));

@@ -274,7 +274,6 @@ fn duplicate_ids_name_both_files() {
 // at a hard-coded `.at(2, 1)` instead of the line of the `id:` key; here the
 // second file has `title:` on line 2 and `id:` on line 3.
 #[test]
-#[ignore = "BUG: id-duplicate is always reported at line 2 (src/site.rs)"]
 fn duplicate_id_points_at_the_id_line() {
     run_bad_fixture(
         "id-duplicate-id-not-first",
@@ -324,7 +323,6 @@ fn remote_image() {
 // passes `check` and `build` (ammonia keeps http(s) `src`), so the
 // published page loads an image from another host.
 #[test]
-#[ignore = "BUG: raw HTML <img> with a remote src is not reported (src/markdown/mod.rs)"]
 fn remote_image_in_raw_html() {
     run_bad_fixture(
         "image-remote-html",
@@ -378,7 +376,6 @@ fn metric_arrays_of_unequal_length() {
 // `metrics:`; a problem in the second metric is reported at the first
 // metric's line (15) instead of its own (19).
 #[test]
-#[ignore = "BUG: a bad second metric is reported at the first metric's line (src/content/case.rs)"]
 fn metric_problem_points_at_its_own_metric() {
     run_bad_fixture(
         "metric-invalid-second",

@@ -145,6 +145,7 @@ pub fn parse(
     fields.unknown_keys(&map, &[], KNOWN_FIELDS);
 
     let id = read_id(&mut fields, &map);
+    let id_at = fields.locator.locate(&["id"]);
     let title = fields.required_string(
         &map,
         &["title"],
@@ -242,6 +243,7 @@ pub fn parse(
     let case = Case {
         source,
         id,
+        id_at,
         title,
         enterprise,
         year,
@@ -462,17 +464,19 @@ fn read_metrics(fields: &mut Fields, map: &Mapping) -> Vec<Metric> {
     let mut metrics = Vec::new();
     for (n, item) in items.iter().enumerate() {
         let number = n + 1;
+        // Diagnostics point into this very item, not the first metric.
+        let index = format!("[{n}]");
         let Value::Mapping(m) = item else {
             fields.error(
                 rules::METRIC_INVALID,
-                &["metrics"],
+                &["metrics", &index],
                 format!("第 {number} 个指标不是字段组"),
                 "每个指标写 name、unit、years、values 等字段",
             );
             continue;
         };
-        fields.unknown_keys(m, &["metrics"], METRIC_FIELDS);
-        let at = |key: &'static str| ["metrics", key];
+        fields.unknown_keys(m, &["metrics", &index], METRIC_FIELDS);
+        let at = |key: &'static str| ["metrics", index.as_str(), key];
         let Some(name) = fields.required_string(m, &at("name"), "指标名称", "- name: 一次合格率")
         else {
             continue;

@@ -26,6 +26,26 @@ fn describe(value: &Value) -> String {
     }
 }
 
+/// A field path as editors read it: `metrics[2].values` (items 1-based).
+pub fn display_path(path: &[&str]) -> String {
+    let mut out = String::new();
+    for step in path {
+        let index = step
+            .strip_prefix('[')
+            .and_then(|s| s.strip_suffix(']'))
+            .and_then(|n| n.parse::<usize>().ok());
+        match index {
+            Some(n) => out.push_str(&format!("[{}]", n + 1)),
+            None if out.is_empty() => out.push_str(step),
+            None => {
+                out.push('.');
+                out.push_str(step);
+            }
+        }
+    }
+    out
+}
+
 pub fn get<'m>(map: &'m Mapping, key: &str) -> Option<&'m Value> {
     map.get(key).filter(|v| !v.is_null())
 }
@@ -65,7 +85,7 @@ impl<'a> Fields<'a> {
     }
 
     pub fn missing(&mut self, path: &[&str], what: &str, example: &str) {
-        let name = path.join(".");
+        let name = display_path(path);
         self.error(
             rules::FIELD_MISSING,
             path,
@@ -75,7 +95,7 @@ impl<'a> Fields<'a> {
     }
 
     fn wrong_type(&mut self, path: &[&str], expected: &str, value: &Value) {
-        let name = path.join(".");
+        let name = display_path(path);
         self.error(
             rules::FIELD_TYPE,
             path,
@@ -218,7 +238,7 @@ impl<'a> Fields<'a> {
                 .map(|(_, k)| k);
             let mut path = parent.to_vec();
             path.push(key);
-            let name = path.join(".");
+            let name = display_path(&path);
             let help = match closest {
                 Some(k) => format!("你是不是想写 {k}？如果是，请改正拼写；否则删除这个字段"),
                 None => format!("可用的字段有：{}", known.join("、")),

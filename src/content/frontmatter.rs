@@ -207,42 +207,116 @@ impl<'a> KeyLocator<'a> {
     pub fn locate(&self, path: &[&str]) -> (usize, usize) {
         let lines: Vec<&str> = self.yaml.lines().collect();
         let mut best = (self.first_line, 1);
-        let mut start = 0;
-        let mut parent_indent: Option<usize> = None;
-        for key in path {
-            let mut found = None;
-            for (i, line) in lines.iter().enumerate().skip(start) {
-                let trimmed = line.trim_start();
-                if trimmed.is_empty() || trimmed.starts_with('#') {
-                    continue;
-                }
-                let indent = line.len() - trimmed.len();
-                match parent_indent {
-                    None if indent != 0 => continue,
-                    Some(parent) if indent <= parent => break,
-                    _ => {}
-                }
-                let item = trimmed.strip_prefix("- ").unwrap_or(trimmed);
-                if item
-                    .strip_prefix(key)
-                    .is_some_and(|after| after.trim_start().starts_with(':'))
-                {
-                    found = Some((i, indent, line.len() - item.len()));
-                    break;
-                }
-            }
-            let Some((i, indent, key_start)) = found else {
+        let mut cursor = Cursor {
+            start: 0,
+            parent: None,
+            item_line: false,
+        };
+        for step in path {
+            let index = step
+                .strip_prefix('[')
+                .and_then(|s| s.strip_suffix(']'))
+                .and_then(|n| n.parse::<usize>().ok());
+            let found = match index {
+                Some(n) => find_item(&lines, &cursor, n),
+                None => find_key(&lines, &cursor, step),
+            };
+            let Some((line, column_byte)) = found else {
                 break;
             };
             best = (
-                self.first_line + i,
-                lines[i][..key_start].chars().count() + 1,
+                self.first_line + line,
+                lines[line][..column_byte].chars().count() + 1,
             );
-            start = i + 1;
-            parent_indent = Some(indent);
+            cursor = Cursor {
+                start: if index.is_some() { line } else { line + 1 },
+                parent: Some(column_byte),
+                item_line: index.is_some(),
+            };
         }
         best
     }
+}
+
+/// Where the search for the next path step starts.
+struct Cursor {
+    start: usize,
+    /// Column (bytes) of the enclosing key or item; children are deeper.
+    parent: Option<usize>,
+    /// `start` is a sequence item line (`- key: …`) whose first key shares it.
+    item_line: bool,
+}
+
+fn indent_of(line: &str) -> usize {
+    line.len() - line.trim_start().len()
+}
+
+fn is_blank_or_comment(line: &str) -> bool {
+    let trimmed = line.trim_start();
+    trimmed.is_empty() || trimmed.starts_with('#')
+}
+
+fn key_at<'l>(text: &'l str, key: &str) -> bool {
+    text.strip_prefix(key)
+        .is_some_and(|after| after.trim_start().starts_with(':'))
+}
+
+/// Line and key column of `key` under the cursor's parent.
+fn find_key(lines: &[&str], cursor: &Cursor, key: &str) -> Option<(usize, usize)> {
+    let mut from = cursor.start;
+    if cursor.item_line {
+        let line = lines.get(from)?;
+        let content = cursor.parent? + 2;
+        if line.get(content..).is_some_and(|rest| key_at(rest, key)) {
+            return Some((from, content));
+        }
+        from += 1;
+    }
+    for (i, line) in lines.iter().enumerate().skip(from) {
+        if is_blank_or_comment(line) {
+            continue;
+        }
+        let indent = indent_of(line);
+        match cursor.parent {
+            None if indent != 0 => continue,
+            Some(parent) if indent <= parent => break,
+            _ => {}
+        }
+        let trimmed = line.trim_start();
+        let item = trimmed.strip_prefix("- ").unwrap_or(trimmed);
+        if key_at(item, key) {
+            return Some((i, line.len() - item.len()));
+        }
+    }
+    None
+}
+
+/// Line and dash column of the `n`-th (0-based) item of the sequence under
+/// the cursor's parent key. Items may sit at the parent's own indentation.
+fn find_item(lines: &[&str], cursor: &Cursor, n: usize) -> Option<(usize, usize)> {
+    let mut seen = 0;
+    let mut item_indent = None;
+    for (i, line) in lines.iter().enumerate().skip(cursor.start) {
+        if is_blank_or_comment(line) {
+            continue;
+        }
+        let indent = indent_of(line);
+        let is_item = line.trim_start().starts_with('-');
+        if let Some(parent) = cursor.parent {
+            if indent < parent || (indent == parent && !is_item) {
+                break;
+            }
+        }
+        if !is_item || item_indent.is_some_and(|d| d != indent) {
+            continue;
+        }
+        item_indent = Some(indent);
+        if seen == n {
+            return Some((i, indent));
+        }
+        seen += 1;
+    }
+    None
 }
 
 #[cfg(test)]
@@ -307,6 +381,19 @@ mod tests {
             "{}",
             errs[0].message
         );
+    }
+
+    #[test]
+    fn locates_keys_inside_sequence_items() {
+        let text = "---\nmetrics:\n  - name: 甲\n    values: [1]\n  - name: 乙\n    values: [2, 3]\nother:\n- name: x\n---\n";
+        let s = split_of(text);
+        let loc = KeyLocator::new(&s);
+        assert_eq!(loc.locate(&["metrics", "[1]"]), (5, 3));
+        assert_eq!(loc.locate(&["metrics", "[1]", "name"]), (5, 5));
+        assert_eq!(loc.locate(&["metrics", "[1]", "values"]), (6, 5));
+        assert_eq!(loc.locate(&["metrics", "[0]", "values"]), (4, 5));
+        assert_eq!(loc.locate(&["other", "[0]", "name"]), (8, 3));
+        assert_eq!(loc.locate(&["metrics", "[5]", "values"]), (2, 1));
     }
 
     #[test]

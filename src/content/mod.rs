@@ -92,6 +92,8 @@ pub struct SourceFile {
 pub struct Case {
     pub source: SourceFile,
     pub id: String,
+    /// Line and column of the `id` key, for site-wide diagnostics.
+    pub id_at: (usize, usize),
     pub title: String,
     pub enterprise: Enterprise,
     pub year: i64,
@@ -122,6 +124,9 @@ pub struct Page {
     pub source: SourceFile,
     pub title: String,
     pub slug: String,
+    /// Line and column of the `slug` key (or `title`, when the slug comes
+    /// from the file name), for site-wide diagnostics.
+    pub slug_at: (usize, usize),
     pub description: Option<String>,
     pub body: RenderedBody,
     pub assets: Vec<Asset>,

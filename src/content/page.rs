@@ -1,7 +1,7 @@
 //! Parsing a standalone page (`content/pages/*.md`): front matter with
 //! `title`, optional `slug` and `description`, then Markdown.
 
-use super::fields::Fields;
+use super::fields::{get, Fields};
 use super::frontmatter::{self, KeyLocator};
 use super::{Page, ParseOptions, SourceFile};
 use crate::diagnostics::{rules, Diagnostic};
@@ -69,10 +69,17 @@ pub fn parse(
         return (None, diagnostics);
     };
     let assets = body.assets.clone();
+    let slug_key = if get(&map, "slug").is_some() {
+        "slug"
+    } else {
+        "title"
+    };
+    let slug_at = fields.locator.locate(&[slug_key]);
     let page = Page {
         source,
         title,
         slug,
+        slug_at,
         description,
         body,
         assets,

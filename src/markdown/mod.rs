@@ -166,7 +166,17 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         .add_tags(["figure", "figcaption", "caption"])
         .add_generic_attributes(["class", "id"])
         .add_tag_attributes("img", ["loading", "decoding", "width", "height"])
-        .add_tag_attributes("pre", ["data-lang"]);
+        .add_tag_attributes("pre", ["data-lang"])
+        .attribute_filter(|_, attribute, value| {
+            let remote = value.starts_with("http:")
+                || value.starts_with("https:")
+                || value.starts_with("//");
+            if attribute == "src" && remote {
+                None
+            } else {
+                Some(value.into())
+            }
+        });
     builder
 });
 
@@ -382,8 +392,21 @@ impl<'o> Walk<'o> {
                 }
                 self.out.push(event.clone());
             }
-            Event::Html(_) | Event::InlineHtml(_) => {
+            Event::Html(html) | Event::InlineHtml(html) => {
                 self.raw_html = true;
+                for source in remote_sources(html) {
+                    let diag = self
+                        .located(
+                            Diagnostic::error(
+                                rules::IMAGE_REMOTE,
+                                self.options.file,
+                                format!("HTML 中的“{source}”引用了外部网址"),
+                            ),
+                            range.start,
+                        )
+                        .help("把文件下载后放在案例文件旁边，改用 Markdown 图片 ![图题](文件名.png)：微信里的读者打不开其他网站的资源");
+                    self.diagnostics.push(diag);
+                }
                 self.out.push(event.clone());
             }
             _ => self.out.push(event.clone()),
@@ -673,6 +696,35 @@ pub fn resolve_local(dir: &Path, root: &Path, rel: &str) -> Result<Asset, LocalP
     }
 }
 
+/// `src` values in a raw HTML fragment that load from another host.
+fn remote_sources(html: &str) -> Vec<String> {
+    let lower = html.to_ascii_lowercase();
+    let mut found = Vec::new();
+    let mut from = 0;
+    while let Some(pos) = lower[from..].find("src") {
+        let at = from + pos;
+        from = at + 3;
+        let preceded_by_space = lower[..at].ends_with(|c: char| c.is_ascii_whitespace());
+        let rest = lower[from..].trim_start();
+        let Some(value) = rest.strip_prefix('=') else {
+            continue;
+        };
+        if !preceded_by_space {
+            continue;
+        }
+        let value = value.trim_start();
+        let value = value.trim_start_matches(['"', '\'']);
+        let end = value.find(['"', '\'', ' ', '>']).unwrap_or(value.len());
+        let url = &value[..end];
+        if url.starts_with("http:") || url.starts_with("https:") || url.starts_with("//") {
+            // Report it as written (the original case), not lowercased.
+            let offset = lower.len() - value.len();
+            found.push(html[offset..offset + end].to_string());
+        }
+    }
+    found
+}
+
 /// Index of the first event after `start` that `is_end` accepts.
 fn find_end(
     events: &[(Event, Range<usize>)],
@@ -733,18 +785,33 @@ fn plain_text(events: &[(Event, Range<usize>)]) -> String {
     out
 }
 
-fn last_char<'e>(mut events: impl Iterator<Item = &'e Event<'e>>) -> Option<char> {
-    match events.next()? {
-        Event::Text(t) | Event::Code(t) => t.chars().last(),
-        _ => None,
+/// Inline markup that a soft break can sit beside without a character of
+/// its own: `**质量**⏎改进` still joins two CJK characters.
+fn is_inline_markup(event: &Event) -> bool {
+    use pulldown_cmark::Tag as T;
+    match event {
+        Event::Start(T::Emphasis | T::Strong | T::Strikethrough | T::Link { .. }) => true,
+        Event::End(TagEnd::Emphasis | TagEnd::Strong | TagEnd::Strikethrough | TagEnd::Link) => {
+            true
+        }
+        _ => false,
     }
 }
 
-fn first_char<'e>(mut events: impl Iterator<Item = &'e Event<'e>>) -> Option<char> {
-    match events.next()? {
-        Event::Text(t) | Event::Code(t) => t.chars().next(),
+/// The character nearest to a soft break, looking through inline markup.
+fn last_char<'e>(events: impl Iterator<Item = &'e Event<'e>>) -> Option<char> {
+    nearest_text(events).and_then(|t| t.chars().last())
+}
+
+fn first_char<'e>(events: impl Iterator<Item = &'e Event<'e>>) -> Option<char> {
+    nearest_text(events).and_then(|t| t.chars().next())
+}
+
+fn nearest_text<'e>(mut events: impl Iterator<Item = &'e Event<'e>>) -> Option<&'e str> {
+    events.find(|e| !is_inline_markup(e)).and_then(|e| match e {
+        Event::Text(t) | Event::Code(t) => Some(t.as_ref()),
         _ => None,
-    }
+    })
 }
 
 fn escape(s: &str) -> String {

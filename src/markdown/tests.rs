@@ -122,3 +122,29 @@ fn uncaptioned_table_is_a_warning() {
     assert_eq!(diags[0].rule, rules::TABLE_CAPTION_MISSING);
     assert!(!diags[0].is_error());
 }
+
+#[test]
+fn soft_break_beside_inline_markup_joins_cjk() {
+    let (body, _) = render_str("开展**质量改进**\n活动，见[案例](/cases/2023-001/)\n后面");
+    assert!(body.html.contains("</strong>活动"), "{}", body.html);
+    assert!(body.html.contains("</a>后面"), "{}", body.html);
+}
+
+#[test]
+fn remote_sources_in_raw_html_are_errors_and_dropped() {
+    let (body, diags) =
+        render_str("文字\n\n<img src=\"https://cdn.example.com/a.png\" alt=\"x\">\n");
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert_eq!(diags[0].rule, rules::IMAGE_REMOTE);
+    assert!(diags[0].message.contains("https://cdn.example.com/a.png"));
+    assert!(!body.html.contains("cdn.example.com"), "{}", body.html);
+}
+
+#[test]
+fn finds_remote_sources() {
+    assert_eq!(
+        remote_sources("<IMG SRC='//x.org/a.png'>"),
+        vec!["//x.org/a.png"]
+    );
+    assert!(remote_sources("<img src=\"a.png\"> <p data-src=\"https://x\">").is_empty());
+}
