@@ -256,7 +256,7 @@ fn is_blank_or_comment(line: &str) -> bool {
     trimmed.is_empty() || trimmed.starts_with('#')
 }
 
-fn key_at<'l>(text: &'l str, key: &str) -> bool {
+fn key_at(text: &str, key: &str) -> bool {
     text.strip_prefix(key)
         .is_some_and(|after| after.trim_start().starts_with(':'))
 }

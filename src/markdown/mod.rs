@@ -789,13 +789,11 @@ fn plain_text(events: &[(Event, Range<usize>)]) -> String {
 /// its own: `**质量**⏎改进` still joins two CJK characters.
 fn is_inline_markup(event: &Event) -> bool {
     use pulldown_cmark::Tag as T;
-    match event {
-        Event::Start(T::Emphasis | T::Strong | T::Strikethrough | T::Link { .. }) => true,
-        Event::End(TagEnd::Emphasis | TagEnd::Strong | TagEnd::Strikethrough | TagEnd::Link) => {
-            true
-        }
-        _ => false,
-    }
+    matches!(
+        event,
+        Event::Start(T::Emphasis | T::Strong | T::Strikethrough | T::Link { .. })
+            | Event::End(TagEnd::Emphasis | TagEnd::Strong | TagEnd::Strikethrough | TagEnd::Link)
+    )
 }
 
 /// The character nearest to a soft break, looking through inline markup.
