@@ -6,8 +6,11 @@
 //   CASEBOOK_SITE_DIR=/path/to/output node --test tests/browser/
 //
 // The site is served by a small static server on 127.0.0.1 and opened in
-// Debian's Chromium (/usr/bin/chromium) through playwright-core. For each
-// page the test asserts that:
+// Debian's Chromium (/usr/bin/chromium, or CASEBOOK_CHROMIUM) through
+// playwright-core with a fresh profile. At 390×844 (phone, DPR 2, touch) it
+// opens the home page, a case with a figure, tables and code, an area term
+// page, the same case with WeChat's share query string, and a missing page;
+// at 1280 px the home and case pages. For each it asserts that:
 //   - every request goes to the local server (no CDN, web font, analytics);
 //   - there is no console error, page error, failed request or HTTP error;
 //   - the document does not scroll sideways at 390 px (wide tables and code
@@ -17,6 +20,8 @@
 //   - primary navigation links are at least 44×44 px;
 //   - axe-core reports no serious or critical violation.
 // Full-page screenshots go to a temporary folder whose path is printed.
+// Then every HTML page (redirect stubs aside) is opened at 390 px and
+// checked for foreign requests, errors, sideways scroll and axe results.
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
