@@ -3,6 +3,7 @@
 //! phase are collected; any error stops the build before anything is
 //! written.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -113,20 +114,87 @@ pub fn load(
     })
 }
 
-/// Check the content without writing anything: every diagnostic, sorted.
+/// Check the content without writing anything: the whole build runs (so
+/// template errors and broken links are found too) except the write.
 pub fn check(root: &Path) -> Vec<Diagnostic> {
-    let mut all = match load(root, None, &ProgressBar::hidden()) {
-        Ok(loaded) => {
-            let Loaded {
-                config, content, ..
-            } = loaded;
-            let (_, diagnostics) = site::derive(&config, content, false);
-            diagnostics
-        }
+    let options = BuildOptions {
+        root: root.to_path_buf(),
+        output: None,
+        base_url: None,
+        drafts: false,
+        progress: false,
+    };
+    let mut diagnostics = match produce(&options, &ProgressBar::hidden(), &mut Phases::new()) {
+        Ok(rendered) => rendered.diagnostics,
         Err(diagnostics) => diagnostics,
     };
-    diagnostics::sort(&mut all);
-    all
+    diagnostics::sort(&mut diagnostics);
+    diagnostics
+}
+
+/// A site rendered in memory, ready to write.
+struct Rendered {
+    files: Vec<OutputFile>,
+    cases: usize,
+    root: PathBuf,
+    /// Warnings only: any error stops [`produce`].
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// Every phase but the write. Errors of any phase stop it, with every
+/// diagnostic found so far.
+fn produce(
+    options: &BuildOptions,
+    progress: &ProgressBar,
+    phases: &mut Phases,
+) -> Result<Rendered, Vec<Diagnostic>> {
+    let stop_on_errors = |mut diagnostics: Vec<Diagnostic>| {
+        if diagnostics::count_errors(&diagnostics) == 0 {
+            return Ok(diagnostics);
+        }
+        diagnostics::sort(&mut diagnostics);
+        Err(diagnostics)
+    };
+    let Loaded {
+        config,
+        root,
+        content,
+        base_url,
+    } = load(&options.root, options.base_url.as_deref(), progress)?;
+    let theme = Theme::load(&root);
+    phases.done("load");
+
+    let (site, mut diagnostics) = site::derive(&config, content, options.drafts);
+    let theme = match theme {
+        Ok(theme) => Some(theme),
+        Err(problems) => {
+            diagnostics.extend(problems);
+            None
+        }
+    };
+    let mut diagnostics = stop_on_errors(diagnostics)?;
+    let theme = theme.expect("no errors means the theme loaded");
+    phases.done("derive");
+
+    progress.set_message("生成页面");
+    let files = match render::render_site(&site, &theme, &base_url) {
+        Ok(files) => files,
+        Err(problems) => {
+            diagnostics.extend(problems);
+            diagnostics::sort(&mut diagnostics);
+            return Err(diagnostics);
+        }
+    };
+    let outputs: HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    diagnostics.extend(site::check_links_against_output(&site, &outputs));
+    let diagnostics = stop_on_errors(diagnostics)?;
+    phases.done("render");
+    Ok(Rendered {
+        files,
+        cases: site.cases.len(),
+        root,
+        diagnostics,
+    })
 }
 
 pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
@@ -143,57 +211,33 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     } else {
         ProgressBar::hidden()
     };
-
-    let loaded =
-        load(&options.root, options.base_url.as_deref(), &progress).map_err(BuildError::Content)?;
-    let theme = Theme::load(&loaded.root);
-    phases.done("load");
-    let Loaded {
-        config,
+    let rendered = produce(options, &progress, &mut phases);
+    let Rendered {
+        files,
+        cases,
         root,
-        content,
-        base_url,
-    } = loaded;
-    let (site, mut diagnostics) = site::derive(&config, content, options.drafts);
-    let theme = match theme {
-        Ok(theme) => Some(theme),
-        Err(problems) => {
-            diagnostics.extend(problems);
-            None
-        }
-    };
-    phases.done("derive");
-    if diagnostics::count_errors(&diagnostics) > 0 {
-        progress.finish_and_clear();
-        diagnostics::sort(&mut diagnostics);
-        return Err(BuildError::Content(diagnostics));
-    }
-    let theme = theme.expect("no errors means the theme loaded");
-
-    progress.set_message("生成页面");
-    let files: Vec<OutputFile> = match render::render_site(&site, &theme, &base_url) {
-        Ok(files) => files,
-        Err(problems) => {
+        mut diagnostics,
+    } = match rendered {
+        Ok(rendered) => rendered,
+        Err(diagnostics) => {
             progress.finish_and_clear();
-            diagnostics.extend(problems);
-            diagnostics::sort(&mut diagnostics);
             return Err(BuildError::Content(diagnostics));
         }
     };
-    phases.done("render");
 
     progress.set_message("写入文件");
     let out_dir = options
         .output
         .clone()
         .unwrap_or_else(|| root.join("output"));
-    output::write_site(&out_dir, &files).map_err(BuildError::Io)?;
-    phases.done("write");
+    let written = output::write_site(&out_dir, &files);
     progress.finish_and_clear();
+    written.map_err(BuildError::Io)?;
+    phases.done("write");
 
     diagnostics::sort(&mut diagnostics);
     Ok(BuildReport {
-        cases: site.cases.len(),
+        cases,
         pages: files.iter().filter(|f| f.path.ends_with(".html")).count(),
         files: files.len(),
         output: out_dir,

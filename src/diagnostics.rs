@@ -50,6 +50,7 @@ pub mod rules {
     pub const TABLE_CAPTION_MISSING: &str = "table-caption-missing";
     pub const LINK_BROKEN_CASE: &str = "link-broken-case";
     pub const LINK_BROKEN_FILE: &str = "link-broken-file";
+    pub const LINK_BROKEN: &str = "link-broken";
     pub const ALIAS_INVALID: &str = "alias-invalid";
     pub const PAGE_SLUG: &str = "page-slug";
     pub const SLUG_COLLISION: &str = "slug-collision";

@@ -3,12 +3,12 @@
 //! what order, how they are grouped, and the site-wide checks that need all
 //! cases at once (duplicate ids, links between cases, aliases, page slugs).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::config::Config;
 use crate::content::{Case, Content, Page};
 use crate::diagnostics::{rules, Diagnostic};
-use crate::markdown::CaseLink;
+use crate::markdown::SiteLink;
 use crate::taxonomy::{self, Taxonomy, TaxonomyKind};
 
 /// First path segments the generator uses itself; pages may not take them.
@@ -69,16 +69,11 @@ pub fn derive(config: &Config, content: Content, drafts: bool) -> (Site<'_>, Vec
     published.sort_by(|a, b| (a.area, a.industry, &a.id).cmp(&(b.area, b.industry, &b.id)));
     published.dedup_by(|a, b| a.id == b.id);
 
-    let published_ids: HashMap<&str, ()> = published.iter().map(|c| (c.id.as_str(), ())).collect();
-    let unpublished_ids: HashMap<&str, ()> =
-        unpublished.iter().map(|c| (c.id.as_str(), ())).collect();
-    let link_sources = published
-        .iter()
-        .map(|c| (&c.source.rel, &c.body.case_links))
-        .chain(pages.iter().map(|p| (&p.source.rel, &p.body.case_links)));
-    for (file, links) in link_sources {
-        for link in links {
-            if let Some(diag) = check_case_link(file, link, &published_ids, &unpublished_ids) {
+    let published_ids: HashSet<&str> = published.iter().map(|c| c.id.as_str()).collect();
+    let unpublished_ids: HashSet<&str> = unpublished.iter().map(|c| c.id.as_str()).collect();
+    for (file, link) in site_links(&published, &pages) {
+        if let Some(id) = link.case_id() {
+            if let Some(diag) = check_case_link(file, id, link, &published_ids, &unpublished_ids) {
                 diagnostics.push(diag);
             }
         }
@@ -117,26 +112,70 @@ fn check_duplicate_ids(cases: &[Case], diagnostics: &mut Vec<Diagnostic>) {
     }
 }
 
+/// Every root-relative link in published content, with its file.
+fn site_links<'a>(
+    cases: &'a [Case],
+    pages: &'a [Page],
+) -> impl Iterator<Item = (&'a str, &'a SiteLink)> {
+    let of_cases = cases.iter().flat_map(|c| {
+        c.body
+            .site_links
+            .iter()
+            .map(move |l| (c.source.rel.as_str(), l))
+    });
+    let of_pages = pages.iter().flat_map(|p| {
+        p.body
+            .site_links
+            .iter()
+            .map(move |l| (p.source.rel.as_str(), l))
+    });
+    of_cases.chain(of_pages)
+}
+
+/// Links to pages that the build does not write (`/aboutt/`). Checked after
+/// rendering, against the output paths; links into `/cases/` were checked
+/// when the site was derived, with better messages.
+pub fn check_links_against_output(site: &Site, outputs: &HashSet<&str>) -> Vec<Diagnostic> {
+    let exists = |path: &str| {
+        let path = path.trim_start_matches('/');
+        if path.is_empty() || path.ends_with('/') {
+            outputs.contains(format!("{path}index.html").as_str())
+        } else {
+            outputs.contains(path) || outputs.contains(format!("{path}/index.html").as_str())
+        }
+    };
+    site_links(&site.cases, &site.pages)
+        .filter(|(_, link)| link.case_id().is_none() && !exists(&link.path))
+        .map(|(file, link)| {
+            Diagnostic::error(
+                rules::LINK_BROKEN,
+                file,
+                format!("站内链接“/{}”指向的页面不存在", link.path),
+            )
+            .at(link.line, link.column)
+            .help("检查网址拼写；站内页面如 /about/、/areas/，案例写 /cases/2023-001/")
+        })
+        .collect()
+}
+
 fn check_case_link(
     file: &str,
-    link: &CaseLink,
-    published: &HashMap<&str, ()>,
-    unpublished: &HashMap<&str, ()>,
+    id: &str,
+    link: &SiteLink,
+    published: &HashSet<&str>,
+    unpublished: &HashSet<&str>,
 ) -> Option<Diagnostic> {
-    if published.contains_key(link.id.as_str()) {
+    if published.contains(id) {
         return None;
     }
-    let (message, help) = if unpublished.contains_key(link.id.as_str()) {
+    let (message, help) = if unpublished.contains(id) {
         (
-            format!(
-                "链接指向的案例 {} 尚未发布（草稿、已提交或未入选）",
-                link.id
-            ),
+            format!("链接指向的案例 {id} 尚未发布（草稿、已提交或未入选）"),
             "等该案例发布后再加链接，或先删去这个链接",
         )
     } else {
         (
-            format!("链接指向不存在的案例 {}", link.id),
+            format!("链接指向不存在的案例 {id}"),
             "检查案例编号是否写对，格式为 /cases/2023-001/",
         )
     };

@@ -352,6 +352,16 @@ fn links_to_missing_and_draft_cases() {
 }
 
 #[test]
+fn links_to_pages_the_site_does_not_have() {
+    // Line 24: `参见[关于本站](/aboutt/)、[行业列表](/industries/)和[本站首页](/)。`
+    // Only the first is broken; `check` runs the whole build but the write.
+    run_bad_fixture(
+        "link-broken",
+        &[error("link-broken", CASE, 24, 3).message(&["/aboutt/", "不存在"])],
+    );
+}
+
+#[test]
 fn unknown_field_is_a_warning_with_the_closest_field() {
     run_bad_fixture(
         "field-unknown",
@@ -408,6 +418,7 @@ fn every_bad_fixture_is_tested() {
         "image-missing",
         "image-remote",
         "image-remote-html",
+        "link-broken",
         "link-broken-case",
         "metric-invalid",
         "metric-invalid-second",

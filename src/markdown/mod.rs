@@ -57,12 +57,23 @@ pub struct Section {
     pub chars: usize,
 }
 
-/// A link to `/cases/{id}/`, checked once all cases are known.
+/// A root-relative link (`/cases/2023-001/`, `/about/`), checked once the
+/// site is known: links to cases against the published cases, others
+/// against the pages the build writes.
 #[derive(Clone, Debug)]
-pub struct CaseLink {
-    pub id: String,
+pub struct SiteLink {
+    /// The path below the site root, without query or fragment.
+    pub path: String,
     pub line: usize,
     pub column: usize,
+}
+
+impl SiteLink {
+    /// The case id, for links into `/cases/`.
+    pub fn case_id(&self) -> Option<&str> {
+        let id = self.path.strip_prefix("cases/")?.split('/').next()?;
+        (!id.is_empty()).then_some(id)
+    }
 }
 
 #[derive(Clone, Debug, Default)]
@@ -78,7 +89,7 @@ pub struct RenderedBody {
     pub chars: usize,
     pub figures: usize,
     pub tables: usize,
-    pub case_links: Vec<CaseLink>,
+    pub site_links: Vec<SiteLink>,
     pub assets: Vec<Asset>,
 }
 
@@ -303,10 +314,17 @@ impl<'o> Walk<'o> {
                 self.out.push(event.clone());
             }
             Event::Start(Tag::Table(_)) => {
-                self.out
-                    .push(Event::Html("<div class=\"table-wrap\">".into()));
+                // The wrapper scrolls wide tables sideways on phones; as a
+                // focusable, labelled region it can be scrolled by keyboard.
+                let caption = self.pending_caption.take();
+                let label = match &caption {
+                    Some(caption) => format!("表{} {}", self.body.tables + 1, escape(caption)),
+                    None => "表格".to_string(),
+                };
+                let wrapper = format!("<div class=\"table-wrap\" role=\"region\" tabindex=\"0\" aria-label=\"{label}\">");
+                self.out.push(Event::Html(wrapper.into()));
                 self.out.push(event.clone());
-                match self.pending_caption.take() {
+                match caption {
                     Some(caption) => {
                         self.body.tables += 1;
                         let html = format!(
@@ -538,13 +556,24 @@ impl<'o> Walk<'o> {
                 self.diagnostics.push(diag);
                 None
             }
+            // `/img/x.png`: a file of the site's own `static/` folder.
             Target::SiteRoot(rest) => {
-                let file = self.options.root.join("static").join(rest);
-                if file.is_file() {
-                    Some((format!("{}{rest}", self.options.base_path), Some(file)))
-                } else {
-                    self.missing(rules::IMAGE_MISSING, dest, offset);
-                    None
+                let statics = self.options.root.join("static");
+                match resolve_local(&statics, self.options.root, rest) {
+                    Ok(asset) => Some((
+                        format!("{}{}", self.options.base_path, asset.rel),
+                        Some(asset.source),
+                    )),
+                    Err(LocalPathError::Missing) => {
+                        self.missing(rules::IMAGE_MISSING, dest, offset);
+                        None
+                    }
+                    Err(problem) => {
+                        let diag =
+                            self.located(problem.diagnostic(self.options.file, dest), offset);
+                        self.diagnostics.push(diag);
+                        None
+                    }
                 }
             }
             Target::Local(rel) => self
@@ -569,17 +598,15 @@ impl<'o> Walk<'o> {
         match classify(dest) {
             Target::Untouched => dest.clone(),
             Target::SiteRoot(rest) => {
-                if let Some(after) = rest.strip_prefix("cases/") {
-                    let id = after.split(['/', '#', '?']).next().unwrap_or("");
-                    if !id.is_empty() {
-                        let (line, column) = self.lines.position(offset);
-                        self.body.case_links.push(CaseLink {
-                            id: id.to_string(),
-                            line: self.options.first_line + line,
-                            column,
-                        });
-                    }
-                }
+                let (line, column) = self.lines.position(offset);
+                let path = rest.split(['#', '?']).next().unwrap_or("");
+                self.body.site_links.push(SiteLink {
+                    path: percent_encoding::percent_decode_str(path)
+                        .decode_utf8_lossy()
+                        .into_owned(),
+                    line: self.options.first_line + line,
+                    column,
+                });
                 format!("{}{rest}", self.options.base_path).into()
             }
             Target::Local(rel) => {

@@ -100,8 +100,8 @@ fn paths_may_not_leave_the_folder() {
 #[test]
 fn case_links_are_collected_and_prefixed() {
     let (body, _) = render_str("见[另一案例](/cases/2022-003/)。\n");
-    assert_eq!(body.case_links.len(), 1);
-    assert_eq!(body.case_links[0].id, "2022-003");
+    assert_eq!(body.site_links.len(), 1);
+    assert_eq!(body.site_links[0].case_id(), Some("2022-003"));
     assert!(body.html.contains("href=\"/cases/2022-003/\""));
 }
 
