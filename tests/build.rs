@@ -717,6 +717,22 @@ fn drafts_build_still_drops_private_fields() {
 // Markdown conventions
 // ---------------------------------------------------------------------------
 
+/// The names of an element's child elements (to see where its caption
+/// sits) and the text of its caption.
+fn children_and_caption(element: scraper::ElementRef, caption: &str) -> (Vec<String>, String) {
+    let children = element
+        .children()
+        .filter_map(scraper::ElementRef::wrap)
+        .map(|e| e.value().name().to_string())
+        .collect();
+    let caption = element
+        .select(&sel(caption))
+        .next()
+        .map(text_of)
+        .unwrap_or_default();
+    (children, caption)
+}
+
 #[test]
 fn figures_and_tables_are_numbered_with_captions_placed() {
     let built = basic();
@@ -724,19 +740,7 @@ fn figures_and_tables_are_numbered_with_captions_placed() {
 
     let figures: Vec<(Vec<String>, String)> = page
         .select(&sel(".prose figure.figure"))
-        .map(|figure| {
-            let children = figure
-                .children()
-                .filter_map(scraper::ElementRef::wrap)
-                .map(|e| e.value().name().to_string())
-                .collect();
-            let caption = figure
-                .select(&sel("figcaption"))
-                .next()
-                .map(text_of)
-                .unwrap_or_default();
-            (children, caption)
-        })
+        .map(|figure| children_and_caption(figure, "figcaption"))
         .collect();
     // Caption after the image.
     assert_eq!(
@@ -771,19 +775,7 @@ fn figures_and_tables_are_numbered_with_captions_placed() {
 
     let tables: Vec<(Vec<String>, String)> = page
         .select(&sel(".prose table"))
-        .map(|table| {
-            let children = table
-                .children()
-                .filter_map(scraper::ElementRef::wrap)
-                .map(|e| e.value().name().to_string())
-                .collect();
-            let caption = table
-                .select(&sel("caption"))
-                .next()
-                .map(text_of)
-                .unwrap_or_default();
-            (children, caption)
-        })
+        .map(|table| children_and_caption(table, "caption"))
         .collect();
     // Caption first, before the rows.
     assert_eq!(

@@ -114,6 +114,10 @@ impl SearchIndex {
         let index = Index::open_in_dir(dir)?;
         register(&index);
         let fields = Fields::from_schema(&index.schema())?;
+        SearchIndex::with_reader(index, fields)
+    }
+
+    fn with_reader(index: Index, fields: Fields) -> tantivy::Result<SearchIndex> {
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -137,15 +141,7 @@ impl SearchIndex {
         }
         writer.commit()?;
         writer.wait_merging_threads()?;
-        let reader = index
-            .reader_builder()
-            .reload_policy(ReloadPolicy::Manual)
-            .try_into()?;
-        Ok(SearchIndex {
-            index,
-            reader,
-            fields,
-        })
+        SearchIndex::with_reader(index, fields)
     }
 
     /// The underlying tantivy index (for exporting its terms).
