@@ -185,10 +185,24 @@ fn produce(
             return Err(diagnostics);
         }
     };
+    phases.done("render");
+    let mut files = files;
+    match crate::search::export::export(&site, &crate::config::base_path_of(&base_url)) {
+        Ok(search_files) => files.extend(search_files),
+        Err(err) => {
+            diagnostics.push(Diagnostic::error(
+                diagnostics::rules::SEARCH_INDEX,
+                ".",
+                format!("无法生成搜索索引：{err}"),
+            ));
+            diagnostics::sort(&mut diagnostics);
+            return Err(diagnostics);
+        }
+    }
     let outputs: HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
     diagnostics.extend(site::check_links_against_output(&site, &outputs));
     let diagnostics = stop_on_errors(diagnostics)?;
-    phases.done("render");
+    phases.done("search index");
     Ok(Rendered {
         files,
         cases: site.cases.len(),

@@ -56,6 +56,7 @@ pub mod rules {
     pub const SLUG_COLLISION: &str = "slug-collision";
     pub const OUTPUT_COLLISION: &str = "output-collision";
     pub const TEMPLATE_ERROR: &str = "template-error";
+    pub const SEARCH_INDEX: &str = "search-index";
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]

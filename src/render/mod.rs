@@ -256,6 +256,16 @@ impl<'s> Renderer<'s> {
             context.insert("html", &page.body.html);
             files.push(self.render("page.html", format!("{path}index.html"), &context)?);
         }
+        let mut context = self.context("search/");
+        for (key, kind) in [
+            ("areas", TaxonomyKind::Area),
+            ("industries", TaxonomyKind::Industry),
+            ("districts", TaxonomyKind::District),
+            ("years", TaxonomyKind::Year),
+        ] {
+            context.insert(key, &self.views.term_links(kind));
+        }
+        files.push(self.render("search.html", "search/index.html".to_string(), &context)?);
         files.push(self.render(
             "404.html",
             "404.html".to_string(),

@@ -38,6 +38,20 @@ pub(crate) struct Fields {
 }
 
 impl Fields {
+    /// The text fields a query word is matched in, with their names and
+    /// boosts (title and enterprise name weigh most). The browser's search
+    /// gets the same list from `search/meta.json`.
+    pub(crate) fn weighted(&self) -> [(Field, &'static str, f32); 6] {
+        [
+            (self.title, "title", 5.0),
+            (self.enterprise, "enterprise", 5.0),
+            (self.methods, "methods", 2.0),
+            (self.technologies, "technologies", 2.0),
+            (self.summary, "summary", 1.5),
+            (self.body, "body", 1.0),
+        ]
+    }
+
     fn schema() -> (Schema, Fields) {
         let mut builder = Schema::builder();
         let indexing = TextFieldIndexing::default()

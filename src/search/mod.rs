@@ -11,6 +11,7 @@
 //! Hits come ranked, with a snippet around the match.
 
 mod analyzer;
+pub mod export;
 mod index;
 mod snippet;
 
@@ -166,20 +167,13 @@ impl SearchIndex {
     /// differently. Filters must match too, without changing the score.
     fn query(&self, terms: &[Vec<Token>], filters: &Filters) -> BooleanQuery {
         let f = &self.fields;
-        let weighted = [
-            (f.title, 5.0),
-            (f.enterprise, 5.0),
-            (f.methods, 2.0),
-            (f.technologies, 2.0),
-            (f.summary, 1.5),
-            (f.body, 1.0),
-        ];
+        let weighted = f.weighted();
         let mut must: Vec<(Occur, Box<dyn Query>)> = terms
             .iter()
             .map(|tokens| {
                 let any_field: Vec<(Occur, Box<dyn Query>)> = weighted
                     .iter()
-                    .map(|&(field, boost)| {
+                    .map(|&(field, _, boost)| {
                         let q: Box<dyn Query> =
                             Box::new(BoostQuery::new(phrase(field, tokens), boost));
                         (Occur::Should, q)

@@ -1,0 +1,33 @@
+//! The browser search's tokenizer, shard hash and ranking
+//! (themes/default/static/js/search.js), checked by `node --test tests/js/`
+//! against the same tokenizer vectors as the Rust analyzer. Skipped without
+//! node, except under CI=true.
+
+use std::process::Command;
+
+#[test]
+fn search_js_matches_the_rust_analyzer() {
+    let has_node = Command::new("node")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_node {
+        assert!(
+            std::env::var("CI").map_or(true, |v| v != "true"),
+            "node is not installed, and CI=true: apt-get install -y nodejs"
+        );
+        println!("SKIPPED: node not installed");
+        return;
+    }
+    let run = Command::new("node")
+        .args(["--test", "tests/js/"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("run node --test tests/js/");
+    assert!(
+        run.status.success(),
+        "node --test tests/js/ failed:\n--- stdout\n{}\n--- stderr\n{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
+}
