@@ -526,6 +526,84 @@ test("desktop, 1280 px", { timeout: 120_000 }, async (t) => {
   });
 });
 
+// The static search (/search/, search.js over the shards under search/).
+test("search page on a phone", { timeout: 120_000 }, async (t) => {
+  const context = await openBrowser(PHONE);
+  const width = PHONE.viewport.width;
+
+  /** Open a search URL, wait for the results; the hits (id, link, title,
+   *  marked text) and the search files fetched. */
+  const searchFor = async (pathAndQuery) => {
+    const fetched = [];
+    const page = await context.newPage();
+    page.on("response", async (response) => {
+      const url = new URL(response.url());
+      if (url.pathname.startsWith("/search/") && url.pathname.endsWith(".json")) {
+        const body = await response.body().catch(() => Buffer.alloc(0));
+        fetched.push({ path: url.pathname, bytes: body.length });
+      }
+    });
+    await page.goto(origin + pathAndQuery, { waitUntil: "load" });
+    await page.waitForSelector("#search-results[data-ready]", { timeout: 20_000 });
+    await page.waitForLoadState("networkidle");
+    const hits = await page.$$eval("#search-results li.card", (items) =>
+      items.map((li) => ({
+        id: li.dataset.id,
+        score: Number(li.dataset.score),
+        href: li.querySelector("a").getAttribute("href"),
+        title: li.querySelector(".card-title").textContent,
+        marks: [...li.querySelectorAll("mark")].map((m) => m.textContent),
+      })),
+    );
+    const meta = JSON.parse(fs.readFileSync(path.join(SITE_DIR, "search/meta.json"), "utf8"));
+    return { page, hits, fetched, meta };
+  };
+
+  await t.test("西格玛 finds the six-sigma cases first, fetching only some shards", async () => {
+    const page = await checkPage(context, "phone-search", "/search/?q=" + encodeURIComponent("西格玛"), { width });
+    await page.close();
+    const { page: p, hits, fetched, meta } = await searchFor("/search/?q=" + encodeURIComponent("西格玛"));
+    const sixSigma = ["2022-002", "2023-001", "2024-002"];
+    assert.deepEqual(hits.slice(0, 3).map((h) => h.id).sort(), sixSigma, JSON.stringify(hits));
+    for (const hit of hits.slice(0, 3)) {
+      assert.match(hit.title, /六西格玛/);
+      assert.equal(hit.href, `/cases/${hit.id}/`);
+      assert.ok(hit.marks.includes("西格玛"), `西格玛 marked in ${JSON.stringify(hit)}`);
+    }
+    assert.ok(hits.length >= 3 && hits.length <= meta.docs);
+    // Every link leads to a case page that exists.
+    for (const hit of hits) assert.ok(fs.existsSync(path.join(SITE_DIR, hit.href, "index.html")), hit.href);
+    const shards = fetched.filter((f) => /^\/search\/s\d+\./.test(f.path));
+    assert.ok(meta.shards.length > 1, "the example site has several shards");
+    assert.ok(shards.length >= 1 && shards.length < meta.shards.length, `fetched ${shards.length} of ${meta.shards.length} shards`);
+    const bytes = fetched.reduce((n, f) => n + f.bytes, 0);
+    console.log(`search 西格玛: ${fetched.length} files, ${bytes} bytes: ${fetched.map((f) => `${f.path} ${f.bytes}`).join(", ")}`);
+    await p.close();
+  });
+
+  await t.test("精益 filtered by priority area", async () => {
+    const all = await searchFor("/search/?q=" + encodeURIComponent("精益"));
+    const filtered = await searchFor("/search/?q=" + encodeURIComponent("精益") + "&area=social-responsibility");
+    assert.ok(all.hits.length > filtered.hits.length, `${all.hits.length} vs ${filtered.hits.length}`);
+    assert.deepEqual(filtered.hits.map((h) => h.id).sort(), ["2022-003", "2024-004"]);
+    const selected = await filtered.page.$eval('select[name="area"]', (s) => s.value);
+    assert.equal(selected, "social-responsibility");
+    await all.page.close();
+    await filtered.page.close();
+  });
+
+  await t.test("the header search box leads to the search page", async () => {
+    const page = await context.newPage();
+    await page.goto(origin + "/", { waitUntil: "load" });
+    await page.fill("#site-search-q", "QC小组");
+    await Promise.all([page.waitForURL(/\/search\/\?q=/), page.press("#site-search-q", "Enter")]);
+    await page.waitForSelector("#search-results[data-ready]");
+    const ids = await page.$$eval("#search-results li.card", (items) => items.map((li) => li.dataset.id));
+    assert.ok(ids.includes("2023-005"), `QC小组 finds 2023-005: ${ids}`);
+    await page.close();
+  });
+});
+
 /** Every HTML page of the site except redirect stubs, as URL paths. */
 function allPages(root) {
   const pages = [];
