@@ -309,7 +309,7 @@ fn sitemap_lists_every_published_page_and_nothing_else() {
         .files()
         .keys()
         .filter_map(|p| p.strip_suffix("index.html"))
-        .filter(|p| !p.starts_with("anli/"))
+        .filter(|p| !p.starts_with("anli/") && !p.starts_with("c/"))
         .map(|p| format!("{BASE_URL}{p}"))
         .collect();
     assert_eq!(locs, expected);
@@ -365,6 +365,30 @@ fn aliases_redirect_to_the_case() {
             "{alias}"
         );
     }
+}
+
+#[test]
+fn short_links_redirect_to_the_case() {
+    let built = basic();
+    for id in PUBLISHED {
+        for file in [format!("c/{id}/index.html"), format!("c/{id}.html")] {
+            let page = built.html(&file);
+            let refresh: Vec<String> = page
+                .select(&sel("meta[http-equiv=refresh]"))
+                .filter_map(|e| e.value().attr("content").map(str::to_string))
+                .collect();
+            assert_eq!(refresh, [format!("0; url=/cases/{id}/")], "{file}");
+            assert_eq!(hrefs(&page, "a"), [format!("/cases/{id}/")], "{file}");
+            assert_eq!(
+                hrefs(&page, "link[rel=canonical]"),
+                [format!("{BASE_URL}cases/{id}/")],
+                "{file}"
+            );
+        }
+    }
+    // Nothing unpublished gets a short link.
+    assert!(!built.exists("c/2024-001.html"));
+    assert!(!built.exists("c/2024-001/index.html"));
 }
 
 // ---------------------------------------------------------------------------

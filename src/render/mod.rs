@@ -272,6 +272,7 @@ impl<'s> Renderer<'s> {
             &self.context("404.html"),
         )?);
         files.extend(self.aliases()?);
+        files.extend(self.short_links()?);
         files.push(self.feed(&cards)?);
         files.push(self.sitemap(&files)?);
         files.push(self.render(
@@ -420,6 +421,23 @@ impl<'s> Renderer<'s> {
         Ok(files)
     }
 
+    /// The short link `/c/{id}` of each case (for WeChat articles, posters
+    /// and QR codes): a redirect at `c/{id}/index.html`, which hosts serve
+    /// for `/c/{id}` when they resolve directories, and at `c/{id}.html`.
+    fn short_links(&self) -> Result<Vec<OutputFile>, Diagnostic> {
+        let mut files = Vec::new();
+        for case in &self.views.site.cases {
+            let target = Views::case_path(case);
+            let mut context = self.context(&target);
+            context.insert("title", &case.title);
+            context.insert("target", &self.views.url(&target));
+            for path in short_link_files(&case.id) {
+                files.push(self.render("redirect.html", path, &context)?);
+            }
+        }
+        Ok(files)
+    }
+
     fn feed(&self, cards: &[CaseCard]) -> Result<OutputFile, Diagnostic> {
         let site = self.views.site;
         let mut order: Vec<usize> = (0..site.cases.len()).collect();
@@ -473,7 +491,7 @@ impl<'s> Renderer<'s> {
             .collect();
         let mut locs: Vec<String> = files
             .iter()
-            .filter(|f| f.path.ends_with("index.html"))
+            .filter(|f| f.path.ends_with("index.html") && !f.path.starts_with("c/"))
             .map(|f| f.path.trim_end_matches("index.html").to_string())
             .filter(|p| {
                 !alias_paths
@@ -492,6 +510,17 @@ impl<'s> Renderer<'s> {
         context.insert("entries", &entries);
         self.render("sitemap.xml", "sitemap.xml".to_string(), &context)
     }
+}
+
+/// The short link of a case, below the site's base: `c/{id}`.
+pub fn short_link_path(id: &str) -> String {
+    format!("c/{id}")
+}
+
+/// The files that serve a case's short link.
+fn short_link_files(id: &str) -> [String; 2] {
+    let short = short_link_path(id);
+    [format!("{short}/index.html"), format!("{short}.html")]
 }
 
 /// Two things may not be written to one path (an alias over a case page, a
