@@ -13,6 +13,7 @@ use crate::config::Config;
 use crate::content::{self, ParseOptions};
 use crate::diagnostics::{self, Diagnostic};
 use crate::output;
+use crate::published;
 use crate::render::{self, OutputFile};
 use crate::site;
 use crate::theme::Theme;
@@ -28,6 +29,13 @@ pub struct BuildOptions {
     pub drafts: bool,
     /// Show a progress bar (when stderr is a terminal).
     pub progress: bool,
+    /// The previous build's `urls.txt`; defaults to the one in the output
+    /// folder. Every URL in it must still be published (or aliased).
+    pub published: Option<PathBuf>,
+    /// URLs that may disappear (`--allow-removed`).
+    pub allow_removed: Vec<String>,
+    /// Compare with the previously published URLs (off for previews).
+    pub check_removed: bool,
 }
 
 /// What a successful build did.
@@ -123,6 +131,9 @@ pub fn check(root: &Path) -> Vec<Diagnostic> {
         base_url: None,
         drafts: false,
         progress: false,
+        published: None,
+        allow_removed: Vec::new(),
+        check_removed: false,
     };
     let mut diagnostics = match produce(&options, &ProgressBar::hidden(), &mut Phases::new()) {
         Ok(rendered) => rendered.diagnostics,
@@ -227,7 +238,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     };
     let rendered = produce(options, &progress, &mut phases);
     let Rendered {
-        files,
+        mut files,
         cases,
         root,
         mut diagnostics,
@@ -239,11 +250,22 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         }
     };
 
-    progress.set_message("写入文件");
     let out_dir = options
         .output
         .clone()
         .unwrap_or_else(|| root.join("output"));
+    match published_urls(options, &root, &out_dir, &files) {
+        Ok(urls_file) => files.push(urls_file),
+        Err(problems) => {
+            progress.finish_and_clear();
+            diagnostics.extend(problems);
+            diagnostics::sort(&mut diagnostics);
+            return Err(BuildError::Content(diagnostics));
+        }
+    }
+    phases.done("urls");
+
+    progress.set_message("写入文件");
     let written = output::write_site(&out_dir, &files);
     progress.finish_and_clear();
     written.map_err(BuildError::Io)?;
@@ -258,5 +280,57 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         warnings: diagnostics,
         elapsed: phases.started.elapsed(),
         phases: phases.list,
+    })
+}
+
+/// `urls.txt` for this build, after checking that every URL the previous
+/// build published is still there (or aliased, or allowed). A `--drafts`
+/// build publishes nothing for real: it carries the previous list over
+/// unchanged (or writes none), so the next real build is checked against
+/// the last real one.
+fn published_urls(
+    options: &BuildOptions,
+    root: &Path,
+    out_dir: &Path,
+    files: &[OutputFile],
+) -> Result<OutputFile, Vec<Diagnostic>> {
+    let previous_path = options
+        .published
+        .clone()
+        .unwrap_or_else(|| out_dir.join(published::FILE));
+    let shown = content::relative_display(root, &previous_path);
+    let previous = match std::fs::read_to_string(&previous_path) {
+        Ok(text) => Some(text),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound && options.published.is_none() => {
+            None
+        }
+        Err(err) => {
+            return Err(vec![Diagnostic::error(
+                diagnostics::rules::FILE_UNREADABLE,
+                &shown,
+                format!("无法读取上次发布的网址清单 {shown}：{err}"),
+            )])
+        }
+    };
+    let current = published::list(files);
+    let text = if options.drafts && options.check_removed {
+        previous.unwrap_or_default()
+    } else {
+        if let Some(previous) = previous.as_ref().filter(|_| options.check_removed) {
+            let lost = published::check_removed(
+                &published::parse(previous),
+                &current,
+                &options.allow_removed,
+                &shown,
+            );
+            if !lost.is_empty() {
+                return Err(lost);
+            }
+        }
+        published::contents(&current)
+    };
+    Ok(OutputFile {
+        path: published::FILE.to_string(),
+        contents: render::Contents::Bytes(text.into_bytes()),
     })
 }

@@ -39,6 +39,12 @@ enum Command {
         /// Print the time each phase took.
         #[arg(long, short)]
         verbose: bool,
+        /// The previous build's urls.txt to compare with (default: the one in the output folder).
+        #[arg(long, value_name = "FILE")]
+        published: Option<PathBuf>,
+        /// Let this previously published URL disappear (repeatable).
+        #[arg(long, value_name = "URL")]
+        allow_removed: Vec<String>,
     },
     /// Check the content and print every problem found; writes nothing.
     Check {
@@ -107,7 +113,21 @@ pub fn run() -> i32 {
             base_url,
             drafts,
             verbose,
-        } => run_build(root, output, base_url, drafts, verbose),
+            published,
+            allow_removed,
+        } => run_build(
+            BuildOptions {
+                root,
+                output,
+                base_url,
+                drafts,
+                progress: std::io::stderr().is_terminal(),
+                published,
+                allow_removed,
+                check_removed: true,
+            },
+            verbose,
+        ),
         Command::Check { root, format } => run_check(root, format),
         Command::Serve { root, port, drafts } => crate::serve::run(&root, port, drafts),
         Command::Search {
@@ -202,26 +222,15 @@ fn search_failure(diags: &[Diagnostic], root: &std::path::Path) -> i32 {
     1
 }
 
-fn run_build(
-    root: PathBuf,
-    output: Option<PathBuf>,
-    base_url: Option<String>,
-    drafts: bool,
-    verbose: bool,
-) -> i32 {
-    if let Some(out) = &output {
+fn run_build(options: BuildOptions, verbose: bool) -> i32 {
+    let root = options.root.clone();
+    let drafts = options.drafts;
+    if let Some(out) = &options.output {
         if let Err(message) = check_output_folder(&root, out) {
             eprintln!("错误：{message}");
             return 2;
         }
     }
-    let options = BuildOptions {
-        root: root.clone(),
-        output,
-        base_url,
-        drafts,
-        progress: std::io::stderr().is_terminal(),
-    };
     match build::build(&options) {
         Ok(report) => {
             diagnostics::print_human(&report.warnings, &root);

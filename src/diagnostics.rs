@@ -57,6 +57,7 @@ pub mod rules {
     pub const OUTPUT_COLLISION: &str = "output-collision";
     pub const TEMPLATE_ERROR: &str = "template-error";
     pub const SEARCH_INDEX: &str = "search-index";
+    pub const URL_REMOVED: &str = "url-removed";
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]

@@ -14,6 +14,7 @@ pub mod diagnostics;
 pub mod markdown;
 pub mod new_case;
 pub mod output;
+pub mod published;
 pub mod render;
 pub mod search;
 pub mod serve;

@@ -25,6 +25,9 @@ pub fn run(root: &Path, port: u16, drafts: bool) -> i32 {
         base_url: Some(base_url.clone()),
         drafts,
         progress: false,
+        published: None,
+        allow_removed: Vec::new(),
+        check_removed: false,
     };
     let server = match tiny_http::Server::http(("127.0.0.1", port)) {
         Ok(server) => server,
