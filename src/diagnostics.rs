@@ -58,6 +58,7 @@ pub mod rules {
     pub const TEMPLATE_ERROR: &str = "template-error";
     pub const SEARCH_INDEX: &str = "search-index";
     pub const URL_REMOVED: &str = "url-removed";
+    pub const QR_CODE: &str = "qr-code";
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]

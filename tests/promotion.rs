@@ -134,3 +134,50 @@ fn drafts_builds_keep_the_published_list() {
     let again = build_into(site.path(), &out, &[]);
     assert_eq!(code(&again), 0, "{}", stderr(&again));
 }
+
+/// `zbarimg`, or `None` (with a SKIPPED line) when it is not installed.
+/// On CI (`CI=true`) a missing zbarimg fails the test instead.
+fn zbarimg() -> Option<&'static str> {
+    let found = std::process::Command::new("zbarimg")
+        .arg("--version")
+        .output()
+        .is_ok();
+    if found {
+        return Some("zbarimg");
+    }
+    if std::env::var("CI").as_deref() == Ok("true") {
+        panic!("zbarimg is missing: install zbar-tools (.ci/run does)");
+    }
+    println!("SKIPPED: zbarimg not installed (apt-get install zbar-tools)");
+    None
+}
+
+#[test]
+fn qr_codes_decode_to_the_short_links() {
+    let site = basic_copy();
+    let out = site.path().join("out");
+    let output = build_into(site.path(), &out, &[]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    for id in ["2022-001", "2022-002", "2023-001", "2023-002", "2023-003"] {
+        let svg = std::fs::read_to_string(out.join(format!("qr/{id}.svg"))).unwrap();
+        assert!(svg.contains("<svg"), "{svg}");
+        assert!(out.join(format!("qr/{id}.png")).is_file());
+    }
+    assert!(!out.join("qr/2024-001.png").exists(), "unpublished case");
+    let Some(zbarimg) = zbarimg() else { return };
+    for id in ["2022-001", "2022-002", "2023-001", "2023-002", "2023-003"] {
+        let png = out.join(format!("qr/{id}.png"));
+        let decoded = std::process::Command::new(zbarimg)
+            .args(["--quiet", "--raw", "-Sdisable", "-Sqrcode.enable"])
+            .arg(&png)
+            .output()
+            .unwrap();
+        assert!(decoded.status.success(), "{}", stderr(&decoded));
+        assert_eq!(
+            stdout(&decoded).trim_end(),
+            format!("https://fixture.example.org/c/{id}"),
+            "{}",
+            png.display()
+        );
+    }
+}

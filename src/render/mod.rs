@@ -4,6 +4,7 @@
 //! [`Theme`]; files to copy (images beside cases) are passed on as paths
 //! for the writer.
 
+mod qr;
 mod views;
 
 use std::collections::{BTreeMap, HashMap};
@@ -62,6 +63,14 @@ pub fn render_site(
     let renderer = renderer.with_base_context();
     let mut files = renderer.pages().map_err(|e| vec![e])?;
     files.extend(static_files);
+    for case in &site.cases {
+        let url = format!("{base_url}{}", short_link_path(&case.id));
+        let qr = qr::files(&case.id, &url).map_err(|message| {
+            vec![Diagnostic::error(rules::QR_CODE, &case.source.rel, message)
+                .help("二维码装不下这么长的网址：缩短 site.base_url")]
+        })?;
+        files.extend(qr);
+    }
     for case in &site.cases {
         for asset in &case.assets {
             files.push(OutputFile {

@@ -1,0 +1,70 @@
+//! QR codes of the cases' short links, for WeChat articles and posters
+//! (readers 长按识别 or scan them). Error correction level M (15% of the
+//! code may be damaged or covered) and the standard quiet zone of 4 modules.
+
+use image::{ImageFormat, Luma};
+use qrcode::render::svg;
+use qrcode::{EcLevel, QrCode};
+
+use super::{Contents, OutputFile};
+
+/// Pixels per module in the PNG: a version-3 code (29 modules, 37 with the
+/// quiet zone) comes out at 370 px, sharp enough to print at 3 cm.
+const PNG_MODULE_PX: u32 = 10;
+
+/// `qr/{id}.svg` and `qr/{id}.png`, each encoding `url`.
+pub fn files(id: &str, url: &str) -> Result<[OutputFile; 2], String> {
+    let code = QrCode::with_error_correction_level(url.as_bytes(), EcLevel::M)
+        .map_err(|e| format!("无法为 {url} 生成二维码：{e}"))?;
+    let svg = code
+        .render::<svg::Color>()
+        .quiet_zone(true)
+        .min_dimensions(200, 200)
+        .dark_color(svg::Color("#000000"))
+        .light_color(svg::Color("#ffffff"))
+        .build();
+    let image = code
+        .render::<Luma<u8>>()
+        .quiet_zone(true)
+        .module_dimensions(PNG_MODULE_PX, PNG_MODULE_PX)
+        .build();
+    let mut png = Vec::new();
+    image
+        .write_to(&mut std::io::Cursor::new(&mut png), ImageFormat::Png)
+        .map_err(|e| format!("无法为 {url} 生成二维码图片：{e}"))?;
+    Ok([
+        OutputFile {
+            path: format!("qr/{id}.svg"),
+            contents: Contents::Bytes(svg.into_bytes()),
+        },
+        OutputFile {
+            path: format!("qr/{id}.png"),
+            contents: Contents::Bytes(png),
+        },
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn png_and_svg_have_a_quiet_zone() {
+        let [svg, png] = super::files("2022-001", "https://example.org/c/2022-001").unwrap();
+        let super::Contents::Bytes(svg) = svg.contents else {
+            panic!()
+        };
+        let svg = String::from_utf8(svg).unwrap();
+        assert!(svg.starts_with("<?xml") && svg.contains("<svg"), "{svg}");
+        let super::Contents::Bytes(png) = png.contents else {
+            panic!()
+        };
+        let image = image::load_from_memory(&png).unwrap().to_luma8();
+        // The first 4 modules of every side are light.
+        let quiet = 4 * super::PNG_MODULE_PX;
+        for y in 0..quiet {
+            for x in 0..image.width() {
+                assert_eq!(image.get_pixel(x, y).0[0], 255);
+            }
+        }
+        assert_eq!(image.get_pixel(quiet, quiet).0[0], 0, "finder pattern");
+    }
+}
