@@ -31,7 +31,7 @@ fn check_index(built: &Built) {
     let files = search_files(built);
     let meta: serde_json::Value =
         serde_json::from_str(&built.read("search/meta.json")).expect("meta.json is JSON");
-    assert_eq!(meta["version"], 1);
+    assert_eq!(meta["version"], 2);
     let docs = meta["docs"].as_u64().unwrap() as usize;
     assert_eq!(docs, 15, "the example site publishes 15 cases");
     assert_eq!(meta["lengths"].as_array().unwrap().len(), docs);
@@ -52,10 +52,51 @@ fn check_index(built: &Built) {
         assert!(json.is_object() || json.is_array());
         listed.push(path);
     }
+    // Terms paged out of their shard, and positions too long to keep
+    // inline, live in files the shards (or the term files) name.
+    let mut paged = Vec::new();
+    for name in shards {
+        let shard: serde_json::Value =
+            serde_json::from_str(&built.read(&format!("search/{}", name.as_str().unwrap())))
+                .unwrap();
+        for (term, value) in shard.as_object().unwrap() {
+            let entry = match value.as_str() {
+                Some(file) => {
+                    let path = format!("search/{file}");
+                    assert!(built.exists(&path), "{path} of {term} is missing");
+                    paged.push(path.clone());
+                    serde_json::from_str(&built.read(&path)).unwrap()
+                }
+                None => value.clone(),
+            };
+            // [p, pos]: p is docDelta, field, tf triples.
+            let p = entry[0].as_array().unwrap();
+            assert_eq!(p.len() % 3, 0, "postings of {term}");
+            let tfs: u64 = p
+                .iter()
+                .skip(2)
+                .step_by(3)
+                .map(|n| n.as_u64().unwrap())
+                .sum();
+            let positions = match entry[1].as_str() {
+                Some(file) => {
+                    let path = format!("search/{file}");
+                    paged.push(path.clone());
+                    serde_json::from_str::<serde_json::Value>(&built.read(&path)).unwrap()
+                }
+                None => entry[1].clone(),
+            };
+            assert_eq!(
+                positions.as_array().unwrap().len() as u64,
+                tfs,
+                "one position per occurrence of {term}"
+            );
+        }
+    }
     assert_eq!(
         files.len(),
-        listed.len() + 2,
-        "every file under search/ but meta.json and the page is listed in meta.json"
+        listed.len() + paged.len() + 2,
+        "every file under search/ but meta.json and the page is listed in meta.json or a shard"
     );
     for (path, text) in &files {
         for marker in UNPUBLISHED_MARKERS {

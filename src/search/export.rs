@@ -17,23 +17,28 @@
 //! Everything comes out of [`SearchIndex::build`], which indexes published
 //! cases only, so nothing unpublished can reach these files.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use serde::Serialize;
-use tantivy::postings::Postings;
-use tantivy::schema::{IndexRecordOption, Value};
-use tantivy::{DocAddress, DocSet, TantivyDocument, TERMINATED};
+use tantivy::postings::Postings as _;
+use tantivy::schema::IndexRecordOption;
+use tantivy::{DocSet, TERMINATED};
 
 use super::index::SearchIndex;
+use crate::content::Case;
 use crate::render::{Contents, OutputFile};
 use crate::site::Site;
 use crate::theme::fingerprinted_path;
 
 /// Version of the file format (bump when `search.js` must change with it).
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// Aim for shards of about this many bytes of JSON (before gzip).
 pub const SHARD_TARGET_BYTES: usize = 20_000;
+
+/// A term's positions, or its whole entry, longer than this many bytes of
+/// JSON gets a file of its own (so a common term does not swell a shard).
+pub const PAGE_BYTES: usize = 8_000;
 
 /// Cards per card file (a card is ~300 bytes).
 pub const CARDS_PER_FILE: usize = 64;
@@ -98,43 +103,201 @@ struct Card<'a> {
     summary: String,
 }
 
-/// The `search/` files for `site` (published cases only). `base_path` is
-/// the site's path prefix (`/` or `/sub/`).
-pub fn export(site: &Site, base_path: &str) -> tantivy::Result<Vec<OutputFile>> {
+/// One term's postings, encoded: `p` and `pos` as in the module docs.
+struct Encoded {
+    term: String,
+    p: Vec<u8>,
+    pos: Vec<u8>,
+}
+
+/// Append `n` in decimal.
+fn push_num(out: &mut Vec<u8>, n: u32) {
+    let mut buf = [0u8; 10];
+    let mut i = buf.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&buf[i..]);
+}
+
+/// A comma before every number of a JSON array but the first.
+fn push_sep(out: &mut Vec<u8>) {
+    if out.len() > 1 {
+        out.push(b',');
+    }
+}
+
+/// What the export needs of the index: per document and field its length
+/// as tantivy's BM25 sees it (the fieldnorm), per field the total token
+/// count, and every term's encoded postings, sorted by term.
+struct Postings {
+    /// The weighted fields' names and boosts.
+    fields: Vec<(&'static str, f32)>,
+    lengths: Vec<Vec<u32>>,
+    totals: Vec<u64>,
+    terms: Vec<Encoded>,
+}
+
+/// Where one field's inverted index of one segment is read from.
+struct Source {
+    inverted: std::sync::Arc<tantivy::InvertedIndexReader>,
+    /// Field number (in `meta.fields` order).
+    field: u32,
+    /// Segment doc id → our doc number.
+    ours: std::sync::Arc<Vec<u32>>,
+}
+
+/// Encode every term whose key lies in `[lo, hi)` (`hi` empty: no bound),
+/// merging the term streams of every field of every segment.
+fn encode_range(sources: &[Source], lo: &[u8], hi: &[u8]) -> tantivy::Result<Vec<Encoded>> {
+    let mut streams = Vec::with_capacity(sources.len());
+    for source in sources {
+        let mut builder = source.inverted.terms().range().ge(lo);
+        if !hi.is_empty() {
+            builder = builder.lt(hi);
+        }
+        let mut stream = builder.into_stream()?;
+        let live = stream.advance();
+        streams.push((stream, live));
+    }
+    let mut out = Vec::new();
+    // (our doc, field, tf, start in `positions`) of the current term.
+    let mut entries: Vec<(u32, u32, u32, usize)> = Vec::new();
+    let mut positions: Vec<u32> = Vec::new();
+    let mut buf: Vec<u32> = Vec::new();
+    while let Some(key) = streams
+        .iter()
+        .filter(|(_, live)| *live)
+        .map(|(s, _)| s.key())
+        .min()
+        .map(<[u8]>::to_vec)
+    {
+        entries.clear();
+        positions.clear();
+        for ((stream, live), source) in streams.iter_mut().zip(sources) {
+            if !*live || stream.key() != key.as_slice() {
+                continue;
+            }
+            let mut list = source.inverted.read_postings_from_terminfo(
+                stream.value(),
+                IndexRecordOption::WithFreqsAndPositions,
+            )?;
+            while list.doc() != TERMINATED {
+                list.positions(&mut buf);
+                entries.push((
+                    source.ours[list.doc() as usize],
+                    source.field,
+                    buf.len() as u32,
+                    positions.len(),
+                ));
+                positions.extend_from_slice(&buf);
+                list.advance();
+            }
+            *live = stream.advance();
+        }
+        entries.sort_unstable();
+        let mut p = Vec::with_capacity(entries.len() * 8);
+        let mut pos = Vec::with_capacity(positions.len() * 4);
+        p.push(b'[');
+        pos.push(b'[');
+        let mut last_doc = 0;
+        for &(doc, field, tf, start) in &entries {
+            push_sep(&mut p);
+            push_num(&mut p, doc - last_doc);
+            p.push(b',');
+            push_num(&mut p, field);
+            p.push(b',');
+            push_num(&mut p, tf);
+            last_doc = doc;
+            let mut last = 0;
+            for &position in &positions[start..start + tf as usize] {
+                push_sep(&mut pos);
+                push_num(&mut pos, position - last);
+                last = position;
+            }
+        }
+        p.push(b']');
+        pos.push(b']');
+        out.push(Encoded {
+            term: String::from_utf8_lossy(&key).into_owned(),
+            p,
+            pos,
+        });
+    }
+    Ok(out)
+}
+
+/// Term key ranges encoded in parallel (split where CJK terms' first UTF-8
+/// bytes change, as those terms are most of them).
+const RANGES: &[&[u8]] = &[
+    b"",
+    b"\xe4\xb8",
+    b"\xe4\xba",
+    b"\xe4\xbd",
+    b"\xe5",
+    b"\xe5\x90",
+    b"\xe5\x9c",
+    b"\xe5\xb0",
+    b"\xe5\xb9",
+    b"\xe6",
+    b"\xe6\x89",
+    b"\xe6\x97",
+    b"\xe6\xb0",
+    b"\xe7",
+    b"\xe7\x94",
+    b"\xe8",
+    b"\xe8\xa1",
+    b"\xe9",
+    b"",
+];
+
+/// The postings of the tantivy index that `casebook search` uses, read
+/// term by term (merging every field of every segment), in parallel over
+/// ranges of terms.
+fn from_index(site: &Site, published: &[&Case]) -> tantivy::Result<Postings> {
+    use rayon::prelude::*;
+
     let index = SearchIndex::build(site)?;
     let searcher = index.reader.searcher();
     let fields = index.fields.weighted();
-
-    // Documents are numbered in book order of the published cases.
-    let published: Vec<_> = site
-        .cases
-        .iter()
-        .filter(|c| c.status.is_published())
-        .collect();
     let number: HashMap<&str, u32> = published
         .iter()
         .enumerate()
         .map(|(i, c)| (c.id.as_str(), i as u32))
         .collect();
-
     let docs = published.len();
     let mut lengths = vec![vec![0u32; fields.len()]; docs];
     let mut totals = vec![0u64; fields.len()];
-    let mut postings: BTreeMap<String, Vec<Vec<u32>>> = BTreeMap::new();
-    for (segment_ord, segment) in searcher.segment_readers().iter().enumerate() {
-        // Segment doc id → our doc number.
-        let mut ours = Vec::with_capacity(segment.max_doc() as usize);
-        for local in 0..segment.max_doc() {
-            let doc: TantivyDocument = searcher.doc(DocAddress::new(segment_ord as u32, local))?;
-            let id = doc
-                .get_first(index.fields.id)
-                .and_then(|v| v.as_str())
-                .unwrap_or_default();
-            let n = number.get(id).copied().ok_or_else(|| {
+    let mut sources = Vec::new();
+    for segment in searcher.segment_readers() {
+        // Segment doc id → our doc number, from the id field's terms.
+        let mut ours = vec![u32::MAX; segment.max_doc() as usize];
+        let ids = segment.inverted_index(index.fields.id)?;
+        let mut terms = ids.terms().stream()?;
+        while terms.advance() {
+            let id = String::from_utf8_lossy(terms.key());
+            let n = number.get(id.as_ref()).copied().ok_or_else(|| {
                 tantivy::TantivyError::InternalError(format!("indexed case {id} is not published"))
             })?;
-            ours.push(n);
+            let mut list =
+                ids.read_postings_from_terminfo(terms.value(), IndexRecordOption::Basic)?;
+            while list.doc() != TERMINATED {
+                ours[list.doc() as usize] = n;
+                list.advance();
+            }
         }
+        if ours.contains(&u32::MAX) {
+            return Err(tantivy::TantivyError::InternalError(
+                "an indexed case has no id".to_string(),
+            ));
+        }
+        let ours = std::sync::Arc::new(ours);
         for (f, &(field, _, _)) in fields.iter().enumerate() {
             let norms = segment.get_fieldnorms_reader(field)?;
             for local in 0..segment.max_doc() {
@@ -142,42 +305,46 @@ pub fn export(site: &Site, base_path: &str) -> tantivy::Result<Vec<OutputFile>> 
             }
             let inverted = segment.inverted_index(field)?;
             totals[f] += inverted.total_num_tokens();
-            let mut terms = inverted.terms().stream()?;
-            let mut positions = Vec::new();
-            while terms.advance() {
-                let term = String::from_utf8_lossy(terms.key()).into_owned();
-                let mut list = inverted.read_postings_from_terminfo(
-                    terms.value(),
-                    IndexRecordOption::WithFreqsAndPositions,
-                )?;
-                let entry = postings.entry(term).or_default();
-                while list.doc() != TERMINATED {
-                    list.positions(&mut positions);
-                    let mut posting = Vec::with_capacity(positions.len() + 2);
-                    posting.push(ours[list.doc() as usize]);
-                    posting.push(f as u32);
-                    posting.extend_from_slice(&positions);
-                    entry.push(posting);
-                    list.advance();
-                }
-            }
+            sources.push(Source {
+                inverted,
+                field: f as u32,
+                ours: ours.clone(),
+            });
         }
     }
-    for list in postings.values_mut() {
-        list.sort();
-    }
+    let encoded: Vec<Vec<Encoded>> = RANGES
+        .windows(2)
+        .collect::<Vec<_>>()
+        .par_iter()
+        .map(|w| encode_range(&sources, w[0], w[1]))
+        .collect::<tantivy::Result<_>>()?;
+    Ok(Postings {
+        fields: fields
+            .iter()
+            .map(|&(_, name, boost)| (name, boost))
+            .collect(),
+        lengths,
+        totals,
+        terms: encoded.into_iter().flatten().collect(),
+    })
+}
 
-    // Size the shards from the postings' JSON.
-    let encoded: Vec<(&String, String)> = postings
+/// The `search/` files for `site` (published cases only). `base_path` is
+/// the site's path prefix (`/` or `/sub/`).
+pub fn export(site: &Site, base_path: &str) -> tantivy::Result<Vec<OutputFile>> {
+    // Documents are numbered in book order of the published cases.
+    let published: Vec<&Case> = site
+        .cases
         .iter()
-        .map(|(term, list)| (term, serde_json::to_string(list).expect("plain JSON")))
+        .filter(|c| c.status.is_published())
         .collect();
-    let total: usize = encoded.iter().map(|(t, p)| t.len() + p.len() + 4).sum();
-    let shard_count = total.div_ceil(SHARD_TARGET_BYTES).max(1);
-    let mut shards: Vec<Vec<(&String, &String)>> = vec![Vec::new(); shard_count];
-    for (term, list) in &encoded {
-        shards[shard_of(term, shard_count)].push((term, list));
-    }
+    let docs = published.len();
+    let Postings {
+        fields,
+        lengths,
+        totals,
+        terms: encoded,
+    } = from_index(site, &published)?;
 
     let mut files = Vec::new();
     let mut publish = |rel: String, bytes: Vec<u8>| -> String {
@@ -189,21 +356,54 @@ pub fn export(site: &Site, base_path: &str) -> tantivy::Result<Vec<OutputFile>> 
         });
         name
     };
+
+    // Large positions and large postings move to files of their own; the
+    // shards hold the rest.
+    let mut inline: Vec<(String, Vec<u8>)> = Vec::new();
+    let (mut pages, mut position_pages) = (0, 0);
+    for term in encoded {
+        let Encoded { term, p, pos } = term;
+        let pos = if pos.len() > PAGE_BYTES {
+            let name = publish(format!("search/p{position_pages}.json"), pos);
+            position_pages += 1;
+            serde_json::to_vec(&name).expect("plain JSON")
+        } else {
+            pos
+        };
+        let mut value = Vec::with_capacity(p.len() + pos.len() + 3);
+        value.push(b'[');
+        value.extend_from_slice(&p);
+        value.push(b',');
+        value.extend_from_slice(&pos);
+        value.push(b']');
+        let value = if value.len() > PAGE_BYTES {
+            let name = publish(format!("search/t{pages}.json"), value);
+            pages += 1;
+            serde_json::to_vec(&name).expect("plain JSON")
+        } else {
+            value
+        };
+        inline.push((term, value));
+    }
+
+    let total: usize = inline.iter().map(|(t, v)| t.len() + v.len() + 6).sum();
+    let shard_count = total.div_ceil(SHARD_TARGET_BYTES).max(1);
+    let mut shards: Vec<Vec<u8>> = vec![b"{".to_vec(); shard_count];
+    for (term, value) in inline {
+        let shard = &mut shards[shard_of(&term, shard_count)];
+        if shard.len() > 1 {
+            shard.extend_from_slice(b",\n");
+        }
+        serde_json::to_writer(&mut *shard, &term).expect("plain JSON");
+        shard.push(b':');
+        shard.extend_from_slice(&value);
+    }
     let shard_names: Vec<String> = shards
-        .iter()
+        .into_iter()
         .enumerate()
-        .map(|(i, shard)| {
-            let mut json = String::from("{");
-            for (n, (term, list)) in shard.iter().enumerate() {
-                if n > 0 {
-                    json.push_str(",\n");
-                }
-                json.push_str(&serde_json::to_string(term).expect("plain JSON"));
-                json.push(':');
-                json.push_str(list);
-            }
-            json.push('}');
-            publish(format!("search/s{i}.json"), json.into_bytes())
+        .map(|(i, mut json)| {
+            json.push(b'}');
+            publish(format!("search/s{i}.json"), json)
         })
         .collect();
 
@@ -242,7 +442,7 @@ pub fn export(site: &Site, base_path: &str) -> tantivy::Result<Vec<OutputFile>> 
         fields: fields
             .iter()
             .zip(&totals)
-            .map(|(&(_, name, boost), &total)| FieldMeta {
+            .map(|(&(name, boost), &total)| FieldMeta {
                 name,
                 boost,
                 avg: if docs == 0 {

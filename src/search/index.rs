@@ -6,6 +6,7 @@
 //! `private` fields; unpublished cases are skipped here even when the site
 //! was derived with `--drafts`.
 
+use std::borrow::Cow;
 use std::path::Path;
 
 use tantivy::schema::{
@@ -185,15 +186,10 @@ fn document(fields: &Fields, site: &Site, case: &Case, base_path: &str) -> Tanti
     let mut doc = TantivyDocument::default();
     doc.add_text(fields.id, &case.id);
     doc.add_text(fields.url, format!("{base_path}cases/{}/", case.id));
-    doc.add_text(fields.title, &case.title);
-    doc.add_text(fields.enterprise, &case.enterprise.name);
-    doc.add_text(fields.summary, &case.body.summary);
-    doc.add_text(fields.body, plain_text(&case.body.html));
-    for method in &case.methods {
-        doc.add_text(fields.methods, method);
-    }
-    for technology in &case.technologies {
-        doc.add_text(fields.technologies, technology);
+    for ((field, _, _), values) in fields.weighted().into_iter().zip(weighted_texts(case)) {
+        for value in values {
+            doc.add_text(field, value);
+        }
     }
     let terms = [
         (fields.area, config.priority_areas.get(case.area)),
@@ -216,6 +212,23 @@ fn document(fields: &Fields, site: &Site, case: &Case, base_path: &str) -> Tanti
     };
     doc.add_text(fields.status, status);
     doc
+}
+
+/// The text a case's document holds in each of the weighted fields
+/// ([`Fields::weighted`] order), value by value. The static export
+/// (`export.rs`) analyzes the same text.
+pub(crate) fn weighted_texts(case: &Case) -> [Vec<Cow<'_, str>>; 6] {
+    fn each(values: &[String]) -> Vec<Cow<'_, str>> {
+        values.iter().map(|v| Cow::Borrowed(v.as_str())).collect()
+    }
+    [
+        vec![Cow::Borrowed(case.title.as_str())],
+        vec![Cow::Borrowed(case.enterprise.name.as_str())],
+        each(&case.methods),
+        each(&case.technologies),
+        vec![Cow::Borrowed(case.body.summary.as_str())],
+        vec![Cow::Owned(plain_text(&case.body.html))],
+    ]
 }
 
 /// Tags whose start or end separates text (so `<td>2019</td><td>11</td>`

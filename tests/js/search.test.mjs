@@ -56,14 +56,30 @@ test("phrase matching and BM25 ranking", () => {
   };
   // doc 0: 西格玛 in the title; doc 1: 西格 and 格玛 apart in the body;
   // doc 2: 西格玛 in the body.
+  // Format 2: [docDelta, field, tf…] and delta-encoded positions.
   const postings = new Map([
-    ["西格", [[0, 0, 1], [1, 1, 0], [2, 1, 2]]],
-    ["格玛", [[0, 0, 2], [1, 1, 5], [2, 1, 3]]],
+    ["西格", search.decode([0, 0, 1, 1, 1, 1, 1, 1, 1], [1, 0, 2])],
+    ["格玛", search.decode([0, 0, 1, 1, 1, 1, 1, 1, 1], [2, 5, 3])],
   ]);
+  assert.deepEqual(postings.get("西格"), [[0, 0, 1, [1]], [1, 1, 1, [0]], [2, 1, 1, [2]]]);
   const scores = search.rank(search.queryWords("西格玛"), postings, meta);
   assert.deepEqual([...scores.keys()].sort(), [0, 2]);
   assert.ok(scores.get(0) > scores.get(2), "title match ranks first");
   assert.equal(search.rank(search.queryWords("西格玛 质量"), postings, meta).size, 0);
+});
+
+test("decode: doc deltas, term frequencies, positions delta-encoded per posting", () => {
+  const p = [3, 0, 2, 0, 5, 1, 4, 5, 3];
+  assert.deepEqual(search.decode(p, [1, 2, 7, 10, 1, 1]), [
+    [3, 0, 2, [1, 3]],
+    [3, 5, 1, [7]],
+    [7, 5, 3, [10, 11, 12]],
+  ]);
+  // Without positions (a one-term word needs only tf).
+  assert.deepEqual(search.decode(p, null), [[3, 0, 2, null], [3, 5, 1, null], [7, 5, 3, null]]);
+  const meta = { docs: 10, fields: [{ boost: 1, avg: 3 }, {}, {}, {}, {}, { boost: 1, avg: 3 }], lengths: Array(10).fill([3, 0, 0, 0, 0, 3]) };
+  const scores = search.rank([[["x", 0]]], new Map([["x", search.decode(p, null)]]), meta);
+  assert.deepEqual([...scores.keys()], [3, 7]);
 });
 
 test("highlight marks query terms, escaping the rest", () => {

@@ -6,7 +6,9 @@
 //    tests/fixtures/search/tokenizer-vectors.json): width folding, lowercase
 //    Latin/digit words, CJK bigrams, a lone CJK character as a unigram.
 // 2. meta.json says how many shards there are; only the shards holding the
-//    query's terms are fetched (term → shard by FNV-1a of its UTF-8 bytes).
+//    query's terms are fetched (term → shard by FNV-1a of its UTF-8 bytes),
+//    then a common term's own file if it was paged out of its shard, and
+//    positions only for words of several terms (phrases).
 // 3. Each whitespace-separated word must match as a phrase (positions
 //    adjacent) in some field; documents must match every word; ranking is
 //    BM25 per field times the field's boost (from meta.json), summed, like
@@ -120,19 +122,46 @@ function idf(docFreq, docCount) {
   return Math.log(1 + (docCount - docFreq + 0.5) / (docFreq + 0.5));
 }
 
+/** A term's postings from its entry `[p, pos]` in a shard (format 2, see
+ *  src/search/export.rs): `p` is flat `docDelta, field, tf` triples sorted
+ *  by doc and field; `pos` (or `null` when not loaded) each posting's `tf`
+ *  positions in turn, delta-encoded within the posting. Returns
+ *  `[doc, field, tf, positions or null]` per posting. */
+export function decode(p, pos) {
+  const out = [];
+  let doc = 0;
+  let k = 0;
+  for (let i = 0; i + 2 < p.length; i += 3) {
+    doc += p[i];
+    const tf = p[i + 2];
+    let positions = null;
+    if (pos) {
+      positions = new Array(tf);
+      let last = 0;
+      for (let j = 0; j < tf; j++) {
+        last += pos[k++];
+        positions[j] = last;
+      }
+    }
+    out.push([doc, p[i + 1], tf, positions]);
+  }
+  return out;
+}
+
 /** Rank documents for `words` (from queryWords) given `postings` (term →
- *  list of [doc, field, position…]) and `meta`. Returns Map doc → score of
- *  the documents matching every word. */
+ *  list of [doc, field, tf, positions], as from `decode`; positions are
+ *  needed only for words of several terms) and `meta`. Returns Map doc →
+ *  score of the documents matching every word. */
 export function rank(words, postings, meta) {
   let result = null;
   for (const tokens of words) {
     const scores = new Map();
     meta.fields.forEach((field, f) => {
-      // For each token: doc → positions in field f.
+      // For each token: doc → its posting in field f.
       const lists = tokens.map(([term]) => {
         const byDoc = new Map();
         for (const posting of postings.get(term) || []) {
-          if (posting[1] === f) byDoc.set(posting[0], posting.slice(2));
+          if (posting[1] === f) byDoc.set(posting[0], posting);
         }
         return byDoc;
       });
@@ -140,13 +169,17 @@ export function rank(words, postings, meta) {
       const idfSum = lists.reduce((sum, l) => sum + idf(l.size, meta.docs), 0);
       const [first, ...rest] = lists;
       const firstOffset = tokens[0][1];
-      for (const [doc, positions] of first) {
+      for (const [doc, posting] of first) {
         if (!rest.every((l) => l.has(doc))) continue;
-        const sets = rest.map((l) => new Set(l.get(doc)));
         let tf = 0;
-        for (const p of positions) {
-          const start = p - firstOffset;
-          if (sets.every((set, i) => set.has(start + tokens[i + 1][1]))) tf += 1;
+        if (tokens.length === 1) {
+          tf = posting[2];
+        } else {
+          const sets = rest.map((l) => new Set(l.get(doc)[3]));
+          for (const p of posting[3]) {
+            const start = p - firstOffset;
+            if (sets.every((set, i) => set.has(start + tokens[i + 1][1]))) tf += 1;
+          }
         }
         if (tf === 0) continue;
         const dl = meta.lengths[doc][f];
@@ -262,16 +295,28 @@ async function run() {
   status.textContent = "正在搜索…";
   const metaUrl = new URL(form.dataset.index, window.location.href);
   const meta = await fetchJson(metaUrl);
-  if (meta.version !== 1) throw new Error(`search index format ${meta.version}`);
+  if (meta.version !== 2) throw new Error(`search index format ${meta.version}`);
 
-  // Only the shards that hold the query's terms.
+  // Only the shards that hold the query's terms; then, for a term paged
+  // out of its shard, its own file; and positions only for the terms of
+  // words that must match as phrases.
   const terms = [...new Set(words.flat().map(([term]) => term))];
+  const phraseTerms = new Set(words.filter((tokens) => tokens.length > 1).flat().map(([term]) => term));
   const shardIds = [...new Set(terms.map((t) => shardOf(t, meta.shards.length)))];
   const shards = await Promise.all(shardIds.map((i) => fetchJson(new URL(meta.shards[i], metaUrl))));
-  const postings = new Map();
+  const entries = new Map();
   for (const shard of shards) {
-    for (const term of terms) if (term in shard) postings.set(term, shard[term]);
+    for (const term of terms) if (Object.hasOwn(shard, term)) entries.set(term, shard[term]);
   }
+  const postings = new Map();
+  await Promise.all(
+    [...entries].map(async ([term, value]) => {
+      const [p, pos] = typeof value === "string" ? await fetchJson(new URL(value, metaUrl)) : value;
+      let positions = null;
+      if (phraseTerms.has(term)) positions = typeof pos === "string" ? await fetchJson(new URL(pos, metaUrl)) : pos;
+      postings.set(term, decode(p, positions));
+    }),
+  );
 
   let scored;
   if (words.length > 0) {
