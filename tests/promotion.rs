@@ -181,3 +181,113 @@ fn qr_codes_decode_to_the_short_links() {
         );
     }
 }
+
+fn meta(page: &scraper::Html, css: &str) -> String {
+    let found: Vec<String> = page
+        .select(&sel(css))
+        .filter_map(|e| e.value().attr("content").map(str::to_string))
+        .collect();
+    assert_eq!(found.len(), 1, "{css}: {found:?}");
+    found[0].clone()
+}
+
+fn json_ld(page: &scraper::Html) -> serde_json::Value {
+    let scripts: Vec<String> = page
+        .select(&sel("script[type='application/ld+json']"))
+        .map(|e| e.inner_html())
+        .collect();
+    assert_eq!(scripts.len(), 1, "{scripts:?}");
+    serde_json::from_str(&scripts[0]).unwrap_or_else(|e| panic!("{e}: {}", scripts[0]))
+}
+
+const BASE_URL: &str = "https://fixture.example.org/";
+
+#[test]
+fn case_pages_carry_share_metadata() {
+    let site = basic_copy();
+    let out = site.path().join("out");
+    let output = build_into(site.path(), &out, &[]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let read =
+        |rel: &str| scraper::Html::parse_document(&std::fs::read_to_string(out.join(rel)).unwrap());
+
+    // With a cover: the cover is the share image.
+    let page = read("cases/2022-001/index.html");
+    let title = "上海测芯微电子有限公司实施六西格玛提升良率的经验";
+    let url = format!("{BASE_URL}cases/2022-001/");
+    assert_eq!(meta(&page, "meta[property='og:title']"), title);
+    assert_eq!(meta(&page, "meta[property='og:type']"), "article");
+    assert_eq!(meta(&page, "meta[property='og:url']"), url);
+    assert_eq!(meta(&page, "meta[property='og:locale']"), "zh_CN");
+    assert!(!meta(&page, "meta[property='og:site_name']").is_empty());
+    assert_eq!(
+        meta(&page, "meta[property='og:image']"),
+        format!("{BASE_URL}cases/2022-001/yield-trend.png")
+    );
+    assert_eq!(
+        meta(&page, "meta[name='twitter:card']"),
+        "summary_large_image"
+    );
+    let description = meta(&page, "meta[name=description]");
+    assert!(!description.is_empty());
+    assert_eq!(meta(&page, "meta[property='og:description']"), description);
+    let ld = json_ld(&page);
+    assert_eq!(ld["@context"], "https://schema.org");
+    assert_eq!(ld["@type"], "Article");
+    assert_eq!(ld["headline"], title);
+    assert_eq!(ld["description"], description.as_str());
+    assert_eq!(ld["url"], url.as_str());
+    assert_eq!(ld["publisher"]["@type"], "Organization");
+    assert_eq!(ld["publisher"]["name"], "测试发布单位");
+    assert_eq!(ld["author"]["@type"], "Organization");
+    assert_eq!(ld["author"]["name"], "上海测芯微电子有限公司");
+    assert_eq!(ld["about"]["name"], "上海测芯微电子有限公司");
+
+    // Without a cover: the area's default image, published and ≥ 300×300.
+    let page = read("cases/2023-003/index.html");
+    let image = meta(&page, "meta[property='og:image']");
+    let rel = image.strip_prefix(BASE_URL).expect("absolute image URL");
+    assert!(rel.starts_with("img/share/sme-quality."), "{image}");
+    let png = std::fs::read(out.join(rel)).unwrap();
+    assert_eq!(&png[1..4], b"PNG");
+    let width = u32::from_be_bytes(png[16..20].try_into().unwrap());
+    let height = u32::from_be_bytes(png[20..24].try_into().unwrap());
+    assert!(width >= 300 && height >= 300, "{width}×{height}");
+
+    // Other pages: a website card with absolute URLs.
+    let home = read("index.html");
+    assert_eq!(meta(&home, "meta[property='og:type']"), "website");
+    assert_eq!(meta(&home, "meta[property='og:url']"), BASE_URL);
+    assert!(meta(&home, "meta[property='og:image']").starts_with(BASE_URL));
+    assert_eq!(
+        home.select(&sel("script[type='application/ld+json']"))
+            .count(),
+        0
+    );
+}
+
+#[test]
+fn share_metadata_is_escaped() {
+    let site = basic_copy();
+    let file = site.path().join("content/cases/2023/2023-003.md");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let title = "测联\"<>&</script>推行QC小组的经验";
+    let text = text.replacen(
+        "title: 上海测联汽车电子有限公司深化QC小组活动的经验",
+        "title: '测联\"<>&</script>推行QC小组的经验'",
+        1,
+    );
+    std::fs::write(&file, text).unwrap();
+    let out = site.path().join("out");
+    let output = build_into(site.path(), &out, &[]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let raw = std::fs::read_to_string(out.join("cases/2023-003/index.html")).unwrap();
+    // Only the visible title in <h1>/<title> and attributes, all escaped.
+    assert!(!raw.contains("\"<>&"), "unescaped title in:\n{raw}");
+    assert!(!raw.contains("</script>推行"), "script broken out of");
+    assert!(raw.contains("content=\"测联&quot;&lt;&gt;&amp;&lt;/script&gt;推行QC小组的经验\""));
+    assert!(raw.contains("测联\\\"\\u003c\\u003e\\u0026\\u003c/script\\u003e推行"));
+    let page = scraper::Html::parse_document(&raw);
+    assert_eq!(meta(&page, "meta[property='og:title']"), title);
+    assert_eq!(json_ld(&page)["headline"], title);
+}

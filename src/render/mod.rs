@@ -5,6 +5,7 @@
 //! for the writer.
 
 mod qr;
+mod share;
 mod views;
 
 use std::collections::{BTreeMap, HashMap};
@@ -49,6 +50,14 @@ pub fn render_site(
 ) -> Result<Vec<OutputFile>, Vec<Diagnostic>> {
     let base_path = crate::config::base_path_of(base_url);
     let (assets, static_files) = publish_statics(theme, &base_path);
+    let share_images: HashMap<String, String> = assets
+        .iter()
+        .filter_map(|(rel, url)| {
+            let name = rel.strip_prefix("img/share/")?.strip_suffix(".png")?;
+            let published = url.strip_prefix(base_path.as_str())?;
+            Some((name.to_string(), format!("{base_url}{published}")))
+        })
+        .collect();
     let tera = engine(theme, assets)?;
     let views = Views {
         site,
@@ -59,6 +68,7 @@ pub fn render_site(
         tera,
         views,
         base: Context::new(),
+        share_images,
     };
     let renderer = renderer.with_base_context();
     let mut files = renderer.pages().map_err(|e| vec![e])?;
@@ -169,6 +179,9 @@ struct Renderer<'s> {
     tera: Tera,
     views: Views<'s>,
     base: Context,
+    /// Absolute URLs of the default share images, by area slug
+    /// (`img/share/{slug}.png`; `other` when an area has none).
+    share_images: HashMap<String, String>,
 }
 
 #[derive(Serialize)]
@@ -206,7 +219,38 @@ struct SitemapEntry {
 impl<'s> Renderer<'s> {
     fn with_base_context(mut self) -> Self {
         self.base.insert("site", &self.views.site_view());
+        self.base
+            .insert("default_share_image", &self.share_images.get("other"));
         self
+    }
+
+    /// Share card and JSON-LD values of case `index`.
+    fn share(&self, index: usize, description: &str) -> share::Share {
+        let site = self.views.site;
+        let case = &site.cases[index];
+        let case_path = Views::case_path(case);
+        let image = match &case.cover {
+            Some(cover) => self
+                .views
+                .permalink(&format!("{case_path}{}", cover.trim_start_matches("./"))),
+            None => {
+                let slug = &site.config.priority_areas[case.area].slug;
+                self.share_images
+                    .get(slug.as_str())
+                    .or_else(|| self.share_images.get("other"))
+                    .cloned()
+                    .unwrap_or_default()
+            }
+        };
+        let config = &site.config.site;
+        share::case_share(share::ShareInput {
+            case,
+            description,
+            permalink: &self.views.permalink(&case_path),
+            image,
+            publisher: &config.publisher,
+            language: &config.language,
+        })
     }
 
     fn render(
@@ -242,7 +286,9 @@ impl<'s> Renderer<'s> {
                 let case = &site.cases[i];
                 let path = Views::case_path(case);
                 let mut context = self.context(&path);
-                context.insert("case", &self.views.case_view(i, cards[i].clone()));
+                let view = self.views.case_view(i, cards[i].clone());
+                context.insert("share", &self.share(i, &view.description));
+                context.insert("case", &view);
                 self.render("case.html", format!("{path}index.html"), &context)
             })
             .collect::<Result<_, _>>()?;
