@@ -60,17 +60,23 @@ fn key(url: &str) -> String {
     format!("/{}", url.trim_start_matches('/').trim_end_matches('/'))
 }
 
-/// The case id of a short link (`/c/{id}`, `/c/{id}/`, `/c/{id}.html`).
+/// The case a URL belongs to: a short link (`/c/{id}`, `/c/{id}/`,
+/// `/c/{id}.html`) or a page below the case (`/cases/{id}/share/`).
 fn short_link_id(key: &str) -> Option<&str> {
+    if let Some(rest) = key.strip_prefix("/cases/") {
+        let (id, sub) = rest.split_once('/')?;
+        return (!id.is_empty() && !sub.is_empty()).then_some(id);
+    }
     let rest = key.strip_prefix("/c/")?;
     let id = rest.strip_suffix(".html").unwrap_or(rest);
     (!id.is_empty() && !id.contains('/')).then_some(id)
 }
 
 /// One error per previously published URL the new build no longer
-/// publishes, unless allowed. A case page's short links are reported with
-/// it (and allowed or kept alive with it: an alias at `/cases/{id}/` keeps
-/// the case's short links acceptable too, since they lead there).
+/// publishes, unless allowed. A case page's short links and share kit are
+/// reported with it (and allowed or kept alive with it: an alias at
+/// `/cases/{id}/` keeps the case's short links acceptable too, since they
+/// lead there).
 pub fn check_removed(
     previous: &[String],
     current: &[String],
@@ -108,7 +114,7 @@ pub fn check_removed(
             let short = k
                 .strip_prefix("/cases/")
                 .filter(|id| !id.contains('/'))
-                .map(|id| format!("（以及它的短链接 /c/{id}）"))
+                .map(|id| format!("（以及它的短链接 /c/{id} 和分享页）"))
                 .unwrap_or_default();
             Diagnostic::error(
                 rules::URL_REMOVED,
@@ -138,6 +144,7 @@ mod tests {
             "/c/2022-001.html",
             "/c/2022-001/",
             "/cases/2022-001/",
+            "/cases/2022-001/share/",
             "/cases/2022-002/",
         ]);
         let current = s(&["/", "/cases/2022-002/"]);

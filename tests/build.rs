@@ -309,7 +309,7 @@ fn sitemap_lists_every_published_page_and_nothing_else() {
         .files()
         .keys()
         .filter_map(|p| p.strip_suffix("index.html"))
-        .filter(|p| !p.starts_with("anli/") && !p.starts_with("c/"))
+        .filter(|p| !p.starts_with("anli/") && !p.starts_with("c/") && !p.ends_with("/share/"))
         .map(|p| format!("{BASE_URL}{p}"))
         .collect();
     assert_eq!(locs, expected);

@@ -291,3 +291,60 @@ fn share_metadata_is_escaped() {
     assert_eq!(meta(&page, "meta[property='og:title']"), title);
     assert_eq!(json_ld(&page)["headline"], title);
 }
+
+#[test]
+fn share_kit_has_the_short_link_qr_and_text() {
+    let site = basic_copy();
+    let out = site.path().join("out");
+    let output = build_into(site.path(), &out, &[]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let raw = std::fs::read_to_string(out.join("cases/2022-002/share/index.html")).unwrap();
+    let page = scraper::Html::parse_document(&raw);
+    let short = format!("{BASE_URL}c/2022-002");
+    let text: Vec<String> = page
+        .select(&sel("textarea#share-text"))
+        .map(|e| e.text().collect())
+        .collect();
+    assert_eq!(text.len(), 1);
+    assert!(
+        text[0].contains("上海测驰汽车部件有限公司推行精益生产的经验"),
+        "{}",
+        text[0]
+    );
+    assert!(text[0].contains(&short), "{}", text[0]);
+    let imgs: Vec<&str> = page
+        .select(&sel("img"))
+        .filter_map(|e| e.value().attr("src"))
+        .collect();
+    assert!(imgs.contains(&"/qr/2022-002.svg"), "{imgs:?}");
+    let links: Vec<&str> = page
+        .select(&sel("a"))
+        .filter_map(|e| e.value().attr("href"))
+        .collect();
+    assert!(links.contains(&short.as_str()), "{links:?}");
+    // The copy button's script is a file, and the button is hidden without it.
+    let scripts: Vec<&str> = page
+        .select(&sel("script[src]"))
+        .filter_map(|e| e.value().attr("src"))
+        .collect();
+    assert!(
+        scripts.iter().any(|s| s.starts_with("/js/share.")),
+        "{scripts:?}"
+    );
+    assert_eq!(page.select(&sel("button[data-copy][hidden]")).count(), 1);
+    assert_eq!(
+        page.select(&sel("meta[name=robots][content=noindex]"))
+            .count(),
+        1
+    );
+    // The case page links to it; the sitemap does not list it.
+    let case = std::fs::read_to_string(out.join("cases/2022-002/index.html")).unwrap();
+    assert!(case.contains("href=\"/cases/2022-002/share/\""));
+    let sitemap = std::fs::read_to_string(out.join("sitemap.xml")).unwrap();
+    assert!(!sitemap.contains("/share/"));
+    assert!(
+        link_problems(&out, "/").is_empty(),
+        "{:?}",
+        link_problems(&out, "/")
+    );
+}

@@ -211,6 +211,20 @@ struct FeedEntry {
     updated: String,
 }
 
+/// What the share kit page shows and lets editors copy.
+#[derive(Serialize)]
+struct ShareKit {
+    summary: String,
+    short_url: String,
+    qr_svg: String,
+    qr_png: String,
+    /// Ready to paste into a 公众号 article or a chat.
+    text: String,
+}
+
+/// Characters of abstract in the share kit.
+const SHARE_KIT_SUMMARY_CHARS: usize = 120;
+
 #[derive(Serialize)]
 struct SitemapEntry {
     loc: String,
@@ -222,6 +236,23 @@ impl<'s> Renderer<'s> {
         self.base
             .insert("default_share_image", &self.share_images.get("other"));
         self
+    }
+
+    /// The share kit of case `index` (`/cases/{id}/share/`).
+    fn share_kit(&self, index: usize) -> ShareKit {
+        let case = &self.views.site.cases[index];
+        let summary = crate::text::excerpt(&case.body.summary, SHARE_KIT_SUMMARY_CHARS);
+        let short_url = self.views.permalink(&short_link_path(&case.id));
+        ShareKit {
+            text: format!(
+                "【质量标杆案例】{}（{}）\n{summary}\n阅读全文：{short_url}",
+                case.title, case.enterprise.name
+            ),
+            summary,
+            qr_svg: self.views.url(&format!("qr/{}.svg", case.id)),
+            qr_png: self.views.url(&format!("qr/{}.png", case.id)),
+            short_url,
+        }
     }
 
     /// Share card and JSON-LD values of case `index`.
@@ -289,9 +320,18 @@ impl<'s> Renderer<'s> {
                 let view = self.views.case_view(i, cards[i].clone());
                 context.insert("share", &self.share(i, &view.description));
                 context.insert("case", &view);
-                self.render("case.html", format!("{path}index.html"), &context)
+                let page = self.render("case.html", format!("{path}index.html"), &context)?;
+                let kit_path = format!("{path}share/");
+                let mut context = self.context(&kit_path);
+                context.insert("case", &cards[i]);
+                context.insert("kit", &self.share_kit(i));
+                let kit = self.render("share.html", format!("{kit_path}index.html"), &context)?;
+                Ok([page, kit])
             })
-            .collect::<Result<_, _>>()?;
+            .collect::<Result<Vec<[OutputFile; 2]>, Diagnostic>>()?
+            .into_iter()
+            .flatten()
+            .collect();
 
         files.push(self.home(&cards)?);
         for kind in TaxonomyKind::ALL {
@@ -546,7 +586,11 @@ impl<'s> Renderer<'s> {
             .collect();
         let mut locs: Vec<String> = files
             .iter()
-            .filter(|f| f.path.ends_with("index.html") && !f.path.starts_with("c/"))
+            .filter(|f| {
+                f.path.ends_with("index.html")
+                    && !f.path.starts_with("c/")
+                    && !f.path.ends_with("/share/index.html")
+            })
             .map(|f| f.path.trim_end_matches("index.html").to_string())
             .filter(|p| {
                 !alias_paths
