@@ -123,7 +123,8 @@ pub fn load(
 }
 
 /// Check the content without writing anything: the whole build runs (so
-/// template errors and broken links are found too) except the write.
+/// template errors and broken links are found too) except the search
+/// export, which cannot find content problems, and the write.
 pub fn check(root: &Path) -> Vec<Diagnostic> {
     let options = BuildOptions {
         root: root.to_path_buf(),
@@ -135,7 +136,13 @@ pub fn check(root: &Path) -> Vec<Diagnostic> {
         allow_removed: Vec::new(),
         check_removed: false,
     };
-    let mut diagnostics = match produce(&options, &ProgressBar::hidden(), &mut Phases::new()) {
+    let produced = produce(
+        &options,
+        &ProgressBar::hidden(),
+        &mut Phases::new(),
+        SearchExport::Skip,
+    );
+    let mut diagnostics = match produced {
         Ok(rendered) => rendered.diagnostics,
         Err(diagnostics) => diagnostics,
     };
@@ -152,12 +159,20 @@ struct Rendered {
     diagnostics: Vec<Diagnostic>,
 }
 
+/// Whether [`produce`] builds the static search export.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum SearchExport {
+    Build,
+    Skip,
+}
+
 /// Every phase but the write. Errors of any phase stop it, with every
 /// diagnostic found so far.
 fn produce(
     options: &BuildOptions,
     progress: &ProgressBar,
     phases: &mut Phases,
+    search: SearchExport,
 ) -> Result<Rendered, Vec<Diagnostic>> {
     let stop_on_errors = |mut diagnostics: Vec<Diagnostic>| {
         if diagnostics::count_errors(&diagnostics) == 0 {
@@ -188,7 +203,7 @@ fn produce(
     phases.done("derive");
 
     progress.set_message("生成页面");
-    let files = match render::render_site(&site, &theme, &base_url) {
+    let mut files = match render::render_site(&site, &theme, &base_url) {
         Ok(files) => files,
         Err(problems) => {
             diagnostics.extend(problems);
@@ -197,23 +212,28 @@ fn produce(
         }
     };
     phases.done("render");
-    let mut files = files;
-    match crate::search::export::export(&site, &crate::config::base_path_of(&base_url)) {
-        Ok(search_files) => files.extend(search_files),
-        Err(err) => {
-            diagnostics.push(Diagnostic::error(
-                diagnostics::rules::SEARCH_INDEX,
-                ".",
-                format!("无法生成搜索索引：{err}"),
-            ));
-            diagnostics::sort(&mut diagnostics);
-            return Err(diagnostics);
+    if search == SearchExport::Build {
+        let base_path = crate::config::base_path_of(&base_url);
+        match crate::search::export::export(&site, &base_path) {
+            Ok(search_files) => files.extend(search_files),
+            Err(err) => {
+                diagnostics.push(
+                    Diagnostic::error(
+                        diagnostics::rules::SEARCH_INDEX,
+                        ".",
+                        format!("无法生成搜索索引：{err}"),
+                    )
+                    .help("这通常是磁盘或内存不足；释放空间后重新构建，问题仍在请报告给维护者"),
+                );
+                diagnostics::sort(&mut diagnostics);
+                return Err(diagnostics);
+            }
         }
+        phases.done("search index");
     }
     let outputs: HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
     diagnostics.extend(site::check_links_against_output(&site, &outputs));
     let diagnostics = stop_on_errors(diagnostics)?;
-    phases.done("search index");
     Ok(Rendered {
         files,
         cases: site.cases.len(),
@@ -236,7 +256,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     } else {
         ProgressBar::hidden()
     };
-    let rendered = produce(options, &progress, &mut phases);
+    let rendered = produce(options, &progress, &mut phases, SearchExport::Build);
     let Rendered {
         mut files,
         cases,
