@@ -15,6 +15,7 @@ use crate::diagnostics::{self, Diagnostic};
 use crate::output;
 use crate::published;
 use crate::render::{self, OutputFile};
+use crate::search::SearchIndex;
 use crate::site;
 use crate::theme::Theme;
 
@@ -48,6 +49,9 @@ pub struct BuildReport {
     pub warnings: Vec<Diagnostic>,
     pub phases: Vec<(&'static str, Duration)>,
     pub elapsed: Duration,
+    /// The search index of the published cases (for the preview server's
+    /// live search).
+    pub search_index: Option<SearchIndex>,
 }
 
 pub enum BuildError {
@@ -157,6 +161,8 @@ struct Rendered {
     root: PathBuf,
     /// Warnings only: any error stops [`produce`].
     diagnostics: Vec<Diagnostic>,
+    /// The index the search export came from (none when skipped).
+    search_index: Option<SearchIndex>,
 }
 
 /// Whether [`produce`] builds the static search export.
@@ -202,20 +208,24 @@ fn produce(
     let theme = theme.expect("no errors means the theme loaded");
     phases.done("derive");
 
-    progress.set_message("生成页面");
-    let mut files = match render::render_site(&site, &theme, &base_url) {
-        Ok(files) => files,
-        Err(problems) => {
-            diagnostics.extend(problems);
-            diagnostics::sort(&mut diagnostics);
-            return Err(diagnostics);
-        }
-    };
-    phases.done("render");
+    // The search export comes first: the search page inlines its meta.
+    let mut search_files = Vec::new();
+    let mut search_meta = None;
+    let mut search_index = None;
     if search == SearchExport::Build {
+        progress.set_message("生成搜索索引");
         let base_path = crate::config::base_path_of(&base_url);
-        match crate::search::export::export(&site, &base_path) {
-            Ok(search_files) => files.extend(search_files),
+        let exported = SearchIndex::build(&site).and_then(|index| {
+            phases.done("search index");
+            let (files, meta) = crate::search::export::export(&site, &index, &base_path)?;
+            Ok((index, files, meta))
+        });
+        match exported {
+            Ok((index, files, meta)) => {
+                search_index = Some(index);
+                search_files = files;
+                search_meta = Some(meta);
+            }
             Err(err) => {
                 diagnostics.push(
                     Diagnostic::error(
@@ -229,8 +239,20 @@ fn produce(
                 return Err(diagnostics);
             }
         }
-        phases.done("search index");
+        phases.done("search export");
     }
+
+    progress.set_message("生成页面");
+    let mut files = match render::render_site(&site, &theme, &base_url, search_meta.as_ref()) {
+        Ok(files) => files,
+        Err(problems) => {
+            diagnostics.extend(problems);
+            diagnostics::sort(&mut diagnostics);
+            return Err(diagnostics);
+        }
+    };
+    files.extend(search_files);
+    phases.done("render");
     let outputs: HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
     diagnostics.extend(site::check_links_against_output(&site, &outputs));
     let diagnostics = stop_on_errors(diagnostics)?;
@@ -239,6 +261,7 @@ fn produce(
         cases: site.cases.len(),
         root,
         diagnostics,
+        search_index,
     })
 }
 
@@ -262,6 +285,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         cases,
         root,
         mut diagnostics,
+        search_index,
     } = match rendered {
         Ok(rendered) => rendered,
         Err(diagnostics) => {
@@ -300,6 +324,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         warnings: diagnostics,
         elapsed: phases.started.elapsed(),
         phases: phases.list,
+        search_index,
     })
 }
 

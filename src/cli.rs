@@ -191,15 +191,7 @@ fn run_search(
         }
     };
     if json {
-        let list: Vec<serde_json::Value> = hits
-            .iter()
-            .map(|h| {
-                serde_json::json!({
-                    "id": h.id, "title": h.title, "url": h.url,
-                    "score": h.score, "snippet": h.snippet.to_html(),
-                })
-            })
-            .collect();
+        let list: Vec<serde_json::Value> = hits.iter().map(|h| h.to_json()).collect();
         println!("{}", serde_json::Value::Array(list));
         return 0;
     }

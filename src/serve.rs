@@ -2,7 +2,8 @@
 //! folder (never `output/`, which keeps the real base URL), serves it on
 //! 127.0.0.1, and rebuilds when content, templates, static files or the
 //! config change. While the content has errors, pages show the diagnostics
-//! instead of a stale site.
+//! instead of a stale site. `/api/search` answers queries live from the
+//! tantivy index of the last good build, as `casebook search --json` does.
 
 use std::path::{Component, Path, PathBuf};
 use std::sync::{mpsc, Arc, Mutex};
@@ -12,6 +13,23 @@ use notify::{RecursiveMode, Watcher};
 
 use crate::build::{self, BuildError, BuildOptions};
 use crate::diagnostics;
+use crate::search::{Filters, SearchError, SearchIndex};
+
+/// What the server knows of the last build: the report of a failed one,
+/// the search index of the last good one.
+#[derive(Default)]
+struct State {
+    failure: Option<String>,
+    index: Option<Arc<SearchIndex>>,
+}
+
+/// The live search endpoint.
+const API_SEARCH: &str = "/api/search";
+
+/// Results `/api/search` returns unless `limit` says otherwise (at most
+/// [`MAX_LIMIT`]).
+const DEFAULT_LIMIT: usize = 10;
+const MAX_LIMIT: usize = 100;
 
 /// Paths below the site root whose changes trigger a rebuild.
 const WATCHED: &[&str] = &["casebook.toml", "content", "templates", "static", "themes"];
@@ -38,8 +56,8 @@ pub fn run(root: &Path, port: u16, drafts: bool) -> i32 {
             return 1;
         }
     };
-    let failure: Arc<Mutex<Option<String>>> = Arc::new(Mutex::new(None));
-    rebuild(&options, root, &failure);
+    let state: Arc<Mutex<State>> = Arc::default();
+    rebuild(&options, root, &state);
 
     let (tx, rx) = mpsc::channel();
     let mut watcher = match notify::recommended_watcher(tx) {
@@ -58,18 +76,18 @@ pub fn run(root: &Path, port: u16, drafts: bool) -> i32 {
     {
         let options = options.clone();
         let root = root.to_path_buf();
-        let failure = Arc::clone(&failure);
+        let state = Arc::clone(&state);
         std::thread::spawn(move || {
             while rx.recv().is_ok() {
                 // Editors save in bursts: wait for quiet, then build once.
                 while rx.recv_timeout(Duration::from_millis(80)).is_ok() {}
-                rebuild(&options, &root, &failure);
+                rebuild(&options, &root, &state);
             }
         });
     }
     eprintln!("预览地址：{base_url}（Ctrl+C 结束）");
     for request in server.incoming_requests() {
-        let response = respond(&out, request.url(), &failure);
+        let response = respond(&out, request.url(), &state);
         let _ = request.respond(response);
     }
     let _ = std::fs::remove_dir_all(&out);
@@ -77,9 +95,9 @@ pub fn run(root: &Path, port: u16, drafts: bool) -> i32 {
     0
 }
 
-fn rebuild(options: &BuildOptions, root: &Path, failure: &Mutex<Option<String>>) {
+fn rebuild(options: &BuildOptions, root: &Path, state: &Mutex<State>) {
     let result = build::build(options);
-    let mut slot = failure.lock().unwrap_or_else(|e| e.into_inner());
+    let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
     match result {
         Ok(report) => {
             diagnostics::print_human(&report.warnings, root);
@@ -88,29 +106,44 @@ fn rebuild(options: &BuildOptions, root: &Path, failure: &Mutex<Option<String>>)
                 report.cases,
                 report.elapsed.as_secs_f64()
             );
-            *slot = None;
+            state.failure = None;
+            state.index = report.search_index.map(Arc::new);
         }
         Err(BuildError::Content(diags)) => {
             diagnostics::print_human(&diags, root);
-            *slot = Some(diagnostics::render_human(&diags, root));
+            state.failure = Some(diagnostics::render_human(&diags, root));
         }
         Err(BuildError::Io(err)) => {
             eprintln!("写入预览目录失败：{err}");
-            *slot = Some(format!("写入预览目录失败：{err}"));
+            state.failure = Some(format!("写入预览目录失败：{err}"));
         }
     }
 }
 
 type Response = tiny_http::Response<std::io::Cursor<Vec<u8>>>;
 
-fn respond(out: &Path, url: &str, failure: &Mutex<Option<String>>) -> Response {
+fn respond(out: &Path, url: &str, state: &Mutex<State>) -> Response {
     let path = url.split(['?', '#']).next().unwrap_or("/");
+    if path == API_SEARCH {
+        let index = state
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .index
+            .clone();
+        let query = url.split_once('?').map_or("", |(_, q)| q);
+        return live_search(index.as_deref(), query);
+    }
     let Some(file) = resolve(out, path) else {
         return not_found(out);
     };
     let is_html = file.extension().is_some_and(|e| e == "html");
     if is_html {
-        if let Some(report) = failure.lock().unwrap_or_else(|e| e.into_inner()).clone() {
+        let failure = state
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .failure
+            .clone();
+        if let Some(report) = failure {
             return error_page(&report);
         }
     }
@@ -118,6 +151,76 @@ fn respond(out: &Path, url: &str, failure: &Mutex<Option<String>>) -> Response {
         Ok(bytes) => with_type(tiny_http::Response::from_data(bytes), &file),
         Err(_) => not_found(out),
     }
+}
+
+/// `/api/search?q=…[&area=…&industry=…&district=…&year=…&limit=N]`: a JSON
+/// array of `{id, title, url, score, snippet}`, or `{"error": …}` with 400
+/// (nothing searchable, a bad number) or 503 (no good build yet).
+fn live_search(index: Option<&SearchIndex>, query: &str) -> Response {
+    let mut q = String::new();
+    let mut filters = Filters::default();
+    let mut limit = DEFAULT_LIMIT;
+    for (key, value) in url_params(query) {
+        let value = value.trim().to_string();
+        match key.as_str() {
+            "q" => q = value,
+            "area" if !value.is_empty() => filters.area = Some(value),
+            "industry" if !value.is_empty() => filters.industry = Some(value),
+            "district" if !value.is_empty() => filters.district = Some(value),
+            "year" if !value.is_empty() => match value.parse() {
+                Ok(year) => filters.year = Some(year),
+                Err(_) => return json_error(400, &format!("年度“{value}”不是数字")),
+            },
+            "limit" => match value.parse::<usize>() {
+                Ok(n) if n >= 1 => limit = n.min(MAX_LIMIT),
+                _ => return json_error(400, &format!("limit“{value}”须是正整数")),
+            },
+            _ => {} // `from=wechat` and the like
+        }
+    }
+    let Some(index) = index else {
+        return json_error(503, "站点还没有成功构建过：先修正内容错误");
+    };
+    match index.search(&q, &filters, limit) {
+        Ok(hits) => {
+            let list: Vec<serde_json::Value> = hits.iter().map(|h| h.to_json()).collect();
+            json_response(200, &serde_json::Value::Array(list))
+        }
+        Err(err @ SearchError::EmptyQuery) => json_error(400, &err.to_string()),
+        Err(err) => json_error(500, &err.to_string()),
+    }
+}
+
+/// `a=1&b=%E7%B2%BE+x` → pairs, `+` as a space, percent-decoded (invalid
+/// UTF-8 replaced, never an error).
+fn url_params(query: &str) -> Vec<(String, String)> {
+    let decode = |s: &str| {
+        let s = s.replace('+', " ");
+        percent_encoding::percent_decode_str(&s)
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (decode(key), decode(value))
+        })
+        .collect()
+}
+
+fn json_response(status: u16, value: &serde_json::Value) -> Response {
+    let body = serde_json::to_vec(value).expect("JSON values serialise");
+    let header = tiny_http::Header::from_bytes("Content-Type", "application/json; charset=utf-8")
+        .expect("a valid header");
+    tiny_http::Response::from_data(body)
+        .with_header(header)
+        .with_status_code(status)
+}
+
+fn json_error(status: u16, message: &str) -> Response {
+    json_response(status, &serde_json::json!({ "error": message }))
 }
 
 /// Map a request path to a file under `out`, refusing anything that could
@@ -191,5 +294,26 @@ mod tests {
         assert!(resolve(dir.path(), "/a/%2e%2e/%2e%2e/etc/passwd").is_none());
         assert!(resolve(dir.path(), "/a%2F..%2F..%2Fetc").is_none());
         assert!(resolve(dir.path(), "/nothing").is_none());
+    }
+
+    #[test]
+    fn query_strings_decode_leniently() {
+        assert_eq!(
+            url_params("q=%E7%B2%BE%E7%9B%8A+%E8%B4%A8&from=wechat&&x&bad=%FF"),
+            vec![
+                ("q".to_string(), "精益 质".to_string()),
+                ("from".to_string(), "wechat".to_string()),
+                ("x".to_string(), String::new()),
+                ("bad".to_string(), "\u{fffd}".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_search_endpoint_explains_what_it_cannot_answer() {
+        let response = live_search(None, "q=%E7%B2%BE%E7%9B%8A");
+        assert_eq!(response.status_code().0, 503);
+        assert_eq!(live_search(None, "q=x&limit=0").status_code().0, 400);
+        assert_eq!(live_search(None, "q=x&year=abc").status_code().0, 400);
     }
 }

@@ -27,77 +27,109 @@ fn search_files(built: &Built) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The numbers of a base-32 varint string (src/search/export.rs).
+fn varints(text: &str) -> Vec<u32> {
+    const ALPHABET: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = Vec::new();
+    let (mut value, mut shift) = (0u32, 0);
+    for c in text.chars() {
+        let d = ALPHABET.find(c).expect("a base64url digit") as u32;
+        value |= (d & 31) << shift;
+        if d & 32 != 0 {
+            shift += 5;
+        } else {
+            out.push(value);
+            (value, shift) = (0, 0);
+        }
+    }
+    assert_eq!(shift, 0, "{text} ends inside a number");
+    out
+}
+
+/// Documents of a posting string (doc deltas and impacts).
+fn posting_docs(text: &str) -> Vec<u32> {
+    let numbers = varints(text);
+    assert_eq!(numbers.len() % 2, 0, "pairs in {text}");
+    let mut doc = 0;
+    numbers
+        .chunks(2)
+        .map(|pair| {
+            doc += pair[0];
+            doc
+        })
+        .collect()
+}
+
 fn check_index(built: &Built) {
     let files = search_files(built);
     let meta: serde_json::Value =
         serde_json::from_str(&built.read("search/meta.json")).expect("meta.json is JSON");
-    assert_eq!(meta["version"], 2);
-    let docs = meta["docs"].as_u64().unwrap() as usize;
+    assert_eq!(meta["version"], 3);
+    let docs = meta["docs"].as_u64().unwrap() as u32;
     assert_eq!(docs, 15, "the example site publishes 15 cases");
-    assert_eq!(meta["lengths"].as_array().unwrap().len(), docs);
-    assert_eq!(meta["doc_facets"].as_array().unwrap().len(), docs);
-    let shards = meta["shards"].as_array().unwrap();
-    assert!(shards.len() > 1, "the example site gets several shards");
-    let mut listed = Vec::new();
-    for name in shards.iter().chain(meta["cards"].as_array().unwrap()) {
-        let name = name.as_str().unwrap();
-        // Content-hashed: s3.0123456789.json.
-        assert!(
-            name.split('.').nth(1).is_some_and(|h| h.len() == 10),
-            "{name} has no content hash"
-        );
-        let path = format!("search/{name}");
-        assert!(built.exists(&path), "{path} listed in meta.json is missing");
-        let json: serde_json::Value = serde_json::from_str(&built.read(&path)).unwrap();
-        assert!(json.is_object() || json.is_array());
-        listed.push(path);
-    }
-    // Terms paged out of their shard, and positions too long to keep
-    // inline, live in files the shards (or the term files) name.
-    let mut paged = Vec::new();
-    for name in shards {
-        let shard: serde_json::Value =
-            serde_json::from_str(&built.read(&format!("search/{}", name.as_str().unwrap())))
-                .unwrap();
+    let base = meta["base"].as_str().unwrap();
+    // Every file in one folder named by a 10-digit hash of the export.
+    let folder = base
+        .strip_prefix("/search/")
+        .and_then(|f| f.strip_suffix('/'))
+        .unwrap();
+    assert!(folder.len() == 10 && folder.chars().all(|c| c.is_ascii_hexdigit()));
+    let shards = meta["shards"].as_u64().unwrap();
+    assert!(shards > 1, "the example site gets several shards");
+    let mut seen = std::collections::BTreeSet::new();
+    let mut read = |name: &str| -> serde_json::Value {
+        let path = format!("search/{folder}/{name}");
+        assert!(built.exists(&path), "{path} is missing");
+        seen.insert(path.clone());
+        serde_json::from_str(&built.read(&path)).unwrap()
+    };
+    let mut terms = std::collections::BTreeMap::new();
+    for i in 0..shards {
+        let shard = read(&format!("s{i}.json"));
         for (term, value) in shard.as_object().unwrap() {
-            let entry = match value.as_str() {
-                Some(file) => {
-                    let path = format!("search/{file}");
-                    assert!(built.exists(&path), "{path} of {term} is missing");
-                    paged.push(path.clone());
-                    serde_json::from_str(&built.read(&path)).unwrap()
-                }
+            let value = match value.as_u64() {
+                Some(k) => read(&format!("t{k}.json")),
                 None => value.clone(),
             };
-            // [p, pos]: p is docDelta, field, tf triples.
-            let p = entry[0].as_array().unwrap();
-            assert_eq!(p.len() % 3, 0, "postings of {term}");
-            let tfs: u64 = p
-                .iter()
-                .skip(2)
-                .step_by(3)
-                .map(|n| n.as_u64().unwrap())
-                .sum();
-            let positions = match entry[1].as_str() {
-                Some(file) => {
-                    let path = format!("search/{file}");
-                    paged.push(path.clone());
-                    serde_json::from_str::<serde_json::Value>(&built.read(&path)).unwrap()
+            let docs_of_term = match &value {
+                serde_json::Value::String(postings) => posting_docs(postings),
+                big => {
+                    let top = posting_docs(big["top"].as_str().unwrap());
+                    let n = big["n"].as_u64().unwrap() as usize;
+                    assert!(
+                        top.len() < n,
+                        "{term}: a big term lists only its best documents"
+                    );
+                    let absent = varints(big["absent"].as_str().unwrap_or(""));
+                    assert!(
+                        big["bits"].is_string()
+                            || big["docs"].is_string()
+                            || !absent.is_empty()
+                            || n == docs as usize
+                    );
+                    top
                 }
-                None => entry[1].clone(),
             };
-            assert_eq!(
-                positions.as_array().unwrap().len() as u64,
-                tfs,
-                "one position per occurrence of {term}"
+            assert!(
+                docs_of_term.iter().all(|&d| d < docs),
+                "{term}: documents in range"
             );
+            terms.insert(term.clone(), docs_of_term);
         }
     }
+    for c in 0..(docs as usize).div_ceil(meta["cards_per_file"].as_u64().unwrap() as usize) {
+        let cards = read(&format!("c{c}.json"));
+        assert!(cards.as_array().is_some_and(|a| !a.is_empty()));
+    }
     assert_eq!(
+        seen.len() + 2,
         files.len(),
-        listed.len() + paged.len() + 2,
-        "every file under search/ but meta.json and the page is listed in meta.json or a shard"
+        "every file under search/ but meta.json and the page is a shard, a term or a card file"
     );
+    // The three six-sigma cases hold both bigrams of 西格玛; facets are terms.
+    for term in ["西格", "格玛", "#y:2023", "#a:social-responsibility"] {
+        assert!(terms.contains_key(term), "{term} is exported");
+    }
     for (path, text) in &files {
         for marker in UNPUBLISHED_MARKERS {
             assert!(!text.contains(marker), "{marker} appears in {path}");
@@ -106,14 +138,20 @@ fn check_index(built: &Built) {
     }
     let cards: String = files
         .iter()
-        .filter(|(p, _)| p.starts_with("search/c"))
+        .filter(|(p, _)| p.contains("/c"))
         .map(|(_, t)| t.as_str())
         .collect();
     assert!(cards.contains("六西格玛"));
-    assert!(built.exists("search/index.html"));
     let page = built.read("search/index.html");
     assert!(page.contains("id=\"search-results\""));
-    assert!(page.contains("search/meta.json"));
+    // The meta is inlined in the page, as script-safe JSON.
+    let inline = page
+        .split("<script type=\"application/json\" id=\"search-meta\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</script>").next())
+        .expect("the search page inlines the meta");
+    let inline: serde_json::Value = serde_json::from_str(inline).unwrap();
+    assert_eq!(inline, meta);
 }
 
 #[test]

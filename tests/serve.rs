@@ -152,3 +152,56 @@ fn serves_pages_safely_and_rebuilds_on_change() {
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+/// `/api/search` answers from the tantivy index like `casebook search
+/// --json`: the same hits, in the same order, with filters and limits.
+#[test]
+fn answers_search_queries_live() {
+    let site = example_copy();
+    let server = start(site.path());
+    let port = server.port;
+    let json = |path: &str| -> (u16, serde_json::Value) {
+        let (status, body) = get(port, path).unwrap();
+        (status, serde_json::from_str(&body).expect("JSON body"))
+    };
+
+    let (status, hits) = json("/api/search?q=%E8%A5%BF%E6%A0%BC%E7%8E%9B&from=wechat");
+    assert_eq!(status, 200);
+    let cli = Command::new(env!("CARGO_BIN_EXE_casebook"))
+        .args(["search", "--json", "--root"])
+        .arg(site.path())
+        .arg("西格玛")
+        .output()
+        .unwrap();
+    let cli: serde_json::Value = serde_json::from_slice(&cli.stdout).unwrap();
+    let ids = |v: &serde_json::Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(ids(&hits), ids(&cli), "serve and the CLI agree");
+    assert!(ids(&hits).contains(&"2023-001".to_string()));
+    let first = &hits[0];
+    assert!(first["snippet"].as_str().unwrap().contains("<mark>"));
+    assert!(first["url"].as_str().unwrap().starts_with("/cases/"));
+
+    // Filters and a limit.
+    let (_, filtered) = json("/api/search?q=%E7%B2%BE%E7%9B%8A&area=social-responsibility");
+    let mut filtered = ids(&filtered);
+    filtered.sort();
+    assert_eq!(filtered, ["2022-003", "2024-004"]);
+    let (_, one) = json("/api/search?q=%E7%B2%BE%E7%9B%8A&limit=1");
+    assert_eq!(one.as_array().unwrap().len(), 1);
+
+    // What it cannot answer, it says, in Chinese.
+    let (status, error) = json("/api/search?q=%E3%80%82");
+    assert_eq!(status, 400);
+    assert!(error["error"].as_str().unwrap().contains("没有可搜索"));
+    let (status, _) = json("/api/search?q=x&year=abc");
+    assert_eq!(status, 400);
+    // Nothing unpublished is found.
+    let (_, drafts) = json("/api/search?q=%E6%99%BA%E7%AE%97");
+    assert_eq!(drafts, serde_json::json!([]));
+}

@@ -47,6 +47,7 @@ pub fn render_site(
     site: &Site,
     theme: &Theme,
     base_url: &str,
+    search: Option<&crate::search::export::Meta>,
 ) -> Result<Vec<OutputFile>, Vec<Diagnostic>> {
     let base_path = crate::config::base_path_of(base_url);
     let (assets, static_files) = publish_statics(theme, &base_path);
@@ -69,6 +70,10 @@ pub fn render_site(
         views,
         base: Context::new(),
         share_images,
+        // Inlined into the search page, so a search needs no round trip
+        // for it (absent in `check`, which skips the export).
+        search_meta: search
+            .map(|meta| share::script_json(&serde_json::to_value(meta).expect("plain JSON"))),
     };
     let renderer = renderer.with_base_context();
     let mut files = renderer.pages().map_err(|e| vec![e])?;
@@ -182,6 +187,8 @@ struct Renderer<'s> {
     /// Absolute URLs of the default share images, by area slug
     /// (`img/share/{slug}.png`; `other` when an area has none).
     share_images: HashMap<String, String>,
+    /// The search export's meta as `<script>`-safe JSON.
+    search_meta: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -360,6 +367,7 @@ impl<'s> Renderer<'s> {
         ] {
             context.insert(key, &self.views.term_links(kind));
         }
+        context.insert("search_meta", &self.search_meta);
         files.push(self.render("search.html", "search/index.html".to_string(), &context)?);
         files.push(self.render(
             "404.html",

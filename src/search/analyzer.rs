@@ -67,19 +67,53 @@ fn class(c: char) -> Class {
     }
 }
 
-/// Cut `text` into tokens. Offsets are byte offsets into `text` itself
-/// (not the folded form), so highlights land on the original characters.
-pub fn analyze(text: &str, mode: Mode) -> Vec<Token> {
-    let mut tokens = Vec::new();
+/// What a token's text is, without allocating it: one or two folded CJK
+/// characters, or a Latin/digit word to fold from the source text.
+#[derive(Clone, Copy, Debug)]
+enum PieceText {
+    Chars(char, Option<char>),
+    Word,
+}
+
+/// A token before its text is written out: byte offsets into the source,
+/// position, and how to make its text.
+#[derive(Clone, Copy, Debug)]
+struct Piece {
+    from: usize,
+    to: usize,
+    position: usize,
+    text: PieceText,
+}
+
+impl Piece {
+    /// Write the token's text into `out` (cleared first).
+    fn write_text(&self, source: &str, out: &mut String) {
+        out.clear();
+        match self.text {
+            PieceText::Chars(a, b) => {
+                out.push(a);
+                out.extend(b);
+            }
+            PieceText::Word => {
+                for c in source[self.from..self.to].chars() {
+                    out.extend(fold_char(c).to_lowercase());
+                }
+            }
+        }
+    }
+}
+
+/// Cut `text` into pieces (appended to `out`), by the rules in the module
+/// docs. `run` is scratch space, kept by callers that cut many texts.
+fn cut(text: &str, mode: Mode, run: &mut Vec<(usize, char)>, out: &mut Vec<Piece>) {
     let mut position = 0;
-    // (byte offset, folded char) of the current run, and its class.
-    let mut run: Vec<(usize, char)> = Vec::new();
+    run.clear();
     let mut run_class = Class::Separator;
     for (offset, c) in text.char_indices() {
         let c = fold_char(c);
         let class = class(c);
         if class != run_class {
-            flush(text, &run, run_class, mode, &mut position, &mut tokens);
+            flush(text, run, run_class, mode, &mut position, out);
             run.clear();
             run_class = class;
         }
@@ -87,8 +121,7 @@ pub fn analyze(text: &str, mode: Mode) -> Vec<Token> {
             run.push((offset, c));
         }
     }
-    flush(text, &run, run_class, mode, &mut position, &mut tokens);
-    tokens
+    flush(text, run, run_class, mode, &mut position, out);
 }
 
 fn flush(
@@ -97,7 +130,7 @@ fn flush(
     class: Class,
     mode: Mode,
     position: &mut usize,
-    tokens: &mut Vec<Token>,
+    out: &mut Vec<Piece>,
 ) {
     if run.is_empty() {
         return;
@@ -110,35 +143,35 @@ fn flush(
             o + text[o..].chars().next().map_or(0, char::len_utf8)
         }
     };
-    let mut push = |text: String, from: usize, to: usize, pos: usize| {
-        tokens.push(Token {
-            offset_from: from,
-            offset_to: to,
-            position: pos,
-            text,
-            position_length: 1,
-        });
-    };
     match class {
         Class::Separator => {}
         Class::Word => {
-            let word: String = run.iter().flat_map(|&(_, c)| c.to_lowercase()).collect();
-            push(word, run[0].0, end(run.len() - 1), *position);
+            out.push(Piece {
+                from: run[0].0,
+                to: end(run.len() - 1),
+                position: *position,
+                text: PieceText::Word,
+            });
             *position += 1;
         }
         Class::Cjk => {
             let single = run.len() == 1;
             for (i, &(offset, c)) in run.iter().enumerate() {
                 if mode == Mode::Index || single {
-                    push(c.to_string(), offset, end(i), *position + i);
+                    out.push(Piece {
+                        from: offset,
+                        to: end(i),
+                        position: *position + i,
+                        text: PieceText::Chars(c, None),
+                    });
                 }
                 if let Some(&(_, next)) = run.get(i + 1) {
-                    push(
-                        [c, next].iter().collect(),
-                        offset,
-                        end(i + 1),
-                        *position + i,
-                    );
+                    out.push(Piece {
+                        from: offset,
+                        to: end(i + 1),
+                        position: *position + i,
+                        text: PieceText::Chars(c, Some(next)),
+                    });
                 }
             }
             *position += run.len();
@@ -146,61 +179,95 @@ fn flush(
     }
 }
 
-/// The analyzer as a tantivy tokenizer.
+/// Cut `text` into tokens. Offsets are byte offsets into `text` itself
+/// (not the folded form), so highlights land on the original characters.
+pub fn analyze(text: &str, mode: Mode) -> Vec<Token> {
+    let mut pieces = Vec::new();
+    cut(text, mode, &mut Vec::new(), &mut pieces);
+    pieces
+        .iter()
+        .map(|piece| {
+            let mut token = Token {
+                offset_from: piece.from,
+                offset_to: piece.to,
+                position: piece.position,
+                position_length: 1,
+                ..Token::default()
+            };
+            piece.write_text(text, &mut token.text);
+            token
+        })
+        .collect()
+}
+
+/// The analyzer as a tantivy tokenizer. It keeps its buffers between
+/// texts: indexing a case cuts ~12,000 tokens, and writing each into one
+/// reused [`Token`] instead of allocating a `String` apiece is what keeps
+/// the search index cheap to build.
 #[derive(Clone, Debug)]
 pub struct CjkTokenizer {
     mode: Mode,
+    run: Vec<(usize, char)>,
+    pieces: Vec<Piece>,
+    token: Token,
 }
 
 impl CjkTokenizer {
     pub fn new(mode: Mode) -> Self {
-        CjkTokenizer { mode }
+        CjkTokenizer {
+            mode,
+            run: Vec::new(),
+            pieces: Vec::new(),
+            token: Token::default(),
+        }
     }
 }
 
-/// Tokens are cut eagerly: fields are short, and it keeps the rules in one
-/// plain function ([`analyze`]).
-pub struct CjkTokenStream {
-    tokens: Vec<Token>,
-    /// Index of the current token plus one; 0 before the first `advance`.
+/// The pieces of one text, turned into tokens one at a time.
+pub struct CjkTokenStream<'a> {
+    text: &'a str,
+    pieces: &'a [Piece],
+    /// Index of the current piece plus one; 0 before the first `advance`.
     next: usize,
-    empty: Token,
+    token: &'a mut Token,
 }
 
 impl Tokenizer for CjkTokenizer {
-    type TokenStream<'a> = CjkTokenStream;
+    type TokenStream<'a> = CjkTokenStream<'a>;
 
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> CjkTokenStream {
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> CjkTokenStream<'a> {
+        self.pieces.clear();
+        cut(text, self.mode, &mut self.run, &mut self.pieces);
+        self.token.reset();
         CjkTokenStream {
-            tokens: analyze(text, self.mode),
+            text,
+            pieces: &self.pieces,
             next: 0,
-            empty: Token::default(),
+            token: &mut self.token,
         }
     }
 }
 
-impl TokenStream for CjkTokenStream {
+impl TokenStream for CjkTokenStream<'_> {
     fn advance(&mut self) -> bool {
-        if self.next < self.tokens.len() {
-            self.next += 1;
-            true
-        } else {
-            false
-        }
+        let Some(piece) = self.pieces.get(self.next) else {
+            return false;
+        };
+        self.next += 1;
+        self.token.offset_from = piece.from;
+        self.token.offset_to = piece.to;
+        self.token.position = piece.position;
+        self.token.position_length = 1;
+        piece.write_text(self.text, &mut self.token.text);
+        true
     }
 
     fn token(&self) -> &Token {
-        match self.next {
-            0 => &self.empty,
-            n => &self.tokens[n - 1],
-        }
+        self.token
     }
 
     fn token_mut(&mut self) -> &mut Token {
-        match self.next {
-            0 => &mut self.empty,
-            n => &mut self.tokens[n - 1],
-        }
+        self.token
     }
 }
 

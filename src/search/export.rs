@@ -1,24 +1,48 @@
 //! The static search index: the tantivy index of the published cases,
-//! exported as small JSON files under `search/` for the browser's search
-//! page (`static/js/search.js`), which fetches only the shards holding the
-//! query's terms.
+//! exported as small JSON files for the browser's search page
+//! (`static/js/search.js`). Format 3 is built so that what one query
+//! downloads does not grow with the site: scores are computed here, once,
+//! so the browser needs no per-document statistics; a common term sends
+//! only its best-scoring documents and a bitmap of the rest.
 //!
-//! - `search/meta.json` (fixed name): format version, number of documents,
-//!   the text fields with their boosts and average lengths (for BM25), each
-//!   document's field lengths and facets, the content-hashed names of the
-//!   shard and card files.
-//! - `search/s{i}.{hash}.json`: term shards. Term `t` lives in shard
-//!   `fnv1a32(utf8(t)) % shards`. A shard is a JSON object term →
-//!   postings, each posting `[doc, field, position, position…]` (the
-//!   fields numbered as in `meta.fields`), sorted by doc and field.
-//! - `search/c{i}.{hash}.json`: cards, [`CARDS_PER_FILE`] per file in doc
-//!   order: `{id, title, url, enterprise, summary}`.
+//! Every file but `meta.json` lives in one folder named by a hash of the
+//! whole export, `search/{hash}/`, so a new build never mixes with files a
+//! phone cached from an older one:
+//!
+//! - `search/meta.json` (fixed name; also inlined into the search page, so
+//!   a search starts with no round trip for it): format version, document
+//!   count, the folder, the shard count, cards per file.
+//! - `s{i}.json`: term shards. Term `t` lives in shard
+//!   `fnv1a32(utf8(t)) % shards`; a shard is a JSON object term → entry.
+//!   An entry is a *posting string* (below) of every document holding the
+//!   term, or, when that would be long, a number `k` naming `t{k}.json`.
+//! - `t{k}.json`: a term of its own: a posting string (a rarer term), or
+//!   for a term in more than [`TOP`] documents `{n, min, top, …}`: its
+//!   document count, its lowest impact, a posting string of its [`TOP`]
+//!   best-scoring documents, and which documents hold it, in the shortest
+//!   of three forms: `bits` (a bitmap), `docs` (the documents as deltas) or
+//!   `absent` (the documents *without* it, as deltas).
+//! - `c{i}.json`: cards, [`CARDS_PER_FILE`] per file in doc order:
+//!   `{id, title, url, enterprise, summary, industry, year}`.
+//!
+//! A *posting string* is pairs `docDelta, impact` (documents ascending),
+//! each number written as a little-endian base-32 varint over the base64url
+//! alphabet (a digit is 5 bits, plus 32 when more digits follow). An
+//! *impact* is the term's whole score in the document, as `casebook search`
+//! scores a one-term word: BM25 per field times the field's boost, summed
+//! over fields; stored on a log scale, `1 + round(ln(score / IMPACT_MIN) ×
+//! IMPACT_STEPS)` (0: no score). A bitmap is 6 documents per character of
+//! the same alphabet, document `d` at bit `d % 6` of character `d / 6`.
+//!
+//! Facets are terms too: `#a:{slug}`, `#i:{slug}`, `#d:{slug}`, `#y:{year}`
+//! (impact 0; the analyzer never makes a term holding `#`).
 //!
 //! Everything comes out of [`SearchIndex::build`], which indexes published
 //! cases only, so nothing unpublished can reach these files.
 
 use std::collections::HashMap;
 
+use rayon::prelude::*;
 use serde::Serialize;
 use tantivy::postings::Postings as _;
 use tantivy::schema::IndexRecordOption;
@@ -28,23 +52,37 @@ use super::index::SearchIndex;
 use crate::content::Case;
 use crate::render::{Contents, OutputFile};
 use crate::site::Site;
-use crate::theme::fingerprinted_path;
 
 /// Version of the file format (bump when `search.js` must change with it).
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 /// Aim for shards of about this many bytes of JSON (before gzip).
-pub const SHARD_TARGET_BYTES: usize = 20_000;
+pub const SHARD_TARGET_BYTES: usize = 1_000;
 
-/// A term's positions, or its whole entry, longer than this many bytes of
-/// JSON gets a file of its own (so a common term does not swell a shard).
-pub const PAGE_BYTES: usize = 8_000;
+/// An entry longer than this many bytes moves out of its shard into a file
+/// of its own, so that a common term does not swell the shard every other
+/// term in it is fetched with.
+pub const INLINE_MAX: usize = 400;
 
-/// Cards per card file (a card is ~300 bytes).
-pub const CARDS_PER_FILE: usize = 64;
+/// A term in more documents than this sends its best-scoring [`TOP`]
+/// postings and a bitmap of the rest instead of every posting.
+pub const TOP: usize = 256;
+
+/// Cards per card file (a card is ~430 bytes; a results page of 10 cards
+/// then fetches at most ~9 KB of them).
+pub const CARDS_PER_FILE: usize = 2;
 
 /// Characters of summary on a card.
 pub const CARD_SUMMARY_CHARS: usize = 80;
+
+/// The impact scale: the smallest score kept apart from 0, and steps per
+/// unit of its natural logarithm (2%: finer than the ranking needs).
+pub const IMPACT_MIN: f64 = 1e-5;
+pub const IMPACT_STEPS: f64 = 50.0;
+
+/// BM25 constants, as tantivy's.
+const K1: f32 = 1.2;
+const B: f32 = 0.75;
 
 /// The shard a term lives in: FNV-1a (32 bit) of its UTF-8 bytes, modulo
 /// the shard count. `search.js` computes the same.
@@ -57,105 +95,188 @@ pub fn shard_of(term: &str, shards: usize) -> usize {
     hash as usize % shards.max(1)
 }
 
+const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/// Append `n` as a base-32 varint (see the module docs).
+fn push_varint(out: &mut String, mut n: u32) {
+    while n >= 32 {
+        out.push(ALPHABET[(32 | (n & 31)) as usize] as char);
+        n >>= 5;
+    }
+    out.push(ALPHABET[n as usize] as char);
+}
+
+/// A score on the stored log scale (0 for no score).
+pub fn quantize(score: f32) -> u32 {
+    let score = f64::from(score);
+    if score <= IMPACT_MIN {
+        return if score > 0.0 { 1 } else { 0 };
+    }
+    (1 + ((score / IMPACT_MIN).ln() * IMPACT_STEPS).round() as u32).min(1023)
+}
+
+/// `(doc, impact)` pairs (any order) as a posting string.
+fn posting_string(postings: &mut [(u32, u32)]) -> String {
+    postings.sort_unstable();
+    let mut out = String::with_capacity(postings.len() * 3);
+    let mut last = 0;
+    for &(doc, impact) in postings.iter() {
+        push_varint(&mut out, doc - last);
+        push_varint(&mut out, impact);
+        last = doc;
+    }
+    out
+}
+
+/// The documents of `postings` as a bitmap string (see the module docs).
+fn bitmap(postings: &[(u32, u32)]) -> String {
+    let last = postings.iter().map(|&(doc, _)| doc).max().unwrap_or(0) as usize;
+    let mut sextets = vec![0u8; last / 6 + 1];
+    for &(doc, _) in postings {
+        sextets[doc as usize / 6] |= 1 << (doc % 6);
+    }
+    sextets
+        .into_iter()
+        .map(|s| ALPHABET[s as usize] as char)
+        .collect()
+}
+
+/// Ascending documents as a string of deltas.
+fn doc_list(docs: impl Iterator<Item = u32>) -> String {
+    let mut out = String::new();
+    let mut last = 0;
+    for doc in docs {
+        push_varint(&mut out, doc - last);
+        last = doc;
+    }
+    out
+}
+
+/// A big term: its count, lowest impact, best documents, and which
+/// documents hold it, in the shortest of three forms.
 #[derive(Serialize)]
-struct FieldMeta {
-    name: &'static str,
+struct BigTerm {
+    n: usize,
+    min: u32,
+    top: String,
+    #[serde(flatten)]
+    members: Members,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "lowercase")]
+enum Members {
+    /// A bitmap string.
+    Bits(String),
+    /// The documents holding the term, as deltas.
+    Docs(String),
+    /// The documents *not* holding it, as deltas (a term nearly everywhere).
+    Absent(String),
+}
+
+/// A term's JSON value: a posting string, or for a term in more than
+/// [`TOP`] of the `docs` documents a [`BigTerm`].
+fn term_value(mut postings: Vec<(u32, u32)>, docs: usize) -> Vec<u8> {
+    if postings.len() <= TOP {
+        return serde_json::to_vec(&posting_string(&mut postings)).expect("plain JSON");
+    }
+    postings.sort_unstable();
+    let min = postings.iter().map(|&(_, i)| i).min().unwrap_or(0);
+    let present: Vec<u32> = postings.iter().map(|&(doc, _)| doc).collect();
+    let absent = (0..docs as u32).filter(|d| present.binary_search(d).is_err());
+    let forms = [
+        Members::Bits(bitmap(&postings)),
+        Members::Docs(doc_list(present.iter().copied())),
+        Members::Absent(doc_list(absent)),
+    ];
+    let members = forms
+        .into_iter()
+        .min_by_key(|m| match m {
+            Members::Bits(s) | Members::Docs(s) | Members::Absent(s) => s.len(),
+        })
+        .expect("three forms");
+    // The best-scoring documents, ties to the lower document.
+    postings.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let n = postings.len();
+    postings.truncate(TOP);
+    let big = BigTerm {
+        n,
+        min,
+        top: posting_string(&mut postings),
+        members,
+    };
+    serde_json::to_vec(&big).expect("plain JSON")
+}
+
+/// BM25 statistics of one weighted field.
+struct FieldStats {
     boost: f32,
-    /// Average field length (tokens per document), as tantivy's BM25 uses.
-    avg: f32,
-}
-
-#[derive(Serialize)]
-struct FacetTerm {
-    name: String,
-    slug: String,
-}
-
-#[derive(Serialize)]
-struct Facets {
-    area: Vec<FacetTerm>,
-    industry: Vec<FacetTerm>,
-    district: Vec<FacetTerm>,
-}
-
-#[derive(Serialize)]
-struct Meta {
-    version: u32,
-    docs: usize,
-    fields: Vec<FieldMeta>,
-    /// Per document, per field (in `fields` order): its length in tokens.
-    lengths: Vec<Vec<u32>>,
-    facets: Facets,
-    /// Per document: `[area, industry, district or -1, year]` (indexes into
-    /// `facets`).
-    doc_facets: Vec<[i64; 4]>,
-    shards: Vec<String>,
-    cards_per_file: usize,
-    cards: Vec<String>,
-}
-
-#[derive(Serialize)]
-struct Card<'a> {
-    id: &'a str,
-    title: &'a str,
-    url: String,
-    enterprise: &'a str,
-    summary: String,
-}
-
-/// One term's postings, encoded: `p` and `pos` as in the module docs.
-struct Encoded {
-    term: String,
-    p: Vec<u8>,
-    pos: Vec<u8>,
-}
-
-/// Append `n` in decimal.
-fn push_num(out: &mut Vec<u8>, n: u32) {
-    let mut buf = [0u8; 10];
-    let mut i = buf.len();
-    let mut n = n;
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(&buf[i..]);
-}
-
-/// A comma before every number of a JSON array but the first.
-fn push_sep(out: &mut Vec<u8>) {
-    if out.len() > 1 {
-        out.push(b',');
-    }
-}
-
-/// What the export needs of the index: per document and field its length
-/// as tantivy's BM25 sees it (the fieldnorm), per field the total token
-/// count, and every term's encoded postings, sorted by term.
-struct Postings {
-    /// The weighted fields' names and boosts.
-    fields: Vec<(&'static str, f32)>,
-    lengths: Vec<Vec<u32>>,
-    totals: Vec<u64>,
-    terms: Vec<Encoded>,
+    average_length: f32,
 }
 
 /// Where one field's inverted index of one segment is read from.
 struct Source {
     inverted: std::sync::Arc<tantivy::InvertedIndexReader>,
-    /// Field number (in `meta.fields` order).
-    field: u32,
+    /// Field number (in `Fields::weighted` order).
+    field: usize,
     /// Segment doc id → our doc number.
     ours: std::sync::Arc<Vec<u32>>,
 }
 
-/// Encode every term whose key lies in `[lo, hi)` (`hi` empty: no bound),
-/// merging the term streams of every field of every segment.
-fn encode_range(sources: &[Source], lo: &[u8], hi: &[u8]) -> tantivy::Result<Vec<Encoded>> {
+/// What scoring needs besides the postings.
+struct Scoring<'a> {
+    docs: usize,
+    fields: &'a [FieldStats],
+    /// Per our document, per field: its length as BM25 sees it.
+    lengths: &'a [Vec<u32>],
+}
+
+impl Scoring<'_> {
+    /// Each document's impact for a term, from its `(doc, field, tf)`
+    /// entries sorted by doc.
+    fn impacts(&self, entries: &[(u32, usize, u32)]) -> Vec<(u32, u32)> {
+        let mut doc_freq = vec![0u32; self.fields.len()];
+        for &(_, field, _) in entries {
+            doc_freq[field] += 1;
+        }
+        let n = self.docs as f32;
+        let idf: Vec<f32> = doc_freq
+            .iter()
+            .map(|&df| (1.0 + (n - df as f32 + 0.5) / (df as f32 + 0.5)).ln())
+            .collect();
+        let mut out: Vec<(u32, u32)> = Vec::new();
+        let mut current: Option<(u32, f32)> = None;
+        for &(doc, field, tf) in entries {
+            let stats = &self.fields[field];
+            let length = self.lengths[doc as usize][field] as f32;
+            let norm = K1 * (1.0 - B + B * length / stats.average_length);
+            let tf = tf as f32;
+            let score = stats.boost * idf[field] * (K1 + 1.0) * tf / (tf + norm);
+            match &mut current {
+                Some((d, sum)) if *d == doc => *sum += score,
+                _ => {
+                    if let Some((d, sum)) = current.take() {
+                        out.push((d, quantize(sum)));
+                    }
+                    current = Some((doc, score));
+                }
+            }
+        }
+        if let Some((d, sum)) = current {
+            out.push((d, quantize(sum)));
+        }
+        out
+    }
+}
+
+/// Every term whose key lies in `[lo, hi)` (`hi` empty: no bound), merging
+/// the term streams of every field of every segment, with its impacts.
+fn terms_in_range(
+    sources: &[Source],
+    scoring: &Scoring,
+    lo: &[u8],
+    hi: &[u8],
+) -> tantivy::Result<Vec<(String, Vec<u8>)>> {
     let mut streams = Vec::with_capacity(sources.len());
     for source in sources {
         let mut builder = source.inverted.terms().range().ge(lo);
@@ -167,10 +288,7 @@ fn encode_range(sources: &[Source], lo: &[u8], hi: &[u8]) -> tantivy::Result<Vec
         streams.push((stream, live));
     }
     let mut out = Vec::new();
-    // (our doc, field, tf, start in `positions`) of the current term.
-    let mut entries: Vec<(u32, u32, u32, usize)> = Vec::new();
-    let mut positions: Vec<u32> = Vec::new();
-    let mut buf: Vec<u32> = Vec::new();
+    let mut entries: Vec<(u32, usize, u32)> = Vec::new();
     while let Some(key) = streams
         .iter()
         .filter(|(_, live)| *live)
@@ -179,61 +297,31 @@ fn encode_range(sources: &[Source], lo: &[u8], hi: &[u8]) -> tantivy::Result<Vec
         .map(<[u8]>::to_vec)
     {
         entries.clear();
-        positions.clear();
         for ((stream, live), source) in streams.iter_mut().zip(sources) {
             if !*live || stream.key() != key.as_slice() {
                 continue;
             }
-            let mut list = source.inverted.read_postings_from_terminfo(
-                stream.value(),
-                IndexRecordOption::WithFreqsAndPositions,
-            )?;
+            let mut list = source
+                .inverted
+                .read_postings_from_terminfo(stream.value(), IndexRecordOption::WithFreqs)?;
             while list.doc() != TERMINATED {
-                list.positions(&mut buf);
                 entries.push((
                     source.ours[list.doc() as usize],
                     source.field,
-                    buf.len() as u32,
-                    positions.len(),
+                    list.term_freq(),
                 ));
-                positions.extend_from_slice(&buf);
                 list.advance();
             }
             *live = stream.advance();
         }
         entries.sort_unstable();
-        let mut p = Vec::with_capacity(entries.len() * 8);
-        let mut pos = Vec::with_capacity(positions.len() * 4);
-        p.push(b'[');
-        pos.push(b'[');
-        let mut last_doc = 0;
-        for &(doc, field, tf, start) in &entries {
-            push_sep(&mut p);
-            push_num(&mut p, doc - last_doc);
-            p.push(b',');
-            push_num(&mut p, field);
-            p.push(b',');
-            push_num(&mut p, tf);
-            last_doc = doc;
-            let mut last = 0;
-            for &position in &positions[start..start + tf as usize] {
-                push_sep(&mut pos);
-                push_num(&mut pos, position - last);
-                last = position;
-            }
-        }
-        p.push(b']');
-        pos.push(b']');
-        out.push(Encoded {
-            term: String::from_utf8_lossy(&key).into_owned(),
-            p,
-            pos,
-        });
+        let term = String::from_utf8_lossy(&key).into_owned();
+        out.push((term, term_value(scoring.impacts(&entries), scoring.docs)));
     }
     Ok(out)
 }
 
-/// Term key ranges encoded in parallel (split where CJK terms' first UTF-8
+/// Term key ranges read in parallel (split where CJK terms' first UTF-8
 /// bytes change, as those terms are most of them).
 const RANGES: &[&[u8]] = &[
     b"",
@@ -257,23 +345,22 @@ const RANGES: &[&[u8]] = &[
     b"",
 ];
 
-/// The postings of the tantivy index that `casebook search` uses, read
-/// term by term (merging every field of every segment), in parallel over
-/// ranges of terms.
-fn from_index(site: &Site, published: &[&Case]) -> tantivy::Result<Postings> {
-    use rayon::prelude::*;
-
-    let index = SearchIndex::build(site)?;
+/// Every term of the tantivy index that `casebook search` uses, with its
+/// JSON value, sorted by term.
+fn terms_of_index(
+    published: &[&Case],
+    index: &SearchIndex,
+) -> tantivy::Result<Vec<(String, Vec<u8>)>> {
     let searcher = index.reader.searcher();
-    let fields = index.fields.weighted();
+    let weighted = index.fields.weighted();
     let number: HashMap<&str, u32> = published
         .iter()
         .enumerate()
         .map(|(i, c)| (c.id.as_str(), i as u32))
         .collect();
     let docs = published.len();
-    let mut lengths = vec![vec![0u32; fields.len()]; docs];
-    let mut totals = vec![0u64; fields.len()];
+    let mut lengths = vec![vec![0u32; weighted.len()]; docs];
+    let mut totals = vec![0u64; weighted.len()];
     let mut sources = Vec::new();
     for segment in searcher.segment_readers() {
         // Segment doc id → our doc number, from the id field's terms.
@@ -298,7 +385,7 @@ fn from_index(site: &Site, published: &[&Case]) -> tantivy::Result<Postings> {
             ));
         }
         let ours = std::sync::Arc::new(ours);
-        for (f, &(field, _, _)) in fields.iter().enumerate() {
+        for (f, &(field, _, _)) in weighted.iter().enumerate() {
             let norms = segment.get_fieldnorms_reader(field)?;
             for local in 0..segment.max_doc() {
                 lengths[ours[local as usize] as usize][f] = norms.fieldnorm(local);
@@ -307,106 +394,142 @@ fn from_index(site: &Site, published: &[&Case]) -> tantivy::Result<Postings> {
             totals[f] += inverted.total_num_tokens();
             sources.push(Source {
                 inverted,
-                field: f as u32,
+                field: f,
                 ours: ours.clone(),
             });
         }
     }
-    let encoded: Vec<Vec<Encoded>> = RANGES
+    let fields: Vec<FieldStats> = weighted
+        .iter()
+        .zip(&totals)
+        .map(|(&(_, _, boost), &total)| FieldStats {
+            boost,
+            average_length: if docs == 0 {
+                1.0
+            } else {
+                total as f32 / docs as f32
+            },
+        })
+        .collect();
+    let scoring = Scoring {
+        docs,
+        fields: &fields,
+        lengths: &lengths,
+    };
+    let ranges: Vec<Vec<(String, Vec<u8>)>> = RANGES
         .windows(2)
         .collect::<Vec<_>>()
         .par_iter()
-        .map(|w| encode_range(&sources, w[0], w[1]))
+        .map(|w| terms_in_range(&sources, &scoring, w[0], w[1]))
         .collect::<tantivy::Result<_>>()?;
-    Ok(Postings {
-        fields: fields
-            .iter()
-            .map(|&(_, name, boost)| (name, boost))
-            .collect(),
-        lengths,
-        totals,
-        terms: encoded.into_iter().flatten().collect(),
-    })
+    Ok(ranges.into_iter().flatten().collect())
 }
 
-/// The `search/` files for `site` (published cases only). `base_path` is
-/// the site's path prefix (`/` or `/sub/`).
-pub fn export(site: &Site, base_path: &str) -> tantivy::Result<Vec<OutputFile>> {
+/// The facet terms (`#a:slug` …) with their documents.
+fn facet_terms(published: &[&Case], site: &Site) -> Vec<(String, Vec<u8>)> {
+    let config = site.config;
+    let mut facets: HashMap<String, Vec<(u32, u32)>> = HashMap::new();
+    for (doc, case) in published.iter().enumerate() {
+        let slugs = [
+            ("a", config.priority_areas.get(case.area)),
+            ("i", config.industries.get(case.industry)),
+            ("d", case.district.and_then(|d| config.districts.get(d))),
+        ];
+        for (key, term) in slugs {
+            if let Some(term) = term {
+                facets
+                    .entry(format!("#{key}:{}", term.slug))
+                    .or_default()
+                    .push((doc as u32, 0));
+            }
+        }
+        facets
+            .entry(format!("#y:{}", case.year))
+            .or_default()
+            .push((doc as u32, 0));
+    }
+    let mut out: Vec<(String, Vec<u8>)> = facets
+        .into_iter()
+        .map(|(term, postings)| (term, term_value(postings, published.len())))
+        .collect();
+    out.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+/// What the search page needs to start: inlined into it, and written as
+/// `search/meta.json`.
+#[derive(Serialize)]
+pub struct Meta {
+    pub version: u32,
+    pub docs: usize,
+    /// The folder of this export's files, from the site root's path
+    /// (`/search/0123456789/`).
+    pub base: String,
+    pub shards: usize,
+    pub cards_per_file: usize,
+    pub impact_min: f64,
+    pub impact_steps: f64,
+}
+
+#[derive(Serialize)]
+struct Card<'a> {
+    id: &'a str,
+    title: &'a str,
+    url: String,
+    enterprise: &'a str,
+    summary: String,
+    industry: &'a str,
+    year: i64,
+}
+
+/// The static search export of `site` from its `index` (built by
+/// [`SearchIndex::build`] from the same site: published cases only): its
+/// files, and its [`Meta`] for the search page. `base_path` is the site's
+/// path prefix (`/` or `/sub/`).
+pub fn export(
+    site: &Site,
+    index: &SearchIndex,
+    base_path: &str,
+) -> tantivy::Result<(Vec<OutputFile>, Meta)> {
     // Documents are numbered in book order of the published cases.
     let published: Vec<&Case> = site
         .cases
         .iter()
         .filter(|c| c.status.is_published())
         .collect();
-    let docs = published.len();
-    let Postings {
-        fields,
-        lengths,
-        totals,
-        terms: encoded,
-    } = from_index(site, &published)?;
+    let mut terms = terms_of_index(&published, index)?;
+    terms.extend(facet_terms(&published, site));
 
-    let mut files = Vec::new();
-    let mut publish = |rel: String, bytes: Vec<u8>| -> String {
-        let path = fingerprinted_path(&rel, &bytes);
-        let name = path.trim_start_matches("search/").to_string();
-        files.push(OutputFile {
-            path,
-            contents: Contents::Bytes(bytes),
-        });
-        name
-    };
-
-    // Large positions and large postings move to files of their own; the
-    // shards hold the rest.
-    let mut inline: Vec<(String, Vec<u8>)> = Vec::new();
-    let (mut pages, mut position_pages) = (0, 0);
-    for term in encoded {
-        let Encoded { term, p, pos } = term;
-        let pos = if pos.len() > PAGE_BYTES {
-            let name = publish(format!("search/p{position_pages}.json"), pos);
-            position_pages += 1;
-            serde_json::to_vec(&name).expect("plain JSON")
+    // Long entries move to files of their own; the shards hold the rest.
+    let mut named: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut inline: Vec<(String, Vec<u8>)> = Vec::with_capacity(terms.len());
+    for (term, value) in terms {
+        if value.len() > INLINE_MAX {
+            let k = named.len();
+            named.push((format!("t{k}.json"), value));
+            inline.push((term, k.to_string().into_bytes()));
         } else {
-            pos
-        };
-        let mut value = Vec::with_capacity(p.len() + pos.len() + 3);
-        value.push(b'[');
-        value.extend_from_slice(&p);
-        value.push(b',');
-        value.extend_from_slice(&pos);
-        value.push(b']');
-        let value = if value.len() > PAGE_BYTES {
-            let name = publish(format!("search/t{pages}.json"), value);
-            pages += 1;
-            serde_json::to_vec(&name).expect("plain JSON")
-        } else {
-            value
-        };
-        inline.push((term, value));
+            inline.push((term, value));
+        }
     }
-
     let total: usize = inline.iter().map(|(t, v)| t.len() + v.len() + 6).sum();
     let shard_count = total.div_ceil(SHARD_TARGET_BYTES).max(1);
     let mut shards: Vec<Vec<u8>> = vec![b"{".to_vec(); shard_count];
     for (term, value) in inline {
         let shard = &mut shards[shard_of(&term, shard_count)];
         if shard.len() > 1 {
-            shard.extend_from_slice(b",\n");
+            shard.push(b',');
         }
         serde_json::to_writer(&mut *shard, &term).expect("plain JSON");
         shard.push(b':');
         shard.extend_from_slice(&value);
     }
-    let shard_names: Vec<String> = shards
-        .into_iter()
-        .enumerate()
-        .map(|(i, mut json)| {
-            json.push(b'}');
-            publish(format!("search/s{i}.json"), json)
-        })
-        .collect();
+    for (i, mut shard) in shards.into_iter().enumerate() {
+        shard.push(b'}');
+        named.push((format!("s{i}.json"), shard));
+    }
 
+    let config = site.config;
     let cards: Vec<Card> = published
         .iter()
         .map(|c| Card {
@@ -415,69 +538,49 @@ pub fn export(site: &Site, base_path: &str) -> tantivy::Result<Vec<OutputFile>> 
             url: format!("{base_path}cases/{}/", c.id),
             enterprise: &c.enterprise.name,
             summary: crate::text::excerpt(&c.body.summary, CARD_SUMMARY_CHARS),
+            industry: config
+                .industries
+                .get(c.industry)
+                .map_or("", |t| t.name.as_str()),
+            year: c.year,
         })
         .collect();
-    let card_names: Vec<String> = cards
-        .chunks(CARDS_PER_FILE)
-        .enumerate()
-        .map(|(i, chunk)| {
-            let json = serde_json::to_vec(chunk).expect("plain JSON");
-            publish(format!("search/c{i}.json"), json)
-        })
-        .collect();
+    for (i, chunk) in cards.chunks(CARDS_PER_FILE).enumerate() {
+        named.push((
+            format!("c{i}.json"),
+            serde_json::to_vec(chunk).expect("plain JSON"),
+        ));
+    }
 
-    let config = site.config;
-    let facet_terms = |terms: &[crate::config::TermConfig]| {
-        terms
-            .iter()
-            .map(|t| FacetTerm {
-                name: t.name.clone(),
-                slug: t.slug.clone(),
-            })
-            .collect()
-    };
+    // One hash names the folder: a new export never mixes with an old one.
+    let mut hasher = blake3::Hasher::new();
+    for (name, bytes) in &named {
+        hasher.update(name.as_bytes());
+        hasher.update(&(bytes.len() as u64).to_le_bytes());
+        hasher.update(bytes);
+    }
+    let folder = &hasher.finalize().to_hex()[..10];
     let meta = Meta {
         version: FORMAT_VERSION,
-        docs,
-        fields: fields
-            .iter()
-            .zip(&totals)
-            .map(|(&(name, boost), &total)| FieldMeta {
-                name,
-                boost,
-                avg: if docs == 0 {
-                    1.0
-                } else {
-                    total as f32 / docs as f32
-                },
-            })
-            .collect(),
-        lengths,
-        facets: Facets {
-            area: facet_terms(&config.priority_areas),
-            industry: facet_terms(&config.industries),
-            district: facet_terms(&config.districts),
-        },
-        doc_facets: published
-            .iter()
-            .map(|c| {
-                [
-                    c.area as i64,
-                    c.industry as i64,
-                    c.district.map_or(-1, |d| d as i64),
-                    c.year,
-                ]
-            })
-            .collect(),
-        shards: shard_names,
+        docs: published.len(),
+        base: format!("{base_path}search/{folder}/"),
+        shards: shard_count,
         cards_per_file: CARDS_PER_FILE,
-        cards: card_names,
+        impact_min: IMPACT_MIN,
+        impact_steps: IMPACT_STEPS,
     };
+    let mut files: Vec<OutputFile> = named
+        .into_iter()
+        .map(|(name, bytes)| OutputFile {
+            path: format!("search/{folder}/{name}"),
+            contents: Contents::Bytes(bytes),
+        })
+        .collect();
     files.push(OutputFile {
         path: "search/meta.json".to_string(),
         contents: Contents::Bytes(serde_json::to_vec(&meta).expect("plain JSON")),
     });
-    Ok(files)
+    Ok((files, meta))
 }
 
 #[cfg(test)]
@@ -490,5 +593,81 @@ mod tests {
         assert_eq!(shard_of("a", usize::MAX >> 1), 0xe40c_292c);
         assert_eq!(shard_of("", 1 << 32), 0x811c_9dc5);
         assert_eq!(shard_of("西格", 1), 0);
+    }
+
+    #[test]
+    fn varints_take_five_bits_a_digit() {
+        let mut s = String::new();
+        for n in [0, 31, 32, 1023, 1024] {
+            push_varint(&mut s, n);
+        }
+        // 0 → A; 31 → f; 32 → g (0|32) B (1); 1023 → _ (31|32) f (31);
+        // 1024 → g (0|32) g (0|32) B (1).
+        assert_eq!(s, "AfgB_fggB");
+    }
+
+    #[test]
+    fn posting_strings_are_doc_deltas_and_impacts() {
+        assert_eq!(posting_string(&mut [(40, 2), (3, 1)]), "DBlBC");
+    }
+
+    #[test]
+    fn bitmaps_hold_six_docs_a_character() {
+        // Docs 0, 5 → bits 0 and 5 of the first sextet (33 = h); doc 7 →
+        // bit 1 of the second (2 = C).
+        assert_eq!(bitmap(&[(0, 1), (5, 1), (7, 1)]), "hC");
+    }
+
+    #[test]
+    fn impacts_are_logarithmic_and_keep_zero() {
+        assert_eq!(quantize(0.0), 0);
+        assert_eq!(quantize(5e-6), 1);
+        assert_eq!(quantize(1e-5), 1);
+        let q = quantize(1.0);
+        assert_eq!(q, 577, "search.js's test takes 577 for about 1");
+        let back = IMPACT_MIN * (f64::from(q - 1) / IMPACT_STEPS).exp();
+        assert!((back - 1.0).abs() < 0.01, "{back}");
+        assert!(quantize(1000.0) < 1024, "two digits at most");
+    }
+
+    #[test]
+    fn big_terms_keep_their_best_documents_and_the_shortest_member_list() {
+        let big = |postings: Vec<(u32, u32)>, docs| -> serde_json::Value {
+            serde_json::from_slice(&term_value(postings, docs)).unwrap()
+        };
+        // In every document: nothing is absent.
+        let everywhere: Vec<(u32, u32)> = (0..300).map(|d| (d, d % 7 + 1)).collect();
+        let value = big(everywhere, 300);
+        assert_eq!(value["n"], 300);
+        assert_eq!(value["min"], 1);
+        assert_eq!(value["absent"], "");
+        assert_eq!(
+            super::tests::decode(value["top"].as_str().unwrap()).len(),
+            2 * TOP
+        );
+        // In every other document: a bitmap (1 character per 6 documents)
+        // beats a list of deltas (1 per document).
+        let half: Vec<(u32, u32)> = (0..600).step_by(2).map(|d| (d, 1)).collect();
+        assert_eq!(big(half, 600)["bits"].as_str().unwrap().len(), 100);
+        // Spread thinly: a list of deltas beats both.
+        let sparse: Vec<(u32, u32)> = (0..300).map(|d| (d * 20, 1)).collect();
+        assert_eq!(big(sparse, 6000)["docs"].as_str().unwrap().len(), 300);
+    }
+
+    /// The numbers of a varint string (as search.js decodes them).
+    fn decode(text: &str) -> Vec<u32> {
+        let mut out = Vec::new();
+        let (mut value, mut shift) = (0u32, 0);
+        for c in text.bytes() {
+            let d = ALPHABET.iter().position(|&a| a == c).unwrap() as u32;
+            value |= (d & 31) << shift;
+            if d & 32 != 0 {
+                shift += 5;
+            } else {
+                out.push(value);
+                (value, shift) = (0, 0);
+            }
+        }
+        out
     }
 }

@@ -105,6 +105,14 @@ pub struct SearchIndex {
     pub(crate) fields: Fields,
 }
 
+impl std::fmt::Debug for SearchIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchIndex")
+            .field("docs", &self.len())
+            .finish()
+    }
+}
+
 impl SearchIndex {
     /// Index the site's published cases in memory.
     pub fn build(site: &Site) -> tantivy::Result<SearchIndex> {

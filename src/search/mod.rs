@@ -80,6 +80,21 @@ pub struct Hit {
     pub snippet: Snippet,
 }
 
+impl Hit {
+    /// `{id, title, url, score, snippet}`, the snippet as HTML with `<mark>`
+    /// around matches: what `casebook search --json` prints and the preview
+    /// server's `/api/search` answers.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "id": self.id,
+            "title": self.title,
+            "url": self.url,
+            "score": self.score,
+            "snippet": self.snippet.to_html(),
+        })
+    }
+}
+
 #[derive(Debug)]
 pub enum SearchError {
     /// The query holds nothing searchable (only punctuation or spaces).

@@ -533,9 +533,13 @@ test("search page on a phone", { timeout: 120_000 }, async (t) => {
 
   /** Open a search URL, wait for the results; the hits (id, link, title,
    *  marked text) and the search files fetched. */
-  const searchFor = async (pathAndQuery) => {
+  const searchFor = async (pathAndQuery, { cpuThrottle = 1 } = {}) => {
     const fetched = [];
     const page = await context.newPage();
+    if (cpuThrottle > 1) {
+      const cdp = await context.newCDPSession(page);
+      await cdp.send("Emulation.setCPUThrottlingRate", { rate: cpuThrottle });
+    }
     page.on("response", async (response) => {
       const url = new URL(response.url());
       if (url.pathname.startsWith("/search/") && url.pathname.endsWith(".json")) {
@@ -556,7 +560,8 @@ test("search page on a phone", { timeout: 120_000 }, async (t) => {
       })),
     );
     const meta = JSON.parse(fs.readFileSync(path.join(SITE_DIR, "search/meta.json"), "utf8"));
-    return { page, hits, fetched, meta };
+    const stats = await page.$eval("#search-results", (r) => ({ ...r.dataset }));
+    return { page, hits, fetched, meta, stats };
   };
 
   await t.test("西格玛 finds the six-sigma cases first, fetching only some shards", async () => {
@@ -573,12 +578,25 @@ test("search page on a phone", { timeout: 120_000 }, async (t) => {
     assert.ok(hits.length >= 3 && hits.length <= meta.docs);
     // Every link leads to a case page that exists.
     for (const hit of hits) assert.ok(fs.existsSync(path.join(SITE_DIR, hit.href, "index.html")), hit.href);
-    const shards = fetched.filter((f) => /^\/search\/s\d+\./.test(f.path));
-    assert.ok(meta.shards.length > 1, "the example site has several shards");
-    assert.ok(shards.length >= 1 && shards.length < meta.shards.length, `fetched ${shards.length} of ${meta.shards.length} shards`);
+    const shards = fetched.filter((f) => /^\/search\/[0-9a-f]{10}\/s\d+\.json$/.test(f.path));
+    assert.ok(meta.shards > 1, "the example site has several shards");
+    assert.ok(shards.length >= 1 && shards.length < meta.shards, `fetched ${shards.length} of ${meta.shards} shards`);
+    assert.ok(!fetched.some((f) => f.path.endsWith("/meta.json")), "the meta is inlined in the page");
     const bytes = fetched.reduce((n, f) => n + f.bytes, 0);
     console.log(`search 西格玛: ${fetched.length} files, ${bytes} bytes: ${fetched.map((f) => `${f.path} ${f.bytes}`).join(", ")}`);
     await p.close();
+  });
+
+  await t.test("at 4x CPU throttling the search runs in under 50 ms, within 3 round trips", async () => {
+    for (const query of ["西格玛", "质量 管理", "数字化质量管控"]) {
+      const { page, hits, stats } = await searchFor("/search/?q=" + encodeURIComponent(query), { cpuThrottle: 4 });
+      assert.ok(hits.length > 0, query);
+      const ms = Number(stats.searchMs);
+      console.log(`search ${query} at 4x throttle: ${ms} ms, ${stats.roundTrips} round trips, ${stats.bytes} bytes`);
+      assert.ok(ms < 50, `${query}: ${ms} ms`);
+      assert.ok(Number(stats.roundTrips) <= 3, `${query}: ${stats.roundTrips} round trips`);
+      await page.close();
+    }
   });
 
   await t.test("精益 filtered by priority area", async () => {

@@ -45,41 +45,76 @@ test("shard hash is FNV-1a of UTF-8, as in export.rs", () => {
   assert.equal(search.shardOf("西格", 1), 0);
 });
 
-test("phrase matching and BM25 ranking", () => {
-  const meta = {
-    docs: 3,
-    fields: [
-      { name: "title", boost: 5, avg: 4 },
-      { name: "body", boost: 1, avg: 4 },
-    ],
-    lengths: [[4, 4], [4, 4], [4, 4]],
-  };
-  // doc 0: 西格玛 in the title; doc 1: 西格 and 格玛 apart in the body;
-  // doc 2: 西格玛 in the body.
-  // Format 2: [docDelta, field, tf…] and delta-encoded positions.
-  const postings = new Map([
-    ["西格", search.decode([0, 0, 1, 1, 1, 1, 1, 1, 1], [1, 0, 2])],
-    ["格玛", search.decode([0, 0, 1, 1, 1, 1, 1, 1, 1], [2, 5, 3])],
-  ]);
-  assert.deepEqual(postings.get("西格"), [[0, 0, 1, [1]], [1, 1, 1, [0]], [2, 1, 1, [2]]]);
-  const scores = search.rank(search.queryWords("西格玛"), postings, meta);
-  assert.deepEqual([...scores.keys()].sort(), [0, 2]);
-  assert.ok(scores.get(0) > scores.get(2), "title match ranks first");
-  assert.equal(search.rank(search.queryWords("西格玛 质量"), postings, meta).size, 0);
+// The same vectors as the unit tests in src/search/export.rs.
+test("varints, posting strings and bitmaps decode as export.rs writes them", () => {
+  assert.deepEqual(search.decodeVarints("AfgB_fggB"), [0, 31, 32, 1023, 1024]);
+  assert.deepEqual([...search.decodePostings("DBlBC")], [[3, 1], [40, 2]]);
+  assert.deepEqual(search.bitmapDocs("hC"), [0, 5, 7]);
+  assert.deepEqual(search.docList("DlB"), [3, 40]);
+  assert.throws(() => search.decodeVarints("A*"), /bad digit/);
 });
 
-test("decode: doc deltas, term frequencies, positions delta-encoded per posting", () => {
-  const p = [3, 0, 2, 0, 5, 1, 4, 5, 3];
-  assert.deepEqual(search.decode(p, [1, 2, 7, 10, 1, 1]), [
-    [3, 0, 2, [1, 3]],
-    [3, 5, 1, [7]],
-    [7, 5, 3, [10, 11, 12]],
+test("impacts are a log scale with 0 for none", () => {
+  const table = search.scores({ impact_min: 1e-5, impact_steps: 50 });
+  assert.equal(table[0], 0);
+  assert.equal(table[1], 1e-5);
+  // 1 + round(ln(1 / 1e-5) * 50) = 577 is a score of about 1.
+  assert.ok(Math.abs(table[577] - 1) < 0.01, String(table[577]));
+});
+
+test("every word and facet must match; impacts add up", () => {
+  const meta = { docs: 8, impact_min: 1e-5, impact_steps: 50 };
+  const table = search.scores(meta);
+  // 西格 in docs 0, 2, 5; 格玛 in 0, 2, 5, 7: a big term known by the
+  // documents it is absent from (1, 3, 4, 6), its best one doc 2.
+  const terms = new Map([
+    ["西格", search.termData("AKCBDK", meta.docs)], // doc 0: 10, 2: 1, 5: 10
+    ["格玛", search.termData({ n: 4, min: 3, top: "CU", absent: "BCBC" }, meta.docs)], // doc 2: 20
+    ["#a:x", search.termData("AACA", meta.docs)], // docs 0, 2
   ]);
-  // Without positions (a one-term word needs only tf).
-  assert.deepEqual(search.decode(p, null), [[3, 0, 2, null], [3, 5, 1, null], [7, 5, 3, null]]);
-  const meta = { docs: 10, fields: [{ boost: 1, avg: 3 }, {}, {}, {}, {}, { boost: 1, avg: 3 }], lengths: Array(10).fill([3, 0, 0, 0, 0, 3]) };
-  const scores = search.rank([[["x", 0]]], new Map([["x", search.decode(p, null)]]), meta);
-  assert.deepEqual([...scores.keys()], [3, 7]);
+  const words = search.queryWords("西格玛");
+  const { docs, totals } = search.rank(words, [], terms, meta);
+  assert.deepEqual([...docs], [0, 2, 5]);
+  assert.equal(totals[0], table[10] + table[3], "格玛 outside its top list counts at its lowest impact");
+  assert.equal(totals[2], table[1] + table[20]);
+  assert.deepEqual([...search.rank(words, ["#a:x"], terms, meta).docs], [0, 2]);
+  // A facet alone lists its documents.
+  assert.deepEqual([...search.rank([], ["#a:x"], terms, meta).docs], [0, 2]);
+  // A word with a term in no document matches nothing.
+  assert.equal(search.rank(search.queryWords("西格玛 质量"), [], terms, meta).docs.length, 0);
+  // Sorted best first, ties in book order.
+  const values = new Map([["西格", "AKCBDK"], ["格玛", { n: 4, min: 3, top: "CU", absent: "BCBC" }]]);
+  assert.deepEqual([...search.search(words, [], values, meta).docs], [2, 0, 5]);
+  assert.deepEqual([...search.best(new Uint32Array([1, 4, 3]), new Float64Array([0, 2, 0, 5, 2]))], [3, 1, 4]);
+});
+
+test("facet params name terms by slug or label", () => {
+  const options = (key) => (key === "area" ? [["social-responsibility", "社会责任"]] : key === "year" ? [["2023", "2023"]] : []);
+  const terms = (query) => search.facetTerms(new URLSearchParams(query), options);
+  assert.deepEqual(terms("area=社会责任&year=2023"), ["#a:social-responsibility", "#y:2023"]);
+  assert.deepEqual(terms("area=social-responsibility&from=wechat"), ["#a:social-responsibility"]);
+  assert.equal(terms("area=nowhere"), null);
+  assert.deepEqual(terms(""), []);
+});
+
+test("loadTerms fetches the shards of the query's terms, then paged-out terms", async () => {
+  const meta = { shards: 3 };
+  const files = new Map();
+  const shardOf = (t) => `s${search.shardOf(t, 3)}.json`;
+  const put = (name, key, value) => files.set(name, { ...(files.get(name) || {}), [key]: value });
+  put(shardOf("精益"), "精益", "AC");
+  put(shardOf("质量"), "质量", 0);
+  files.set("t0.json", { n: 300, min: 1, top: "", absent: "" });
+  const asked = [];
+  const values = await search.loadTerms(["精益", "质量", "缺席"], meta, async (name) => {
+    asked.push(name);
+    return files.get(name) || {};
+  });
+  assert.equal(values.get("精益"), "AC");
+  assert.equal(values.get("质量").n, 300);
+  assert.ok(!values.has("缺席"));
+  assert.equal(asked.filter((n) => n === "t0.json").length, 1);
+  assert.ok(asked.filter((n) => n.startsWith("s")).length <= 3);
 });
 
 test("highlight marks query terms, escaping the rest", () => {

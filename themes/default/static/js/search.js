@@ -1,24 +1,26 @@
 // Casebook's search page: searches the static index the build writes under
-// search/ (see src/search/export.rs), with no server and no other host.
+// search/ (format 3, see src/search/export.rs), with no server and no other
+// host, downloading about the same few kilobytes whatever the site's size.
 //
 // 1. The query is cut into terms exactly like the Rust analyzer in query
 //    mode (src/search/analyzer.rs; both are checked against
 //    tests/fixtures/search/tokenizer-vectors.json): width folding, lowercase
 //    Latin/digit words, CJK bigrams, a lone CJK character as a unigram.
-// 2. meta.json says how many shards there are; only the shards holding the
-//    query's terms are fetched (term → shard by FNV-1a of its UTF-8 bytes),
-//    then a common term's own file if it was paged out of its shard, and
-//    positions only for words of several terms (phrases).
-// 3. Each whitespace-separated word must match as a phrase (positions
-//    adjacent) in some field; documents must match every word; ranking is
-//    BM25 per field times the field's boost (from meta.json), summed, like
-//    tantivy's scoring of the same query.
+// 2. The index's meta is inlined in the page. Round trip 1 fetches, in
+//    parallel, only the shards holding the query's terms (term → shard by
+//    FNV-1a of its UTF-8 bytes); round trip 2 the files of terms too long to
+//    stay in their shard; round trip 3 the cards of the results shown.
+// 3. Each whitespace-separated word must have all its terms in a document,
+//    and a document must match every word and every facet. A term's impact
+//    in a document is its BM25 score summed over the fields with their
+//    boosts, computed at build time like `casebook search` scores it. A
+//    common term brings its best-scoring documents with their impacts and
+//    a bitmap of the others, which count at the term's lowest impact.
 // 4. Cards (title, enterprise, summary) are fetched for the shown results
 //    only, and query terms are marked in them.
 
-const K1 = 1.2;
-const B = 0.75;
-const PAGE = 20;
+const FORMAT = 3;
+const PAGE = 10;
 
 // ------------------------------------------------------------- analyzer
 
@@ -116,114 +118,169 @@ export function shardOf(term, shards) {
   return fnv1a(term) % Math.max(1, shards);
 }
 
-// --------------------------------------------------------------- ranking
+// --------------------------------------------------------------- postings
 
-function idf(docFreq, docCount) {
-  return Math.log(1 + (docCount - docFreq + 0.5) / (docFreq + 0.5));
+const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+// Character code → digit value (-1: not a digit).
+const DIGIT = new Int8Array(128).fill(-1);
+for (let i = 0; i < ALPHABET.length; i++) DIGIT[ALPHABET.charCodeAt(i)] = i;
+
+function digit(text, i) {
+  const d = DIGIT[text.charCodeAt(i)];
+  if (d === undefined || d < 0) throw new Error(`bad digit ${text[i]}`);
+  return d;
 }
 
-/** A term's postings from its entry `[p, pos]` in a shard (format 2, see
- *  src/search/export.rs): `p` is flat `docDelta, field, tf` triples sorted
- *  by doc and field; `pos` (or `null` when not loaded) each posting's `tf`
- *  positions in turn, delta-encoded within the posting. Returns
- *  `[doc, field, tf, positions or null]` per posting. */
-export function decode(p, pos) {
+/** The numbers of a base-32 varint string (5 bits a digit, +32: more). */
+export function decodeVarints(text) {
   const out = [];
-  let doc = 0;
-  let k = 0;
-  for (let i = 0; i + 2 < p.length; i += 3) {
-    doc += p[i];
-    const tf = p[i + 2];
-    let positions = null;
-    if (pos) {
-      positions = new Array(tf);
-      let last = 0;
-      for (let j = 0; j < tf; j++) {
-        last += pos[k++];
-        positions[j] = last;
-      }
+  let value = 0;
+  let shift = 0;
+  for (let i = 0; i < text.length; i++) {
+    const d = digit(text, i);
+    value += (d & 31) * 2 ** shift;
+    if (d & 32) {
+      shift += 5;
+    } else {
+      out.push(value);
+      value = 0;
+      shift = 0;
     }
-    out.push([doc, p[i + 1], tf, positions]);
   }
   return out;
 }
 
-/** Rank documents for `words` (from queryWords) given `postings` (term →
- *  list of [doc, field, tf, positions], as from `decode`; positions are
- *  needed only for words of several terms) and `meta`. Returns Map doc →
- *  score of the documents matching every word. */
-export function rank(words, postings, meta) {
-  let result = null;
-  for (const tokens of words) {
-    const scores = new Map();
-    meta.fields.forEach((field, f) => {
-      // For each token: doc → its posting in field f.
-      const lists = tokens.map(([term]) => {
-        const byDoc = new Map();
-        for (const posting of postings.get(term) || []) {
-          if (posting[1] === f) byDoc.set(posting[0], posting);
-        }
-        return byDoc;
-      });
-      if (lists.some((l) => l.size === 0)) return;
-      const idfSum = lists.reduce((sum, l) => sum + idf(l.size, meta.docs), 0);
-      const [first, ...rest] = lists;
-      const firstOffset = tokens[0][1];
-      for (const [doc, posting] of first) {
-        if (!rest.every((l) => l.has(doc))) continue;
-        let tf = 0;
-        if (tokens.length === 1) {
-          tf = posting[2];
-        } else {
-          const sets = rest.map((l) => new Set(l.get(doc)[3]));
-          for (const p of posting[3]) {
-            const start = p - firstOffset;
-            if (sets.every((set, i) => set.has(start + tokens[i + 1][1]))) tf += 1;
-          }
-        }
-        if (tf === 0) continue;
-        const dl = meta.lengths[doc][f];
-        const norm = K1 * (1 - B + (B * dl) / field.avg);
-        const score = field.boost * idfSum * (K1 + 1) * (tf / (tf + norm));
-        scores.set(doc, (scores.get(doc) || 0) + score);
-      }
-    });
-    if (result === null) {
-      result = scores;
-    } else {
-      const next = new Map();
-      for (const [doc, score] of result) {
-        if (scores.has(doc)) next.set(doc, score + scores.get(doc));
-      }
-      result = next;
-    }
+/** A posting string → Map doc → impact (docs ascending). */
+export function decodePostings(text) {
+  const numbers = decodeVarints(text);
+  const out = new Map();
+  let doc = 0;
+  for (let i = 0; i + 1 < numbers.length; i += 2) {
+    doc += numbers[i];
+    out.set(doc, numbers[i + 1]);
   }
-  return result || new Map();
+  return out;
 }
 
-/** Indexes into meta.doc_facets for the facet params; `null` means a param
- *  names no known term (nothing can match). */
-export function facetFilter(params, meta) {
-  const wanted = [];
-  const lists = [
-    ["area", meta.facets.area],
-    ["industry", meta.facets.industry],
-    ["district", meta.facets.district],
-  ];
-  for (const [i, [key, terms]] of lists.entries()) {
+/** The documents of a bitmap string, ascending. */
+export function bitmapDocs(bits) {
+  const out = [];
+  for (let i = 0; i < bits.length; i++) {
+    const d = digit(bits, i);
+    for (let b = 0; b < 6; b++) if (d & (1 << b)) out.push(i * 6 + b);
+  }
+  return out;
+}
+
+/** Ascending documents from a string of deltas. */
+export function docList(text) {
+  const out = decodeVarints(text);
+  for (let i = 1; i < out.length; i++) out[i] += out[i - 1];
+  return out;
+}
+
+/** A term's data from its JSON value (a posting string or a big term's
+ *  object, see export.rs), for `docCount` documents: `n`, its documents'
+ *  count; `mark(counts)` adds 1 to each of its documents' counts;
+ *  `addScores(totals, table)` adds its score to its documents' totals
+ *  (and maybe to others', which `rank` drops: they miss a mark). */
+export function termData(value, docCount) {
+  if (typeof value === "string") {
+    const postings = decodePostings(value);
+    return {
+      n: postings.size,
+      mark: (counts) => {
+        for (const doc of postings.keys()) counts[doc] += 1;
+      },
+      addScores: (totals, table) => {
+        for (const [doc, impact] of postings) totals[doc] += table[impact];
+      },
+    };
+  }
+  const top = decodePostings(value.top);
+  const addScores = (totals, table) => {
+    const least = table[value.min];
+    for (let d = 0; d < docCount; d++) totals[d] += least;
+    for (const [doc, impact] of top) totals[doc] += table[impact] - least;
+  };
+  let mark;
+  if (value.bits !== undefined) {
+    mark = (counts) => {
+      for (const doc of bitmapDocs(value.bits)) counts[doc] += 1;
+    };
+  } else if (value.docs !== undefined) {
+    mark = (counts) => {
+      for (const doc of docList(value.docs)) counts[doc] += 1;
+    };
+  } else {
+    mark = (counts) => {
+      for (let d = 0; d < docCount; d++) counts[d] += 1;
+      for (const doc of docList(value.absent)) counts[doc] -= 1;
+    };
+  }
+  return { n: value.n, mark, addScores };
+}
+
+/** Stored impact → score (see export.rs: a log scale, 0 = none), as a
+ *  table of every value two digits can hold. */
+export function scores(meta) {
+  const table = new Float64Array(1024);
+  for (let q = 1; q < 1024; q++) table[q] = meta.impact_min * Math.exp((q - 1) / meta.impact_steps);
+  return table;
+}
+
+// --------------------------------------------------------------- ranking
+
+/** Documents matching every word of `words` (from queryWords) and every
+ *  facet term of `facets` (names of terms), with every document's score:
+ *  `{docs, totals}`, the matching documents ascending and a score per
+ *  document. `terms` maps a term to its `termData` (absent: in no
+ *  document). Works over typed arrays of every document, a few passes of
+ *  `meta.docs` steps: fast at any site size, even before the JIT warms up. */
+export function rank(words, facets, terms, meta) {
+  const wordTerms = words.map((tokens) => [...new Set(tokens.map(([term]) => term))]);
+  const needed = [...new Set([...wordTerms.flat(), ...facets])];
+  const totals = new Float64Array(meta.docs);
+  if (needed.length === 0 || needed.some((t) => !terms.has(t))) return { docs: new Uint32Array(0), totals };
+  const counts = new Uint16Array(meta.docs);
+  for (const term of needed) terms.get(term).mark(counts);
+  const table = scores(meta);
+  for (const term of wordTerms.flat()) terms.get(term).addScores(totals, table);
+  let n = 0;
+  for (let doc = 0; doc < meta.docs; doc++) if (counts[doc] === needed.length) n += 1;
+  const docs = new Uint32Array(n);
+  n = 0;
+  for (let doc = 0; doc < meta.docs; doc++) if (counts[doc] === needed.length) docs[n++] = doc;
+  return { docs, totals };
+}
+
+const DOC_BITS = 2 ** 21;
+
+/** `docs` best first by `totals`, ties in book order: one native sort of
+ *  numbers (score to 1e-6, then document, packed into one float). */
+export function best(docs, totals) {
+  const keys = new Float64Array(docs.length);
+  const top = 2 ** 31;
+  docs.forEach((doc, i) => {
+    keys[i] = (top - Math.min(top - 1, Math.round(totals[doc] * 1e6))) * DOC_BITS + doc;
+  });
+  keys.sort();
+  return Uint32Array.from(keys, (key) => key % DOC_BITS);
+}
+
+/** The facet terms for the page's params (`null`: a param names no term,
+ *  so nothing can match). `options(key)` lists `[value, label]` pairs a
+ *  param may name (the slugs and names of the page's selects). */
+export function facetTerms(params, options) {
+  const terms = [];
+  for (const [key, prefix] of [["area", "a"], ["industry", "i"], ["district", "d"], ["year", "y"]]) {
     const value = (params.get(key) || "").trim();
     if (!value) continue;
-    const index = terms.findIndex((t) => t.slug === value || t.name === value);
-    if (index < 0) return null;
-    wanted.push([i, index]);
+    const found = options(key).find(([slug, label]) => slug === value || label === value);
+    if (!found) return null;
+    terms.push(`#${prefix}:${found[0]}`);
   }
-  const year = (params.get("year") || "").trim();
-  if (year) {
-    const n = Number.parseInt(year, 10);
-    if (!Number.isFinite(n)) return null;
-    wanted.push([3, n]);
-  }
-  return (doc) => wanted.every(([i, value]) => meta.doc_facets[doc][i] === value);
+  return terms;
 }
 
 // ------------------------------------------------------------- highlight
@@ -263,71 +320,92 @@ export function highlight(text, words) {
 
 // ------------------------------------------------------------------ page
 
-async function fetchJson(url) {
+/** Counts what the search downloads (read by the browser test and the
+ *  benchmark): files and bytes, and sequential round trips. */
+export const traffic = { files: 0, bytes: 0, roundTrips: 0 };
+
+async function fetchText(url) {
   const response = await fetch(url);
   if (!response.ok) throw new Error(`${response.status} ${url}`);
-  return response.json();
+  const text = await response.text();
+  traffic.files += 1;
+  traffic.bytes += new TextEncoder().encode(text).length;
+  return text;
+}
+
+/** Fetches a query's data given `get(relative name) → Promise<JSON>`:
+ *  the shards of its terms, then the files of terms paged out of them.
+ *  Returns Map term → its JSON value (terms in no document are absent). */
+export async function loadTerms(names, meta, get) {
+  const shardIds = [...new Set(names.map((t) => shardOf(t, meta.shards)))];
+  const shards = new Map(await Promise.all(shardIds.map(async (i) => [i, await get(`s${i}.json`)])));
+  const values = new Map();
+  await Promise.all(
+    names.map(async (term) => {
+      const shard = shards.get(shardOf(term, meta.shards));
+      if (!Object.hasOwn(shard, term)) return;
+      const value = shard[term];
+      values.set(term, typeof value === "number" ? await get(`t${value}.json`) : value);
+    }),
+  );
+  return values;
+}
+
+/** The hits for loaded term values: `{docs, totals}`, `docs` best first
+ *  (ties in book order), `totals` every document's score. */
+export function search(words, facets, values, meta) {
+  const terms = new Map([...values].map(([term, value]) => [term, termData(value, meta.docs)]));
+  const { docs, totals } = rank(words, facets, terms, meta);
+  return { docs: best(docs, totals), totals };
 }
 
 async function run() {
   const form = document.getElementById("search-form");
   const results = document.getElementById("search-results");
   const status = document.getElementById("search-status");
+  const metaScript = document.getElementById("search-meta");
   if (!form || !results) return;
   const params = new URLSearchParams(window.location.search);
   const query = params.get("q") || "";
   form.elements.q.value = query;
-  for (const key of ["area", "industry", "district", "year"]) {
+  const options = (key) => {
     const select = form.elements[key];
-    const value = params.get(key);
-    if (select && value) {
-      const option = [...select.options].find((o) => o.value === value || o.textContent === value);
-      if (option) select.value = option.value;
-    }
+    return select ? [...select.options].filter((o) => o.value).map((o) => [o.value, o.textContent]) : [];
+  };
+  for (const key of ["area", "industry", "district", "year"]) {
+    const value = (params.get(key) || "").trim();
+    const found = options(key).find(([slug, label]) => slug === value || label === value);
+    if (found) form.elements[key].value = found[0];
   }
   const words = queryWords(query);
-  const hasFacet = ["area", "industry", "district", "year"].some((k) => (params.get(k) || "").trim());
-  if (words.length === 0 && !hasFacet) {
+  const facets = facetTerms(params, options);
+  if (facets === null) {
+    status.textContent = "没有找到符合条件的案例";
+    results.dataset.ready = "true";
+    return;
+  }
+  if (words.length === 0 && facets.length === 0) {
     if (query.trim()) status.textContent = "查询里没有可搜索的文字或数字";
     results.dataset.ready = "true";
     return;
   }
+  if (!metaScript) throw new Error("search index missing");
+  const meta = JSON.parse(metaScript.textContent);
+  if (meta.version !== FORMAT) throw new Error(`search index format ${meta.version}`);
   status.textContent = "正在搜索…";
-  const metaUrl = new URL(form.dataset.index, window.location.href);
-  const meta = await fetchJson(metaUrl);
-  if (meta.version !== 2) throw new Error(`search index format ${meta.version}`);
 
-  // Only the shards that hold the query's terms; then, for a term paged
-  // out of its shard, its own file; and positions only for the terms of
-  // words that must match as phrases.
-  const terms = [...new Set(words.flat().map(([term]) => term))];
-  const phraseTerms = new Set(words.filter((tokens) => tokens.length > 1).flat().map(([term]) => term));
-  const shardIds = [...new Set(terms.map((t) => shardOf(t, meta.shards.length)))];
-  const shards = await Promise.all(shardIds.map((i) => fetchJson(new URL(meta.shards[i], metaUrl))));
-  const entries = new Map();
-  for (const shard of shards) {
-    for (const term of terms) if (Object.hasOwn(shard, term)) entries.set(term, shard[term]);
-  }
-  const postings = new Map();
-  await Promise.all(
-    [...entries].map(async ([term, value]) => {
-      const [p, pos] = typeof value === "string" ? await fetchJson(new URL(value, metaUrl)) : value;
-      let positions = null;
-      if (phraseTerms.has(term)) positions = typeof pos === "string" ? await fetchJson(new URL(pos, metaUrl)) : pos;
-      postings.set(term, decode(p, positions));
-    }),
-  );
-
-  let scored;
-  if (words.length > 0) {
-    scored = rank(words, postings, meta);
-  } else {
-    scored = new Map(meta.doc_facets.map((_, doc) => [doc, 0]));
-  }
-  const keep = facetFilter(params, meta);
-  const hits = [...scored]
-    .filter(([doc]) => keep !== null && keep(doc))
-    .sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+  // Round trips: shards (1), then paged-out terms (2), then cards.
+  const base = new URL(meta.base, window.location.href);
+  const get = async (name) => JSON.parse(await fetchText(new URL(name, base)));
+  let depth = 0;
+  const names = [...new Set([...words.flat().map(([term]) => term), ...facets])];
+  const values = await loadTerms(names, meta, (name) => {
+    depth = Math.max(depth, name.startsWith("s") ? 1 : 2);
+    return get(name);
+  });
+  const started = performance.now();
+  const { docs: hits, totals } = search(words, facets, values, meta);
+  results.dataset.searchMs = (performance.now() - started).toFixed(2);
 
   status.textContent = hits.length ? `找到 ${hits.length} 个案例` : "没有找到符合条件的案例";
   results.replaceChildren();
@@ -336,7 +414,7 @@ async function run() {
   results.append(list);
   const cardFiles = new Map();
   const cardsOf = (file) => {
-    if (!cardFiles.has(file)) cardFiles.set(file, fetchJson(new URL(meta.cards[file], metaUrl)));
+    if (!cardFiles.has(file)) cardFiles.set(file, get(`c${file}.json`));
     return cardFiles.get(file);
   };
   let shown = 0;
@@ -345,22 +423,21 @@ async function run() {
   more.className = "search-more";
   more.textContent = "显示更多";
   const showMore = async () => {
-    const page = hits.slice(shown, shown + PAGE);
+    const page = [...hits.subarray(shown, shown + PAGE)];
     shown += page.length;
     const cards = await Promise.all(
-      page.map(async ([doc]) => (await cardsOf(Math.floor(doc / meta.cards_per_file)))[doc % meta.cards_per_file]),
+      page.map(async (doc) => (await cardsOf(Math.floor(doc / meta.cards_per_file)))[doc % meta.cards_per_file]),
     );
-    page.forEach(([doc, score], i) => {
+    page.forEach((doc, i) => {
       const card = cards[i];
-      const [, industry, , year] = meta.doc_facets[doc];
       const item = document.createElement("li");
       item.className = "card";
       item.dataset.id = card.id;
-      item.dataset.score = score.toFixed(4);
+      item.dataset.score = totals[doc].toFixed(4);
       item.innerHTML =
         `<h2 class="card-title"><a href="${escapeHtml(card.url)}">${highlight(card.title, words)}</a></h2>` +
-        `<p class="card-meta"><span>${highlight(card.enterprise, words)}</span><span>${year}年</span>` +
-        `<span>${escapeHtml(meta.facets.industry[industry]?.name || "")}</span></p>` +
+        `<p class="card-meta"><span>${highlight(card.enterprise, words)}</span><span>${escapeHtml(String(card.year))}年</span>` +
+        `<span>${escapeHtml(card.industry)}</span></p>` +
         `<p class="card-summary">${highlight(card.summary, words)}</p>`;
       list.append(item);
     });
@@ -369,7 +446,12 @@ async function run() {
   };
   more.addEventListener("click", () => showMore());
   await showMore();
+  if (hits.length) depth += 1;
+  traffic.roundTrips = depth;
   results.dataset.ready = "true";
+  results.dataset.bytes = String(traffic.bytes);
+  results.dataset.files = String(traffic.files);
+  results.dataset.roundTrips = String(depth);
 }
 
 if (typeof document !== "undefined") {
