@@ -6,16 +6,21 @@
 //   - every kind of page works with a hostile campaign query string
 //     (`?from=wechat&x=<script>…`): no console error, no other host, no
 //     script from the query string run;
-//   - short links and aliases reach the case with the query string kept.
+//   - short links reach the case with the query string kept;
+//   - with [wechat] configured (a copy of the example site), the JS-SDK
+//     share cards get the page's title, description, picture and link.
 //
 // Run by `cargo test --test browser` (tests/browser.rs builds the example
 // site and sets CASEBOOK_SITE_DIR), or by hand:
 //
-//   CASEBOOK_SITE_DIR=/path/to/output node --test tests/browser/promotion.test.mjs
+//   CASEBOOK_SITE_DIR=/path/to/output CASEBOOK_BIN=target/debug/casebook \
+//   CASEBOOK_ROOT=. node --test tests/browser/promotion.test.mjs
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 
 import { serve, openBrowser, PHONE } from "./lib.mjs";
@@ -185,5 +190,90 @@ test("every kind of page works with a hostile campaign query string", { timeout:
       assert.deepEqual(seen.errors, []);
       await page.close();
     });
+  }
+});
+
+// With [wechat] configured: the page loads WeChat's SDK (here a stand-in
+// served in its place, recording calls: nothing leaves the machine) and
+// wechat.js, which signs the page through the site's endpoint (answered
+// here by the test) and sets the share cards from the page's meta tags.
+test("WeChat JS-SDK share cards when [wechat] is configured", { timeout: 120_000 }, async (t) => {
+  const BIN = process.env.CASEBOOK_BIN;
+  const ROOT = process.env.CASEBOOK_ROOT;
+  if (!BIN || !ROOT) {
+    t.skip("set CASEBOOK_BIN and CASEBOOK_ROOT to build a [wechat] copy of the example site");
+    return;
+  }
+  const SDK = "https://res.wx.qq.com/open/js/jweixin-1.6.0.js";
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), "casebook-wechat-"));
+  try {
+    for (const part of ["content", "themes", "casebook.toml"]) {
+      fs.cpSync(path.join(ROOT, part), path.join(work, part), { recursive: true });
+    }
+    fs.appendFileSync(
+      path.join(work, "casebook.toml"),
+      '\n[wechat]\napp_id = "wx0123456789abcdef"\nsignature_endpoint = "/api/wechat-signature"\n',
+    );
+    const site = path.join(work, "site");
+    execFileSync(BIN, ["build", "--root", work, "--output", site], { stdio: "pipe" });
+
+    const server = await serve(site);
+    servers.push(server);
+    const origin = `http://127.0.0.1:${server.address().port}`;
+    const browser = await openBrowser(PHONE, origin);
+    browsers.push(browser);
+    const { context } = browser;
+    const signed = [];
+    // Registered after openBrowser's catch-all, so these answer first.
+    await context.route(SDK, (route) =>
+      route.fulfill({
+        contentType: "text/javascript",
+        body: `window.wx = {
+          calls: [],
+          config(o) { this.calls.push(["config", o]); setTimeout(() => this.onReady && this.onReady(), 0); },
+          ready(f) { this.onReady = f; },
+          error(f) { this.calls.push(["error-handler"]); },
+          updateAppMessageShareData(d) { this.calls.push(["appMessage", d]); },
+          updateTimelineShareData(d) { this.calls.push(["timeline", d]); },
+        };`,
+      }),
+    );
+    await context.route(`${origin}/api/wechat-signature?*`, (route) => {
+      signed.push(new URL(route.request().url()).searchParams.get("url"));
+      route.fulfill({
+        contentType: "application/json",
+        body: JSON.stringify({ appId: "wx0123456789abcdef", timestamp: 1700000000, nonceStr: "n0nce", signature: "f00d" }),
+      });
+    });
+
+    for (const [pagePath, query] of [
+      [CASE, "?from=wechat-article&isappinstalled=0"],
+      ["/", "?from=timeline"],
+    ]) {
+      const { page, seen } = await load(context, origin, `${pagePath}${query}#top`);
+      await page.waitForFunction(() => window.wx && window.wx.calls.some((c) => c[0] === "timeline"), null, { timeout: 10_000 });
+      const calls = await page.evaluate(() => window.wx.calls);
+      const head = await page.evaluate(() => ({
+        title: document.querySelector('meta[property="og:title"]').content,
+        desc: document.querySelector('meta[property="og:description"]').content,
+        image: document.querySelector('meta[property="og:image"]').content,
+        canonical: document.querySelector('link[rel="canonical"]').href,
+      }));
+      assert.deepEqual(seen.external, [SDK], `${pagePath}: only the SDK comes from another host`);
+      assert.deepEqual(seen.errors, [], `${pagePath}: console errors`);
+      assert.equal(signed.at(-1), `${origin}${pagePath}${query}`, "the signed URL is the page's, without #…");
+      const config = calls.find((c) => c[0] === "config")[1];
+      assert.equal(config.appId, "wx0123456789abcdef");
+      assert.equal(config.signature, "f00d");
+      assert.deepEqual(config.jsApiList, ["updateAppMessageShareData", "updateTimelineShareData"]);
+      const link = pagePath === CASE ? `${head.canonical}?from=wechat-article` : head.canonical;
+      assert.deepEqual(calls.find((c) => c[0] === "appMessage")[1], { title: head.title, desc: head.desc, link, imgUrl: head.image });
+      assert.deepEqual(calls.find((c) => c[0] === "timeline")[1], { title: head.title, link, imgUrl: head.image });
+      // Absolute, below the site's base_url (this copy keeps the example's).
+      assert.match(head.image, /^https:\/\/casebook\.example\.org\/(img\/share\/|cases\/)/);
+      await page.close();
+    }
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
   }
 });
