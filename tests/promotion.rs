@@ -570,3 +570,28 @@ fn wechat_app_id_without_endpoint_fails_with_a_chinese_explanation() {
     );
     assert!(!out.exists(), "nothing written");
 }
+
+#[test]
+fn only_case_pages_with_code_load_the_code_colours() {
+    let built = build_shared(&repo_root(), &[]);
+    let (mut with, mut without) = (0, 0);
+    for entry in std::fs::read_dir(built.path("cases")).unwrap() {
+        let page = entry.unwrap().path().join("index.html");
+        let raw = std::fs::read_to_string(&page).unwrap();
+        let has_code = raw.contains("<pre class=\"code\"");
+        let links_syntax = scraper::Html::parse_document(&raw)
+            .select(&sel("link[rel=stylesheet]"))
+            .filter_map(|e| e.value().attr("href"))
+            .any(|href| href.starts_with("/css/syntax."));
+        assert_eq!(has_code, links_syntax, "{}", page.display());
+        if has_code {
+            with += 1;
+        } else {
+            without += 1;
+        }
+    }
+    assert!(
+        with >= 1 && without >= 1,
+        "{with} with code, {without} without"
+    );
+}
