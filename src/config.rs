@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::diagnostics::{rules, Diagnostic};
 use crate::slug::is_valid_slug;
@@ -25,6 +25,23 @@ pub struct Config {
     /// Known methods: fixed slugs and display order. Others get pinyin slugs.
     #[serde(default)]
     pub methods: Vec<TermConfig>,
+    /// WeChat JS-SDK share cards; off unless the table is there.
+    #[serde(default)]
+    pub wechat: Option<WechatConfig>,
+}
+
+/// `[wechat]`: custom share cards in WeChat through its JS-SDK. Needs a
+/// verified 公众号 and a server that signs page URLs; the site only calls it.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct WechatConfig {
+    /// The 公众号's AppID (`wx` and 16 hex digits).
+    #[serde(default)]
+    pub app_id: String,
+    /// Returns `{appId, timestamp, nonceStr, signature}` for `?url=PAGE`:
+    /// a root-relative path on the site's host or an `https://` URL.
+    #[serde(default)]
+    pub signature_endpoint: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -156,6 +173,9 @@ impl Config {
                 }
             }
         }
+        if let Some(wechat) = &self.wechat {
+            problems.extend(wechat.validate());
+        }
         problems
     }
 
@@ -170,6 +190,48 @@ impl Config {
     pub fn base_path(&self) -> String {
         base_path_of(&self.base_url())
     }
+}
+
+impl WechatConfig {
+    fn validate(&self) -> Vec<Diagnostic> {
+        let bad = |message: String, help: &str| {
+            Diagnostic::error(rules::CONFIG_INVALID, CONFIG_FILE, message).help(help.to_string())
+        };
+        let mut problems = Vec::new();
+        let (app_id, endpoint) = (self.app_id.trim(), self.signature_endpoint.trim());
+        if app_id.is_empty() {
+            problems.push(bad(
+                "[wechat] 缺少 app_id：微信分享卡片需要公众号的 AppID".to_string(),
+                "在 [wechat] 中写 app_id = \"wx…\"（公众号后台“设置与开发—基本配置”里的开发者 ID）；不用微信分享卡片就删去整个 [wechat]",
+            ));
+        } else if !is_app_id(app_id) {
+            problems.push(bad(
+                format!("[wechat] app_id “{app_id}” 不是公众号的 AppID：应为 wx 加 16 位十六进制数字，共 18 个字符"),
+                "从公众号后台“设置与开发—基本配置”复制开发者 ID（AppID），不要填 AppSecret",
+            ));
+        }
+        if endpoint.is_empty() {
+            problems.push(bad(
+                "[wechat] 缺少 signature_endpoint：微信 JS-SDK 要由服务器对每个页面网址签名，静态网站自己做不了".to_string(),
+                "写上你们签名服务的地址，例如 signature_endpoint = \"/api/wechat-signature\"（同一网站下的路径）或 \"https://api.example.org/wechat-signature\"；没有签名服务就删去整个 [wechat]",
+            ));
+        } else if !(endpoint.starts_with('/') && !endpoint.starts_with("//")
+            || endpoint.starts_with("https://"))
+            || !endpoint.is_ascii()
+            || endpoint.contains(|c: char| c.is_ascii_whitespace() || "\"'<>`".contains(c))
+        {
+            problems.push(bad(
+                format!("[wechat] signature_endpoint “{endpoint}” 不是可用的地址：要么以 / 开头（本网站下的路径），要么是 https:// 开头的完整网址，且只含英文字符"),
+                "例如 signature_endpoint = \"/api/wechat-signature\"；微信里的页面是 https 的，签名服务也必须用 https",
+            ));
+        }
+        problems
+    }
+}
+
+/// A 公众号 AppID: `wx` and 16 hex digits.
+fn is_app_id(s: &str) -> bool {
+    s.len() == 18 && s.starts_with("wx") && s[2..].bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// The path part of a base URL, starting and ending with `/`.
@@ -237,5 +299,58 @@ slug = "huangpu"
     #[test]
     fn line_col_counts_chars() {
         assert_eq!(line_col("ab\n质量x", 9), (2, 3));
+    }
+
+    #[test]
+    fn wechat_is_off_by_default() {
+        assert!(Config::parse(MINIMAL).unwrap().wechat.is_none());
+    }
+
+    #[test]
+    fn wechat_with_app_id_and_endpoint_is_on() {
+        let text = format!(
+            "{MINIMAL}\n[wechat]\napp_id = \"wx0123456789abcdef\"\nsignature_endpoint = \"/api/wechat-signature\"\n"
+        );
+        let wechat = Config::parse(&text).unwrap().wechat.unwrap();
+        assert_eq!(wechat.app_id, "wx0123456789abcdef");
+        let text = text.replace("/api/wechat-signature", "https://sign.example.org/wx");
+        assert!(Config::parse(&text).is_ok());
+    }
+
+    #[test]
+    fn wechat_app_id_without_endpoint_is_explained() {
+        let text = format!("{MINIMAL}\n[wechat]\napp_id = \"wx0123456789abcdef\"\n");
+        let errs = Config::parse(&text).unwrap_err();
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert_eq!(errs[0].rule, rules::CONFIG_INVALID);
+        assert!(errs[0].message.contains("signature_endpoint"), "{errs:?}");
+        assert!(errs[0].message.contains("签名"), "{errs:?}");
+    }
+
+    #[test]
+    fn wechat_bad_values_are_explained() {
+        for (table, expect) in [
+            ("signature_endpoint = \"/sign\"", "缺少 app_id"),
+            (
+                "app_id = \"secret\"\nsignature_endpoint = \"/sign\"",
+                "不是公众号的 AppID",
+            ),
+            (
+                "app_id = \"wx0123456789abcdef\"\nsignature_endpoint = \"http://x.org/s\"",
+                "不是可用的地址",
+            ),
+            (
+                "app_id = \"wx0123456789abcdef\"\nsignature_endpoint = \"//x.org/s\"",
+                "不是可用的地址",
+            ),
+            ("appid = \"wx0123456789abcdef\"", "appid"),
+        ] {
+            let text = format!("{MINIMAL}\n[wechat]\n{table}\n");
+            let errs = Config::parse(&text).unwrap_err();
+            assert!(
+                errs.iter().any(|e| e.message.contains(expect)),
+                "{table}: {errs:?}"
+            );
+        }
     }
 }

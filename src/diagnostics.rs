@@ -59,6 +59,7 @@ pub mod rules {
     pub const SEARCH_INDEX: &str = "search-index";
     pub const URL_REMOVED: &str = "url-removed";
     pub const QR_CODE: &str = "qr-code";
+    pub const COVER_SMALL: &str = "cover-small";
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]

@@ -71,6 +71,46 @@ pub fn excerpt(s: &str, max: usize) -> String {
     cut
 }
 
+/// Closing quotes and brackets that belong to the sentence before them
+/// (`……。”`).
+fn closes_sentence(c: char) -> bool {
+    matches!(c, '”' | '’' | '」' | '』' | '）' | ')' | '》' | '"' | '\'')
+}
+
+/// A description of at most `max` characters that ends at a sentence end
+/// (with its closing quote, if any): as many whole sentences as fit. When
+/// the sentences that fit make fewer than a quarter of `max` (one long first
+/// sentence), it falls back to [`excerpt`]'s cut with an ellipsis. For share
+/// cards and search snippets, where a sentence broken off mid-way reads badly.
+pub fn sentence_excerpt(s: &str, max: usize) -> String {
+    let collapsed: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let chars: Vec<char> = collapsed.chars().collect();
+    if chars.len() <= max {
+        return collapsed;
+    }
+    let mut best = None;
+    for (i, &c) in chars[..max].iter().enumerate() {
+        if !ends_sentence(c) {
+            continue;
+        }
+        let mut end = i + 1;
+        while end < chars.len() && closes_sentence(chars[end]) {
+            end += 1;
+        }
+        if end <= max {
+            best = Some(end);
+        }
+    }
+    match best {
+        Some(end) if end * 4 >= max => chars[..end]
+            .iter()
+            .collect::<String>()
+            .trim_end()
+            .to_string(),
+        _ => excerpt(&collapsed, max),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,5 +151,29 @@ mod tests {
         assert_eq!(excerpt("短句。", 10), "短句。");
         // No sentence end in the second half: cut with an ellipsis.
         assert_eq!(excerpt("一二三四五六七八九十十一", 6), "一二三四五…");
+    }
+
+    #[test]
+    fn sentence_excerpts_keep_whole_sentences() {
+        // A first sentence in the first half still ends the description.
+        let s = "第一句话有十个字符。第二句话很长很长很长很长很长很长很长很长很长。";
+        assert_eq!(sentence_excerpt(s, 25), "第一句话有十个字符。");
+        // The closing quote goes with its sentence.
+        let quoted = "他说“质量是生命。”然后又说了很多很多很多很多很多很多很多很多的话。";
+        assert_eq!(sentence_excerpt(quoted, 20), "他说“质量是生命。”");
+        // A closing quote that would pass the limit drops that sentence.
+        assert_eq!(sentence_excerpt("一二。三四五六。”七八九十", 8), "一二。");
+        // Short text is kept whole; no sentence end at all: ellipsis.
+        assert_eq!(sentence_excerpt("短句。", 10), "短句。");
+        assert_eq!(
+            sentence_excerpt("一二三四五六七八九十十一", 6),
+            "一二三四五…"
+        );
+        // A sentence end too early (under a quarter) is not enough.
+        assert_eq!(
+            sentence_excerpt("好。一二三四五六七八九十十一", 12),
+            "好。一二三四五六七八九…"
+        );
+        assert!(sentence_excerpt(&"质量".repeat(200), 120).chars().count() <= 120);
     }
 }

@@ -1,7 +1,10 @@
 //! Browser test of the default theme: builds the example site into a
 //! temporary folder and runs `node --test tests/browser/` on it, which opens
 //! the pages in headless Chromium at phone size (see
-//! tests/browser/site.test.mjs for what it checks).
+//! tests/browser/site.test.mjs for what it checks, promotion.test.mjs for
+//! WeChat links and the phone byte budget, and lighthouse.test.mjs, which
+//! builds its own copy with a local `--base-url` and runs Lighthouse on it).
+//! The files run one after another, so Lighthouse measures an idle machine.
 //!
 //! Needs /usr/bin/chromium (Debian's `chromium`, with `fonts-noto-cjk`),
 //! node and npm. Without them the test is skipped, except under CI=true,
@@ -61,7 +64,7 @@ fn modified(path: &Path) -> Option<std::time::SystemTime> {
 fn install_packages(dir: &Path) {
     let lock = dir.join("package-lock.json");
     let installed = dir.join("node_modules/.package-lock.json");
-    let fresh = ["playwright-core", "axe-core"]
+    let fresh = ["playwright-core", "axe-core", "lighthouse"]
         .iter()
         .all(|p| dir.join("node_modules").join(p).is_dir())
         && matches!((modified(&installed), modified(&lock)), (Some(i), Some(l)) if i >= l);
@@ -121,9 +124,12 @@ fn theme_in_headless_chromium() {
 
     let run = Command::new("node")
         .arg("--test")
+        .arg("--test-concurrency=1")
         .arg("tests/browser/")
         .current_dir(&root)
         .env("CASEBOOK_SITE_DIR", &site)
+        .env("CASEBOOK_BIN", env!("CARGO_BIN_EXE_casebook"))
+        .env("CASEBOOK_ROOT", &root)
         .output()
         .expect("run node --test");
     println!("{}", show(&run));

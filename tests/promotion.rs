@@ -222,7 +222,7 @@ fn case_pages_carry_share_metadata() {
     assert!(!meta(&page, "meta[property='og:site_name']").is_empty());
     assert_eq!(
         meta(&page, "meta[property='og:image']"),
-        format!("{BASE_URL}cases/2022-001/yield-trend.png")
+        format!("{BASE_URL}cases/2022-001/cover.png")
     );
     assert_eq!(
         meta(&page, "meta[name='twitter:card']"),
@@ -346,5 +346,252 @@ fn share_kit_has_the_short_link_qr_and_text() {
         link_problems(&out, "/").is_empty(),
         "{:?}",
         link_problems(&out, "/")
+    );
+}
+
+#[test]
+fn share_images_carry_their_size() {
+    let site = basic_copy();
+    let out = site.path().join("out");
+    let output = build_into(site.path(), &out, &[]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let read =
+        |rel: &str| scraper::Html::parse_document(&std::fs::read_to_string(out.join(rel)).unwrap());
+    // The cover's own size, read from its header.
+    let page = read("cases/2022-001/index.html");
+    assert_eq!(meta(&page, "meta[property='og:image:width']"), "400");
+    assert_eq!(meta(&page, "meta[property='og:image:height']"), "400");
+    // The theme's default pictures (600×600), on case and other pages.
+    for rel in [
+        "cases/2023-003/index.html",
+        "index.html",
+        "areas/index.html",
+    ] {
+        let page = read(rel);
+        assert_eq!(
+            meta(&page, "meta[property='og:image:width']"),
+            "600",
+            "{rel}"
+        );
+        assert_eq!(
+            meta(&page, "meta[property='og:image:height']"),
+            "600",
+            "{rel}"
+        );
+    }
+}
+
+#[test]
+fn a_cover_too_small_for_wechat_is_a_warning() {
+    let site = basic_copy();
+    let file = site.path().join("content/cases/2022/2022-001/index.md");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(
+        &file,
+        text.replacen("cover: cover.png", "cover: yield-trend.png", 1),
+    )
+    .unwrap();
+    let (code, diags) = check_json(site.path());
+    assert_eq!(code, 0, "a warning alone does not fail: {diags:?}");
+    let small: Vec<&Diag> = diags.iter().filter(|d| d.rule == "cover-small").collect();
+    assert_eq!(small.len(), 1, "{diags:?}");
+    let d = small[0];
+    assert_eq!(d.severity, "warning");
+    assert_eq!(d.file, "content/cases/2022/2022-001/index.md");
+    assert_eq!((d.line, d.column), (22, 1));
+    assert!(
+        d.message.contains("4×3") && d.message.contains("300×300"),
+        "{d:?}"
+    );
+    assert!(has_cjk(d.help.as_deref().unwrap_or("")));
+}
+
+/// Characters that may end a description cut at a sentence end.
+fn ends_a_sentence(s: &str) -> bool {
+    s.trim_end_matches(['”', '’', '」', '）'])
+        .ends_with(['。', '！', '？', '；', '!', '?', ';'])
+}
+
+#[test]
+fn descriptions_are_whole_sentences_of_the_abstract() {
+    // The example site: real abstracts, several longer than a description.
+    let built = build_shared(&repo_root(), &[]);
+    let mut cut = 0;
+    for entry in std::fs::read_dir(built.path("cases")).unwrap() {
+        let dir = entry.unwrap().path();
+        let page = scraper::Html::parse_document(
+            &std::fs::read_to_string(dir.join("index.html")).unwrap(),
+        );
+        let description = meta(&page, "meta[name=description]");
+        let abstract_text: String = page
+            .select(&sel("#abstract ~ p"))
+            .next()
+            .map(text_of)
+            .unwrap_or_default();
+        let n = description.chars().count();
+        assert!(n <= 120, "{}: {n} characters", dir.display());
+        assert!(
+            ends_a_sentence(&description),
+            "{}: description does not end a sentence: {description}",
+            dir.display()
+        );
+        if !abstract_text.is_empty() && abstract_text.chars().count() > n {
+            cut += 1;
+        }
+        assert_eq!(meta(&page, "meta[property='og:description']"), description);
+    }
+    assert!(cut >= 3, "only {cut} abstracts were long enough to be cut");
+}
+
+#[test]
+fn redirect_pages_keep_the_query_string() {
+    let site = basic_copy();
+    let out = site.path().join("out");
+    let output = build_into(site.path(), &out, &[]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    for rel in [
+        "c/2022-001/index.html",
+        "c/2022-001.html",
+        "old/2022-002.html",
+    ] {
+        let raw = std::fs::read_to_string(out.join(rel)).unwrap();
+        assert!(
+            raw.contains("location.replace(\"/cases/")
+                && raw.contains("+ location.search + location.hash)"),
+            "{rel}:\n{raw}"
+        );
+        assert!(raw.contains("http-equiv=\"refresh\""), "{rel}");
+    }
+}
+
+/// Every text file of a built site, by path.
+fn text_files(out: &Path) -> Vec<(String, String)> {
+    snapshot(out)
+        .into_iter()
+        .filter_map(|(path, bytes)| String::from_utf8(bytes).ok().map(|t| (path, t)))
+        .collect()
+}
+
+#[test]
+fn wechat_sdk_is_off_by_default_and_leaves_no_trace() {
+    let site = basic_copy();
+    let out = site.path().join("out");
+    let output = build_into(site.path(), &out, &[]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    for (path, text) in text_files(&out) {
+        assert!(
+            !path.contains("wechat"),
+            "{path} published without [wechat]"
+        );
+        for trace in ["jweixin", "res.wx.qq.com", "wechat.", "data-wechat"] {
+            assert!(!text.contains(trace), "{path} mentions {trace}");
+        }
+    }
+}
+
+#[test]
+fn wechat_sdk_when_configured() {
+    let site = basic_copy();
+    let config = site.path().join("casebook.toml");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str(
+        "\n[wechat]\napp_id = \"wx0123456789abcdef\"\nsignature_endpoint = \"/api/wechat-signature\"\n",
+    );
+    std::fs::write(&config, text).unwrap();
+    let out = site.path().join("out");
+    let output = build_into(site.path(), &out, &[]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+
+    let scripts = |rel: &str| -> Vec<(String, String)> {
+        let page = scraper::Html::parse_document(&std::fs::read_to_string(out.join(rel)).unwrap());
+        page.select(&sel("head script[src]"))
+            .map(|e| {
+                let v = e.value();
+                (
+                    v.attr("src").unwrap().to_string(),
+                    v.attr("data-wechat-endpoint").unwrap_or("").to_string(),
+                )
+            })
+            .collect()
+    };
+    for rel in [
+        "index.html",
+        "cases/2022-001/index.html",
+        "cases/2023-003/index.html",
+    ] {
+        let found = scripts(rel);
+        let sdk = found
+            .iter()
+            .position(|(src, _)| src == "https://res.wx.qq.com/open/js/jweixin-1.6.0.js");
+        let ours = found
+            .iter()
+            .position(|(src, _)| src.starts_with("/js/wechat."));
+        let (Some(sdk), Some(ours)) = (sdk, ours) else {
+            panic!("{rel}: {found:?}");
+        };
+        assert!(sdk < ours, "{rel}: the SDK must run first: {found:?}");
+        assert_eq!(found[ours].1, "/api/wechat-signature");
+        assert!(out.join(found[ours].0.trim_start_matches('/')).is_file());
+        let raw = std::fs::read_to_string(out.join(rel)).unwrap();
+        assert!(
+            raw.contains("data-wechat-app-id=\"wx0123456789abcdef\""),
+            "{rel}"
+        );
+    }
+    // Only the home and case pages load it.
+    for rel in [
+        "areas/index.html",
+        "search/index.html",
+        "cases/2022-001/share/index.html",
+    ] {
+        let raw = std::fs::read_to_string(out.join(rel)).unwrap();
+        assert!(
+            !raw.contains("jweixin") && !raw.contains("wechat."),
+            "{rel}"
+        );
+    }
+}
+
+#[test]
+fn wechat_app_id_without_endpoint_fails_with_a_chinese_explanation() {
+    let site = basic_copy();
+    let config = site.path().join("casebook.toml");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str("\n[wechat]\napp_id = \"wx0123456789abcdef\"\n");
+    std::fs::write(&config, text).unwrap();
+    let out = site.path().join("out");
+    let output = build_into(site.path(), &out, &[]);
+    let err = stderr(&output);
+    assert_eq!(code(&output), 1, "{err}");
+    assert!(err.contains("config-invalid"), "{err}");
+    assert!(
+        err.contains("signature_endpoint") && err.contains("签名"),
+        "{err}"
+    );
+    assert!(!out.exists(), "nothing written");
+}
+
+#[test]
+fn only_case_pages_with_code_load_the_code_colours() {
+    let built = build_shared(&repo_root(), &[]);
+    let (mut with, mut without) = (0, 0);
+    for entry in std::fs::read_dir(built.path("cases")).unwrap() {
+        let page = entry.unwrap().path().join("index.html");
+        let raw = std::fs::read_to_string(&page).unwrap();
+        let has_code = raw.contains("<pre class=\"code\"");
+        let links_syntax = scraper::Html::parse_document(&raw)
+            .select(&sel("link[rel=stylesheet]"))
+            .filter_map(|e| e.value().attr("href"))
+            .any(|href| href.starts_with("/css/syntax."));
+        assert_eq!(has_code, links_syntax, "{}", page.display());
+        if has_code {
+            with += 1;
+        } else {
+            without += 1;
+        }
+    }
+    assert!(
+        with >= 1 && without >= 1,
+        "{with} with code, {without} without"
     );
 }

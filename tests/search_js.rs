@@ -1,7 +1,8 @@
 //! The browser search's tokenizer, shard hash and ranking
 //! (themes/default/static/js/search.js), checked by `node --test tests/js/`
-//! against the same tokenizer vectors as the Rust analyzer. Skipped without
-//! node, except under CI=true.
+//! against the same tokenizer vectors as the Rust analyzer; the same run
+//! tests the WeChat share script (static/js/wechat.js, wechat.test.mjs)
+//! with a fake `wx`. Skipped without node, except under CI=true.
 
 use std::process::Command;
 

@@ -207,9 +207,29 @@ pub fn parse(
     check_sections(&body, file, split.body_line, &mut diagnostics);
 
     let mut assets = body.assets.clone();
+    let mut cover_size = None;
     if let Some(cover) = &cover {
         match resolve_local(&source.dir, options.root, cover) {
-            Ok(asset) => assets.push(asset),
+            Ok(asset) => {
+                cover_size = imagesize::size(&asset.source).ok().and_then(|s| {
+                    Some((u32::try_from(s.width).ok()?, u32::try_from(s.height).ok()?))
+                });
+                if let Some((width, height)) =
+                    cover_size.filter(|&(w, h)| w < MIN_COVER_PX || h < MIN_COVER_PX)
+                {
+                    let (line, column) = KeyLocator::new(&split).locate(&["cover"]);
+                    diagnostics.push(
+                        Diagnostic::warning(
+                            rules::COVER_SMALL,
+                            file,
+                            format!("封面图片“{cover}”只有 {width}×{height} 像素，微信分享卡片需要至少 {MIN_COVER_PX}×{MIN_COVER_PX} 像素"),
+                        )
+                        .help("换一张更大的图片（建议 1200×630 或 600×600），或删去 cover 改用遴选重点的默认分享图")
+                        .at(line, column),
+                    );
+                }
+                assets.push(asset);
+            }
             Err(problem) => {
                 let (line, column) = KeyLocator::new(&split).locate(&["cover"]);
                 let diag = match problem {
@@ -257,6 +277,7 @@ pub fn parse(
         status,
         recommender,
         cover,
+        cover_size,
         aliases,
         metrics,
         date,
@@ -265,6 +286,9 @@ pub fn parse(
     };
     (Some(case), diagnostics)
 }
+
+/// WeChat shows no share picture smaller than this (pixels, each side).
+const MIN_COVER_PX: u32 = 300;
 
 fn read_id(fields: &mut Fields, map: &Mapping) -> Option<String> {
     let id = fields.required_string(map, &["id"], "案例编号", "id: \"2023-001\"")?;

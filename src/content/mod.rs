@@ -111,6 +111,8 @@ pub struct Case {
     pub recommender: Option<String>,
     /// Cover image, relative to the case's folder.
     pub cover: Option<String>,
+    /// The cover's width and height in pixels, when its header could be read.
+    pub cover_size: Option<(u32, u32)>,
     pub aliases: Vec<String>,
     pub metrics: Vec<Metric>,
     pub date: Option<chrono::NaiveDate>,

@@ -50,13 +50,17 @@ pub fn render_site(
     search: Option<&crate::search::export::Meta>,
 ) -> Result<Vec<OutputFile>, Vec<Diagnostic>> {
     let base_path = crate::config::base_path_of(base_url);
-    let (assets, static_files) = publish_statics(theme, &base_path);
-    let share_images: HashMap<String, String> = assets
+    let (assets, static_files) = publish_statics(theme, &base_path, site.config.wechat.is_some());
+    let share_images: HashMap<String, share::Image> = assets
         .iter()
         .filter_map(|(rel, url)| {
             let name = rel.strip_prefix("img/share/")?.strip_suffix(".png")?;
             let published = url.strip_prefix(base_path.as_str())?;
-            Some((name.to_string(), format!("{base_url}{published}")))
+            let bytes = theme.statics.get(rel)?;
+            Some((
+                name.to_string(),
+                share::Image::new(format!("{base_url}{published}"), share::blob_size(bytes)),
+            ))
         })
         .collect();
     let tera = engine(theme, assets)?;
@@ -107,11 +111,19 @@ pub fn render_site(
 }
 
 /// Static files under their published names, and the name map for the
-/// `asset()` template function.
-fn publish_statics(theme: &Theme, base_path: &str) -> (HashMap<String, String>, Vec<OutputFile>) {
+/// `asset()` template function. The WeChat share script is published only
+/// when `[wechat]` is configured: without it, no trace of the JS-SDK.
+fn publish_statics(
+    theme: &Theme,
+    base_path: &str,
+    wechat: bool,
+) -> (HashMap<String, String>, Vec<OutputFile>) {
     let mut map = HashMap::new();
     let mut files = Vec::new();
     for (rel, bytes) in &theme.statics {
+        if rel == WECHAT_SCRIPT && !wechat {
+            continue;
+        }
         let published = fingerprinted_path(rel, bytes);
         map.insert(rel.clone(), format!("{base_path}{published}"));
         files.push(OutputFile {
@@ -184,9 +196,9 @@ struct Renderer<'s> {
     tera: Tera,
     views: Views<'s>,
     base: Context,
-    /// Absolute URLs of the default share images, by area slug
+    /// The default share images (absolute URL, size), by area slug
     /// (`img/share/{slug}.png`; `other` when an area has none).
-    share_images: HashMap<String, String>,
+    share_images: HashMap<String, share::Image>,
     /// The search export's meta as `<script>`-safe JSON.
     search_meta: Option<String>,
 }
@@ -229,6 +241,9 @@ struct ShareKit {
     text: String,
 }
 
+/// The theme's WeChat JS-SDK share script (see `templates/wechat.html`).
+const WECHAT_SCRIPT: &str = "js/wechat.js";
+
 /// Characters of abstract in the share kit.
 const SHARE_KIT_SUMMARY_CHARS: usize = 120;
 
@@ -242,13 +257,14 @@ impl<'s> Renderer<'s> {
         self.base.insert("site", &self.views.site_view());
         self.base
             .insert("default_share_image", &self.share_images.get("other"));
+        self.base.insert("wechat", &self.views.site.config.wechat);
         self
     }
 
     /// The share kit of case `index` (`/cases/{id}/share/`).
     fn share_kit(&self, index: usize) -> ShareKit {
         let case = &self.views.site.cases[index];
-        let summary = crate::text::excerpt(&case.body.summary, SHARE_KIT_SUMMARY_CHARS);
+        let summary = crate::text::sentence_excerpt(&case.body.summary, SHARE_KIT_SUMMARY_CHARS);
         let short_url = self.views.permalink(&short_link_path(&case.id));
         ShareKit {
             text: format!(
@@ -268,9 +284,11 @@ impl<'s> Renderer<'s> {
         let case = &site.cases[index];
         let case_path = Views::case_path(case);
         let image = match &case.cover {
-            Some(cover) => self
-                .views
-                .permalink(&format!("{case_path}{}", cover.trim_start_matches("./"))),
+            Some(cover) => share::Image::new(
+                self.views
+                    .permalink(&format!("{case_path}{}", cover.trim_start_matches("./"))),
+                case.cover_size,
+            ),
             None => {
                 let slug = &site.config.priority_areas[case.area].slug;
                 self.share_images
@@ -353,7 +371,7 @@ impl<'s> Renderer<'s> {
                 &page
                     .description
                     .clone()
-                    .unwrap_or_else(|| crate::text::excerpt(&page.body.summary, 120)),
+                    .unwrap_or_else(|| crate::text::sentence_excerpt(&page.body.summary, 120)),
             );
             context.insert("html", &page.body.html);
             files.push(self.render("page.html", format!("{path}index.html"), &context)?);

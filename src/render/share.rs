@@ -8,6 +8,35 @@ use serde_json::{json, Map, Value};
 
 use crate::content::Case;
 
+/// A share image: its absolute URL and, when known, its size in pixels
+/// (`og:image:width`/`height` let a crawler lay out the card before
+/// fetching the picture).
+#[derive(Serialize, Clone, Default)]
+pub struct Image {
+    pub url: String,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+}
+
+impl Image {
+    pub fn new(url: String, size: Option<(u32, u32)>) -> Image {
+        Image {
+            url,
+            width: size.map(|s| s.0),
+            height: size.map(|s| s.1),
+        }
+    }
+}
+
+/// Width and height of an image held in memory (theme files).
+pub fn blob_size(bytes: &[u8]) -> Option<(u32, u32)> {
+    let size = imagesize::blob_size(bytes).ok()?;
+    Some((
+        u32::try_from(size.width).ok()?,
+        u32::try_from(size.height).ok()?,
+    ))
+}
+
 /// Share values of one case page.
 #[derive(Serialize)]
 pub struct Share {
@@ -16,8 +45,8 @@ pub struct Share {
     pub url: String,
     /// `og:type`.
     pub kind: &'static str,
-    /// Absolute URL of the share image (the cover, else the area's default).
-    pub image: String,
+    /// The share image (the cover, else the area's default).
+    pub image: Image,
     /// The JSON-LD, safe to place inside `<script type="application/ld+json">`.
     pub json_ld: String,
 }
@@ -26,7 +55,7 @@ pub struct ShareInput<'a> {
     pub case: &'a Case,
     pub description: &'a str,
     pub permalink: &'a str,
-    pub image: String,
+    pub image: Image,
     pub publisher: &'a str,
     pub language: &'a str,
 }
@@ -40,7 +69,7 @@ pub fn case_share(input: ShareInput) -> Share {
     article.insert("description".into(), json!(input.description));
     article.insert("url".into(), json!(input.permalink));
     article.insert("mainEntityOfPage".into(), json!(input.permalink));
-    article.insert("image".into(), json!(input.image));
+    article.insert("image".into(), json!(input.image.url));
     article.insert("inLanguage".into(), json!(input.language));
     if let Some(date) = case.date {
         article.insert(

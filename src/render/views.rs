@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::content::{Case, Metric, Status};
 use crate::site::Site;
 use crate::taxonomy::{TaxonomyKind, Term};
-use crate::text::{excerpt, reading_minutes};
+use crate::text::{excerpt, reading_minutes, sentence_excerpt};
 
 /// Characters of abstract shown on cards.
 const CARD_SUMMARY_CHARS: usize = 90;
@@ -319,7 +319,7 @@ impl<'s> Views<'s> {
         let industry = &config.industries[case.industry].name;
         CaseView {
             permalink: self.permalink(&Self::case_path(case)),
-            description: excerpt(&case.body.summary, DESCRIPTION_CHARS),
+            description: sentence_excerpt(&case.body.summary, DESCRIPTION_CHARS),
             enterprise_profile: case.enterprise.clone(),
             area_link: self
                 .find_term_link(TaxonomyKind::Area, area)

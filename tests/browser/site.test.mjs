@@ -25,7 +25,6 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import http from "node:http";
 import fs from "node:fs";
 import fsp from "node:fs/promises";
 import os from "node:os";
@@ -34,27 +33,11 @@ import { createRequire } from "node:module";
 
 import { chromium } from "playwright-core";
 
+import { serve, CHROMIUM, CHROMIUM_ARGS, PHONE } from "./lib.mjs";
+
 const require = createRequire(import.meta.url);
 const AXE_PATH = require.resolve("axe-core/axe.min.js");
 
-const CHROMIUM = process.env.CASEBOOK_CHROMIUM || "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-sync",
-];
-
-const PHONE = {
-  viewport: { width: 390, height: 844 },
-  deviceScaleFactor: 2,
-  isMobile: true,
-  hasTouch: true,
-};
 const DESKTOP = {
   viewport: { width: 1280, height: 800 },
   deviceScaleFactor: 1,
@@ -66,73 +49,6 @@ const DESKTOP = {
 const WECHAT_QUERY = "?from=singlemessage&isappinstalled=0";
 
 const SITE_DIR = process.env.CASEBOOK_SITE_DIR;
-
-// ---------------------------------------------------------------- server
-
-const TYPES = {
-  ".html": "text/html; charset=utf-8",
-  ".css": "text/css; charset=utf-8",
-  ".js": "text/javascript; charset=utf-8",
-  ".svg": "image/svg+xml",
-  ".png": "image/png",
-  ".jpg": "image/jpeg",
-  ".jpeg": "image/jpeg",
-  ".gif": "image/gif",
-  ".webp": "image/webp",
-  ".ico": "image/x-icon",
-  ".xml": "application/xml; charset=utf-8",
-  ".txt": "text/plain; charset=utf-8",
-  ".json": "application/json",
-  ".pdf": "application/pdf",
-};
-
-/** Serve `root` on 127.0.0.1 at a random port: directories → index.html,
- *  anything missing → 404.html with status 404. */
-function serve(root) {
-  const rootReal = fs.realpathSync(root);
-  const send = (res, status, file) => {
-    const type = TYPES[path.extname(file).toLowerCase()] || "application/octet-stream";
-    res.writeHead(status, { "content-type": type, "cache-control": "no-store" });
-    fs.createReadStream(file).pipe(res);
-  };
-  const notFound = (res) => {
-    const page = path.join(rootReal, "404.html");
-    if (fs.existsSync(page)) return send(res, 404, page);
-    res.writeHead(404, { "content-type": "text/plain; charset=utf-8" });
-    res.end("404");
-  };
-  const server = http.createServer((req, res) => {
-    if (req.method !== "GET" && req.method !== "HEAD") {
-      res.writeHead(405);
-      return res.end();
-    }
-    let pathname;
-    try {
-      pathname = decodeURIComponent(new URL(req.url, "http://127.0.0.1").pathname);
-    } catch {
-      res.writeHead(400);
-      return res.end();
-    }
-    let file = path.join(rootReal, path.normalize(pathname));
-    if (file !== rootReal && !file.startsWith(rootReal + path.sep)) return notFound(res);
-    let stat = fs.statSync(file, { throwIfNoEntry: false });
-    if (stat && stat.isDirectory()) {
-      if (!pathname.endsWith("/")) {
-        const query = req.url.includes("?") ? req.url.slice(req.url.indexOf("?")) : "";
-        res.writeHead(301, { location: encodeURI(pathname + "/") + query });
-        return res.end();
-      }
-      file = path.join(file, "index.html");
-      stat = fs.statSync(file, { throwIfNoEntry: false });
-    }
-    if (!stat || !stat.isFile()) return notFound(res);
-    send(res, 200, file);
-  });
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve(server));
-  });
-}
 
 // --------------------------------------------------------------- browser
 
