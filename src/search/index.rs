@@ -158,6 +158,8 @@ impl SearchIndex {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let threads = (site.cases.len() / 250).clamp(1, cores.min(4));
         let mut writer = index.writer_with_num_threads(threads, threads * 40_000_000)?;
+        // Built once and read whole: merging segments would be wasted work.
+        writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
         let base_path = crate::config::base_path_of(&site.config.base_url());
         for case in site.cases.iter().filter(|c| c.status.is_published()) {
             writer.add_document(document(&fields, site, case, &base_path))?;
