@@ -243,7 +243,20 @@ fn produce(
     }
 
     progress.set_message("生成页面");
-    let mut files = match render::render_site(&site, &theme, &base_url, search_meta.as_ref()) {
+    // Books printed by `casebook compile --pdf` into the output are kept
+    // (and linked) while their year still has a book.
+    let out_dir = options
+        .output
+        .clone()
+        .unwrap_or_else(|| root.join("output"));
+    let pdfs: Vec<(i64, PathBuf)> = crate::compile::years(&site)
+        .into_iter()
+        .map(|year| (year, out_dir.join(render::book_pdf_path(year))))
+        .filter(|(_, path)| path.is_file())
+        .collect();
+    let pdf_years: Vec<i64> = pdfs.iter().map(|(year, _)| *year).collect();
+    let rendered = render::render_site(&site, &theme, &base_url, search_meta.as_ref(), &pdf_years);
+    let mut files = match rendered {
         Ok(files) => files,
         Err(problems) => {
             diagnostics.extend(problems);
@@ -252,6 +265,10 @@ fn produce(
         }
     };
     files.extend(search_files);
+    files.extend(pdfs.into_iter().map(|(year, path)| OutputFile {
+        path: render::book_pdf_path(year),
+        contents: render::Contents::Copy(path),
+    }));
     phases.done("render");
     let outputs: HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
     diagnostics.extend(site::check_links_against_output(&site, &outputs));

@@ -89,6 +89,23 @@ enum Command {
         #[arg(required = true)]
         query: Vec<String>,
     },
+    /// Write the annual book (年度案例汇编) of one year: HTML to
+    /// OUTPUT/compilation/YEAR/, and with --pdf a print-ready PDF to
+    /// OUTPUT/compilation/YEAR.pdf (needs headless Chromium).
+    Compile {
+        /// The year whose approved cases make the book.
+        #[arg(long)]
+        year: i64,
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Output folder (default ROOT/output); only compilation/YEAR/ and
+        /// compilation/YEAR.pdf in it are written.
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// Also print the book to PDF with headless Chromium.
+        #[arg(long)]
+        pdf: bool,
+    },
     /// Create a case skeleton with every field and section.
     New {
         /// Case id, YYYY-NNN (e.g. 2024-001).
@@ -149,6 +166,17 @@ pub fn run() -> i32 {
             run_search(&root, &query.join(" "), &filters, limit as usize, json)
         }
         Command::New { id, root } => crate::new_case::run(&root, &id),
+        Command::Compile {
+            year,
+            root,
+            output,
+            pdf,
+        } => run_compile(crate::compile::CompileOptions {
+            root,
+            output,
+            year,
+            pdf,
+        }),
     }
 }
 
@@ -258,6 +286,66 @@ fn run_build(options: BuildOptions, verbose: bool) -> i32 {
         }
         Err(BuildError::Io(err)) => {
             eprintln!("构建失败：写入输出目录时出错：{err}。上次的输出保持不变。");
+            1
+        }
+    }
+}
+
+fn run_compile(options: crate::compile::CompileOptions) -> i32 {
+    use crate::compile::{pdf::INSTALL_HINT, CompileError};
+    let root = options.root.clone();
+    if let Some(out) = &options.output {
+        if let Err(message) = check_output_folder(&root, out) {
+            eprintln!("错误：{message}");
+            return 2;
+        }
+    }
+    match crate::compile::run(&options) {
+        Ok(report) => {
+            diagnostics::print_human(&report.warnings, &root);
+            eprintln!(
+                "汇编完成：{} 年度 {} 个案例 → {}",
+                options.year,
+                report.cases,
+                report.folder.join("index.html").display()
+            );
+            if let Some(pdf) = report.pdf {
+                eprintln!("PDF → {}", pdf.display());
+            }
+            0
+        }
+        Err(CompileError::Content(diags)) => {
+            report_failure(&diags, &root);
+            1
+        }
+        Err(CompileError::NoBook { year, years }) => {
+            let have = if years.is_empty() {
+                "站点还没有已发布的案例".to_string()
+            } else {
+                format!(
+                    "有已发布案例的年度：{}",
+                    years
+                        .iter()
+                        .map(|y| y.to_string())
+                        .collect::<Vec<_>>()
+                        .join("、")
+                )
+            };
+            eprintln!(
+                "错误：{year} 年度没有已发布（approved 或 national）的案例，无法汇编。{have}"
+            );
+            2
+        }
+        Err(CompileError::NoChromium) => {
+            eprintln!("错误：找不到 Chromium，无法生成 PDF。{INSTALL_HINT}。不加 --pdf 可以只生成 HTML 汇编（用浏览器打印）。");
+            1
+        }
+        Err(CompileError::Pdf(message)) => {
+            eprintln!("PDF 生成失败：{message}。HTML 汇编已写好，可用浏览器打开后打印。");
+            1
+        }
+        Err(CompileError::Io(err)) => {
+            eprintln!("汇编失败：写入输出目录时出错：{err}");
             1
         }
     }

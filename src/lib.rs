@@ -8,6 +8,7 @@
 
 pub mod build;
 pub mod cli;
+pub mod compile;
 pub mod config;
 pub mod content;
 pub mod diagnostics;

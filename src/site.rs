@@ -6,7 +6,7 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::config::Config;
-use crate::content::{Case, Content, Page};
+use crate::content::{Case, Content, Page, Preface};
 use crate::diagnostics::{rules, Diagnostic};
 use crate::markdown::SiteLink;
 use crate::taxonomy::{self, Taxonomy, TaxonomyKind};
@@ -40,6 +40,9 @@ pub struct Site<'c> {
     /// Cases to publish, in book order: priority area, industry, id.
     pub cases: Vec<Case>,
     pub pages: Vec<Page>,
+    /// Prefaces of the annual books, by year (those of years without
+    /// published cases are dropped: there is no book for them).
+    pub prefaces: Vec<Preface>,
     pub taxonomies: Vec<Taxonomy>,
     /// `--drafts`: every case is in, marked as a draft where it is one.
     pub drafts: bool,
@@ -58,8 +61,8 @@ pub fn derive(config: &Config, content: Content, drafts: bool) -> (Site<'_>, Vec
     let Content {
         cases,
         pages,
+        prefaces,
         mut diagnostics,
-        ..
     } = content;
     check_duplicate_ids(&cases, &mut diagnostics);
 
@@ -71,7 +74,12 @@ pub fn derive(config: &Config, content: Content, drafts: bool) -> (Site<'_>, Vec
 
     let published_ids: HashSet<&str> = published.iter().map(|c| c.id.as_str()).collect();
     let unpublished_ids: HashSet<&str> = unpublished.iter().map(|c| c.id.as_str()).collect();
-    for (file, link) in site_links(&published, &pages) {
+    let mut prefaces: Vec<Preface> = prefaces
+        .into_iter()
+        .filter(|p| published.iter().any(|c| c.year == p.year))
+        .collect();
+    prefaces.sort_by_key(|p| p.year);
+    for (file, link) in site_links(&published, &pages, &prefaces) {
         if let Some(id) = link.case_id() {
             if let Some(diag) = check_case_link(file, id, link, &published_ids, &unpublished_ids) {
                 diagnostics.push(diag);
@@ -86,6 +94,7 @@ pub fn derive(config: &Config, content: Content, drafts: bool) -> (Site<'_>, Vec
         config,
         cases: published,
         pages,
+        prefaces,
         taxonomies,
         drafts,
     };
@@ -116,6 +125,7 @@ fn check_duplicate_ids(cases: &[Case], diagnostics: &mut Vec<Diagnostic>) {
 fn site_links<'a>(
     cases: &'a [Case],
     pages: &'a [Page],
+    prefaces: &'a [Preface],
 ) -> impl Iterator<Item = (&'a str, &'a SiteLink)> {
     let of_cases = cases.iter().flat_map(|c| {
         c.body
@@ -129,7 +139,13 @@ fn site_links<'a>(
             .iter()
             .map(move |l| (p.source.rel.as_str(), l))
     });
-    of_cases.chain(of_pages)
+    let of_prefaces = prefaces.iter().flat_map(|p| {
+        p.body
+            .site_links
+            .iter()
+            .map(move |l| (p.source.rel.as_str(), l))
+    });
+    of_cases.chain(of_pages).chain(of_prefaces)
 }
 
 /// Links to pages that the build does not write (`/aboutt/`). Checked after
@@ -144,7 +160,7 @@ pub fn check_links_against_output(site: &Site, outputs: &HashSet<&str>) -> Vec<D
             outputs.contains(path) || outputs.contains(format!("{path}/index.html").as_str())
         }
     };
-    site_links(&site.cases, &site.pages)
+    site_links(&site.cases, &site.pages, &site.prefaces)
         .filter(|(_, link)| link.case_id().is_none() && !exists(&link.path))
         .map(|(file, link)| {
             Diagnostic::error(

@@ -1,6 +1,7 @@
 //! Finding content files: every `*.md` under `content/cases/` at any depth
 //! (a folder holding `index.md` is a bundle: its other files belong to that
-//! case), and `content/pages/*.md`. Names starting with `_` or `.` are
+//! case), `content/pages/*.md`, and the prefaces of the annual books,
+//! `content/compilation/{year}/preface.md`. Names starting with `_` or `.` are
 //! skipped, so editors can park work in progress.
 
 use std::path::{Path, PathBuf};
@@ -13,6 +14,8 @@ use crate::diagnostics::{rules, Diagnostic};
 pub enum SourceKind {
     Case,
     Page,
+    /// `content/compilation/{year}/preface.md`: the preface of a year's book.
+    Preface,
 }
 
 pub struct Discovered {
@@ -37,6 +40,7 @@ pub fn discover(root: &Path) -> Discovered {
     for (kind, dir, max_depth) in [
         (SourceKind::Case, root.join("content/cases"), usize::MAX),
         (SourceKind::Page, root.join("content/pages"), 1),
+        (SourceKind::Preface, root.join("content/compilation"), 2),
     ] {
         if !dir.is_dir() {
             continue;
@@ -48,6 +52,9 @@ pub fn discover(root: &Path) -> Discovered {
             .filter_entry(|e| e.depth() == 0 || !is_hidden(e.file_name()));
         for entry in walker {
             match entry {
+                Ok(entry)
+                    if kind == SourceKind::Preface
+                        && (entry.depth() != 2 || entry.file_name() != "preface.md") => {}
                 Ok(entry) if entry.file_type().is_file() && is_markdown(entry.path()) => {
                     let path = entry.path();
                     let in_bundle = path.file_name().is_some_and(|n| n != "index.md")

@@ -10,6 +10,7 @@ mod discover;
 mod fields;
 pub mod frontmatter;
 mod page;
+mod preface;
 pub mod source;
 
 use std::path::{Path, PathBuf};
@@ -134,10 +135,22 @@ pub struct Page {
     pub assets: Vec<Asset>,
 }
 
+/// The preface of a year's book (`content/compilation/{year}/preface.md`).
+#[derive(Clone, Debug)]
+pub struct Preface {
+    pub source: SourceFile,
+    pub year: i64,
+    /// `title` from the optional front matter; 前言 by default.
+    pub title: String,
+    pub body: RenderedBody,
+    pub assets: Vec<Asset>,
+}
+
 /// Everything parsed from `content/`, with every problem found.
 pub struct Content {
     pub cases: Vec<Case>,
     pub pages: Vec<Page>,
+    pub prefaces: Vec<Preface>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -166,17 +179,20 @@ pub fn load(options: &ParseOptions, progress: &indicatif::ProgressBar) -> Conten
         .collect();
     let mut cases = Vec::new();
     let mut pages = Vec::new();
+    let mut prefaces = Vec::new();
     for (item, diags) in parsed {
         diagnostics.extend(diags);
         match item {
             Parsed::Case(case) => cases.push(*case),
             Parsed::Page(page) => pages.push(*page),
+            Parsed::Preface(preface) => prefaces.push(*preface),
             Parsed::Nothing => {}
         }
     }
     Content {
         cases,
         pages,
+        prefaces,
         diagnostics,
     }
 }
@@ -184,6 +200,7 @@ pub fn load(options: &ParseOptions, progress: &indicatif::ProgressBar) -> Conten
 enum Parsed {
     Case(Box<Case>),
     Page(Box<Page>),
+    Preface(Box<Preface>),
     Nothing,
 }
 
@@ -220,6 +237,13 @@ fn parse_file(kind: SourceKind, path: &Path, options: &ParseOptions) -> (Parsed,
             let (page, diags) = page::parse(&text, source, options);
             (
                 page.map_or(Parsed::Nothing, |p| Parsed::Page(Box::new(p))),
+                diags,
+            )
+        }
+        SourceKind::Preface => {
+            let (preface, diags) = preface::parse(&text, source, options);
+            (
+                preface.map_or(Parsed::Nothing, |p| Parsed::Preface(Box::new(p))),
                 diags,
             )
         }

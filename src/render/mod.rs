@@ -4,6 +4,7 @@
 //! [`Theme`]; files to copy (images beside cases) are passed on as paths
 //! for the writer.
 
+mod book;
 mod qr;
 mod share;
 mod views;
@@ -20,6 +21,7 @@ use crate::site::Site;
 use crate::taxonomy::TaxonomyKind;
 use crate::theme::{fingerprinted_path, Theme};
 
+pub use book::{folder as book_folder, pdf_path as book_pdf_path};
 pub use views::{format_number, status_label, CaseCard};
 use views::{Group, TermLink, Views};
 
@@ -38,48 +40,23 @@ pub struct OutputFile {
     pub contents: Contents,
 }
 
+/// The book's print stylesheet, below the theme's `static/`.
+const BOOK_STYLESHEET: &str = "css/book.css";
+
 /// Where cases sit in the feed.
 const FEED_ENTRIES: usize = 30;
 
 /// Render the whole site. Template errors and output path collisions come
-/// back as diagnostics.
+/// back as diagnostics. `pdfs`: years whose book has a printed PDF beside
+/// it in the output (the book links it).
 pub fn render_site(
     site: &Site,
     theme: &Theme,
     base_url: &str,
     search: Option<&crate::search::export::Meta>,
+    pdfs: &[i64],
 ) -> Result<Vec<OutputFile>, Vec<Diagnostic>> {
-    let base_path = crate::config::base_path_of(base_url);
-    let (assets, static_files) = publish_statics(theme, &base_path, site.config.wechat.is_some());
-    let share_images: HashMap<String, share::Image> = assets
-        .iter()
-        .filter_map(|(rel, url)| {
-            let name = rel.strip_prefix("img/share/")?.strip_suffix(".png")?;
-            let published = url.strip_prefix(base_path.as_str())?;
-            let bytes = theme.statics.get(rel)?;
-            Some((
-                name.to_string(),
-                share::Image::new(format!("{base_url}{published}"), share::blob_size(bytes)),
-            ))
-        })
-        .collect();
-    let tera = engine(theme, assets)?;
-    let views = Views {
-        site,
-        base_path,
-        base_url: base_url.to_string(),
-    };
-    let renderer = Renderer {
-        tera,
-        views,
-        base: Context::new(),
-        share_images,
-        // Inlined into the search page, so a search needs no round trip
-        // for it (absent in `check`, which skips the export).
-        search_meta: search
-            .map(|meta| share::script_json(&serde_json::to_value(meta).expect("plain JSON"))),
-    };
-    let renderer = renderer.with_base_context();
+    let (renderer, static_files) = renderer(site, theme, base_url, search, pdfs)?;
     let mut files = renderer.pages().map_err(|e| vec![e])?;
     files.extend(static_files);
     for case in &site.cases {
@@ -108,6 +85,79 @@ pub fn render_site(
     }
     check_collisions(&files)?;
     Ok(files)
+}
+
+/// The book of `year` alone (`casebook compile`): the files of its folder,
+/// paths relative to that folder; empty when the year has no book.
+/// `pages`: the printed page of each anchor, for the table of contents.
+pub fn render_book(
+    site: &Site,
+    theme: &Theme,
+    base_url: &str,
+    year: i64,
+    has_pdf: bool,
+    pages: &BTreeMap<String, usize>,
+) -> Result<Vec<OutputFile>, Vec<Diagnostic>> {
+    let pdfs = if has_pdf { vec![year] } else { Vec::new() };
+    let (renderer, _) = renderer(site, theme, base_url, None, &pdfs)?;
+    let folder = book::folder(year);
+    let files = renderer.book(year, has_pdf, pages).map_err(|e| vec![e])?;
+    Ok(files
+        .into_iter()
+        .filter_map(|mut f| {
+            f.path = f.path.strip_prefix(&folder)?.to_string();
+            Some(f)
+        })
+        .collect())
+}
+
+/// The template engine and views over `site`, and the theme's static files
+/// under their published names.
+fn renderer<'s>(
+    site: &'s Site,
+    theme: &Theme,
+    base_url: &str,
+    search: Option<&crate::search::export::Meta>,
+    pdfs: &[i64],
+) -> Result<(Renderer<'s>, Vec<OutputFile>), Vec<Diagnostic>> {
+    let base_path = crate::config::base_path_of(base_url);
+    let (assets, static_files) = publish_statics(theme, &base_path, site.config.wechat.is_some());
+    let share_images: HashMap<String, share::Image> = assets
+        .iter()
+        .filter_map(|(rel, url)| {
+            let name = rel.strip_prefix("img/share/")?.strip_suffix(".png")?;
+            let published = url.strip_prefix(base_path.as_str())?;
+            let bytes = theme.statics.get(rel)?;
+            Some((
+                name.to_string(),
+                share::Image::new(format!("{base_url}{published}"), share::blob_size(bytes)),
+            ))
+        })
+        .collect();
+    let tera = engine(theme, assets)?;
+    let views = Views {
+        site,
+        base_path,
+        base_url: base_url.to_string(),
+        pdfs: pdfs.to_vec(),
+    };
+    let book_css = theme
+        .statics
+        .get(BOOK_STYLESHEET)
+        .cloned()
+        .unwrap_or_default();
+    let renderer = Renderer {
+        tera,
+        views,
+        base: Context::new(),
+        share_images,
+        // Inlined into the search page, so a search needs no round trip
+        // for it (absent in `check`, which skips the export).
+        search_meta: search
+            .map(|meta| share::script_json(&serde_json::to_value(meta).expect("plain JSON"))),
+        book_css,
+    };
+    Ok((renderer.with_base_context(), static_files))
 }
 
 /// Static files under their published names, and the name map for the
@@ -201,6 +251,9 @@ struct Renderer<'s> {
     share_images: HashMap<String, share::Image>,
     /// The search export's meta as `<script>`-safe JSON.
     search_meta: Option<String>,
+    /// The books' stylesheet (`static/css/book.css`), copied into each
+    /// book's folder.
+    book_css: Vec<u8>,
 }
 
 #[derive(Serialize)]
@@ -392,6 +445,16 @@ impl<'s> Renderer<'s> {
             "404.html".to_string(),
             &self.context("404.html"),
         )?);
+        let books: Vec<Result<Vec<OutputFile>, Diagnostic>> = crate::compile::years(site)
+            .into_par_iter()
+            .map(|year| {
+                let has_pdf = self.views.pdfs.contains(&year);
+                self.book(year, has_pdf, &BTreeMap::new())
+            })
+            .collect();
+        for book in books {
+            files.extend(book?);
+        }
         files.extend(self.aliases()?);
         files.extend(self.short_links()?);
         files.push(self.feed(&cards)?);
@@ -512,12 +575,45 @@ impl<'s> Renderer<'s> {
                 context.insert("term", &self.views.term_link(kind, term));
                 context.insert("group_label", group_by.label());
                 context.insert("groups", &groups);
+                if kind == TaxonomyKind::Year {
+                    let book = term
+                        .slug
+                        .parse::<i64>()
+                        .ok()
+                        .and_then(|year| self.views.book_link(year));
+                    context.insert("book", &book);
+                }
                 self.render("term.html", format!("{path}index.html"), &context)
             })
             .collect();
         for file in rendered {
             files.push(file?);
         }
+        Ok(files)
+    }
+
+    /// The book of `year` (`compilation/{year}/index.html`) and the files
+    /// of its folder; nothing when the year has no published case.
+    fn book(
+        &self,
+        year: i64,
+        has_pdf: bool,
+        pages: &BTreeMap<String, usize>,
+    ) -> Result<Vec<OutputFile>, Diagnostic> {
+        let site = self.views.site;
+        let Some(book) = crate::compile::book(site, year) else {
+            return Ok(Vec::new());
+        };
+        let stylesheet = (BOOK_STYLESHEET, self.book_css.as_slice());
+        let (view, mut files) = book::view(&self.views, &book, stylesheet, has_pdf, pages)
+            .map_err(|(file, message)| {
+                Diagnostic::error(rules::QR_CODE, &file, message)
+                    .help("二维码装不下这么长的网址：缩短 site.base_url")
+            })?;
+        let path = book::folder(year);
+        let mut context = self.context(&path);
+        context.insert("book", &view);
+        files.push(self.render("compilation.html", format!("{path}index.html"), &context)?);
         Ok(files)
     }
 

@@ -44,6 +44,22 @@ pub fn files(id: &str, url: &str) -> Result<[OutputFile; 2], String> {
     ])
 }
 
+/// The QR code of `url` as an `<svg>` element to inline in a page (the
+/// printed book), without the XML declaration.
+pub fn inline_svg(url: &str) -> Result<String, String> {
+    let code = QrCode::with_error_correction_level(url.as_bytes(), EcLevel::M)
+        .map_err(|e| format!("无法为 {url} 生成二维码：{e}"))?;
+    let svg = code
+        .render::<svg::Color>()
+        .quiet_zone(true)
+        .min_dimensions(200, 200)
+        .dark_color(svg::Color("#000000"))
+        .light_color(svg::Color("#ffffff"))
+        .build();
+    let start = svg.find("<svg").unwrap_or(0);
+    Ok(svg[start..].to_string())
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

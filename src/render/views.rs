@@ -32,6 +32,17 @@ pub struct SiteView {
     pub latest_year: Option<i64>,
     pub areas: Vec<TermLink>,
     pub pages: Vec<Link>,
+    /// The annual books, newest first.
+    pub books: Vec<BookLink>,
+}
+
+/// A link to a year's book (and its PDF, when one was printed).
+#[derive(Serialize, Clone)]
+pub struct BookLink {
+    pub year: i64,
+    pub title: String,
+    pub url: String,
+    pub pdf_url: Option<String>,
 }
 
 #[derive(Serialize, Clone)]
@@ -186,6 +197,8 @@ pub struct Views<'s> {
     pub site: &'s Site<'s>,
     pub base_path: String,
     pub base_url: String,
+    /// Years whose book has a printed PDF in the output.
+    pub pdfs: Vec<i64>,
 }
 
 impl<'s> Views<'s> {
@@ -256,6 +269,11 @@ impl<'s> Views<'s> {
             district_count: districts.len(),
             latest_year: site.cases.iter().map(|c| c.year).max(),
             areas: self.term_links(TaxonomyKind::Area),
+            books: crate::compile::years(site)
+                .into_iter()
+                .rev()
+                .filter_map(|year| self.book_link(year))
+                .collect(),
             pages: site
                 .pages
                 .iter()
@@ -265,6 +283,24 @@ impl<'s> Views<'s> {
                 })
                 .collect(),
         }
+    }
+
+    /// The link to the book of `year`, if the year has one.
+    pub fn book_link(&self, year: i64) -> Option<BookLink> {
+        // Drafts (in `--drafts` previews) never make a book.
+        self.site
+            .cases
+            .iter()
+            .any(|c| c.year == year && c.status.is_published())
+            .then(|| BookLink {
+                year,
+                title: crate::compile::title(year),
+                url: self.url(&crate::render::book_folder(year)),
+                pdf_url: self
+                    .pdfs
+                    .contains(&year)
+                    .then(|| self.url(&crate::render::book_pdf_path(year))),
+            })
     }
 
     pub fn term_links(&self, kind: TaxonomyKind) -> Vec<TermLink> {

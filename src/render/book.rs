@@ -1,0 +1,498 @@
+//! The annual books (`compilation/{year}/`): view models of a
+//! [`compile::Book`](crate::compile::Book) and the case bodies adapted to
+//! one long document. A book's folder is self-contained (its stylesheet,
+//! the images of its cases, QR codes inline; every URL relative or an
+//! absolute link to the site), so `casebook compile` can write it anywhere
+//! and Chromium can print it from disk.
+
+use std::collections::{BTreeMap, HashSet};
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use super::views::{MetricView, Views};
+use super::{qr, short_link_path, Contents, OutputFile};
+use crate::compile::Book;
+use crate::content::{Case, Status};
+use crate::theme::fingerprinted_path;
+
+/// Chinese numerals for part numbers (第一部分 …).
+const NUMERALS: [&str; 10] = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十"];
+
+#[derive(Serialize)]
+pub struct BookView {
+    pub title: String,
+    pub year: i64,
+    pub site_title: String,
+    pub site_url: String,
+    pub publisher: String,
+    pub editor: String,
+    pub case_count: usize,
+    pub enterprise_count: usize,
+    pub preface: Option<PrefaceView>,
+    /// Printed pages of the preface and the indices, when known.
+    pub preface_page: Option<usize>,
+    pub indices_page: Option<usize>,
+    pub parts: Vec<PartView>,
+    pub indices: Vec<IndexView>,
+    /// `@page` rules naming each part's and case's running header
+    /// (CSS, already escaped for a `<style>` element).
+    pub page_css: String,
+    /// The stylesheet, relative to the book.
+    pub stylesheet: String,
+    /// The printed PDF beside the book folder, when there is one.
+    pub pdf_url: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct PrefaceView {
+    pub title: String,
+    pub html: String,
+}
+
+#[derive(Serialize)]
+pub struct PartView {
+    /// 一, 二 …
+    pub numeral: String,
+    pub name: String,
+    pub anchor: String,
+    pub page: String,
+    pub page_number: Option<usize>,
+    pub description: Option<String>,
+    pub groups: Vec<GroupView>,
+}
+
+#[derive(Serialize)]
+pub struct GroupView {
+    pub industry: String,
+    pub cases: Vec<BookCase>,
+}
+
+#[derive(Serialize)]
+pub struct BookCase {
+    pub number: usize,
+    /// The printed page it starts on (a PDF's second printing).
+    pub page_number: Option<usize>,
+    pub id: String,
+    pub anchor: String,
+    pub page: String,
+    pub title: String,
+    pub enterprise: String,
+    pub area: String,
+    pub industry: String,
+    pub district: Option<String>,
+    pub national: bool,
+    pub permalink: String,
+    pub short_url: String,
+    pub qr_svg: String,
+    /// The body up to the end of 实施效果 (where the metrics tables go).
+    pub html: String,
+    /// 证实性材料, when present.
+    pub html_after: String,
+    pub metrics: Vec<BookMetric>,
+}
+
+#[derive(Serialize)]
+pub struct BookMetric {
+    /// The table's number in its case (after the body's tables before it).
+    pub number: usize,
+    #[serde(flatten)]
+    pub metric: MetricView,
+}
+
+#[derive(Serialize)]
+pub struct IndexView {
+    pub title: String,
+    pub anchor: String,
+    pub page_number: Option<usize>,
+    pub entries: Vec<IndexEntryView>,
+}
+
+#[derive(Serialize)]
+pub struct IndexEntryView {
+    pub name: String,
+    pub cases: Vec<CaseRef>,
+}
+
+#[derive(Serialize)]
+pub struct CaseRef {
+    pub number: usize,
+    pub title: String,
+    pub anchor: String,
+}
+
+/// The folder of a year's book below the output.
+pub fn folder(year: i64) -> String {
+    format!("compilation/{year}/")
+}
+
+/// The printed PDF of a year's book below the output.
+pub fn pdf_path(year: i64) -> String {
+    format!("compilation/{year}.pdf")
+}
+
+pub fn case_anchor(id: &str) -> String {
+    format!("case-{id}")
+}
+
+/// The book's view, and the files its folder needs besides the page
+/// (stylesheet, images of its cases).
+pub fn view(
+    views: &Views,
+    book: &Book,
+    stylesheet: (&str, &[u8]),
+    has_pdf: bool,
+    pages: &BTreeMap<String, usize>,
+) -> Result<(BookView, Vec<OutputFile>), (String, String)> {
+    let site = views.site;
+    let config = site.config;
+    let year = book.year;
+    let base = folder(year);
+    let css_rel = fingerprinted_path(stylesheet.0, stylesheet.1);
+    let mut files = vec![OutputFile {
+        path: format!("{base}{css_rel}"),
+        contents: Contents::Bytes(stylesheet.1.to_vec()),
+    }];
+    let in_book: HashSet<&str> = book
+        .cases
+        .iter()
+        .map(|&i| site.cases[i].id.as_str())
+        .collect();
+    // The cases' views in reading order, made in parallel (QR codes and body
+    // rewriting are most of a book's time), then put into their parts.
+    let mut case_views = book
+        .cases
+        .par_iter()
+        .enumerate()
+        .map(|(n, &i)| {
+            let case = &site.cases[i];
+            book_case(views, case, n + 1, &in_book)
+                .map_err(|message| (case.source.rel.clone(), message))
+        })
+        .collect::<Result<Vec<BookCase>, (String, String)>>()?
+        .into_iter();
+    let mut page_css = String::new();
+    let mut parts = Vec::new();
+    for (p, part) in book.parts.iter().enumerate() {
+        let area = &config.priority_areas[part.area];
+        let page = format!("part-{}", area.slug);
+        page_css.push_str(&running_header(&page, &area.name));
+        let mut groups = Vec::new();
+        for group in &part.groups {
+            let mut cases = Vec::new();
+            for &i in &group.cases {
+                let case = &site.cases[i];
+                let mut view = case_views.next().expect("a view per case");
+                view.page_number = pages.get(&view.anchor).copied();
+                page_css.push_str(&running_header(&view.page, &case.title));
+                for asset in &case.assets {
+                    files.push(OutputFile {
+                        path: format!("{base}cases/{}/{}", case.id, asset.rel),
+                        contents: Contents::Copy(asset.source.clone()),
+                    });
+                }
+                cases.push(view);
+            }
+            groups.push(GroupView {
+                industry: config.industries[group.industry].name.clone(),
+                cases,
+            });
+        }
+        parts.push(PartView {
+            numeral: NUMERALS
+                .get(p)
+                .map_or_else(|| (p + 1).to_string(), |n| n.to_string()),
+            name: area.name.clone(),
+            anchor: format!("part-{}", area.slug),
+            page_number: pages.get(&page).copied(),
+            page,
+            description: area.description.clone(),
+            groups,
+        });
+    }
+    if let Some(preface) = book.preface {
+        for asset in &preface.assets {
+            files.push(OutputFile {
+                path: format!("{base}{}", asset.rel),
+                contents: Contents::Copy(asset.source.clone()),
+            });
+        }
+    }
+    let numbers: std::collections::HashMap<usize, usize> = book
+        .cases
+        .iter()
+        .enumerate()
+        .map(|(n, &i)| (i, n + 1))
+        .collect();
+    let indices = book
+        .indices
+        .iter()
+        .map(|index| IndexView {
+            title: index.kind.title().to_string(),
+            anchor: index.kind.anchor().to_string(),
+            page_number: pages.get(index.kind.anchor()).copied(),
+            entries: index
+                .entries
+                .iter()
+                .map(|entry| IndexEntryView {
+                    name: entry.name.clone(),
+                    cases: entry
+                        .cases
+                        .iter()
+                        .map(|&i| CaseRef {
+                            number: numbers[&i],
+                            title: site.cases[i].title.clone(),
+                            anchor: case_anchor(&site.cases[i].id),
+                        })
+                        .collect(),
+                })
+                .collect(),
+        })
+        .collect();
+    let mut enterprises: Vec<&str> = book
+        .cases
+        .iter()
+        .map(|&i| site.cases[i].enterprise.name.as_str())
+        .collect();
+    enterprises.sort_unstable();
+    enterprises.dedup();
+    let preface = book.preface.map(|p| PrefaceView {
+        title: p.title.clone(),
+        html: local_urls(&p.body.html, views, &format!("{}{base}", views.base_path)),
+    });
+    let view = BookView {
+        title: crate::compile::title(year),
+        year,
+        site_title: config.site.title.clone(),
+        site_url: views.base_url.clone(),
+        publisher: config.site.publisher.clone(),
+        editor: config.site.editor.clone(),
+        case_count: book.cases.len(),
+        enterprise_count: enterprises.len(),
+        preface,
+        preface_page: pages.get("preface").copied(),
+        indices_page: pages.get("indices").copied(),
+        parts,
+        indices,
+        page_css,
+        stylesheet: css_rel,
+        pdf_url: has_pdf.then(|| format!("../{year}.pdf")),
+    };
+    Ok((view, files))
+}
+
+fn book_case(
+    views: &Views,
+    case: &Case,
+    number: usize,
+    in_book: &HashSet<&str>,
+) -> Result<BookCase, String> {
+    let config = views.site.config;
+    let short_url = views.permalink(&short_link_path(&case.id));
+    let qr_svg = qr::inline_svg(&short_url)?;
+    let (html, html_after, tables_before) = body(views, case, in_book);
+    let metrics: Vec<BookMetric> = case
+        .metrics
+        .iter()
+        .enumerate()
+        .map(|(k, m)| BookMetric {
+            number: tables_before + k + 1,
+            metric: MetricView::new(m),
+        })
+        .collect();
+    let html_after = shift_table_numbers(&html_after, metrics.len());
+    Ok(BookCase {
+        number,
+        page_number: None,
+        anchor: case_anchor(&case.id),
+        page: format!("case-{}", case.id),
+        id: case.id.clone(),
+        title: case.title.clone(),
+        enterprise: case.enterprise.name.clone(),
+        area: config.priority_areas[case.area].name.clone(),
+        industry: config.industries[case.industry].name.clone(),
+        district: case.district.map(|d| config.districts[d].name.clone()),
+        national: case.status == Status::National,
+        permalink: views.permalink(&Views::case_path(case)),
+        short_url,
+        qr_svg,
+        html,
+        html_after,
+        metrics,
+    })
+}
+
+/// A case's body made part of the book: headings one level down (the case
+/// title is the `<h2>`), ids and in-page links prefixed with the case's
+/// anchor so they stay unique, its files relative to the book folder, links
+/// to cases of the same book turned into links within the book and other
+/// site links into absolute ones. Cut before 证实性材料, where the metrics
+/// tables go; also returns the number of numbered tables before the cut.
+fn body(views: &Views, case: &Case, in_book: &HashSet<&str>) -> (String, String, usize) {
+    let mut html = case.body.html.clone();
+    for level in (2..=5).rev() {
+        html = html
+            .replace(&format!("<h{level}"), &format!("<h{}", level + 1))
+            .replace(&format!("</h{level}>"), &format!("</h{}>", level + 1));
+    }
+    let prefix = format!("{}-", case_anchor(&case.id));
+    html = html
+        .replace(" id=\"", &format!(" id=\"{prefix}"))
+        .replace("href=\"#", &format!("href=\"#{prefix}"));
+    let own = format!("{}cases/{}/", views.base_path, case.id);
+    for asset in &case.assets {
+        html = html.replace(
+            &format!("=\"{own}{}\"", asset.rel),
+            &format!("=\"cases/{}/{}\"", case.id, asset.rel),
+        );
+    }
+    // 摘要 prints in bold 宋体 by an offset copy drawn from this attribute
+    // (book.css): a shadow would double the heading's PDF bookmark.
+    if let Some(heading) = case.body.headings.iter().find(|h| h.anchor == "abstract") {
+        html = html.replacen(
+            &format!("<h3 id=\"{prefix}abstract\">"),
+            &format!(
+                "<h3 id=\"{prefix}abstract\" data-bold=\"{}\">",
+                escape_attr(&heading.text)
+            ),
+            1,
+        );
+    }
+    html = case_links(&html, &views.base_path, in_book);
+    html = local_urls(&html, views, "");
+    let cut = html
+        .find(&format!("<h3 id=\"{prefix}evidence\""))
+        .unwrap_or(html.len());
+    let after = html.split_off(cut);
+    let tables = html.matches("<caption><span class=\"label\">表").count();
+    (html, after, tables)
+}
+
+fn escape_attr(text: &str) -> String {
+    let mut out = String::new();
+    let _ = pulldown_cmark_escape::escape_html(&mut out, text);
+    out
+}
+
+/// `href="/cases/{id}/…"` to a case of this book → `href="#case-{id}"`.
+fn case_links(html: &str, base_path: &str, in_book: &HashSet<&str>) -> String {
+    let needle = format!("href=\"{base_path}cases/");
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(at) = rest.find(&needle) {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + needle.len()..];
+        let end = after.find('"').unwrap_or(after.len());
+        let id = after[..end].split(['/', '#', '?']).next().unwrap_or("");
+        if in_book.contains(id) {
+            out.push_str(&format!("href=\"#{}\"", case_anchor(id)));
+            rest = &after[(end + 1).min(after.len())..];
+        } else {
+            out.push_str(&needle);
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Files of the book's own folder (`{base_path}compilation/{year}/…`, given
+/// as `own`) relative to it; other site links absolute (they lead out of
+/// the book, also from a printed PDF); other site resources relative to
+/// the site root (`../../`), as the book sits two folders down.
+fn local_urls(html: &str, views: &Views, own: &str) -> String {
+    let mut html = html.to_string();
+    if !own.is_empty() {
+        html = html
+            .replace(&format!("src=\"{own}"), "src=\"")
+            .replace(&format!("href=\"{own}"), "href=\"");
+    }
+    let base = &views.base_path;
+    html.replace(
+        &format!("href=\"{base}"),
+        &format!("href=\"{}", views.base_url),
+    )
+    .replace(&format!("src=\"{base}"), "src=\"../../")
+}
+
+/// Add `by` to every numbered table label (表N) in `html`.
+fn shift_table_numbers(html: &str, by: usize) -> String {
+    if by == 0 {
+        return html.to_string();
+    }
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(at) = find_label(rest) {
+        let (start, len) = at;
+        out.push_str(&rest[..start + len]);
+        let digits: String = rest[start + len..]
+            .chars()
+            .take_while(|c| c.is_ascii_digit())
+            .collect();
+        let n: usize = digits.parse().unwrap_or(0);
+        out.push_str(&(n + by).to_string());
+        rest = &rest[start + len + digits.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The next table-number label: its offset and the length of the text
+/// before the number.
+fn find_label(html: &str) -> Option<(usize, usize)> {
+    ["<span class=\"label\">表", "aria-label=\"表"]
+        .iter()
+        .filter_map(|m| html.find(m).map(|at| (at, m.len())))
+        .min()
+}
+
+/// `@page NAME { @top-center { content: "TEXT" } }`.
+fn running_header(page: &str, text: &str) -> String {
+    format!(
+        "@page {page} {{ @top-center {{ content: {}; }} }}\n",
+        css_string(text)
+    )
+}
+
+/// A CSS string literal that is also safe inside a `<style>` element.
+fn css_string(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' | '\\' | '<' | '>' | '&' => out.push_str(&format!("\\{:x} ", c as u32)),
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn css_strings_cannot_break_out() {
+        assert_eq!(css_string("a\"b</style>"), "\"a\\22 b\\3c /style\\3e \"");
+    }
+
+    #[test]
+    fn table_numbers_shift() {
+        let html = "<div aria-label=\"表3 结果\"><table><caption><span class=\"label\">表3</span> 结果</caption></table></div>";
+        assert_eq!(
+            shift_table_numbers(html, 2),
+            "<div aria-label=\"表5 结果\"><table><caption><span class=\"label\">表5</span> 结果</caption></table></div>"
+        );
+    }
+
+    #[test]
+    fn links_to_cases_of_the_book_stay_inside() {
+        let in_book: HashSet<&str> = ["2023-001"].into_iter().collect();
+        let html = "<a href=\"/cases/2023-001/#results\">a</a> <a href=\"/cases/2022-001/\">b</a>";
+        assert_eq!(
+            case_links(html, "/", &in_book),
+            "<a href=\"#case-2023-001\">a</a> <a href=\"/cases/2022-001/\">b</a>"
+        );
+    }
+}

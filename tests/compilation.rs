@@ -1,0 +1,763 @@
+//! The annual books: `casebook build` writes `compilation/{year}/` for every
+//! year with published cases, and `casebook compile --year Y [--pdf]`
+//! writes one book (and prints it). The expectations are read from the
+//! example site's own content and `casebook.toml`, not written down here:
+//! which cases a year's book holds, their order and grouping, the numbering
+//! and placement of captions, the indices, the preface.
+//!
+//! The PDF test needs Chromium and poppler-utils (`pdfinfo`, `pdffonts`):
+//! under CI=true it fails without them, elsewhere it skips and says so.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use common::*;
+use scraper::{ElementRef, Html};
+
+/// The example site, built once.
+fn example() -> &'static Built {
+    static BUILT: OnceLock<Built> = OnceLock::new();
+    BUILT.get_or_init(|| build_shared(&repo_root(), &[]))
+}
+
+/// What the tests need of a case, read from its front matter.
+#[derive(Debug, Clone)]
+struct Source {
+    id: String,
+    title: String,
+    enterprise: String,
+    year: i64,
+    area: String,
+    industry: String,
+    district: Option<String>,
+    published: bool,
+    metrics: usize,
+}
+
+fn sources() -> &'static Vec<Source> {
+    static SOURCES: OnceLock<Vec<Source>> = OnceLock::new();
+    SOURCES.get_or_init(|| {
+        let mut found = Vec::new();
+        for entry in walkdir::WalkDir::new(repo_root().join("content/cases"))
+            .sort_by_file_name()
+            .into_iter()
+            .filter_map(Result::ok)
+        {
+            let path = entry.path();
+            if path.extension().is_none_or(|e| e != "md") {
+                continue;
+            }
+            let text = std::fs::read_to_string(path).unwrap();
+            let yaml = text
+                .trim_start_matches("---\n")
+                .split("\n---\n")
+                .next()
+                .unwrap();
+            let v: serde_yaml::Value = serde_yaml::from_str(yaml).unwrap();
+            let s = |k: &str| v[k].as_str().map(str::to_string);
+            let status = s("status").unwrap();
+            found.push(Source {
+                id: s("id").unwrap(),
+                title: s("title").unwrap(),
+                enterprise: v["enterprise"]["name"].as_str().unwrap().to_string(),
+                year: v["year"].as_i64().unwrap(),
+                area: s("priority_area").unwrap(),
+                industry: s("industry").unwrap(),
+                district: s("district")
+                    .or_else(|| v["enterprise"]["district"].as_str().map(str::to_string)),
+                published: status == "approved" || status == "national",
+                metrics: v["metrics"].as_sequence().map_or(0, |m| m.len()),
+            });
+        }
+        assert!(found.len() > 10, "the example site has its cases");
+        found
+    })
+}
+
+/// Configured names in order: `priority_areas`, `industries`, `districts`.
+fn configured(list: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(repo_root().join("casebook.toml")).unwrap();
+    let config: toml::Value = toml::from_str(&text).unwrap();
+    config[list]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn position(list: &[String], name: &str) -> usize {
+    list.iter()
+        .position(|n| n == name)
+        .unwrap_or_else(|| panic!("{name} is not configured"))
+}
+
+/// The published cases of `year` in the order the book must have them.
+fn expected_order(year: i64) -> Vec<Source> {
+    let areas = configured("priority_areas");
+    let industries = configured("industries");
+    let mut cases: Vec<Source> = sources()
+        .iter()
+        .filter(|c| c.published && c.year == year)
+        .cloned()
+        .collect();
+    cases.sort_by_key(|c| {
+        (
+            position(&areas, &c.area),
+            position(&industries, &c.industry),
+            c.id.clone(),
+        )
+    });
+    cases
+}
+
+fn book_years() -> BTreeSet<i64> {
+    sources()
+        .iter()
+        .filter(|c| c.published)
+        .map(|c| c.year)
+        .collect()
+}
+
+fn book(year: i64) -> Html {
+    example().html(&format!("compilation/{year}/index.html"))
+}
+
+fn attr<'a>(e: &ElementRef<'a>, name: &str) -> &'a str {
+    e.value().attr(name).unwrap_or("")
+}
+
+#[test]
+fn every_year_with_published_cases_has_a_book_and_no_other() {
+    let years = book_years();
+    assert!(years.len() >= 2, "{years:?}");
+    for year in &years {
+        assert!(
+            example().exists(&format!("compilation/{year}/index.html")),
+            "no book for {year}"
+        );
+    }
+    let written: BTreeSet<i64> = example()
+        .files()
+        .keys()
+        .filter_map(|p| p.strip_prefix("compilation/")?.strip_suffix("/index.html"))
+        .map(|y| y.parse().unwrap())
+        .collect();
+    assert_eq!(written, years);
+}
+
+#[test]
+fn a_book_holds_every_approved_case_of_its_year_in_book_order_and_nothing_else() {
+    for year in book_years() {
+        let html = book(year);
+        let expected: Vec<String> = expected_order(year).into_iter().map(|c| c.id).collect();
+        let found: Vec<String> = html
+            .select(&sel("article.book-case"))
+            .map(|a| attr(&a, "data-case-id").to_string())
+            .collect();
+        assert_eq!(found, expected, "cases of {year}");
+        // Numbered 1…N in reading order, and the table of contents agrees.
+        let kickers: Vec<String> = html
+            .select(&sel("article.book-case .case-kicker"))
+            .map(text_of)
+            .collect();
+        for (n, kicker) in kickers.iter().enumerate() {
+            assert!(kicker.starts_with(&format!("案例{} ", n + 1)), "{kicker}");
+        }
+        let toc: Vec<String> = html
+            .select(&sel(".toc-cases a"))
+            .map(|a| attr(&a, "href").trim_start_matches("#case-").to_string())
+            .collect();
+        assert_eq!(toc, expected, "table of contents of {year}");
+    }
+}
+
+#[test]
+fn nothing_unpublished_reaches_a_book() {
+    let unpublished: Vec<&Source> = sources().iter().filter(|c| !c.published).collect();
+    assert!(!unpublished.is_empty());
+    for (path, bytes) in example().files() {
+        if !path.starts_with("compilation/") {
+            continue;
+        }
+        let text = String::from_utf8_lossy(&bytes);
+        for marker in [
+            "DRAFT-CASE-CONTACT",
+            "REJECTED-CASE-CONTACT",
+            "【不予推荐】",
+        ] {
+            assert!(!text.contains(marker), "{path} contains {marker}");
+        }
+        for case in &unpublished {
+            assert!(!text.contains(&case.title), "{path} has {}", case.title);
+            assert!(!path.contains(&case.id), "{path}");
+            assert!(!text.contains(&format!("\"{}\"", case.id)), "{path}");
+        }
+    }
+}
+
+#[test]
+fn drafts_previews_keep_drafts_out_of_the_books() {
+    let preview = build_ok(&repo_root(), &["--drafts"]);
+    let drafts: Vec<&Source> = sources().iter().filter(|c| !c.published).collect();
+    for year in book_years() {
+        let html = preview.read(&format!("compilation/{year}/index.html"));
+        for case in &drafts {
+            assert!(!html.contains(&case.title), "{} in book {year}", case.id);
+        }
+        let found = Html::parse_document(&html)
+            .select(&sel("article.book-case"))
+            .count();
+        assert_eq!(found, expected_order(year).len(), "book {year}");
+    }
+}
+
+#[test]
+fn parts_follow_the_configured_areas_and_industries() {
+    let areas = configured("priority_areas");
+    let industries = configured("industries");
+    for year in book_years() {
+        let html = book(year);
+        let cases = expected_order(year);
+        let mut expected_parts: Vec<&str> = cases.iter().map(|c| c.area.as_str()).collect();
+        expected_parts.dedup();
+        let parts: Vec<String> = html
+            .select(&sel("section.part .part-opener h1"))
+            .map(text_of)
+            .collect();
+        assert_eq!(parts, expected_parts, "parts of {year}");
+        let mut last = 0;
+        for part in html.select(&sel("section.part")) {
+            let name = text_of(part.select(&sel(".part-opener h1")).next().unwrap());
+            let at = position(&areas, &name);
+            assert!(at >= last, "{name} out of configured order");
+            last = at;
+            // Every case of the part is of its area; industries in order.
+            let mut last_industry = 0;
+            for article in part.select(&sel("article.book-case")) {
+                let id = attr(&article, "data-case-id");
+                let case = cases.iter().find(|c| c.id == id).unwrap();
+                assert_eq!(case.area, name, "{id}");
+                let industry = attr(&article, "data-industry");
+                assert_eq!(industry, case.industry, "{id}");
+                let i = position(&industries, industry);
+                assert!(i >= last_industry, "{id}: industries out of order");
+                last_industry = i;
+                // Each case opens with its name, then the required layout.
+                let title = article.select(&sel("h2.case-title")).next().unwrap();
+                assert_eq!(text_of(title), case.title);
+                let sections: Vec<String> =
+                    article.select(&sel(".prose > h3")).map(text_of).collect();
+                let required = [
+                    "摘要",
+                    "企业概况",
+                    "管理方法（技术）的推进和应用情况",
+                    "管理方法（技术）的实施效果",
+                ];
+                assert_eq!(&sections[..4], &required, "{id}: {sections:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn figures_and_tables_are_numbered_per_case_with_captions_in_place() {
+    let mut figures_seen = 0;
+    let mut tables_seen = 0;
+    for year in book_years() {
+        let html = book(year);
+        let mut ids = HashSet::new();
+        for element in html.select(&sel("[id]")) {
+            let id = attr(&element, "id");
+            assert!(ids.insert(id.to_string()), "id {id} twice in book {year}");
+        }
+        for article in html.select(&sel("article.book-case")) {
+            let id = attr(&article, "data-case-id");
+            let case = sources().iter().find(|c| c.id == id).unwrap();
+            // Figures: caption below the image, 图1, 图2 … in this case.
+            for (n, figure) in article.select(&sel(".prose figure")).enumerate() {
+                let children: Vec<ElementRef> =
+                    figure.children().filter_map(ElementRef::wrap).collect();
+                assert_eq!(children.last().unwrap().value().name(), "figcaption");
+                assert!(children[0].value().name() == "img", "{id}: image first");
+                let caption = text_of(children.last().unwrap().to_owned());
+                assert!(
+                    caption.starts_with(&format!("图{} ", n + 1)),
+                    "{id}: {caption}"
+                );
+                let src = attr(&children[0], "src");
+                assert!(
+                    example().exists(&format!("compilation/{year}/{src}")),
+                    "{id}: image {src} not in the book's folder"
+                );
+                figures_seen += 1;
+            }
+            // Tables (the body's and the metrics tables): caption above,
+            // 表1, 表2 … in this case.
+            let mut numbered = 0;
+            let mut metric_tables = 0;
+            for table in article.select(&sel(".prose table")) {
+                let first = table.children().find_map(ElementRef::wrap).unwrap();
+                if first.value().name() != "caption" {
+                    continue;
+                }
+                numbered += 1;
+                let caption = text_of(first);
+                assert!(
+                    caption.starts_with(&format!("表{numbered} ")),
+                    "{id}: {caption}"
+                );
+                if attr(&table, "class").contains("metric-table") {
+                    metric_tables += 1;
+                }
+                tables_seen += 1;
+            }
+            assert_eq!(metric_tables, case.metrics, "{id}: one table per metric");
+            // The metrics tables close 实施效果, before 证实性材料.
+            let prose = article.select(&sel(".prose")).next().unwrap().html();
+            if let (Some(metrics), Some(evidence)) =
+                (prose.find("class=\"metrics\""), prose.find("-evidence\""))
+            {
+                assert!(metrics < evidence, "{id}: metrics after 证实性材料");
+            }
+            if let Some(metrics) = prose.find("class=\"metrics\"") {
+                assert!(prose.find("-results\"").unwrap() < metrics, "{id}");
+            }
+        }
+    }
+    assert!(figures_seen > 0 && tables_seen > 0);
+}
+
+#[test]
+fn each_case_carries_the_qr_code_of_its_short_link() {
+    let base_url = "https://casebook.example.org/";
+    for year in book_years() {
+        let html = book(year);
+        for article in html.select(&sel("article.book-case")) {
+            let id = attr(&article, "data-case-id");
+            let qr = article.select(&sel(".case-qr")).next().unwrap();
+            let short = format!("{base_url}c/{id}");
+            assert!(text_of(qr).contains(&short), "{id}");
+            let svg = qr.select(&sel("svg")).next().expect("inline QR svg");
+            // The same code as the site's qr/{id}.svg.
+            let file = example().read(&format!("qr/{id}.svg"));
+            let path_of = |s: &str| {
+                let at = s.find(" d=\"").expect("QR path") + 4;
+                s[at..at + s[at..].find('"').unwrap()].to_string()
+            };
+            assert_eq!(path_of(&svg.html()), path_of(&file), "{id}");
+        }
+    }
+}
+
+#[test]
+fn indices_by_industry_district_and_enterprise_in_pinyin_order() {
+    let industries = configured("industries");
+    let districts = configured("districts");
+    for year in book_years() {
+        let html = book(year);
+        let cases = expected_order(year);
+        let index = |anchor: &str| -> BTreeMap<usize, (String, Vec<String>)> {
+            let section = html.select(&sel(&format!("#{anchor}"))).next().unwrap();
+            let mut entries = BTreeMap::new();
+            let mut current = None;
+            for child in section.select(&sel("dt, dd")) {
+                if child.value().name() == "dt" {
+                    let n = entries.len();
+                    entries.insert(n, (text_of(child), Vec::new()));
+                    current = Some(n);
+                } else {
+                    let a = child.select(&sel("a")).next().unwrap();
+                    let id = attr(&a, "href").trim_start_matches("#case-").to_string();
+                    entries.get_mut(&current.unwrap()).unwrap().1.push(id);
+                }
+            }
+            entries
+        };
+        let by_industry = index("index-industry");
+        let names: Vec<&String> = by_industry.values().map(|(n, _)| n).collect();
+        let mut expected: Vec<&String> = industries
+            .iter()
+            .filter(|i| cases.iter().any(|c| &c.industry == *i))
+            .collect();
+        assert_eq!(names, expected, "industry index of {year}");
+        for (name, ids) in by_industry.values() {
+            let want: Vec<String> = cases
+                .iter()
+                .filter(|c| &c.industry == name)
+                .map(|c| c.id.clone())
+                .collect();
+            assert_eq!(ids, &want, "{name}");
+        }
+        let by_district = index("index-district");
+        let names: Vec<&String> = by_district.values().map(|(n, _)| n).collect();
+        expected = districts
+            .iter()
+            .filter(|d| cases.iter().any(|c| c.district.as_ref() == Some(*d)))
+            .collect();
+        assert_eq!(names, expected, "district index of {year}");
+        let by_enterprise = index("index-enterprise");
+        let names: Vec<String> = by_enterprise.values().map(|(n, _)| n.clone()).collect();
+        let mut sorted = names.clone();
+        sorted.sort_by_key(|n| casebook::compile::pinyin_key(n));
+        assert_eq!(names, sorted, "enterprise index of {year} in pinyin order");
+        let all: BTreeSet<String> = cases.iter().map(|c| c.enterprise.clone()).collect();
+        assert_eq!(names.iter().cloned().collect::<BTreeSet<_>>(), all);
+    }
+}
+
+#[test]
+fn the_preface_comes_from_content_compilation() {
+    for year in book_years() {
+        let html = book(year);
+        let file = repo_root().join(format!("content/compilation/{year}/preface.md"));
+        let preface = html.select(&sel("#preface .prose")).next();
+        match std::fs::read_to_string(&file) {
+            Ok(text) => {
+                let first = text
+                    .lines()
+                    .find(|l| !l.is_empty() && !l.starts_with("---") && !l.contains(':'))
+                    .unwrap();
+                let shown = text_of(preface.expect("preface shown"));
+                assert!(shown.contains(first.trim()), "{year}: {shown}");
+                let toc = html.select(&sel(".toc a[href='#preface']")).count();
+                assert_eq!(toc, 1, "{year}: preface in the table of contents");
+            }
+            Err(_) => assert!(preface.is_none(), "{year} has no preface.md"),
+        }
+    }
+}
+
+#[test]
+fn home_and_year_pages_link_to_the_books() {
+    let home = example().html("index.html");
+    let links: BTreeSet<String> = home
+        .select(&sel(".book-list a"))
+        .map(|a| attr(&a, "href").to_string())
+        .collect();
+    for year in book_years() {
+        let url = format!("/compilation/{year}/");
+        assert!(links.contains(&url), "home lacks {url}: {links:?}");
+        let term = example().html(&format!("years/{year}/index.html"));
+        let on_term = term
+            .select(&sel(".book-link a"))
+            .any(|a| attr(&a, "href") == url);
+        assert!(on_term, "years/{year}/ lacks {url}");
+    }
+    let problems: Vec<String> = link_problems(&example().out, "/")
+        .into_iter()
+        .filter(|p| p.starts_with("compilation/"))
+        .collect();
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
+#[test]
+fn compile_writes_the_same_book_and_nothing_else() {
+    let year = *book_years().iter().next_back().unwrap();
+    let dir = temp_dir();
+    let out = dir.path().join("out");
+    std::fs::create_dir_all(out.join("keep")).unwrap();
+    std::fs::write(out.join("keep/me.txt"), "x").unwrap();
+    let output = casebook([
+        "compile".as_ref(),
+        "--year".as_ref(),
+        year.to_string().as_ref(),
+        "--root".as_ref(),
+        repo_root().as_os_str(),
+        "--output".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let written = snapshot(&out);
+    let prefix = format!("compilation/{year}/");
+    for path in written.keys() {
+        assert!(
+            path.starts_with(&prefix) || path == "keep/me.txt",
+            "compile wrote {path}"
+        );
+    }
+    // Byte for byte the book `build` writes.
+    let built = example().files();
+    for (path, bytes) in &written {
+        if path.starts_with(&prefix) {
+            assert!(
+                built.get(path) == Some(bytes),
+                "{path} differs from build's"
+            );
+        }
+    }
+    let from_build = built.keys().filter(|p| p.starts_with(&prefix)).count();
+    assert_eq!(written.len() - 1, from_build);
+}
+
+#[test]
+fn compile_refuses_a_year_without_published_cases() {
+    let empty = book_years().iter().next().unwrap() - 1;
+    let dir = temp_dir();
+    let output = casebook([
+        "compile".as_ref(),
+        "--year".as_ref(),
+        empty.to_string().as_ref(),
+        "--root".as_ref(),
+        repo_root().as_os_str(),
+        "--output".as_ref(),
+        dir.path().join("out").as_os_str(),
+    ]);
+    assert_eq!(code(&output), 2);
+    let message = stderr(&output);
+    assert!(
+        message.contains(&format!("{empty} 年度没有已发布")),
+        "{message}"
+    );
+    assert!(!dir.path().join("out").exists());
+}
+
+#[test]
+fn compile_pdf_without_chromium_says_how_to_install_it() {
+    let dir = temp_dir();
+    let year = book_years().iter().next().unwrap().to_string();
+    let output = Command::new(BIN)
+        .env("CASEBOOK_CHROMIUM", dir.path().join("no-such-browser"))
+        .args(["compile", "--pdf", "--year", &year, "--root"])
+        .arg(repo_root())
+        .arg("--output")
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    assert_eq!(code(&output), 1);
+    let message = stderr(&output);
+    assert!(message.contains("apt-get install chromium"), "{message}");
+    assert!(!dir.path().join("out").exists(), "nothing written");
+}
+
+// ---------------------------------------------------------------------------
+// The PDF
+// ---------------------------------------------------------------------------
+
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true")
+}
+
+fn runs(program: &str, arg: &str) -> bool {
+    Command::new(program)
+        .arg(arg)
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+fn chromium() -> Option<PathBuf> {
+    std::env::var_os("CASEBOOK_CHROMIUM")
+        .map(PathBuf::from)
+        .or_else(|| Some(PathBuf::from("/usr/bin/chromium")))
+        .filter(|p| p.is_file())
+}
+
+fn tool(program: &str, pdf: &Path) -> String {
+    let output = Command::new(program).arg(pdf).output().unwrap();
+    assert!(output.status.success(), "{program} failed");
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Outline (bookmark) titles: Chromium writes them as UTF-16 hex strings.
+fn outline_titles(pdf: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(pdf);
+    let mut titles = Vec::new();
+    let mut rest = text.as_ref();
+    while let Some(at) = rest.find("/Title <FEFF") {
+        let hex = &rest[at + 12..];
+        let end = hex.find('>').unwrap();
+        let units: Vec<u16> = (0..end / 4)
+            .map(|i| u16::from_str_radix(&hex[i * 4..i * 4 + 4], 16).unwrap())
+            .collect();
+        titles.push(String::from_utf16_lossy(&units));
+        rest = &hex[end..];
+    }
+    titles
+}
+
+#[test]
+fn compile_pdf_is_a4_with_embedded_subset_fonts_and_bookmarks() {
+    let have_tools = runs("pdfinfo", "-v") && runs("pdffonts", "-v");
+    let browser = chromium();
+    if browser.is_none() || !have_tools {
+        let missing = "chromium, poppler-utils (apt-get install chromium poppler-utils fonts-arphic-uming fonts-wqy-microhei)";
+        if in_ci() {
+            panic!("CI=true but {missing} missing");
+        }
+        println!("SKIPPED: PDF test needs {missing}");
+        return;
+    }
+    let year = *book_years().iter().next_back().unwrap();
+    let dir = temp_dir();
+    let out = dir.path().join("out");
+    let output = Command::new(BIN)
+        .env("CASEBOOK_CHROMIUM", browser.unwrap())
+        .args(["compile", "--pdf", "--year", &year.to_string(), "--root"])
+        .arg(repo_root())
+        .arg("--output")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let pdf = out.join(format!("compilation/{year}.pdf"));
+    let info = tool("pdfinfo", &pdf);
+    let field = |name: &str| {
+        info.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}:")))
+            .unwrap_or_else(|| panic!("pdfinfo has no {name}: {info}"))
+            .trim()
+            .to_string()
+    };
+    let size = field("Page size");
+    let dims: Vec<f64> = size
+        .split_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    assert!(
+        (dims[0] - 595.0).abs() < 2.0 && (dims[1] - 842.0).abs() < 2.0,
+        "not A4 portrait: {size}"
+    );
+    let cases = expected_order(year);
+    let mut parts: Vec<&str> = cases.iter().map(|c| c.area.as_str()).collect();
+    parts.dedup();
+    let pages: usize = field("Pages").parse().unwrap();
+    // Cover, contents, a page per part opener, at least one per case, indices.
+    let least = 2 + parts.len() + cases.len() + 1;
+    assert!(
+        (least..=least + cases.len() * 8).contains(&pages),
+        "{pages} pages for {} cases",
+        cases.len()
+    );
+    assert!(field("Title").contains(&year.to_string()), "{info}");
+
+    let fonts = tool("pdffonts", &pdf);
+    let rows: Vec<&str> = fonts.lines().skip(2).collect();
+    assert!(!rows.is_empty(), "no fonts: {fonts}");
+    for row in rows {
+        assert!(!row.contains("Type 3"), "Type 3 font in the PDF:\n{fonts}");
+        let cols: Vec<&str> = row.split_whitespace().collect();
+        // name type… encoding emb sub uni object ID
+        let n = cols.len();
+        assert_eq!(
+            (cols[n - 5], cols[n - 4]),
+            ("yes", "yes"),
+            "not an embedded subset: {row}"
+        );
+    }
+
+    let bytes = std::fs::read(&pdf).unwrap();
+    let titles = outline_titles(&bytes);
+    for part in &parts {
+        assert!(
+            titles.iter().any(|t| t == part),
+            "no bookmark {part}: {titles:?}"
+        );
+    }
+    for case in &cases {
+        assert!(
+            titles.iter().any(|t| t == &case.title),
+            "no bookmark for {}: {titles:?}",
+            case.title
+        );
+    }
+    // The table of contents links into the document, and gives the page
+    // each case starts on (the book's HTML beside the PDF shows it).
+    assert!(
+        String::from_utf8_lossy(&bytes).contains("/Dest"),
+        "no internal links"
+    );
+    let html = Html::parse_document(
+        &std::fs::read_to_string(out.join(format!("compilation/{year}/index.html"))).unwrap(),
+    );
+    for (n, case) in cases.iter().enumerate() {
+        let entry = html
+            .select(&sel(&format!(
+                ".toc-cases a[href='#case-{}'] .toc-page",
+                case.id
+            )))
+            .next()
+            .unwrap();
+        let page: usize = text_of(entry)
+            .parse()
+            .unwrap_or_else(|_| panic!("no page number for {} in the contents", case.id));
+        let text = Command::new("pdftotext")
+            .args(["-f", &page.to_string(), "-l", &page.to_string()])
+            .arg(&pdf)
+            .arg("-")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&text.stdout);
+        assert!(
+            text.contains(&format!("案例{} ", n + 1)),
+            "{} does not start on page {page}:\n{text}",
+            case.id
+        );
+    }
+}
+
+#[test]
+fn a_later_build_keeps_and_links_the_printed_pdf() {
+    let year = *book_years().iter().next_back().unwrap();
+    let first = build_ok(&repo_root(), &[]);
+    let pdf = first.path(&format!("compilation/{year}.pdf"));
+    // Stands in for `compile --pdf`'s file: build only carries it over.
+    std::fs::write(&pdf, b"%PDF-1.4 printed earlier").unwrap();
+    let again = casebook([
+        "build".as_ref(),
+        "--root".as_ref(),
+        repo_root().as_os_str(),
+        "--output".as_ref(),
+        first.out.as_os_str(),
+    ]);
+    assert_eq!(code(&again), 0, "{}", stderr(&again));
+    assert_eq!(std::fs::read(&pdf).unwrap(), b"%PDF-1.4 printed earlier");
+    let url = format!("/compilation/{year}.pdf");
+    let home = first.html("index.html");
+    assert!(home
+        .select(&sel(".book-pdf"))
+        .any(|a| attr(&a, "href") == url));
+    let book = first.html(&format!("compilation/{year}/index.html"));
+    let relative = format!("../{year}.pdf");
+    assert!(book
+        .select(&sel(".book-bar a"))
+        .any(|a| attr(&a, "href") == relative));
+    // Years without a printed book link none.
+    for other in book_years().iter().filter(|&&y| y != year) {
+        assert!(!first.exists(&format!("compilation/{other}.pdf")));
+        let html = first.read(&format!("compilation/{other}/index.html"));
+        assert!(!html.contains(".pdf\""), "book {other} links a PDF");
+    }
+}
+
+#[test]
+fn a_preface_outside_a_year_folder_is_an_error_with_a_fix() {
+    let dir = temp_dir();
+    let root = dir.path().join("site");
+    copy_dir(&fixture("basic"), &root);
+    let bad = root.join("content/compilation/2023年/preface.md");
+    std::fs::create_dir_all(bad.parent().unwrap()).unwrap();
+    std::fs::write(&bad, "序言正文。\n").unwrap();
+    let good = root.join("content/compilation/2023/preface.md");
+    std::fs::create_dir_all(good.parent().unwrap()).unwrap();
+    std::fs::write(&good, "---\ntitle: 编者的话\n---\n本书收录zqxpreface。\n").unwrap();
+    let (code, diags) = check_json(&root);
+    assert_eq!(code, 1, "{diags:?}");
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert_eq!(diags[0].rule, "year-implausible");
+    assert!(diags[0].file.ends_with("2023年/preface.md"), "{diags:?}");
+    assert!(diags[0]
+        .help
+        .as_deref()
+        .unwrap_or("")
+        .contains("content/compilation/"));
+    std::fs::remove_dir_all(bad.parent().unwrap()).unwrap();
+    let built = build_ok(&root, &[]);
+    let book = built.html("compilation/2023/index.html");
+    let title = book.select(&sel("#preface h1")).next().map(text_of);
+    assert_eq!(title.as_deref(), Some("编者的话"));
+    assert!(text_of(book.select(&sel("#preface .prose")).next().unwrap()).contains("zqxpreface"));
+}
