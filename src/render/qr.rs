@@ -12,8 +12,9 @@ use super::{Contents, OutputFile};
 /// quiet zone) comes out at 370 px, sharp enough to print at 3 cm.
 const PNG_MODULE_PX: u32 = 10;
 
-/// `qr/{id}.svg` and `qr/{id}.png`, each encoding `url`.
-pub fn files(id: &str, url: &str) -> Result<[OutputFile; 2], String> {
+/// The code of `url` (error correction M: survives print smudges) and its
+/// SVG document, black on white with the quiet zone.
+fn encode(url: &str) -> Result<(QrCode, String), String> {
     let code = QrCode::with_error_correction_level(url.as_bytes(), EcLevel::M)
         .map_err(|e| format!("无法为 {url} 生成二维码：{e}"))?;
     let svg = code
@@ -23,6 +24,12 @@ pub fn files(id: &str, url: &str) -> Result<[OutputFile; 2], String> {
         .dark_color(svg::Color("#000000"))
         .light_color(svg::Color("#ffffff"))
         .build();
+    Ok((code, svg))
+}
+
+/// `qr/{id}.svg` and `qr/{id}.png`, each encoding `url`.
+pub fn files(id: &str, url: &str) -> Result<[OutputFile; 2], String> {
+    let (code, svg) = encode(url)?;
     let image = code
         .render::<Luma<u8>>()
         .quiet_zone(true)
@@ -47,15 +54,7 @@ pub fn files(id: &str, url: &str) -> Result<[OutputFile; 2], String> {
 /// The QR code of `url` as an `<svg>` element to inline in a page (the
 /// printed book), without the XML declaration.
 pub fn inline_svg(url: &str) -> Result<String, String> {
-    let code = QrCode::with_error_correction_level(url.as_bytes(), EcLevel::M)
-        .map_err(|e| format!("无法为 {url} 生成二维码：{e}"))?;
-    let svg = code
-        .render::<svg::Color>()
-        .quiet_zone(true)
-        .min_dimensions(200, 200)
-        .dark_color(svg::Color("#000000"))
-        .light_color(svg::Color("#ffffff"))
-        .build();
+    let (_, svg) = encode(url)?;
     let start = svg.find("<svg").unwrap_or(0);
     Ok(svg[start..].to_string())
 }
