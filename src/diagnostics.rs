@@ -60,6 +60,7 @@ pub mod rules {
     pub const URL_REMOVED: &str = "url-removed";
     pub const QR_CODE: &str = "qr-code";
     pub const COVER_SMALL: &str = "cover-small";
+    pub const DATA_EXPORT: &str = "data-export";
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]

@@ -7,10 +7,12 @@
 //! See ARCHITECTURE.md for the map and the invariants.
 
 pub mod build;
+pub mod charts;
 pub mod cli;
 pub mod compile;
 pub mod config;
 pub mod content;
+pub mod data;
 pub mod diagnostics;
 pub mod markdown;
 pub mod new_case;

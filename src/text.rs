@@ -1,6 +1,17 @@
 //! Chinese-text helpers: character classes, width folding, counting and
 //! excerpts. Everything here counts characters, never bytes.
 
+/// Format a number for people: no trailing zeros, no `-0`.
+pub fn format_number(n: f64) -> String {
+    let s = format!("{:.4}", n);
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" {
+        "0".to_string()
+    } else {
+        s.to_string()
+    }
+}
+
 /// Is `c` a CJK ideograph or CJK/full-width punctuation? Such characters are
 /// written without spaces between them, so a soft line break between two of
 /// them must not turn into a visible space.
@@ -114,6 +125,15 @@ pub fn sentence_excerpt(s: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_read_naturally() {
+        assert_eq!(format_number(97.2), "97.2");
+        assert_eq!(format_number(100.0), "100");
+        assert_eq!(format_number(0.125), "0.125");
+        assert_eq!(format_number(-0.0), "0");
+        assert_eq!(format_number(1234.5678), "1234.5678");
+    }
 
     #[test]
     fn classifies_cjk() {

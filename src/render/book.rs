@@ -297,7 +297,7 @@ fn book_case(
         .enumerate()
         .map(|(k, m)| BookMetric {
             number: tables_before + k + 1,
-            metric: MetricView::new(m),
+            metric: MetricView::new(m, &case.id, k + 1),
         })
         .collect();
     let html_after = shift_table_numbers(&html_after, metrics.len());

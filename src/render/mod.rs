@@ -59,6 +59,7 @@ pub fn render_site(
     let (renderer, static_files) = renderer(site, theme, base_url, search, pdfs)?;
     let mut files = renderer.pages().map_err(|e| vec![e])?;
     files.extend(static_files);
+    files.extend(open_data(site, base_url)?);
     for case in &site.cases {
         let url = format!("{base_url}{}", short_link_path(&case.id));
         let qr = qr::files(&case.id, &url).map_err(|message| {
@@ -158,6 +159,29 @@ fn renderer<'s>(
         book_css,
     };
     Ok((renderer.with_base_context(), static_files))
+}
+
+/// `data/cases.{json,csv,xlsx}`: the open data (published cases only).
+fn open_data(site: &Site, base_url: &str) -> Result<Vec<OutputFile>, Vec<Diagnostic>> {
+    let xlsx = crate::data::xlsx(site, base_url).map_err(|e| {
+        vec![Diagnostic::error(
+            rules::DATA_EXPORT,
+            crate::data::XLSX_PATH,
+            format!("无法生成 Excel 开放数据：{e}"),
+        )
+        .help("这通常是内容超出了 Excel 的限制（如单元格超过 32767 个字符）；缩短相应内容")]
+    })?;
+    Ok([
+        (crate::data::JSON_PATH, crate::data::json(site, base_url)),
+        (crate::data::CSV_PATH, crate::data::csv(site, base_url)),
+        (crate::data::XLSX_PATH, xlsx),
+    ]
+    .into_iter()
+    .map(|(path, bytes)| OutputFile {
+        path: path.to_string(),
+        contents: Contents::Bytes(bytes),
+    })
+    .collect())
 }
 
 /// Static files under their published names, and the name map for the
@@ -273,6 +297,31 @@ struct MatrixCell {
     count: usize,
     url: String,
 }
+
+/// One chart of the overview page.
+#[derive(Serialize)]
+struct OverviewChart {
+    id: &'static str,
+    title: String,
+    hint: Option<&'static str>,
+    svg: String,
+    /// Every number of the chart, in words.
+    caption: String,
+    list_url: Option<String>,
+    list_label: String,
+}
+
+#[derive(Serialize)]
+struct OpenDataLinks {
+    count: usize,
+    schema: &'static str,
+    json: String,
+    csv: String,
+    xlsx: String,
+}
+
+/// Methods shown on the overview (the most used).
+const OVERVIEW_METHODS: usize = 10;
 
 #[derive(Serialize)]
 struct FeedEntry {
@@ -412,6 +461,7 @@ impl<'s> Renderer<'s> {
             .collect();
 
         files.push(self.home(&cards)?);
+        files.push(self.overview()?);
         for kind in TaxonomyKind::ALL {
             files.extend(self.taxonomy(kind, &cards)?);
         }
@@ -512,6 +562,255 @@ impl<'s> Renderer<'s> {
             &TaxonomyKind::ALL.map(|k| self.views.taxonomy(k)),
         );
         self.render("index.html", "index.html".to_string(), &context)
+    }
+
+    /// `/overview/`: the programme in charts, each linking to the lists it
+    /// counts, and the open data downloads.
+    fn overview(&self) -> Result<OutputFile, Diagnostic> {
+        use crate::charts::overview::{bar_chart, heat_map, trend_chart, Bar, Cell, Trend};
+        let site = self.views.site;
+        let views = &self.views;
+        let term_url = |kind: TaxonomyKind, term: &crate::taxonomy::Term| {
+            views.url(&Views::term_path(kind, term))
+        };
+        let bars_of = |kind: TaxonomyKind, terms: &[&crate::taxonomy::Term]| -> Vec<Bar> {
+            terms
+                .iter()
+                .map(|t| Bar {
+                    label: t.name.clone(),
+                    count: t.cases.len(),
+                    url: term_url(kind, t),
+                })
+                .collect()
+        };
+        let used = |kind: TaxonomyKind| -> Vec<&crate::taxonomy::Term> {
+            site.taxonomy(kind)
+                .terms
+                .iter()
+                .filter(|t| !t.cases.is_empty())
+                .collect()
+        };
+        let describe = |bars: &[Bar]| {
+            bars.iter()
+                .map(|b| format!("{} {} 个", b.label, b.count))
+                .collect::<Vec<_>>()
+                .join("，")
+        };
+        let mut charts = Vec::new();
+        let mut bars_section = |id: &'static str,
+                                kind: TaxonomyKind,
+                                title: String,
+                                terms: Vec<&crate::taxonomy::Term>| {
+            let bars = bars_of(kind, &terms);
+            if bars.is_empty() {
+                return;
+            }
+            charts.push(OverviewChart {
+                id,
+                svg: bar_chart(id, &title, &bars),
+                caption: format!("{title}：{}", describe(&bars)),
+                title,
+                hint: None,
+                list_url: Some(self.views.taxonomy(kind).url),
+                list_label: format!("全部{}", kind.label()),
+            });
+        };
+        bars_section(
+            "by-area",
+            TaxonomyKind::Area,
+            "按遴选重点统计".into(),
+            used(TaxonomyKind::Area),
+        );
+        bars_section(
+            "by-industry",
+            TaxonomyKind::Industry,
+            "按行业统计".into(),
+            used(TaxonomyKind::Industry),
+        );
+        bars_section(
+            "by-district",
+            TaxonomyKind::District,
+            "按区统计".into(),
+            used(TaxonomyKind::District),
+        );
+        let mut years = used(TaxonomyKind::Year);
+        years.sort_by(|a, b| a.slug.cmp(&b.slug));
+        bars_section(
+            "by-year",
+            TaxonomyKind::Year,
+            "按年度统计".into(),
+            years.clone(),
+        );
+
+        // Area × industry: industries down (there are many), areas across.
+        let areas = used(TaxonomyKind::Area);
+        let industries = used(TaxonomyKind::Industry);
+        let shared =
+            |a: &[usize], b: &[usize]| a.iter().filter(|i| b.binary_search(i).is_ok()).count();
+        if !areas.is_empty() {
+            let cells: Vec<Vec<Cell>> = industries
+                .iter()
+                .map(|industry| {
+                    areas
+                        .iter()
+                        .map(|area| Cell {
+                            count: shared(&area.cases, &industry.cases),
+                            url: format!(
+                                "{}#{}",
+                                term_url(TaxonomyKind::Area, area),
+                                industry.slug
+                            ),
+                        })
+                        .collect()
+                })
+                .collect();
+            let title = "遴选重点 × 行业".to_string();
+            let svg = heat_map(
+                "area-industry",
+                &title,
+                &industries
+                    .iter()
+                    .map(|t| t.name.clone())
+                    .collect::<Vec<_>>(),
+                &areas.iter().map(|t| t.name.clone()).collect::<Vec<_>>(),
+                &cells,
+            );
+            charts.push(OverviewChart {
+                id: "area-industry",
+                caption: format!("{title}：格中数字为案例数，颜色越深案例越多"),
+                title,
+                hint: Some(
+                    "每行一个行业，每列一个遴选重点；点击格子查看该遴选重点下这一行业的案例。",
+                ),
+                svg,
+                list_url: None,
+                list_label: String::new(),
+            });
+        }
+
+        // Trends: cases per year in all and per area, oldest year first.
+        if !years.is_empty() {
+            let year_numbers: Vec<i64> = years.iter().filter_map(|t| t.slug.parse().ok()).collect();
+            let per_year = |cases: &[usize]| -> Vec<usize> {
+                years.iter().map(|y| shared(cases, &y.cases)).collect()
+            };
+            let all: Vec<usize> = (0..site.cases.len()).collect();
+            let mut trends = vec![Trend {
+                name: "合计".into(),
+                counts: per_year(&all),
+                url: self.views.taxonomy(TaxonomyKind::Year).url,
+            }];
+            trends.extend(areas.iter().map(|a| Trend {
+                name: a.name.clone(),
+                counts: per_year(&a.cases),
+                url: term_url(TaxonomyKind::Area, a),
+            }));
+            let title = "历年趋势".to_string();
+            let svg = trend_chart(
+                "trend",
+                &title,
+                &year_numbers,
+                years
+                    .iter()
+                    .map(|y| term_url(TaxonomyKind::Year, y))
+                    .collect(),
+                &trends,
+            );
+            let caption = trends
+                .iter()
+                .map(|t| {
+                    let counts: Vec<String> = year_numbers
+                        .iter()
+                        .zip(&t.counts)
+                        .map(|(y, c)| format!("{y}年 {c} 个"))
+                        .collect();
+                    format!("{}：{}", t.name, counts.join("，"))
+                })
+                .collect::<Vec<_>>()
+                .join("；");
+            charts.push(OverviewChart {
+                id: "trend",
+                title,
+                hint: Some("每年入选的案例数，合计及各遴选重点；点击年份或线条查看相应案例。"),
+                svg,
+                caption,
+                list_url: Some(self.views.taxonomy(TaxonomyKind::Year).url),
+                list_label: "全部年度".into(),
+            });
+        }
+
+        // The methods most used, and in which industries.
+        let mut methods = used(TaxonomyKind::Method);
+        methods.sort_by_key(|m| std::cmp::Reverse(m.cases.len()));
+        methods.truncate(OVERVIEW_METHODS);
+        if !methods.is_empty() {
+            let bars = bars_of(TaxonomyKind::Method, &methods);
+            let title = "最常用的管理方法".to_string();
+            charts.push(OverviewChart {
+                id: "methods",
+                svg: bar_chart("methods", &title, &bars),
+                caption: format!("{title}：{}", describe(&bars)),
+                title,
+                hint: None,
+                list_url: Some(self.views.taxonomy(TaxonomyKind::Method).url),
+                list_label: "全部管理方法".into(),
+            });
+            let method_industries: Vec<&crate::taxonomy::Term> = industries
+                .iter()
+                .copied()
+                .filter(|i| methods.iter().any(|m| shared(&m.cases, &i.cases) > 0))
+                .collect();
+            let cells: Vec<Vec<Cell>> = methods
+                .iter()
+                .map(|m| {
+                    method_industries
+                        .iter()
+                        .map(|i| Cell {
+                            count: shared(&m.cases, &i.cases),
+                            url: term_url(TaxonomyKind::Method, m),
+                        })
+                        .collect()
+                })
+                .collect();
+            let title = "管理方法 × 行业".to_string();
+            let svg = heat_map(
+                "method-industry",
+                &title,
+                &methods.iter().map(|t| t.name.clone()).collect::<Vec<_>>(),
+                &method_industries
+                    .iter()
+                    .map(|t| t.name.clone())
+                    .collect::<Vec<_>>(),
+                &cells,
+            );
+            charts.push(OverviewChart {
+                id: "method-industry",
+                caption: format!("{title}：格中数字为用到该方法的案例数"),
+                title,
+                hint: Some("常用管理方法在哪些行业得到应用；点击格子查看用到该方法的案例。"),
+                svg,
+                list_url: None,
+                list_label: String::new(),
+            });
+        }
+
+        let mut context = self.context("overview/");
+        context.insert("charts", &charts);
+        context.insert(
+            "data",
+            &OpenDataLinks {
+                count: site
+                    .cases
+                    .iter()
+                    .filter(|c| c.status.is_published())
+                    .count(),
+                schema: crate::data::SCHEMA,
+                json: self.views.url(crate::data::JSON_PATH),
+                csv: self.views.url(crate::data::CSV_PATH),
+                xlsx: self.views.url(crate::data::XLSX_PATH),
+            },
+        );
+        self.render("overview.html", "overview/index.html".to_string(), &context)
     }
 
     /// The taxonomy's index page and one page per term. Area pages group by

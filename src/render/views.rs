@@ -82,6 +82,17 @@ pub struct CaseCard {
     pub summary: String,
     pub national: bool,
     pub draft: bool,
+    /// The headline figure computed from the first metric, if any.
+    pub headline: Option<HeadlineView>,
+}
+
+/// A case's headline figure as cards show it.
+#[derive(Serialize, Clone)]
+pub struct HeadlineView {
+    pub text: String,
+    /// Ahead of the benchmark (or competitor) in the last year.
+    pub ahead: Option<bool>,
+    pub improved: bool,
 }
 
 #[derive(Serialize)]
@@ -102,6 +113,11 @@ pub struct MetricRow {
 
 #[derive(Serialize)]
 pub struct MetricView {
+    /// Anchor of the figure on the case page (`metric-1` …).
+    pub anchor: String,
+    /// The chart, inline SVG built by `charts` (escaped there).
+    pub svg: String,
+    pub caption: String,
     pub name: String,
     pub unit: String,
     pub higher_is_better: bool,
@@ -157,21 +173,18 @@ pub fn status_label(status: Status) -> &'static str {
     }
 }
 
-/// Format a number for people: no trailing zeros, no `-0`.
-pub fn format_number(n: f64) -> String {
-    let s = format!("{:.4}", n);
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s == "-0" {
-        "0".to_string()
-    } else {
-        s.to_string()
-    }
-}
+pub use crate::text::format_number;
 
 impl MetricView {
-    pub fn new(metric: &Metric) -> MetricView {
+    /// The view of `metric`, the `number`th (from 1) of case `case_id`.
+    pub fn new(metric: &Metric, case_id: &str, number: usize) -> MetricView {
         let at = |series: &[f64], i: usize| series.get(i).map(|v| format_number(*v));
+        let anchor = format!("metric-{number}");
+        let figure = crate::charts::metric_figure(metric, &format!("chart-{case_id}-{number}"));
         MetricView {
+            anchor,
+            svg: figure.svg,
+            caption: figure.caption,
             name: metric.name.clone(),
             unit: metric.unit.clone(),
             higher_is_better: metric.higher_is_better,
@@ -327,6 +340,11 @@ impl<'s> Views<'s> {
             summary: excerpt(&case.body.summary, CARD_SUMMARY_CHARS),
             national: case.status == Status::National,
             draft: !case.status.is_published(),
+            headline: crate::charts::case_headline(&case.metrics).map(|h| HeadlineView {
+                ahead: h.versus.as_ref().map(|v| v.ahead),
+                improved: h.improved,
+                text: h.text,
+            }),
         }
     }
 
@@ -393,7 +411,12 @@ impl<'s> Views<'s> {
                     c.trim_start_matches("./")
                 ))
             }),
-            metrics: case.metrics.iter().map(MetricView::new).collect(),
+            metrics: case
+                .metrics
+                .iter()
+                .enumerate()
+                .map(|(i, m)| MetricView::new(m, &case.id, i + 1))
+                .collect(),
             html: case.body.html.clone(),
             toc: case
                 .body
@@ -414,19 +437,5 @@ impl<'s> Views<'s> {
             next: neighbour(Some(index + 1)),
             card,
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn numbers_read_naturally() {
-        assert_eq!(format_number(97.2), "97.2");
-        assert_eq!(format_number(100.0), "100");
-        assert_eq!(format_number(0.125), "0.125");
-        assert_eq!(format_number(-0.0), "0");
-        assert_eq!(format_number(1234.5678), "1234.5678");
     }
 }

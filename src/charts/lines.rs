@@ -1,0 +1,377 @@
+//! The line chart behind metric charts and the overview's trends: years
+//! across, values up, each series with its own dash and marker so that the
+//! lines stay apart in black-and-white print.
+
+use std::fmt::Write as _;
+
+use super::{coord, escape, nice_ticks, spread, text_width, Svg, GRID, MUTED};
+
+/// Width of the viewBox: about a phone's text column (390 px less margins),
+/// so one unit is about one CSS pixel there.
+pub const WIDTH: f64 = 360.0;
+/// Height of the plot area; the legend's rows come on top of it.
+const PLOT_HEIGHT: f64 = 150.0;
+const FONT: f64 = 12.0;
+/// A white outline under value labels, so they stay legible across lines.
+const HALO: &str =
+    "stroke=\"#fff\" stroke-width=\"3\" stroke-linejoin=\"round\" paint-order=\"stroke\"";
+
+#[derive(Clone, Copy)]
+enum Marker {
+    Circle,
+    Square,
+    Triangle,
+    Diamond,
+    Cross,
+}
+
+/// Colour (each ≥ 4.5:1 on white, so its labels are readable), dash
+/// pattern, stroke width, marker and whether the marker is filled.
+struct Style {
+    colour: &'static str,
+    dash: &'static str,
+    width: f64,
+    marker: Marker,
+    filled: bool,
+}
+
+const STYLES: [Style; 6] = [
+    Style {
+        colour: "#b3261e",
+        dash: "",
+        width: 3.0,
+        marker: Marker::Circle,
+        filled: true,
+    },
+    Style {
+        colour: "#4d4d4d",
+        dash: "7 4",
+        width: 2.0,
+        marker: Marker::Square,
+        filled: false,
+    },
+    Style {
+        colour: "#1d5c8a",
+        dash: "2 3",
+        width: 2.0,
+        marker: Marker::Triangle,
+        filled: true,
+    },
+    Style {
+        colour: "#6b4c00",
+        dash: "10 3 2 3",
+        width: 2.0,
+        marker: Marker::Diamond,
+        filled: false,
+    },
+    Style {
+        colour: "#2f6b3a",
+        dash: "4 2",
+        width: 2.0,
+        marker: Marker::Cross,
+        filled: true,
+    },
+    Style {
+        colour: "#6a3d8f",
+        dash: "1 2",
+        width: 2.0,
+        marker: Marker::Circle,
+        filled: false,
+    },
+];
+
+pub struct Series {
+    pub name: String,
+    pub values: Vec<f64>,
+    /// Label every point (the case's own values); otherwise only the last.
+    pub label_points: bool,
+    /// Where the series links (the list it counts), if anywhere.
+    pub href: Option<String>,
+}
+
+pub struct LineChart<'a> {
+    pub id: &'a str,
+    pub class: &'a str,
+    pub title: &'a str,
+    pub desc: &'a str,
+    /// The line above the legend: unit and which way is better.
+    pub header: &'a str,
+    pub years: &'a [i64],
+    /// Links of the year labels, one per year, if they link.
+    pub year_links: Option<Vec<String>>,
+    pub series: Vec<Series>,
+    /// A value as its label shows it (with its unit).
+    pub label: &'a dyn Fn(f64) -> String,
+    /// Start the value axis at zero (counts) rather than near the data.
+    pub from_zero: bool,
+}
+
+fn marker(out: &mut String, style: &Style, x: f64, y: f64, tooltip: &str) {
+    let fill = if style.filled { style.colour } else { "#fff" };
+    let paint = format!(
+        "fill=\"{fill}\" stroke=\"{}\" stroke-width=\"1.8\"",
+        style.colour
+    );
+    let tip = format!("<title>{}</title>", escape(tooltip));
+    let (x, y) = (x, y);
+    let _ = match style.marker {
+        Marker::Circle => write!(
+            out,
+            "<circle cx=\"{}\" cy=\"{}\" r=\"4.5\" {paint}>{tip}</circle>",
+            coord(x),
+            coord(y)
+        ),
+        Marker::Square => write!(
+            out,
+            "<rect x=\"{}\" y=\"{}\" width=\"8\" height=\"8\" {paint}>{tip}</rect>",
+            coord(x - 4.0),
+            coord(y - 4.0)
+        ),
+        Marker::Triangle => write!(
+            out,
+            "<path d=\"M{} {}l5 9h-10z\" {paint}>{tip}</path>",
+            coord(x),
+            coord(y - 5.5)
+        ),
+        Marker::Diamond => write!(
+            out,
+            "<path d=\"M{} {}l5 5-5 5-5-5z\" {paint}>{tip}</path>",
+            coord(x),
+            coord(y - 5.0)
+        ),
+        Marker::Cross => write!(
+            out,
+            "<path d=\"M{} {}l8 8m0-8l-8 8\" fill=\"none\" stroke=\"{}\" stroke-width=\"2.4\">{tip}</path>",
+            coord(x - 4.0),
+            coord(y - 4.0),
+            style.colour
+        ),
+    };
+}
+
+fn stroke(style: &Style) -> String {
+    let dash = if style.dash.is_empty() {
+        String::new()
+    } else {
+        format!(" stroke-dasharray=\"{}\"", style.dash)
+    };
+    format!(
+        "fill=\"none\" stroke=\"{}\" stroke-width=\"{}\" stroke-linejoin=\"round\"{dash}",
+        style.colour,
+        coord(style.width)
+    )
+}
+
+pub fn draw(chart: &LineChart) -> String {
+    let label = chart.label;
+    let finite: Vec<f64> = chart
+        .series
+        .iter()
+        .flat_map(|s| s.values.iter().copied())
+        .filter(|v| v.is_finite())
+        .collect();
+    let lo = finite.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = finite.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let (lo, hi) = if finite.is_empty() {
+        (0.0, 1.0)
+    } else if chart.from_zero {
+        (lo.min(0.0), hi.max(1.0))
+    } else {
+        (lo, hi)
+    };
+    let ticks = nice_ticks(lo, hi, 4);
+    let (axis_lo, axis_hi) = (ticks[0], *ticks.last().unwrap_or(&hi));
+
+    // Legend rows, wrapped to the width.
+    let mut legend = Vec::new();
+    let (mut x, mut row) = (0.0, 0usize);
+    for s in &chart.series {
+        let w = 30.0 + text_width(&s.name, FONT) + 14.0;
+        if x > 0.0 && x + w > WIDTH {
+            x = 0.0;
+            row += 1;
+        }
+        legend.push((x, row));
+        x += w;
+    }
+    let legend_top = 38.0;
+    let top = legend_top + 18.0 * (row as f64) + 26.0;
+    let bottom = top + PLOT_HEIGHT;
+    let height = bottom + 26.0;
+    let tick_labels: Vec<String> = ticks
+        .iter()
+        .map(|t| crate::text::format_number(*t))
+        .collect();
+    let left = tick_labels
+        .iter()
+        .map(|t| text_width(t, 11.0))
+        .fold(0.0, f64::max)
+        + 10.0;
+    let end_labelled: Vec<usize> = (0..chart.series.len())
+        .filter(|&i| !chart.series[i].label_points)
+        .collect();
+    let end_width = end_labelled
+        .iter()
+        .filter_map(|&i| chart.series[i].values.last())
+        .map(|v| text_width(&label(*v), FONT))
+        .fold(0.0, f64::max);
+    let right = WIDTH - end_width.max(12.0) - 12.0;
+    let pad = 18.0;
+    let n = chart.years.len();
+    let x_of = |i: usize| {
+        if n <= 1 {
+            (left + right) / 2.0
+        } else {
+            left + pad + (right - left - 2.0 * pad) * i as f64 / (n - 1) as f64
+        }
+    };
+    let y_of = |v: f64| bottom - (v - axis_lo) / (axis_hi - axis_lo) * (bottom - top);
+
+    let mut svg = Svg::new(
+        chart.id,
+        chart.class,
+        WIDTH,
+        height,
+        chart.title,
+        chart.desc,
+    );
+    svg.text(0.0, 16.0, &format!("fill=\"{MUTED}\""), chart.header);
+    for (s, (lx, lrow)) in chart.series.iter().zip(&legend) {
+        let style = &STYLES[legend_index(chart, s)];
+        let y = legend_top + 18.0 * *lrow as f64;
+        svg.line(*lx, y - 4.0, lx + 24.0, y - 4.0, &stroke(style));
+        let mut m = String::new();
+        marker(&mut m, style, lx + 12.0, y - 4.0, &s.name);
+        svg.raw(&m);
+        svg.text(lx + 30.0, y, "", &s.name);
+    }
+    // Grid and value axis.
+    for (t, text) in ticks.iter().zip(&tick_labels) {
+        let y = y_of(*t);
+        svg.line(
+            left,
+            y,
+            right,
+            y,
+            &format!("stroke=\"{GRID}\" stroke-width=\"1\""),
+        );
+        svg.text(
+            left - 6.0,
+            y + 4.0,
+            &format!("text-anchor=\"end\" font-size=\"11\" fill=\"{MUTED}\""),
+            text,
+        );
+    }
+    for (i, year) in chart.years.iter().enumerate() {
+        let text = format!("{year}");
+        let href = chart.year_links.as_ref().and_then(|l| l.get(i));
+        if let Some(href) = href {
+            svg.open_link(href, &format!("{year}年的案例"));
+        }
+        svg.text(
+            x_of(i),
+            height - 8.0,
+            &format!("text-anchor=\"middle\" fill=\"{MUTED}\""),
+            &text,
+        );
+        if href.is_some() {
+            svg.close_link();
+        }
+    }
+
+    // Lines, then markers and labels on top.
+    let mut end_labels: Vec<(f64, String, &Style)> = Vec::new();
+    for (si, s) in chart.series.iter().enumerate() {
+        let style = &STYLES[legend_index(chart, s)];
+        if let Some(href) = &s.href {
+            svg.open_link(href, &s.name);
+        }
+        let mut path = String::new();
+        let mut pen_down = false;
+        for (i, v) in s.values.iter().enumerate().take(n) {
+            if !v.is_finite() {
+                pen_down = false;
+                continue;
+            }
+            let _ = write!(
+                path,
+                "{}{} {}",
+                if pen_down { "L" } else { "M" },
+                coord(x_of(i)),
+                coord(y_of(*v))
+            );
+            pen_down = true;
+        }
+        if !path.is_empty() {
+            svg.raw(&format!("<path d=\"{path}\" {}/>", stroke(style)));
+        }
+        let mut points = String::new();
+        for (i, v) in s.values.iter().enumerate().take(n) {
+            if v.is_finite() {
+                let tip = format!("{}年 {}：{}", chart.years[i], s.name, label(*v));
+                marker(&mut points, style, x_of(i), y_of(*v), &tip);
+            }
+        }
+        svg.raw(&points);
+        if s.label_points {
+            for (i, v) in s.values.iter().enumerate().take(n) {
+                if !v.is_finite() {
+                    continue;
+                }
+                // On the side with more room before another series' point.
+                let own = y_of(*v);
+                let (mut room_above, mut room_below) = (own - top, bottom - own);
+                for (j, other) in chart.series.iter().enumerate() {
+                    let Some(o) = other.values.get(i).filter(|o| o.is_finite() && j != si) else {
+                        continue;
+                    };
+                    let d = own - y_of(*o);
+                    if d > 0.0 || (d == 0.0 && *v < *o) {
+                        room_above = room_above.min(d);
+                    } else {
+                        room_below = room_below.min(-d);
+                    }
+                }
+                let above = room_above >= 20.0 || room_above >= room_below;
+                let y = y_of(*v);
+                let y = if above { y - 10.0 } else { y + 19.0 };
+                svg.text(
+                    x_of(i),
+                    y.clamp(top - 6.0, height - 22.0),
+                    &format!(
+                        "text-anchor=\"middle\" font-weight=\"700\" fill=\"{}\" {HALO}",
+                        style.colour
+                    ),
+                    &label(*v),
+                );
+            }
+        } else if let Some(last) = s.values.get(n.saturating_sub(1)).filter(|v| v.is_finite()) {
+            end_labels.push((y_of(*last) + 4.0, label(*last), style));
+        }
+        if s.href.is_some() {
+            svg.close_link();
+        }
+    }
+    end_labels.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut ys: Vec<f64> = end_labels.iter().map(|l| l.0).collect();
+    spread(&mut ys, 15.0, top, height - 24.0);
+    for ((_, text, style), y) in end_labels.iter().zip(ys) {
+        svg.text(
+            right + 10.0,
+            y,
+            &format!("fill=\"{}\" font-weight=\"600\" {HALO}", style.colour),
+            text,
+        );
+    }
+    svg.finish()
+}
+
+/// Series keep their style by position.
+fn legend_index(chart: &LineChart, series: &Series) -> usize {
+    chart
+        .series
+        .iter()
+        .position(|s| std::ptr::eq(s, series))
+        .unwrap_or(0)
+        % STYLES.len()
+}
