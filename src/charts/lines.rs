@@ -106,13 +106,15 @@ pub struct LineChart<'a> {
     pub from_zero: bool,
 }
 
-fn marker(out: &mut String, style: &Style, x: f64, y: f64, tooltip: &str) {
+/// A point's marker; `tooltip` becomes its `<title>` (left out inside a
+/// link, whose name must then be the only text).
+fn marker(out: &mut String, style: &Style, x: f64, y: f64, tooltip: Option<&str>) {
     let fill = if style.filled { style.colour } else { "#fff" };
     let paint = format!(
         "fill=\"{fill}\" stroke=\"{}\" stroke-width=\"1.8\"",
         style.colour
     );
-    let tip = format!("<title>{}</title>", escape(tooltip));
+    let tip = tooltip.map_or(String::new(), |t| format!("<title>{}</title>", escape(t)));
     let (x, y) = (x, y);
     let _ = match style.marker {
         Marker::Circle => write!(
@@ -214,7 +216,9 @@ pub fn draw(chart: &LineChart) -> String {
         .iter()
         .filter_map(|&i| chart.series[i].values.last())
         .map(|v| text_width(&label(*v), FONT))
-        .fold(0.0, f64::max);
+        .fold(0.0, f64::max)
+        // End labels are semibold: a little wider than the estimate.
+        * 1.15;
     let right = WIDTH - end_width.max(12.0) - 12.0;
     let pad = 18.0;
     let n = chart.years.len();
@@ -227,11 +231,12 @@ pub fn draw(chart: &LineChart) -> String {
     };
     let y_of = |v: f64| bottom - (v - axis_lo) / (axis_hi - axis_lo) * (bottom - top);
 
+    let linked = chart.year_links.is_some() || chart.series.iter().any(|s| s.href.is_some());
     let mut svg = Svg::new(
         chart.id,
         chart.class,
-        WIDTH,
-        height,
+        (WIDTH, height),
+        linked,
         chart.title,
         chart.desc,
     );
@@ -241,7 +246,7 @@ pub fn draw(chart: &LineChart) -> String {
         let y = legend_top + 18.0 * *lrow as f64;
         svg.line(*lx, y - 4.0, lx + 24.0, y - 4.0, &stroke(style));
         let mut m = String::new();
-        marker(&mut m, style, lx + 12.0, y - 4.0, &s.name);
+        marker(&mut m, style, lx + 12.0, y - 4.0, None);
         svg.raw(&m);
         svg.text(lx + 30.0, y, "", &s.name);
     }
@@ -309,10 +314,15 @@ pub fn draw(chart: &LineChart) -> String {
         for (i, v) in s.values.iter().enumerate().take(n) {
             if v.is_finite() {
                 let tip = format!("{}年 {}：{}", chart.years[i], s.name, label(*v));
-                marker(&mut points, style, x_of(i), y_of(*v), &tip);
+                let tip = s.href.is_none().then_some(tip.as_str());
+                marker(&mut points, style, x_of(i), y_of(*v), tip);
             }
         }
         svg.raw(&points);
+        // Labels stay outside the link: its name is the series' name.
+        if s.href.is_some() {
+            svg.close_link();
+        }
         if s.label_points {
             for (i, v) in s.values.iter().enumerate().take(n) {
                 if !v.is_finite() {
@@ -347,9 +357,6 @@ pub fn draw(chart: &LineChart) -> String {
             }
         } else if let Some(last) = s.values.get(n.saturating_sub(1)).filter(|v| v.is_finite()) {
             end_labels.push((y_of(*last) + 4.0, label(*last), style));
-        }
-        if s.href.is_some() {
-            svg.close_link();
         }
     }
     end_labels.sort_by(|a, b| a.0.total_cmp(&b.0));

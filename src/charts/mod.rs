@@ -82,14 +82,23 @@ struct Svg {
 
 impl Svg {
     /// Start an SVG of `width`×`height` units. `id` makes the title and
-    /// description ids unique on a page that shows several charts.
-    fn new(id: &str, class: &str, width: f64, height: f64, title: &str, desc: &str) -> Svg {
+    /// description ids unique on a page that shows several charts. A chart
+    /// with links is a `group` (an `img` may not hold interactive parts).
+    fn new(
+        id: &str,
+        class: &str,
+        (width, height): (f64, f64),
+        linked: bool,
+        title: &str,
+        desc: &str,
+    ) -> Svg {
+        let role = if linked { "group" } else { "img" };
         let id = id_safe(id);
         let mut out = String::with_capacity(4096);
         let _ = write!(
             out,
             "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart {class}\" viewBox=\"0 0 {} {}\" \
-             role=\"img\" aria-labelledby=\"{id}-title {id}-desc\" font-family=\"{FONT_STACK}\" \
+             role=\"{role}\" aria-labelledby=\"{id}-title {id}-desc\" font-family=\"{FONT_STACK}\" \
              font-size=\"12\" fill=\"{INK}\">\
              <title id=\"{id}-title\">{}</title><desc id=\"{id}-desc\">{}</desc>",
             coord(width),
@@ -166,10 +175,12 @@ fn text_width(text: &str, size: f64) -> f64 {
         .map(|c| {
             if crate::text::is_cjk(c) {
                 size
-            } else if c.is_ascii_uppercase() || c == '%' {
-                size * 0.68
+            } else if c.is_ascii_uppercase() || matches!(c, '%' | 'm' | 'w') {
+                size * 0.72
+            } else if c == ' ' || c == '.' {
+                size * 0.3
             } else {
-                size * 0.56
+                size * 0.6
             }
         })
         .sum()

@@ -26,7 +26,7 @@ pub fn bar_chart(id: &str, title: &str, bars: &[Bar]) -> String {
         .map(|b| format!("{} {} 个", b.label, b.count))
         .collect::<Vec<_>>()
         .join("，");
-    let mut svg = Svg::new(id, "chart-bars", WIDTH, height, title, &desc);
+    let mut svg = Svg::new(id, "chart-bars", (WIDTH, height), true, title, &desc);
     let longest = WIDTH - 44.0;
     for (i, bar) in bars.iter().enumerate() {
         let y = i as f64 * row;
@@ -97,7 +97,14 @@ pub fn heat_map(
             }
         }
     }
-    let mut svg = Svg::new(id, "chart-heat", width, height, title, &desc.join("，"));
+    let mut svg = Svg::new(
+        id,
+        "chart-heat",
+        (width, height),
+        true,
+        title,
+        &desc.join("，"),
+    );
     for (c, column) in columns.iter().enumerate() {
         let x = label_width + cell_w * (c as f64 + 0.5);
         let mut chars: Vec<char> = column.chars().collect();

@@ -410,6 +410,56 @@ test("phone, 390 px", { timeout: 180_000 }, async (t) => {
     await page.close();
   });
 
+  await t.test("case page metric charts fit 390 px", async () => {
+    const page = await checkPage(context, "phone-case-charts", CASE, { width });
+    const charts = await page.evaluate(() => {
+      const vw = document.documentElement.clientWidth;
+      return {
+        vw,
+        scrollWidth: document.documentElement.scrollWidth,
+        boxes: [...document.querySelectorAll("#metrics figure.chart-figure svg.chart")].map((svg) => {
+          const r = svg.getBoundingClientRect();
+          // The smallest label as drawn: font size × the SVG's scale.
+          const scale = r.width / svg.viewBox.baseVal.width;
+          const sizes = [...svg.querySelectorAll("text")].map((t) => parseFloat(getComputedStyle(t).fontSize));
+          return { left: r.left, right: r.right, width: r.width, height: r.height, smallestText: Math.min(...sizes) * scale };
+        }),
+      };
+    });
+    assert.ok(charts.boxes.length >= 1, "the case page has metric charts");
+    assert.ok(charts.scrollWidth <= width, `the page scrolls sideways (${charts.scrollWidth}px)`);
+    for (const box of charts.boxes) {
+      assert.ok(box.left >= -0.5 && box.right <= charts.vw + 0.5, `chart sticks out: ${JSON.stringify(box)}`);
+      assert.ok(box.width >= charts.vw * 0.8, `chart uses the column's width: ${JSON.stringify(box)}`);
+      assert.ok(box.height > 100, `chart has a height: ${JSON.stringify(box)}`);
+      assert.ok(box.smallestText >= 10, `chart labels readable at 390 px: ${JSON.stringify(box)}`);
+    }
+    const chart = page.locator("#metrics figure.chart-figure").first();
+    await chart.scrollIntoViewIfNeeded();
+    const file = path.join(shotDir, "phone-case-chart.png");
+    await chart.screenshot({ path: file });
+    console.log(`phone-case-chart: ${file}`);
+    await page.close();
+  });
+
+  await t.test("overview page", async () => {
+    const page = await checkPage(context, "phone-overview", "/overview/", { width });
+    const boxes = await page.evaluate(() =>
+      [...document.querySelectorAll("svg.chart")].map((svg) => {
+        const r = svg.getBoundingClientRect();
+        return { right: r.right, links: svg.querySelectorAll("a").length };
+      }),
+    );
+    assert.ok(boxes.length >= 7, `${boxes.length} charts on the overview`);
+    for (const box of boxes) {
+      assert.ok(box.right <= width + 0.5, `overview chart sticks out: ${JSON.stringify(box)}`);
+      assert.ok(box.links >= 1, "every overview chart links to lists");
+    }
+    // A bar leads to the list it counts.
+    await Promise.all([page.waitForURL(/\/areas\/[a-z-]+\/$/), page.locator("#by-area svg a").first().click()]);
+    await page.close();
+  });
+
   await t.test("area term page", async () => {
     const page = await checkPage(context, "phone-area", AREA_TERM, { width });
     assert.ok((await page.locator(".card").count()) >= 1, "term page lists cases");
