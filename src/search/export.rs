@@ -480,6 +480,9 @@ struct Card<'a> {
     summary: String,
     industry: &'a str,
     year: i64,
+    /// The headline figure (`charts::case_headline`), as list cards show it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    headline: Option<String>,
 }
 
 /// The static search export of `site` from its `index` (built by
@@ -543,6 +546,7 @@ pub fn export(
                 .get(c.industry)
                 .map_or("", |t| t.name.as_str()),
             year: c.year,
+            headline: crate::charts::case_headline(&c.metrics).map(|h| h.text),
         })
         .collect();
     for (i, chunk) in cards.chunks(CARDS_PER_FILE).enumerate() {

@@ -523,6 +523,7 @@ test("search page on a phone", { timeout: 120_000 }, async (t) => {
         href: li.querySelector("a").getAttribute("href"),
         title: li.querySelector(".card-title").textContent,
         marks: [...li.querySelectorAll("mark")].map((m) => m.textContent),
+        headline: li.querySelector(".card-headline")?.textContent || "",
       })),
     );
     const meta = JSON.parse(fs.readFileSync(path.join(SITE_DIR, "search/meta.json"), "utf8"));
@@ -540,6 +541,8 @@ test("search page on a phone", { timeout: 120_000 }, async (t) => {
       assert.match(hit.title, /六西格玛/);
       assert.equal(hit.href, `/cases/${hit.id}/`);
       assert.ok(hit.marks.includes("西格玛"), `西格玛 marked in ${JSON.stringify(hit)}`);
+      // Result cards carry the headline figure like every other list.
+      assert.match(hit.headline, /→/, `headline figure on ${JSON.stringify(hit)}`);
     }
     assert.ok(hits.length >= 3 && hits.length <= meta.docs);
     // Every link leads to a case page that exists.

@@ -438,6 +438,9 @@ async function run() {
         `<h2 class="card-title"><a href="${escapeHtml(card.url)}">${highlight(card.title, words)}</a></h2>` +
         `<p class="card-meta"><span>${highlight(card.enterprise, words)}</span><span>${escapeHtml(String(card.year))}年</span>` +
         `<span>${escapeHtml(card.industry)}</span></p>` +
+        (card.headline
+          ? `<p class="card-headline"><span class="visually-hidden">主要成效：</span>${escapeHtml(card.headline)}</p>`
+          : "") +
         `<p class="card-summary">${highlight(card.summary, words)}</p>`;
       list.append(item);
     });
