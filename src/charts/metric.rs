@@ -138,6 +138,22 @@ pub fn metric_figure(metric: &Metric, id: &str) -> MetricFigure {
     MetricFigure { svg, caption }
 }
 
+/// The charts of every metric of a case, in order, with the ids the case
+/// page uses (`chart-{case id}-{n}`, n from 1): what the compilation embeds
+/// and numbers as figures.
+pub fn case_figures(case_id: &str, metrics: &[Metric]) -> Vec<MetricFigure> {
+    metrics
+        .iter()
+        .enumerate()
+        .map(|(i, m)| metric_figure(m, &chart_id(case_id, i + 1)))
+        .collect()
+}
+
+/// The id of a case's `number`th metric chart (from 1).
+pub fn chart_id(case_id: &str, number: usize) -> String {
+    format!("chart-{case_id}-{number}")
+}
+
 /// A metric's change over its years, and where its last year stands
 /// against the benchmark (or the competitor, when there is no benchmark).
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -363,6 +379,20 @@ mod tests {
             figure.caption,
             "一次合格率（%），2019—2021年，与竞争对手和行业标杆对比（越高越好）"
         );
+    }
+
+    #[test]
+    fn case_figures_use_the_case_page_ids() {
+        let metrics = [
+            metric(true, &[1.0, 2.0], &[], &[]),
+            metric(false, &[3.0, 2.0], &[], &[]),
+        ];
+        let figures = case_figures("2022-002", &metrics);
+        assert_eq!(figures.len(), 2);
+        assert!(figures[1]
+            .svg
+            .contains("aria-labelledby=\"chart-2022-002-2-title chart-2022-002-2-desc\""));
+        assert!(figures[1].caption.ends_with("（越低越好）"));
     }
 
     #[test]

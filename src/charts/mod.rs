@@ -20,7 +20,9 @@ pub mod overview;
 
 use std::fmt::Write as _;
 
-pub use metric::{case_headline, headline, metric_figure, Headline, MetricFigure};
+pub use metric::{
+    case_figures, case_headline, chart_id, headline, metric_figure, Headline, MetricFigure,
+};
 
 /// Fonts named in the SVG itself, for when it is shown outside the site's
 /// CSS (the compilation, a saved file): readers' own CJK fonts, never a

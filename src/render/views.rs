@@ -180,7 +180,8 @@ impl MetricView {
     pub fn new(metric: &Metric, case_id: &str, number: usize) -> MetricView {
         let at = |series: &[f64], i: usize| series.get(i).map(|v| format_number(*v));
         let anchor = format!("metric-{number}");
-        let figure = crate::charts::metric_figure(metric, &format!("chart-{case_id}-{number}"));
+        let figure =
+            crate::charts::metric_figure(metric, &crate::charts::chart_id(case_id, number));
         MetricView {
             anchor,
             svg: figure.svg,
