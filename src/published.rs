@@ -27,6 +27,8 @@ pub fn list(files: &[OutputFile]) -> Vec<String> {
         } else if (path.ends_with(".html") && path != "404.html")
             || path == "atom.xml"
             || path == "sitemap.xml"
+            // The open data: scripts and spreadsheets link to these.
+            || path.starts_with("data/")
         {
             urls.insert(format!("/{path}"));
         }
@@ -152,6 +154,36 @@ mod tests {
         assert_eq!(diags.len(), 1);
         assert!(diags[0].message.contains("/cases/2022-001/"));
         assert!(diags[0].message.contains("/c/2022-001"));
+    }
+
+    #[test]
+    fn pages_feeds_and_open_data_are_listed_but_not_assets() {
+        use crate::render::{Contents, OutputFile};
+        let files: Vec<OutputFile> = [
+            "index.html",
+            "overview/index.html",
+            "data/cases.json",
+            "data/cases.xlsx",
+            "css/site.0123abcd.css",
+            "qr/2022-001.png",
+            "atom.xml",
+        ]
+        .iter()
+        .map(|p| OutputFile {
+            path: p.to_string(),
+            contents: Contents::Bytes(Vec::new()),
+        })
+        .collect();
+        assert_eq!(
+            list(&files),
+            [
+                "/",
+                "/atom.xml",
+                "/data/cases.json",
+                "/data/cases.xlsx",
+                "/overview/"
+            ]
+        );
     }
 
     #[test]
