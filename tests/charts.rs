@@ -538,3 +538,105 @@ fn open_data_are_reproducible() {
         );
     }
 }
+
+// ------------------------------------------------------------- JSON Schema
+
+/// Checks `value` against the subset of JSON Schema that
+/// `data/cases.schema.json` uses (type, const, enum, required, properties,
+/// additionalProperties: false, items, $ref into $defs, oneOf); problems
+/// are collected with their JSON path.
+fn validate(schema: &Value, root: &Value, value: &Value, at: &str, problems: &mut Vec<String>) {
+    if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
+        let name = reference.strip_prefix("#/$defs/").expect("local $ref");
+        return validate(&root["$defs"][name], root, value, at, problems);
+    }
+    if let Some(options) = schema.get("oneOf").and_then(Value::as_array) {
+        let matching = options
+            .iter()
+            .filter(|o| {
+                let mut p = Vec::new();
+                validate(o, root, value, at, &mut p);
+                p.is_empty()
+            })
+            .count();
+        if matching != 1 {
+            problems.push(format!("{at}: matches {matching} of oneOf"));
+        }
+        return;
+    }
+    if let Some(c) = schema.get("const") {
+        if c != value {
+            problems.push(format!("{at}: {value} is not {c}"));
+        }
+    }
+    if let Some(options) = schema.get("enum").and_then(Value::as_array) {
+        if !options.contains(value) {
+            problems.push(format!("{at}: {value} not in {options:?}"));
+        }
+    }
+    if let Some(types) = schema.get("type") {
+        let types: Vec<&str> = match types {
+            Value::String(t) => vec![t.as_str()],
+            Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),
+            _ => panic!("bad type in schema at {at}"),
+        };
+        let ok = types.iter().any(|t| match *t {
+            "string" => value.is_string(),
+            "integer" => value.is_i64() || value.is_u64(),
+            "number" => value.is_number(),
+            "boolean" => value.is_boolean(),
+            "array" => value.is_array(),
+            "object" => value.is_object(),
+            "null" => value.is_null(),
+            other => panic!("type {other} not supported by this checker"),
+        });
+        if !ok {
+            problems.push(format!("{at}: {value} is not {types:?}"));
+            return;
+        }
+    }
+    if let (Some(object), Some(properties)) = (value.as_object(), schema.get("properties")) {
+        for key in schema["required"].as_array().into_iter().flatten() {
+            if !object.contains_key(key.as_str().unwrap()) {
+                problems.push(format!("{at}: missing {key}"));
+            }
+        }
+        for (key, v) in object {
+            match properties.get(key) {
+                Some(s) => validate(s, root, v, &format!("{at}.{key}"), problems),
+                None if schema["additionalProperties"] == false => {
+                    problems.push(format!("{at}: unexpected {key}"))
+                }
+                None => {}
+            }
+        }
+    }
+    if let (Some(items), Some(schema)) = (value.as_array(), schema.get("items")) {
+        for (i, item) in items.iter().enumerate() {
+            validate(schema, root, item, &format!("{at}[{i}]"), problems);
+        }
+    }
+}
+
+#[test]
+fn cases_json_follows_its_published_json_schema() {
+    for built in [example(), basic()] {
+        let schema: Value = serde_json::from_str(&built.read("data/cases.schema.json")).unwrap();
+        assert_eq!(schema["$id"], "casebook-cases/1");
+        let data = json(built);
+        let mut problems = Vec::new();
+        validate(&schema, &schema, &data, "$", &mut problems);
+        assert!(problems.is_empty(), "{problems:#?}");
+        // The checker does catch what it should.
+        let mut broken = data.clone();
+        broken["cases"][0]["status"] = Value::from("draft");
+        broken["cases"][0]["private"] = Value::from("x");
+        broken["cases"][0]["metrics"][0]
+            .as_object_mut()
+            .unwrap()
+            .remove("years");
+        let mut problems = Vec::new();
+        validate(&schema, &schema, &broken, "$", &mut problems);
+        assert_eq!(problems.len(), 3, "{problems:#?}");
+    }
+}

@@ -1,5 +1,6 @@
 //! Open data: every published case's metadata, abstract and metrics as
-//! `data/cases.json` (versioned schema, see README "开放数据"),
+//! `data/cases.json` (versioned schema `casebook-cases/1`, described in
+//! README and by the JSON Schema `data/cases.schema.json`),
 //! `data/cases.csv` (UTF-8 with BOM, for Excel) and `data/cases.xlsx` (two
 //! sheets: cases, and metrics one row per year), rendered in memory.
 //!
@@ -21,6 +22,10 @@ pub const SCHEMA: &str = "casebook-cases/1";
 pub const JSON_PATH: &str = "data/cases.json";
 pub const CSV_PATH: &str = "data/cases.csv";
 pub const XLSX_PATH: &str = "data/cases.xlsx";
+pub const SCHEMA_PATH: &str = "data/cases.schema.json";
+
+/// The JSON Schema of `cases.json`, published beside it.
+pub const JSON_SCHEMA: &str = include_str!("cases.schema.json");
 
 #[derive(Serialize)]
 struct Export<'a> {

@@ -173,6 +173,10 @@ fn open_data(site: &Site, base_url: &str) -> Result<Vec<OutputFile>, Vec<Diagnos
     })?;
     Ok([
         (crate::data::JSON_PATH, crate::data::json(site, base_url)),
+        (
+            crate::data::SCHEMA_PATH,
+            crate::data::JSON_SCHEMA.as_bytes().to_vec(),
+        ),
         (crate::data::CSV_PATH, crate::data::csv(site, base_url)),
         (crate::data::XLSX_PATH, xlsx),
     ]
@@ -316,6 +320,7 @@ struct OpenDataLinks {
     count: usize,
     schema: &'static str,
     json: String,
+    json_schema: String,
     csv: String,
     xlsx: String,
 }
@@ -806,6 +811,7 @@ impl<'s> Renderer<'s> {
                     .count(),
                 schema: crate::data::SCHEMA,
                 json: self.views.url(crate::data::JSON_PATH),
+                json_schema: self.views.url(crate::data::SCHEMA_PATH),
                 csv: self.views.url(crate::data::CSV_PATH),
                 xlsx: self.views.url(crate::data::XLSX_PATH),
             },
