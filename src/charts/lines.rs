@@ -4,11 +4,13 @@
 
 use std::fmt::Write as _;
 
-use super::{coord, escape, nice_ticks, spread, text_width, Svg, GRID, MUTED};
+use super::{coord, escape, fit, nice_ticks, spread, text_width, Svg, GRID, MUTED};
 
 /// Width of the viewBox: about a phone's text column (390 px less margins),
 /// so one unit is about one CSS pixel there.
 pub const WIDTH: f64 = 360.0;
+/// The most a legend entry's name may take (it is cut with "…" beyond).
+const LEGEND_TEXT: f64 = WIDTH - 44.0;
 /// Height of the plot area; the legend's rows come on top of it.
 const PLOT_HEIGHT: f64 = 150.0;
 const FONT: f64 = 12.0;
@@ -188,7 +190,7 @@ pub fn draw(chart: &LineChart) -> String {
     let mut legend = Vec::new();
     let (mut x, mut row) = (0.0, 0usize);
     for s in &chart.series {
-        let w = 30.0 + text_width(&s.name, FONT) + 14.0;
+        let w = 30.0 + text_width(&s.name, FONT).min(LEGEND_TEXT) + 14.0;
         if x > 0.0 && x + w > WIDTH {
             x = 0.0;
             row += 1;
@@ -248,7 +250,7 @@ pub fn draw(chart: &LineChart) -> String {
         let mut m = String::new();
         marker(&mut m, style, lx + 12.0, y - 4.0, None);
         svg.raw(&m);
-        svg.text(lx + 30.0, y, "", &s.name);
+        svg.text(lx + 30.0, y, "", &fit(&s.name, FONT, LEGEND_TEXT));
     }
     // Grid and value axis.
     for (t, text) in ticks.iter().zip(&tick_labels) {

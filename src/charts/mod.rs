@@ -188,6 +188,27 @@ fn text_width(text: &str, size: f64) -> f64 {
         .sum()
 }
 
+/// `text` cut with "…" to fit `max_width` units at `size` (the full text
+/// stays in the chart's description and link names).
+fn fit(text: &str, size: f64, max_width: f64) -> String {
+    if text_width(text, size) <= max_width {
+        return text.to_string();
+    }
+    let ellipsis = text_width("…", size);
+    let mut out = String::new();
+    let mut width = 0.0;
+    for c in text.chars() {
+        let w = text_width(c.encode_utf8(&mut [0; 4]), size);
+        if width + w + ellipsis > max_width {
+            break;
+        }
+        width += w;
+        out.push(c);
+    }
+    out.push('…');
+    out
+}
+
 /// Tick positions for an axis covering `lo..=hi`: a step of 1, 2 or 5 × 10ⁿ
 /// giving about `target` intervals, and the rounded ends.
 fn nice_ticks(lo: f64, hi: f64, target: usize) -> Vec<f64> {
@@ -268,6 +289,16 @@ mod tests {
         assert!(small
             .iter()
             .all(|t| crate::text::format_number(*t).len() <= 5));
+    }
+
+    #[test]
+    fn long_labels_are_cut_to_fit() {
+        assert_eq!(fit("六西格玛", 12.0, 100.0), "六西格玛");
+        let cut = fit("基于大数据的全生命周期质量追溯管理体系", 12.0, 100.0);
+        assert!(
+            cut.ends_with('…') && text_width(&cut, 12.0) <= 100.0,
+            "{cut}"
+        );
     }
 
     #[test]

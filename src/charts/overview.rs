@@ -3,7 +3,7 @@
 //! line links to the list of cases it counts.
 
 use super::lines::{self, LineChart, Series, WIDTH};
-use super::{coord, text_width, Svg, GRID, MUTED};
+use super::{coord, fit, text_width, Svg, GRID, MUTED};
 
 const FONT: f64 = 13.0;
 
@@ -33,7 +33,8 @@ pub fn bar_chart(id: &str, title: &str, bars: &[Bar]) -> String {
         svg.open_link(&bar.url, &format!("{}：{} 个案例", bar.label, bar.count));
         // The whole row is the link's target, not just the thin bar.
         svg.rect(0.0, y, WIDTH, row - 2.0, "fill=\"#fff\" fill-opacity=\"0\"");
-        svg.text(0.0, y + 15.0, &format!("font-size=\"{FONT}\""), &bar.label);
+        let label = fit(&bar.label, FONT, WIDTH);
+        svg.text(0.0, y + 15.0, &format!("font-size=\"{FONT}\""), &label);
         let w = (bar.count as f64 / max * longest).max(if bar.count > 0 { 3.0 } else { 0.0 });
         svg.rect(0.0, y + 21.0, w, 14.0, "fill=\"#b3261e\" rx=\"2\"");
         svg.text(
@@ -132,7 +133,7 @@ pub fn heat_map(
             0.0,
             y + cell_h / 2.0 + 5.0,
             &format!("font-size=\"{FONT}\""),
-            row,
+            &fit(row, FONT, label_width - 8.0),
         );
         for (c, column) in columns.iter().enumerate() {
             let x = label_width + cell_w * c as f64;
