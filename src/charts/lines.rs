@@ -183,6 +183,14 @@ pub fn draw(chart: &LineChart) -> String {
     } else {
         (lo, hi)
     };
+    // A little room beyond the data, so that no point sits on the frame and
+    // its label has somewhere to go.
+    let margin = (hi - lo) * 0.08;
+    let (lo, hi) = if chart.from_zero {
+        (lo, hi + margin)
+    } else {
+        (lo - margin, hi + margin)
+    };
     let ticks = nice_ticks(lo, hi, 4);
     let (axis_lo, axis_hi) = (ticks[0], *ticks.last().unwrap_or(&hi));
 
@@ -330,31 +338,66 @@ pub fn draw(chart: &LineChart) -> String {
                 if !v.is_finite() {
                     continue;
                 }
-                // On the side with more room before another series' point.
-                let own = y_of(*v);
-                let (mut room_above, mut room_below) = (own - top, bottom - own);
-                for (j, other) in chart.series.iter().enumerate() {
-                    let Some(o) = other.values.get(i).filter(|o| o.is_finite() && j != si) else {
-                        continue;
-                    };
-                    let d = own - y_of(*o);
-                    if d > 0.0 || (d == 0.0 && *v < *o) {
-                        room_above = room_above.min(d);
-                    } else {
-                        room_below = room_below.min(-d);
-                    }
+                let (x, y) = (x_of(i), y_of(*v));
+                let text = label(*v);
+                let w = text_width(&text, FONT) * 1.1;
+                // Above, below, right or left of the point: the first spot
+                // that covers no other series' line or marker (or the one
+                // that covers least).
+                let spots = [
+                    (x, y - 10.0, "middle"),
+                    (x, y + 19.0, "middle"),
+                    (x + 9.0, y + 4.0, "start"),
+                    (x - 9.0, y + 4.0, "end"),
+                    (x + 6.0, y - 8.0, "start"),
+                    (x - 6.0, y - 8.0, "end"),
+                    (x + 6.0, y + 17.0, "start"),
+                    (x - 6.0, y + 17.0, "end"),
+                ];
+                let mut obstacles = obstacles_near(chart, si, &x_of, &y_of, x, w + 20.0);
+                // The point's own marker.
+                for (dx, dy) in [
+                    (0.0, 0.0),
+                    (-5.0, -5.0),
+                    (5.0, -5.0),
+                    (-5.0, 5.0),
+                    (5.0, 5.0),
+                ] {
+                    obstacles.push((x + dx, y + dy));
                 }
-                let above = room_above >= 20.0 || room_above >= room_below;
-                let y = y_of(*v);
-                let y = if above { y - 10.0 } else { y + 19.0 };
+                let (lx, ly, anchor) = spots
+                    .iter()
+                    .map(|&(lx, ly, anchor)| {
+                        let ly = ly.clamp(top - 6.0, height - 22.0);
+                        let left = match anchor {
+                            "middle" => lx - w / 2.0,
+                            "start" => lx,
+                            _ => lx - w,
+                        };
+                        let outside = left < 0.0 || left + w > WIDTH;
+                        let hits = obstacles
+                            .iter()
+                            .filter(|(ox, oy)| {
+                                *ox >= left - 2.0
+                                    && *ox <= left + w + 2.0
+                                    && *oy >= ly - FONT - 2.0
+                                    && *oy <= ly + 3.0
+                            })
+                            .count()
+                            + if outside { 1000 } else { 0 };
+                        (hits, lx, ly, anchor)
+                    })
+                    .min_by_key(|spot| spot.0)
+                    .map(|(_, lx, ly, anchor)| (lx, ly, anchor))
+                    .unwrap_or((x, y - 10.0, "middle"));
                 svg.text(
-                    x_of(i),
-                    y.clamp(top - 6.0, height - 22.0),
+                    lx,
+                    ly,
                     &format!(
-                        "text-anchor=\"middle\" font-weight=\"700\" fill=\"{}\" {HALO}",
+                        "text-anchor=\"{anchor}\" font-weight=\"700\" fill=\"{}\" {HALO}",
                         style.colour
                     ),
-                    &label(*v),
+                    &text,
                 );
             }
         } else if let Some(last) = s.values.get(n.saturating_sub(1)).filter(|v| v.is_finite()) {
@@ -375,6 +418,52 @@ pub fn draw(chart: &LineChart) -> String {
     svg.finish()
 }
 
+/// Points the other series draw within `reach` of `x`: their markers and
+/// their lines sampled every few units, for placing a label clear of them.
+fn obstacles_near(
+    chart: &LineChart,
+    own: usize,
+    x_of: &dyn Fn(usize) -> f64,
+    y_of: &dyn Fn(f64) -> f64,
+    x: f64,
+    reach: f64,
+) -> Vec<(f64, f64)> {
+    let mut points = Vec::new();
+    for (j, s) in chart.series.iter().enumerate() {
+        if j == own {
+            continue;
+        }
+        let n = s.values.len().min(chart.years.len());
+        for i in 0..n {
+            let v = s.values[i];
+            if !v.is_finite() {
+                continue;
+            }
+            let (x0, y0) = (x_of(i), y_of(v));
+            // The marker's own extent.
+            for (dx, dy) in [
+                (0.0, 0.0),
+                (-5.0, -5.0),
+                (5.0, -5.0),
+                (-5.0, 5.0),
+                (5.0, 5.0),
+            ] {
+                points.push((x0 + dx, y0 + dy));
+            }
+            if let Some(next) = s.values.get(i + 1).filter(|v| v.is_finite() && i + 1 < n) {
+                let (x1, y1) = (x_of(i + 1), y_of(*next));
+                let steps = ((x1 - x0).abs() / 3.0).ceil().max(1.0) as usize;
+                for k in 1..steps {
+                    let t = k as f64 / steps as f64;
+                    points.push((x0 + (x1 - x0) * t, y0 + (y1 - y0) * t));
+                }
+            }
+        }
+    }
+    points.retain(|(px, _)| (px - x).abs() <= reach);
+    points
+}
+
 /// Series keep their style by position.
 fn legend_index(chart: &LineChart, series: &Series) -> usize {
     chart
@@ -383,4 +472,75 @@ fn legend_index(chart: &LineChart, series: &Series) -> usize {
         .position(|s| std::ptr::eq(s, series))
         .unwrap_or(0)
         % STYLES.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The number after `attr="` in `tag`.
+    fn attr(tag: &str, name: &str) -> f64 {
+        let start = tag.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
+        let end = start + tag[start..].find('"').unwrap();
+        tag[start..end].parse().unwrap()
+    }
+
+    #[test]
+    fn point_labels_keep_clear_of_other_markers() {
+        let label = |v: f64| format!("{}%", crate::text::format_number(v));
+        let svg = draw(&LineChart {
+            id: "t",
+            class: "chart-metric",
+            title: "t",
+            desc: "t",
+            header: "单位：%",
+            years: &[2019, 2020, 2021],
+            year_links: None,
+            series: vec![
+                Series {
+                    name: "本企业".into(),
+                    values: vec![93.5, 96.2, 98.8],
+                    label_points: true,
+                    href: None,
+                },
+                Series {
+                    name: "行业标杆".into(),
+                    values: vec![95.5, 96.5, 97.5],
+                    label_points: false,
+                    href: None,
+                },
+            ],
+            label: &label,
+            from_zero: false,
+        });
+        // The 2020 label and the second series' 2020 marker (its style's
+        // marker is an 8×8 square drawn from x-4, y-4).
+        let text_at = svg.find(">96.2%</text>").unwrap();
+        let tag = &svg[svg[..text_at].rfind("<text").unwrap()..text_at];
+        let (x, y) = (attr(tag, "x"), attr(tag, "y"));
+        let w = text_width("96.2%", FONT);
+        let left = if tag.contains("\"start\"") {
+            x
+        } else if tag.contains("\"end\"") {
+            x - w
+        } else {
+            x - w / 2.0
+        };
+        let squares: Vec<(f64, f64)> = svg
+            .match_indices("<rect x=\"")
+            .map(|(i, _)| {
+                let tag = &svg[i..i + svg[i..].find('>').unwrap()];
+                (attr(tag, "x") + 4.0, attr(tag, "y") + 4.0)
+            })
+            .filter(|(_, y)| *y > 40.0)
+            .collect();
+        assert_eq!(squares.len(), 3, "{svg}");
+        let (mx, my) = squares[1];
+        let overlaps =
+            mx + 4.0 >= left && mx - 4.0 <= left + w && my + 4.0 >= y - FONT && my - 4.0 <= y;
+        assert!(
+            !overlaps,
+            "label at ({x}, {y}) covers the marker at ({mx}, {my})"
+        );
+    }
 }
