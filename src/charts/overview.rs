@@ -65,7 +65,7 @@ pub fn heat_map(
     columns: &[String],
     cells: &[Vec<Cell>],
 ) -> String {
-    const MAX_COLUMN_CHARS: usize = 9;
+    const MAX_COLUMN_CHARS: usize = 10;
     let label_width = rows
         .iter()
         .map(|r| text_width(r, FONT))
