@@ -195,14 +195,33 @@ pub fn csv(site: &Site, base_url: &str) -> Vec<u8> {
         let mut writer = csv::WriterBuilder::new()
             .terminator(csv::Terminator::CRLF)
             .from_writer(&mut out);
-        let rows = std::iter::once(CASE_COLUMNS.map(str::to_string).to_vec())
-            .chain(published(site).map(|c| case_row(site, c, base_url)));
+        let rows = std::iter::once(CASE_COLUMNS.map(str::to_string).to_vec()).chain(
+            published(site).map(|c| {
+                case_row(site, c, base_url)
+                    .into_iter()
+                    .map(defuse_formula)
+                    .collect()
+            }),
+        );
         for row in rows {
             writer.write_record(&row).expect("writing to memory");
         }
         writer.flush().expect("writing to memory");
     }
     out
+}
+
+/// Spreadsheets run a CSV cell that starts with `=`, `+`, `-` or `@` as a
+/// formula: such text gets a leading `'` (Excel shows the text as is).
+/// The XLSX stores text as text and needs no such care.
+fn defuse_formula(cell: String) -> String {
+    let risky = cell.starts_with(['=', '+', '@', '\t', '\r'])
+        || (cell.starts_with('-') && cell.parse::<f64>().is_err());
+    if risky {
+        format!("'{cell}")
+    } else {
+        cell
+    }
 }
 
 const METRIC_COLUMNS: [&str; 10] = [
@@ -301,4 +320,22 @@ pub fn xlsx(site: &Site, base_url: &str) -> Result<Vec<u8>, XlsxError> {
     }
     sheet.autofilter(0, 0, row, METRIC_COLUMNS.len() as u16 - 1)?;
     book.save_to_buffer()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_cells_never_start_a_formula() {
+        assert_eq!(
+            defuse_formula("=HYPERLINK(\"x\")".into()),
+            "'=HYPERLINK(\"x\")"
+        );
+        assert_eq!(defuse_formula("@SUM(A1)".into()), "'@SUM(A1)");
+        assert_eq!(defuse_formula("+86 21".into()), "'+86 21");
+        assert_eq!(defuse_formula("-x".into()), "'-x");
+        assert_eq!(defuse_formula("-3".into()), "-3");
+        assert_eq!(defuse_formula("上海".into()), "上海");
+    }
 }
