@@ -640,3 +640,36 @@ fn cases_json_follows_its_published_json_schema() {
         assert_eq!(problems.len(), 3, "{problems:#?}");
     }
 }
+
+#[test]
+fn annual_books_show_every_metric_chart_as_a_numbered_figure() {
+    let built = example();
+    let data = json(built);
+    let mut books = 0;
+    for entry in std::fs::read_dir(built.path("compilation")).unwrap() {
+        let year = entry.unwrap().file_name().to_string_lossy().into_owned();
+        if !built.exists(&format!("compilation/{year}/index.html")) {
+            continue;
+        }
+        books += 1;
+        let html = built.read(&format!("compilation/{year}/index.html"));
+        let expected: usize = data["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["year"].as_i64().map(|y| y.to_string()).as_deref() == Some(year.as_str()))
+            .map(|c| c["metrics"].as_array().unwrap().len())
+            .sum();
+        let charts = chart_svgs(&html);
+        assert_eq!(charts.len(), expected, "book {year}");
+        for svg in &charts {
+            svg_text(svg);
+        }
+        let page = scraper::Html::parse_document(&html);
+        for figure in page.select(&sel("figure.chart-figure")) {
+            let caption = text_of(figure.select(&sel("figcaption")).next().unwrap());
+            assert!(caption.starts_with('图'), "book {year}: {caption}");
+        }
+    }
+    assert!(books >= 2, "{books} books in the example site");
+}

@@ -96,6 +96,9 @@ pub struct BookCase {
 pub struct BookMetric {
     /// The table's number in its case (after the body's tables before it).
     pub number: usize,
+    /// The chart's figure number in its case (after the body's figures
+    /// before it).
+    pub figure: usize,
     #[serde(flatten)]
     pub metric: MetricView,
 }
@@ -291,16 +294,20 @@ fn book_case(
     let short_url = views.permalink(&short_link_path(&case.id));
     let qr_svg = qr::inline_svg(&short_url)?;
     let (html, html_after, tables_before) = body(views, case, in_book);
+    let figures_before = html.matches(FIGURE_LABEL).count();
     let metrics: Vec<BookMetric> = case
         .metrics
         .iter()
         .enumerate()
         .map(|(k, m)| BookMetric {
             number: tables_before + k + 1,
+            figure: figures_before + k + 1,
             metric: MetricView::new(m, &case.id, k + 1),
         })
         .collect();
     let html_after = shift_table_numbers(&html_after, metrics.len());
+    // Each metric's chart is a figure too: the figures after them move on.
+    let html_after = shift_figure_numbers(&html_after, metrics.len());
     Ok(BookCase {
         number,
         page_number: None,
@@ -437,6 +444,31 @@ fn shift_table_numbers(html: &str, by: usize) -> String {
     out
 }
 
+/// How the Markdown renderer labels a figure's number.
+const FIGURE_LABEL: &str = "<span class=\"label\">图";
+
+/// Add `by` to the number of every figure label in `html`.
+fn shift_figure_numbers(html: &str, by: usize) -> String {
+    if by == 0 {
+        return html.to_string();
+    }
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(start) = rest.find(FIGURE_LABEL) {
+        let len = FIGURE_LABEL.len();
+        out.push_str(&rest[..start + len]);
+        let digits: String = rest[start + len..]
+            .chars()
+            .take_while(|c| c.is_ascii_digit())
+            .collect();
+        let n: usize = digits.parse().unwrap_or(0);
+        out.push_str(&(n + by).to_string());
+        rest = &rest[start + len + digits.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// The next table-number label: its offset and the length of the text
 /// before the number.
 fn find_label(html: &str) -> Option<(usize, usize)> {
@@ -483,6 +515,15 @@ mod tests {
         assert_eq!(
             shift_table_numbers(html, 2),
             "<div aria-label=\"表5 结果\"><table><caption><span class=\"label\">表5</span> 结果</caption></table></div>"
+        );
+    }
+
+    #[test]
+    fn figure_numbers_shift_past_the_metric_charts() {
+        let html = "<figure class=\"figure\" id=\"case-x-fig-2\"><img src=\"a.png\" alt=\"证书\"><figcaption><span class=\"label\">图2</span> 证书</figcaption></figure><p>表1</p>";
+        assert_eq!(
+            shift_figure_numbers(html, 3),
+            html.replace("图2</span>", "图5</span>")
         );
     }
 
