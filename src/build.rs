@@ -197,6 +197,7 @@ fn produce(
     phases.done("load");
 
     let (site, mut diagnostics) = site::derive(&config, content, options.drafts);
+    config.check.apply(&mut diagnostics);
     let theme = match theme {
         Ok(theme) => Some(theme),
         Err(problems) => {

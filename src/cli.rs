@@ -46,12 +46,31 @@ enum Command {
         #[arg(long, value_name = "URL")]
         allow_removed: Vec<String>,
     },
-    /// Check the content and print every problem found; writes nothing.
+    /// Check the content against the programme's rules and print every
+    /// problem found; writes nothing unless --fix.
     Check {
         #[arg(long, default_value = ".")]
         root: PathBuf,
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
+        /// Apply the safe fixes (punctuation and character width, trailing
+        /// spaces) to the content files, print each change, then check.
+        #[arg(long)]
+        fix: bool,
+    },
+    /// Turn a submitted Word document (.docx) into a case bundle, then
+    /// check it and list what the editor still has to do.
+    Import {
+        /// The .docx file.
+        file: PathBuf,
+        /// Case id, YYYY-NNN (default: the next free id of the current year).
+        #[arg(long)]
+        id: Option<String>,
+        /// Folder to create the bundle in (default ROOT/content/cases/YEAR/ID).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
     },
     /// Build and serve a local preview on 127.0.0.1, rebuilding on changes.
     Serve {
@@ -119,6 +138,8 @@ enum Command {
 enum Format {
     Human,
     Json,
+    /// SARIF 2.1.0, for code-scanning tools.
+    Sarif,
 }
 
 pub fn run() -> i32 {
@@ -145,7 +166,13 @@ pub fn run() -> i32 {
             },
             verbose,
         ),
-        Command::Check { root, format } => run_check(root, format),
+        Command::Check { root, format, fix } => run_check(root, format, fix),
+        Command::Import {
+            file,
+            id,
+            out,
+            root,
+        } => crate::import::run(&file, id.as_deref(), out.as_deref(), &root),
         Command::Serve { root, port, drafts } => crate::serve::run(&root, port, drafts),
         Command::Search {
             root,
@@ -377,10 +404,35 @@ fn report_failure(diags: &[Diagnostic], root: &std::path::Path) {
     );
 }
 
-fn run_check(root: PathBuf, format: Format) -> i32 {
+fn run_check(root: PathBuf, format: Format, fix: bool) -> i32 {
+    if fix {
+        if !root.join(crate::config::CONFIG_FILE).is_file() {
+            eprintln!(
+                "错误：{} 下没有 casebook.toml，不是站点目录",
+                root.display()
+            );
+            return 2;
+        }
+        let report = crate::fix::fix_site(&root);
+        for change in &report.changes {
+            eprintln!("已修改 {}", change.describe());
+        }
+        for failure in &report.failures {
+            eprintln!("无法写回 {failure}");
+        }
+        eprintln!(
+            "--fix：在 {} 个文件中修改了 {} 处（只改标点和字符宽度、行尾空格）。",
+            report.files,
+            report.changes.len()
+        );
+        if !report.failures.is_empty() {
+            return 1;
+        }
+    }
     let diags = build::check(&root);
     match format {
         Format::Json => println!("{}", diagnostics::to_json(&diags)),
+        Format::Sarif => println!("{}", diagnostics::to_sarif(&diags)),
         Format::Human => {
             diagnostics::print_human(&diags, &root);
             let errors = diagnostics::count_errors(&diags);

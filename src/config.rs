@@ -28,6 +28,27 @@ pub struct Config {
     /// WeChat JS-SDK share cards; off unless the table is there.
     #[serde(default)]
     pub wechat: Option<WechatConfig>,
+    /// `casebook check` settings.
+    #[serde(default)]
+    pub check: CheckConfig,
+}
+
+/// `[check]`: writing rules a site turns off, like a linter's allow list.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckConfig {
+    /// Rule ids from [`rules::ALLOWABLE`] whose findings are dropped.
+    #[serde(default)]
+    pub allow: Vec<String>,
+}
+
+impl CheckConfig {
+    /// Drop the findings of the rules this site allows.
+    pub fn apply(&self, diagnostics: &mut Vec<Diagnostic>) {
+        if !self.allow.is_empty() {
+            diagnostics.retain(|d| !self.allow.iter().any(|a| a == d.rule));
+        }
+    }
 }
 
 /// `[wechat]`: custom share cards in WeChat through its JS-SDK. Needs a
@@ -171,6 +192,17 @@ impl Config {
                         "给每个词条不同的 slug，否则它们的页面会互相覆盖",
                     );
                 }
+            }
+        }
+        for rule in &self.check.allow {
+            if !rules::ALLOWABLE.contains(&rule.as_str()) {
+                bad(
+                    format!("[check] allow 中的“{rule}”不是可以关闭的规则"),
+                    &format!(
+                        "可以关闭的规则：{}；其他规则关系到网站能否正确生成，不能关闭",
+                        rules::ALLOWABLE.join("、")
+                    ),
+                );
             }
         }
         if let Some(wechat) = &self.wechat {

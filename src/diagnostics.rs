@@ -61,6 +61,107 @@ pub mod rules {
     pub const QR_CODE: &str = "qr-code";
     pub const COVER_SMALL: &str = "cover-small";
     pub const DATA_EXPORT: &str = "data-export";
+    // The programme's writing rules (申报材料编写说明), checked for the
+    // submission desk.
+    pub const TITLE_TOO_LONG: &str = "title-too-long";
+    pub const TITLE_SHAPE: &str = "title-shape";
+    pub const SECTION_TOO_LONG: &str = "section-too-long";
+    pub const INDUSTRY_CODE: &str = "industry-code";
+    pub const RESULTS_DATA: &str = "results-data";
+    pub const RESULTS_COMPARISON: &str = "results-comparison";
+    pub const IMAGE_HEAVY: &str = "image-heavy";
+    pub const PUNCT_HALF_WIDTH: &str = "punct-half-width";
+    pub const CHAR_FULL_WIDTH: &str = "char-full-width";
+    pub const PUNCT_DOUBLED: &str = "punct-doubled";
+    pub const HEADING_EMPTY: &str = "heading-empty";
+    pub const TRAILING_SPACE: &str = "trailing-space";
+    pub const CASE_DUPLICATE: &str = "case-duplicate";
+
+    /// Every rule with a one-line description (for SARIF and the docs).
+    pub const ALL: &[(&str, &str)] = &[
+        (CONFIG_MISSING, "找不到站点配置文件 casebook.toml"),
+        (CONFIG_INVALID, "站点配置文件格式或取值有误"),
+        (ENCODING_GBK, "文件是 GBK/GB18030 编码，不是 UTF-8"),
+        (ENCODING_INVALID, "文件不是 UTF-8 文本"),
+        (FILE_UNREADABLE, "文件无法读取"),
+        (FRONT_MATTER_MISSING, "文件开头没有前置信息"),
+        (FRONT_MATTER_UNCLOSED, "前置信息没有用 --- 结束"),
+        (FRONT_MATTER_NOT_MAPPING, "前置信息不是“字段: 值”的形式"),
+        (YAML_SYNTAX, "前置信息的 YAML 语法错误"),
+        (YAML_FULLWIDTH_COLON, "字段名后用了全角冒号"),
+        (YAML_FULLWIDTH_SPACE, "用全角空格缩进"),
+        (YAML_TAB_INDENT, "用制表符缩进"),
+        (FIELD_MISSING, "缺少必填字段"),
+        (FIELD_TYPE, "字段的值类型不对"),
+        (FIELD_UNKNOWN, "未知字段"),
+        (VALUE_NOT_IN_LIST, "取值不在配置的列表中"),
+        (ID_FORMAT, "案例编号格式不对"),
+        (ID_YEAR_MISMATCH, "案例编号的年份与 year 不一致"),
+        (ID_DUPLICATE, "案例编号重复"),
+        (YEAR_IMPLAUSIBLE, "年度不合理"),
+        (METRIC_INVALID, "指标数据不完整或长度不一致"),
+        (SECTION_MISSING, "缺少规定章节"),
+        (SECTION_ORDER, "章节重复或顺序不对"),
+        (SECTION_UNKNOWN, "二级标题不是规定章节"),
+        (SECTION_EMPTY, "规定章节没有内容"),
+        (IMAGE_MISSING, "找不到图片"),
+        (IMAGE_REMOTE, "图片来自其他网站"),
+        (PATH_OUTSIDE, "路径指向站点目录之外"),
+        (FIGURE_CAPTION_MISSING, "图没有图题"),
+        (TABLE_CAPTION_MISSING, "表没有表题"),
+        (LINK_BROKEN_CASE, "链接到不存在或未发布的案例"),
+        (LINK_BROKEN_FILE, "链接到不存在的文件"),
+        (LINK_BROKEN, "站内链接指向不存在的页面"),
+        (ALIAS_INVALID, "旧网址不能用作跳转"),
+        (PAGE_SLUG, "页面网址名无效或被占用"),
+        (SLUG_COLLISION, "两个分类词条的网址名相同"),
+        (OUTPUT_COLLISION, "两个输出文件路径相同"),
+        (TEMPLATE_ERROR, "模板错误"),
+        (SEARCH_INDEX, "无法生成搜索索引"),
+        (URL_REMOVED, "上次发布的网址将消失"),
+        (QR_CODE, "无法生成二维码"),
+        (COVER_SMALL, "封面图片太小，不够做微信分享卡片"),
+        (DATA_EXPORT, "无法导出数据文件"),
+        (TITLE_TOO_LONG, "质量标杆名称超过 40 字"),
+        (TITLE_SHAPE, "名称不是“企业+方法+经验”的形式"),
+        (SECTION_TOO_LONG, "章节字数超过上限"),
+        (INDUSTRY_CODE, "行业代码不符合 GB/T 4754-2017"),
+        (RESULTS_DATA, "实施效果缺少连续三年的指标数据"),
+        (RESULTS_COMPARISON, "指标没有与竞争对手或标杆比较"),
+        (IMAGE_HEAVY, "图片过大，手机加载慢"),
+        (PUNCT_HALF_WIDTH, "中文句子里用了半角标点"),
+        (CHAR_FULL_WIDTH, "用了全角数字或字母"),
+        (PUNCT_DOUBLED, "标点重复"),
+        (HEADING_EMPTY, "空标题"),
+        (TRAILING_SPACE, "行尾有多余空格"),
+        (CASE_DUPLICATE, "同一企业的同名案例出现两次"),
+    ];
+
+    /// Rules a site may turn off in `casebook.toml` (`[check] allow`):
+    /// the writing rules, whose findings never stop a build from being
+    /// correct.
+    pub const ALLOWABLE: &[&str] = &[
+        TITLE_SHAPE,
+        RESULTS_DATA,
+        RESULTS_COMPARISON,
+        IMAGE_HEAVY,
+        COVER_SMALL,
+        PUNCT_HALF_WIDTH,
+        CHAR_FULL_WIDTH,
+        PUNCT_DOUBLED,
+        HEADING_EMPTY,
+        TRAILING_SPACE,
+        SECTION_UNKNOWN,
+        FIELD_UNKNOWN,
+        ID_YEAR_MISMATCH,
+        FIGURE_CAPTION_MISSING,
+        TABLE_CAPTION_MISSING,
+    ];
+
+    /// The description of a rule id.
+    pub fn describe(id: &str) -> Option<&'static str> {
+        ALL.iter().find(|(rule, _)| *rule == id).map(|(_, d)| *d)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -173,6 +274,72 @@ pub fn to_json(diagnostics: &[Diagnostic]) -> String {
     serde_json::to_string_pretty(diagnostics).expect("diagnostics serialize")
 }
 
+/// Diagnostics as a SARIF 2.1.0 log, for code-scanning tools and editors.
+/// Every rule is listed in the driver; each result points at its rule by
+/// id and index. Columns count Unicode code points, as ours do.
+pub fn to_sarif(diagnostics: &[Diagnostic]) -> String {
+    use serde_json::{json, Value};
+    let rule_list: Vec<Value> = rules::ALL
+        .iter()
+        .map(|(id, text)| {
+            json!({
+                "id": id,
+                "shortDescription": { "text": text },
+                "defaultConfiguration": { "level": "error" },
+            })
+        })
+        .collect();
+    let results: Vec<Value> = diagnostics
+        .iter()
+        .map(|d| {
+            let mut text = d.message.clone();
+            if let Some(help) = &d.help {
+                text.push_str("\n修改建议：");
+                text.push_str(help);
+            }
+            let mut location = json!({
+                "artifactLocation": { "uri": d.file, "uriBaseId": "SITEROOT" },
+            });
+            if d.line > 0 {
+                location["region"] = json!({
+                    "startLine": d.line,
+                    "startColumn": d.column.max(1),
+                    "endColumn": d.column.max(1) + d.length.max(1),
+                });
+            }
+            let mut result = json!({
+                "ruleId": d.rule,
+                "level": match d.severity {
+                    Severity::Error => "error",
+                    Severity::Warning => "warning",
+                },
+                "message": { "text": text },
+                "locations": [{ "physicalLocation": location }],
+            });
+            if let Some(index) = rules::ALL.iter().position(|(id, _)| *id == d.rule) {
+                result["ruleIndex"] = json!(index);
+            }
+            result
+        })
+        .collect();
+    let log = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {
+                "driver": {
+                    "name": "casebook",
+                    "version": env!("CARGO_PKG_VERSION"),
+                    "rules": rule_list,
+                }
+            },
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }]
+    });
+    serde_json::to_string_pretty(&log).expect("SARIF serializes")
+}
+
 fn write_one(out: &mut dyn WriteColor, d: &Diagnostic, root: &Path) -> io::Result<()> {
     let report = match d.severity {
         Severity::Error => Report::error(),
@@ -258,6 +425,45 @@ mod tests {
         let r = byte_range(src, 2, 6, 1).unwrap();
         assert_eq!(&src[r], "：");
         assert!(byte_range(src, 9, 1, 1).is_none());
+    }
+
+    #[test]
+    fn every_rule_is_described_once() {
+        let mut ids: Vec<&str> = rules::ALL.iter().map(|(id, _)| *id).collect();
+        let n = ids.len();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), n, "a rule is listed twice");
+        for id in rules::ALLOWABLE {
+            assert!(rules::describe(id).is_some(), "{id} not in rules::ALL");
+        }
+    }
+
+    #[test]
+    fn sarif_has_the_required_fields() {
+        let d = Diagnostic::warning(rules::TRAILING_SPACE, "content/cases/a.md", "行尾空格")
+            .at(3, 5)
+            .help("删去");
+        let whole = Diagnostic::error(rules::ENCODING_GBK, "content/cases/b.md", "GBK");
+        let log: serde_json::Value = serde_json::from_str(&to_sarif(&[d, whole])).unwrap();
+        assert_eq!(log["version"], "2.1.0");
+        let run = &log["runs"][0];
+        assert_eq!(run["tool"]["driver"]["name"], "casebook");
+        let rules_list = run["tool"]["driver"]["rules"].as_array().unwrap();
+        let result = &run["results"][0];
+        let index = result["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(rules_list[index]["id"], "trailing-space");
+        assert_eq!(result["ruleId"], "trailing-space");
+        assert_eq!(result["level"], "warning");
+        assert!(result["message"]["text"].as_str().unwrap().contains("删去"));
+        let location = &result["locations"][0]["physicalLocation"];
+        assert_eq!(location["artifactLocation"]["uri"], "content/cases/a.md");
+        assert_eq!(location["region"]["startLine"], 3);
+        assert_eq!(location["region"]["startColumn"], 5);
+        // A whole-file problem has no region (SARIF lines start at 1).
+        let whole = &run["results"][1]["locations"][0]["physicalLocation"];
+        assert!(whole.get("region").is_none());
+        assert_eq!(run["results"][1]["level"], "error");
     }
 
     #[test]

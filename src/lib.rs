@@ -14,6 +14,8 @@ pub mod config;
 pub mod content;
 pub mod data;
 pub mod diagnostics;
+pub mod fix;
+pub mod import;
 pub mod markdown;
 pub mod new_case;
 pub mod output;

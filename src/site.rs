@@ -65,6 +65,7 @@ pub fn derive(config: &Config, content: Content, drafts: bool) -> (Site<'_>, Vec
         mut diagnostics,
     } = content;
     check_duplicate_ids(&cases, &mut diagnostics);
+    check_duplicate_cases(&cases, &mut diagnostics);
 
     let (mut published, unpublished): (Vec<Case>, Vec<Case>) = cases
         .into_iter()
@@ -117,6 +118,44 @@ fn check_duplicate_ids(cases: &[Case], diagnostics: &mut Vec<Diagnostic>) {
                 .at(case.id_at.0, case.id_at.1)
                 .help("每个案例的编号必须唯一：给其中一个换一个未用过的编号"),
             );
+        }
+    }
+}
+
+/// The same enterprise with the same title under two ids: one write-up
+/// entered twice (a resubmission, a copied folder).
+fn check_duplicate_cases(cases: &[Case], diagnostics: &mut Vec<Diagnostic>) {
+    let key = |case: &Case| {
+        let squeeze = |s: &str| -> String {
+            crate::text::fold_width(s)
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect()
+        };
+        (squeeze(&case.enterprise.name), squeeze(&case.title))
+    };
+    let mut first: HashMap<(String, String), &Case> = HashMap::new();
+    let mut sorted: Vec<&Case> = cases.iter().collect();
+    sorted.sort_by(|a, b| a.source.rel.cmp(&b.source.rel));
+    for case in sorted {
+        match first.get(&key(case)) {
+            // The same id is reported as id-duplicate already.
+            Some(original) if original.id != case.id => diagnostics.push(
+                Diagnostic::error(
+                    rules::CASE_DUPLICATE,
+                    &case.source.rel,
+                    format!(
+                        "{}的案例“{}”与 {}（{}）重复",
+                        case.enterprise.name, case.title, original.source.rel, original.id
+                    ),
+                )
+                .at(case.title_at.0, case.title_at.1)
+                .help("同一企业的同一经验只收录一次：删去重复的文件；若是不同的经验，请把名称写得能区分开"),
+            ),
+            Some(_) => {}
+            None => {
+                first.insert(key(case), case);
+            }
         }
     }
 }

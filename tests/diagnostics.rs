@@ -79,7 +79,12 @@ fn key_of(d: &Diag) -> (String, bool, String, usize, usize) {
 /// Check `tests/fixtures/bad/NAME` against `expected` (the complete list of
 /// diagnostics), through `check --format json`, `check` and `build`.
 fn run_bad_fixture(name: &str, expected: &[Expect]) {
-    let root = fixture(&format!("bad/{name}"));
+    run_bad_site(&fixture(&format!("bad/{name}")), name, expected);
+}
+
+/// [`run_bad_fixture`] for a site anywhere (a fixture copied and changed).
+fn run_bad_site(root: &std::path::Path, name: &str, expected: &[Expect]) {
+    let root = root.to_path_buf();
     let has_errors = expected.iter().any(|e| e.error);
     let want_code = if has_errors { 1 } else { 0 };
 
@@ -407,6 +412,7 @@ fn invalid_id_format() {
 fn every_bad_fixture_is_tested() {
     // A fixture added without a test would silently test nothing.
     let tested = [
+        "case-duplicate",
         "encoding-gbk",
         "field-missing",
         "field-unknown",
@@ -415,16 +421,24 @@ fn every_bad_fixture_is_tested() {
         "id-duplicate",
         "id-duplicate-id-not-first",
         "id-format",
+        "image-heavy",
         "image-missing",
         "image-remote",
         "image-remote-html",
+        "industry-code",
         "link-broken",
         "link-broken-case",
         "metric-invalid",
         "metric-invalid-second",
         "path-outside",
+        "results-comparison",
+        "results-data",
         "section-missing",
         "section-order",
+        "section-too-long",
+        "title-shape",
+        "title-too-long",
+        "typography",
         "value-not-in-list",
         "yaml-fullwidth-colon",
         "yaml-syntax",
@@ -435,4 +449,277 @@ fn every_bad_fixture_is_tested() {
         .collect();
     present.sort();
     assert_eq!(present, tested);
+}
+
+// The programme's writing rules (申报材料编写说明). Each has a failing
+// fixture here; `rulebook-good` holds cases at the edge of every rule that
+// pass them all.
+
+#[test]
+fn rulebook_good_fixture_passes_every_rule() {
+    let (code, diags) = check_json(&fixture("rulebook-good"));
+    assert!(diags.is_empty(), "{diags:#?}");
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn title_over_forty_characters() {
+    run_bad_fixture(
+        "title-too-long",
+        &[error("title-too-long", CASE, 3, 1)
+            .message(&["47 字", "40 字"])
+            .help(&["企业+典型方法技术+经验"])],
+    );
+}
+
+#[test]
+fn title_without_experience_or_enterprise() {
+    run_bad_fixture(
+        "title-shape",
+        &[
+            warning("title-shape", CASE, 3, 1).message(&["经验"]),
+            warning("title-shape", "content/cases/2023/2023-002.md", 3, 1)
+                .message(&["上海测试有限公司"])
+                .help(&["short_name"]),
+        ],
+    );
+}
+
+#[test]
+fn section_over_its_character_limit() {
+    // 504 visible characters in 摘要 (heading on line 19).
+    run_bad_fixture(
+        "section-too-long",
+        &[error("section-too-long", CASE, 19, 1)
+            .message(&["摘要", "504 字", "500 字"])
+            .help(&["标点各计 1"])],
+    );
+}
+
+#[test]
+fn industry_code_not_gb_t_4754() {
+    run_bad_fixture(
+        "industry-code",
+        &[
+            error("industry-code", CASE, 6, 3)
+                .message(&["3973"])
+                .help(&["C3973"]),
+            error("industry-code", "content/cases/2023/2023-002.md", 6, 3)
+                .message(&["C6520", "65"]),
+        ],
+    );
+}
+
+#[test]
+fn results_without_three_years_of_data() {
+    run_bad_fixture(
+        "results-data",
+        &[
+            warning("results-data", CASE, 2, 1).message(&["metrics"]),
+            warning("results-data", "content/cases/2023/2023-002.md", 12, 1)
+                .message(&["连续三年"])
+                .help(&["years"]),
+        ],
+    );
+}
+
+#[test]
+fn results_without_comparison() {
+    run_bad_fixture(
+        "results-comparison",
+        &[warning("results-comparison", CASE, 12, 1).help(&["competitor", "benchmark"])],
+    );
+}
+
+#[test]
+fn same_enterprise_and_title_twice() {
+    run_bad_fixture(
+        "case-duplicate",
+        &[error(
+            "case-duplicate",
+            "content/cases/2023/2023-009/index.md",
+            3,
+            1,
+        )
+        .message(&["上海测试有限公司", "content/cases/2023/2023-001.md"])],
+    );
+}
+
+#[test]
+fn typography_slips_at_their_columns() {
+    // Line 29: `公司成立于2012年,主要产品:射频模块。`
+    // Line 31: `引入ＴＰＭ管理，，一次合格率提升到９８％。`
+    // Line 33: `### `; line 35: `做法正文。 `; line 37: a comma in link
+    // text counts, the ones in code and in the URL do not.
+    run_bad_fixture(
+        "typography",
+        &[
+            warning("punct-half-width", CASE, 29, 11).help(&["，"]),
+            warning("punct-half-width", CASE, 29, 16).help(&["："]),
+            warning("char-full-width", CASE, 31, 3)
+                .message(&["ＴＰＭ"])
+                .help(&["TPM"]),
+            warning("punct-doubled", CASE, 31, 8).message(&["，，"]),
+            warning("char-full-width", CASE, 31, 18).help(&["98"]),
+            warning("heading-empty", CASE, 33, 1),
+            warning("trailing-space", CASE, 35, 6),
+            warning("punct-half-width", CASE, 37, 16),
+        ],
+    );
+}
+
+#[test]
+fn heavy_image_warns_with_its_size() {
+    // The shipped picture is small (no warning: see rulebook-good); grow a
+    // copy past 500 KB. Bytes after a PNG's end are ignored by readers.
+    let dir = temp_dir();
+    let root = dir.path().join("site");
+    copy_dir(&fixture("bad/image-heavy"), &root);
+    let (code, diags) = check_json(&root);
+    assert_eq!((code, diags.len()), (0, 0), "{diags:#?}");
+    let image = root.join("content/cases/2023/2023-001/line.png");
+    let mut bytes = std::fs::read(&image).unwrap();
+    bytes.resize(600 * 1024, 0);
+    std::fs::write(&image, bytes).unwrap();
+    run_bad_site(
+        &root,
+        "image-heavy",
+        &[
+            warning("image-heavy", "content/cases/2023/2023-001/index.md", 31, 8)
+                .message(&["line.png", "600 KB", "500 KB"]),
+        ],
+    );
+}
+
+#[test]
+fn fix_applies_only_the_safe_fixes() {
+    let dir = temp_dir();
+    let root = dir.path().join("site");
+    copy_dir(&fixture("bad/typography"), &root);
+    let file = root.join(CASE);
+    let before = std::fs::read_to_string(&file).unwrap();
+    let output = casebook([
+        "check".as_ref(),
+        "--fix".as_ref(),
+        "--root".as_ref(),
+        root.as_os_str(),
+    ]);
+    let text = stderr(&output);
+    assert_eq!(code(&output), 0, "{text}");
+    let after = std::fs::read_to_string(&file).unwrap();
+    let expected = before
+        .replace("2012年,主要产品:射频", "2012年，主要产品：射频")
+        .replace("ＴＰＭ", "TPM")
+        .replace("到９８％", "到98％")
+        .replace("做法正文。 \n", "做法正文。\n")
+        .replace("[质量,标杆]", "[质量，标杆]");
+    assert_eq!(after, expected);
+    // Each change is printed with its place; the rest is reported again.
+    for change in [
+        "content/cases/2023/2023-001.md:29:11 “,” → “，”",
+        "content/cases/2023/2023-001.md:31:3 “ＴＰＭ” → “TPM”",
+        "content/cases/2023/2023-001.md:35:6 删去行尾空白",
+    ] {
+        assert!(text.contains(change), "{change} not in\n{text}");
+    }
+    assert!(text.contains("修改了 6 处"), "{text}");
+    let (_, diags) = check_json(&root);
+    let rules: Vec<&str> = diags.iter().map(|d| d.rule.as_str()).collect();
+    assert_eq!(rules, ["punct-doubled", "heading-empty"]);
+    // A second run has nothing left to fix and changes nothing.
+    let again = casebook([
+        "check".as_ref(),
+        "--fix".as_ref(),
+        "--root".as_ref(),
+        root.as_os_str(),
+    ]);
+    assert!(stderr(&again).contains("修改了 0 处"));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), expected);
+}
+
+#[test]
+fn fix_keeps_crlf_and_bom() {
+    let dir = temp_dir();
+    let root = dir.path().join("site");
+    copy_dir(&fixture("bad/typography"), &root);
+    let file = root.join(CASE);
+    let text = std::fs::read_to_string(&file).unwrap();
+    let crlf = format!("\u{feff}{}", text.replace('\n', "\r\n"));
+    std::fs::write(&file, &crlf).unwrap();
+    let output = casebook([
+        "check".as_ref(),
+        "--fix".as_ref(),
+        "--root".as_ref(),
+        root.as_os_str(),
+    ]);
+    assert!(
+        stderr(&output).contains("修改了 6 处"),
+        "{}",
+        stderr(&output)
+    );
+    let after = std::fs::read_to_string(&file).unwrap();
+    assert!(after.starts_with('\u{feff}'));
+    assert_eq!(after.matches("\r\n").count(), crlf.matches("\r\n").count());
+    assert!(after.contains("2012年，主要产品：射频"));
+}
+
+#[test]
+fn sarif_output_is_a_valid_log() {
+    let root = fixture("bad/typography");
+    let output = casebook([
+        "check".as_ref(),
+        "--format".as_ref(),
+        "sarif".as_ref(),
+        "--root".as_ref(),
+        root.as_os_str(),
+    ]);
+    assert_eq!(code(&output), 0);
+    let log: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(log["version"], "2.1.0");
+    let run = &log["runs"][0];
+    assert_eq!(run["tool"]["driver"]["name"], "casebook");
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    let results = run["results"].as_array().unwrap();
+    assert_eq!(results.len(), 8);
+    for result in results {
+        let id = result["ruleId"].as_str().unwrap();
+        let index = result["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(rules[index]["id"], id);
+        assert_eq!(result["level"], "warning");
+        assert!(has_cjk(result["message"]["text"].as_str().unwrap()));
+        let location = &result["locations"][0]["physicalLocation"];
+        assert_eq!(location["artifactLocation"]["uri"], CASE);
+        assert!(location["region"]["startLine"].as_u64().unwrap() >= 29);
+        assert!(location["region"]["startColumn"].as_u64().unwrap() >= 1);
+    }
+    let first = &results[0]["locations"][0]["physicalLocation"]["region"];
+    assert_eq!(
+        (first["startLine"].as_u64(), first["startColumn"].as_u64()),
+        (Some(29), Some(11))
+    );
+}
+
+#[test]
+fn sites_turn_writing_rules_off_but_not_others() {
+    let dir = temp_dir();
+    let root = dir.path().join("site");
+    copy_dir(&fixture("bad/results-comparison"), &root);
+    let config = root.join("casebook.toml");
+    let base = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        format!("{base}\n[check]\nallow = [\"results-comparison\"]\n"),
+    )
+    .unwrap();
+    let (code, diags) = check_json(&root);
+    assert_eq!((code, diags.len()), (0, 0), "{diags:#?}");
+    std::fs::write(
+        &config,
+        format!("{base}\n[check]\nallow = [\"section-too-long\"]\n"),
+    )
+    .unwrap();
+    let (code, diags) = check_json(&root);
+    assert_eq!(code, 1);
+    assert_eq!(diags[0].rule, "config-invalid");
+    assert!(diags[0].message.contains("section-too-long"));
 }

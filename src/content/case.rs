@@ -8,6 +8,7 @@ use serde_yaml::{Mapping, Value};
 
 use super::fields::{get, Fields};
 use super::frontmatter::{self, KeyLocator};
+use super::{rulebook, typography};
 use super::{Case, Enterprise, Metric, ParseOptions, SourceFile, Status};
 use crate::config::TermConfig;
 use crate::diagnostics::{rules, Diagnostic};
@@ -38,6 +39,7 @@ pub const KNOWN_FIELDS: &[&str] = &[
 
 const ENTERPRISE_FIELDS: &[&str] = &[
     "name",
+    "short_name",
     "legal_representative",
     "nature",
     "founded",
@@ -152,7 +154,14 @@ pub fn parse(
         "质量标杆名称",
         "title: 某某公司实施六西格玛管理的经验",
     );
+    let title_at = fields.locator.locate(&["title"]);
     let enterprise = read_enterprise(&mut fields, &map);
+    if let Some(title) = &title {
+        rulebook::check_title(&mut fields, title, enterprise.as_ref());
+    }
+    if let Some(code) = enterprise.as_ref().and_then(|e| e.industry_code.as_deref()) {
+        rulebook::check_industry_code(&mut fields, code);
+    }
     let year = read_year(&mut fields, &map);
     if let (Some(id), Some(year)) = (&id, year) {
         if !id.starts_with(&format!("{year}-")) {
@@ -186,6 +195,7 @@ pub fn parse(
     let recommender = fields.string(&map, &["recommender"]);
     let aliases = read_aliases(&mut fields, &map);
     let metrics = read_metrics(&mut fields, &map);
+    rulebook::check_results_data(&mut fields, &map, &metrics);
     let date = read_date(&mut fields, &map);
     let cover = fields.string(&map, &["cover"]);
 
@@ -205,6 +215,8 @@ pub fn parse(
     let mut diagnostics = fields.diagnostics;
     diagnostics.extend(body_diagnostics);
     check_sections(&body, file, split.body_line, &mut diagnostics);
+    rulebook::check_section_lengths(&body, file, &mut diagnostics);
+    diagnostics.extend(typography::scan(text).iter().map(|s| s.diagnostic(file)));
 
     let mut assets = body.assets.clone();
     let mut cover_size = None;
@@ -247,6 +259,10 @@ pub fn parse(
     }
     assets.sort();
     assets.dedup();
+    let cover_at = cover
+        .as_deref()
+        .map(|c| (c, KeyLocator::new(&split).locate(&["cover"])));
+    rulebook::check_heavy_images(&assets, text, cover_at, file, &mut diagnostics);
 
     let (
         Some(id),
@@ -265,6 +281,7 @@ pub fn parse(
         id,
         id_at,
         title,
+        title_at,
         enterprise,
         year,
         cohort,
@@ -339,6 +356,7 @@ fn read_enterprise(fields: &mut Fields, map: &Mapping) -> Option<Enterprise> {
     let name = fields.required_string(ent, &path("name"), "企业名称", "name: 上海某某有限公司")?;
     Some(Enterprise {
         name,
+        short_name: fields.string(ent, &path("short_name")),
         legal_representative: fields.string(ent, &path("legal_representative")),
         nature: fields.string(ent, &path("nature")),
         founded: fields.string(ent, &path("founded")),

@@ -11,7 +11,9 @@ mod fields;
 pub mod frontmatter;
 mod page;
 mod preface;
+pub mod rulebook;
 pub mod source;
+pub mod typography;
 
 use std::path::{Path, PathBuf};
 
@@ -55,6 +57,8 @@ impl Status {
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Enterprise {
     pub name: String,
+    /// The short name titles may use (华虹宏力 for 上海华虹宏力半导体制造有限公司).
+    pub short_name: Option<String>,
     pub legal_representative: Option<String>,
     /// 企业性质.
     pub nature: Option<String>,
@@ -96,6 +100,8 @@ pub struct Case {
     /// Line and column of the `id` key, for site-wide diagnostics.
     pub id_at: (usize, usize),
     pub title: String,
+    /// Line and column of the `title` key, for site-wide diagnostics.
+    pub title_at: (usize, usize),
     pub enterprise: Enterprise,
     pub year: i64,
     pub cohort: Option<String>,
@@ -248,6 +254,19 @@ fn parse_file(kind: SourceKind, path: &Path, options: &ParseOptions) -> (Parsed,
             )
         }
     }
+}
+
+/// Parse one case file on its own (for `casebook import`): every problem
+/// the file has by itself, without the site-wide checks.
+pub fn check_file(config: &Config, root: &Path, path: &Path) -> Vec<Diagnostic> {
+    let options = ParseOptions {
+        config,
+        root,
+        base_path: config.base_path(),
+    };
+    let (_, mut diagnostics) = parse_file(SourceKind::Case, path, &options);
+    config.check.apply(&mut diagnostics);
+    diagnostics
 }
 
 /// `path` relative to `root`, `/`-separated, for messages.

@@ -65,6 +65,11 @@ pub fn parse(
     let (body, body_diagnostics) = markdown::render(split.body, &markdown_options);
     let mut diagnostics = fields.diagnostics;
     diagnostics.extend(body_diagnostics);
+    diagnostics.extend(
+        super::typography::scan(text)
+            .iter()
+            .map(|s| s.diagnostic(file)),
+    );
     let (Some(title), Some(slug)) = (title, slug) else {
         return (None, diagnostics);
     };
