@@ -1,0 +1,295 @@
+//! `casebook import`: Word write-ups made here with docx-rs (one with
+//! heading styles, one with plain bold or centred lines, both with a list,
+//! a table with 表1 above it and a picture with 图1 below it) become case
+//! bundles; files that are not readable .docx get clear Chinese errors.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::*;
+use docx_rs::{
+    AbstractNumbering, AlignmentType, Docx, IndentLevel, Level, LevelJc, LevelText, NumberFormat,
+    Numbering, NumberingId, Paragraph, Pic, Run, Start, Style, StyleType, Table, TableCell,
+    TableRow,
+};
+
+fn para(text: &str) -> Paragraph {
+    Paragraph::new().add_run(Run::new().add_text(text))
+}
+
+fn png() -> Vec<u8> {
+    std::fs::read(repo_root().join("content/cases/2023/2023-002/p-chart.png")).unwrap()
+}
+
+fn table() -> Table {
+    let row = |cells: &[&str]| {
+        TableRow::new(
+            cells
+                .iter()
+                .map(|c| TableCell::new().add_paragraph(para(c)))
+                .collect(),
+        )
+    };
+    Table::new(vec![
+        row(&["年份", "一次合格率（%）"]),
+        row(&["2021", "96.8"]),
+        row(&["2022", "98.2"]),
+    ])
+}
+
+/// The body both documents share after their headings, given a function
+/// that makes a heading paragraph at a level (1 section, 2 sub-heading).
+fn write_up(heading: impl Fn(&str, usize) -> Paragraph) -> Docx {
+    let numbered = |text: &str| para(text).numbering(NumberingId::new(2), IndentLevel::new(0));
+    Docx::new()
+        .add_abstract_numbering(AbstractNumbering::new(1).add_level(Level::new(
+            0,
+            Start::new(1),
+            NumberFormat::new("decimal"),
+            LevelText::new("%1."),
+            LevelJc::new("left"),
+        )))
+        .add_numbering(Numbering::new(2, 1))
+        .add_paragraph(heading("上海测试有限公司实施六西格玛设计的经验", 0))
+        .add_paragraph(para("申报单位：上海测试有限公司"))
+        .add_paragraph(heading("一、摘要", 1))
+        .add_paragraph(para("公司以六西格玛设计为主线，三年良率提升3个百分点。"))
+        .add_paragraph(heading("二、企业概况", 1))
+        .add_paragraph(para(
+            "上海测试有限公司成立于2010年，法定代表人王某某，属集成电路制造业（行业代码C3973），位于浦东新区。",
+        ))
+        .add_paragraph(heading("三、管理方法（技术）的推进和应用情况", 1))
+        .add_paragraph(heading("（一）背景与目标", 2))
+        .add_paragraph(
+            Paragraph::new()
+                .add_run(Run::new().add_text("核心做法").bold())
+                .add_run(Run::new().add_text("是用DMAIC改进关键工序。")),
+        )
+        .add_paragraph(numbered("界定问题；"))
+        .add_paragraph(numbered("测量现状。"))
+        .add_paragraph(para("表1 一次合格率"))
+        .add_table(table())
+        .add_paragraph(Paragraph::new().add_run(Run::new().add_image(Pic::new_with_dimensions(
+            png(),
+            320,
+            200,
+        ))))
+        .add_paragraph(para("图1 生产线控制图").align(AlignmentType::Center))
+        .add_paragraph(heading("四、管理方法（技术）的实施效果", 1))
+        .add_paragraph(para("一次合格率由95.1%提升到98.2%，高于行业标杆。"))
+}
+
+fn save(docx: Docx, path: &Path) {
+    let file = std::fs::File::create(path).unwrap();
+    docx.build().pack(file).unwrap();
+}
+
+/// Headings as Word heading styles (and the title in the Title style).
+fn styled(path: &Path) {
+    let doc = write_up(|text, level| match level {
+        0 => para(text).style("Title"),
+        1 => para(text).style("Heading1"),
+        _ => para(text).style("Heading2"),
+    })
+    .add_style(Style::new("Title", StyleType::Paragraph).name("Title"))
+    .add_style(Style::new("Heading1", StyleType::Paragraph).name("Heading 1"))
+    .add_style(Style::new("Heading2", StyleType::Paragraph).name("Heading 2"));
+    save(doc, path);
+}
+
+/// No heading styles: bold centred lines, as most submissions have.
+fn plain(path: &Path) {
+    let doc = write_up(|text, level| {
+        let p = Paragraph::new().add_run(Run::new().add_text(text).bold());
+        if level <= 1 {
+            p.align(AlignmentType::Center)
+        } else {
+            p
+        }
+    });
+    save(doc, path);
+}
+
+/// A site to import into: a fixture that checks every writing rule, copied.
+fn site(dir: &Path) -> PathBuf {
+    let root = dir.join("site");
+    copy_dir(&fixture("rulebook-good"), &root);
+    root
+}
+
+fn import(root: &Path, docx: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args: Vec<&std::ffi::OsStr> = vec![
+        "import".as_ref(),
+        docx.as_os_str(),
+        "--root".as_ref(),
+        root.as_os_str(),
+    ];
+    args.extend(extra.iter().map(std::ffi::OsStr::new));
+    casebook(args)
+}
+
+fn check_imported(make: fn(&Path)) {
+    let dir = temp_dir();
+    let root = site(dir.path());
+    let docx = dir.path().join("申报材料.docx");
+    make(&docx);
+    let output = import(&root, &docx, &["--id", "2023-007"]);
+    let log = stderr(&output);
+    assert_eq!(code(&output), 0, "{log}");
+    let bundle = root.join("content/cases/2023/2023-007");
+    let md = std::fs::read_to_string(bundle.join("index.md")).unwrap();
+
+    // Front matter: what the document says, placeholders for the rest.
+    for line in [
+        "id: \"2023-007\"",
+        "title: \"上海测试有限公司实施六西格玛设计的经验\"",
+        "  name: \"上海测试有限公司\"",
+        "  legal_representative: \"王某某\"",
+        "  industry_code: \"C3973\"",
+        "year: 2023",
+        "priority_area: \"待填写\"",
+        "district: \"浦东新区\"",
+        "status: submitted",
+    ] {
+        assert!(md.lines().any(|l| l == line), "{line:?} not in\n{md}");
+    }
+    // The sections, in order, under their Casebook headings.
+    let positions: Vec<usize> = [
+        "## 摘要\n",
+        "## 企业概况\n",
+        "## 管理方法（技术）的推进和应用情况\n",
+        "## 管理方法（技术）的实施效果\n",
+    ]
+    .iter()
+    .map(|h| md.find(h).unwrap_or_else(|| panic!("{h:?} not in\n{md}")))
+    .collect();
+    assert!(positions.windows(2).all(|w| w[0] < w[1]), "{md}");
+    for part in [
+        "### （一）背景与目标",
+        "**核心做法**是用DMAIC改进关键工序。",
+        "1. 界定问题；\n1. 测量现状。",
+        "表：一次合格率\n\n| 年份 | 一次合格率（%） |\n| --- | --- |\n| 2021 | 96.8 |",
+        "![生产线控制图](figure-1.png)",
+    ] {
+        assert!(md.contains(part), "{part:?} not in\n{md}");
+    }
+    assert!(!md.contains("图1"), "{md}");
+    assert_eq!(std::fs::read(bundle.join("figure-1.png")).unwrap(), png());
+
+    // The rulebook ran: the editor's to-do names the placeholders and the
+    // missing data, nothing about the converted body's form.
+    assert!(log.contains("已导入"), "{log}");
+    assert!(log.contains("value-not-in-list"), "{log}");
+    assert!(log.contains("priority_area"), "{log}");
+    assert!(log.contains("results-data"), "{log}");
+    for rule in [
+        "section-missing",
+        "section-empty",
+        "figure-caption-missing",
+        "table-caption-missing",
+        "image-missing",
+    ] {
+        assert!(!log.contains(rule), "{rule} in\n{log}");
+    }
+    assert!(log.contains("编辑还需处理"), "{log}");
+
+    // Filling in the placeholders is all it takes to pass check.
+    let filled = md
+        .replace("priority_area: \"待填写\"", "priority_area: 促进产业高质量发展")
+        .replace("industry: \"待填写\"", "industry: 集成电路")
+        .replace(
+            "metrics: []",
+            "metrics:\n  - name: 一次合格率\n    years: [2020, 2021, 2022]\n    values: [95.1, 96.8, 98.2]\n    benchmark: [96.0, 96.5, 97.0]",
+        );
+    std::fs::write(bundle.join("index.md"), filled).unwrap();
+    let (code, diags) = check_json(&root);
+    let ours: Vec<_> = diags
+        .iter()
+        .filter(|d| d.file.contains("2023-007"))
+        .collect();
+    assert!(ours.is_empty(), "{ours:#?}");
+    assert_eq!(code, 0, "{diags:#?}");
+}
+
+#[test]
+fn imports_headings_given_as_styles() {
+    check_imported(styled);
+}
+
+#[test]
+fn imports_headings_given_as_bold_centred_lines() {
+    check_imported(plain);
+}
+
+#[test]
+fn picks_the_next_id_and_never_overwrites() {
+    let dir = temp_dir();
+    let root = site(dir.path());
+    let docx = dir.path().join("a.docx");
+    plain(&docx);
+    let out = dir.path().join("bundle");
+    let first = import(&root, &docx, &["--out", out.to_str().unwrap()]);
+    assert_eq!(code(&first), 0, "{}", stderr(&first));
+    let md = std::fs::read_to_string(out.join("index.md")).unwrap();
+    assert!(md.contains("id: \""), "{md}");
+    let again = import(&root, &docx, &["--out", out.to_str().unwrap()]);
+    assert_eq!(code(&again), 2);
+    assert!(stderr(&again).contains("已存在"), "{}", stderr(&again));
+    let bad_id = import(&root, &docx, &["--id", "2023-7"]);
+    assert_eq!(code(&bad_id), 2);
+}
+
+/// A Compound File (OLE) header followed by the named streams, as Word
+/// writes them (UTF-16LE directory names).
+fn compound_file(streams: &[&str]) -> Vec<u8> {
+    let mut bytes = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1".to_vec();
+    bytes.resize(512, 0);
+    for name in streams {
+        bytes.extend(name.encode_utf16().flat_map(u16::to_le_bytes));
+        bytes.resize(bytes.len() + 64, 0);
+    }
+    bytes
+}
+
+#[test]
+fn unreadable_documents_get_clear_errors() {
+    let dir = temp_dir();
+    let root = site(dir.path());
+    let mut corrupt = b"PK\x03\x04".to_vec();
+    corrupt.extend(std::iter::repeat_n(0x5a, 300));
+    let cases: [(&str, Vec<u8>, &str, &str); 4] = [
+        (
+            "encrypted.docx",
+            compound_file(&["EncryptionInfo", "EncryptedPackage"]),
+            "密码",
+            "清空密码",
+        ),
+        (
+            "old.doc",
+            compound_file(&["WordDocument", "1Table"]),
+            "Word 97-2003",
+            "另存为",
+        ),
+        ("broken.docx", corrupt, "损坏", "另存为"),
+        (
+            "notes.docx",
+            "这只是一个文本文件".as_bytes().to_vec(),
+            "不是 Word 文档",
+            ".docx",
+        ),
+    ];
+    let before = snapshot(&root);
+    for (name, bytes, message, help) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let output = import(&root, &path, &[]);
+        let log = stderr(&output);
+        assert_eq!(code(&output), 1, "{name}: {log}");
+        assert!(log.contains(message), "{name}: {log}");
+        assert!(log.contains(help), "{name}: {log}");
+        assert_eq!(snapshot(&root), before, "{name}: the site changed");
+    }
+    let missing = import(&root, &dir.path().join("nope.docx"), &[]);
+    assert_eq!(code(&missing), 2);
+}
