@@ -256,7 +256,12 @@ fn produce(
         .filter(|(_, path)| path.is_file())
         .collect();
     let pdf_years: Vec<i64> = pdfs.iter().map(|(year, _)| *year).collect();
-    let rendered = render::render_site(&site, &theme, &base_url, search_meta.as_ref(), &pdf_years);
+    let purpose = match search {
+        SearchExport::Build => render::Purpose::Publish,
+        SearchExport::Skip => render::Purpose::Check,
+    };
+    let meta = search_meta.as_ref();
+    let rendered = render::render_site_as(&site, &theme, &base_url, meta, &pdf_years, purpose);
     let mut files = match rendered {
         Ok(files) => files,
         Err(problems) => {

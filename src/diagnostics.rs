@@ -298,7 +298,7 @@ pub fn to_sarif(diagnostics: &[Diagnostic]) -> String {
                 text.push_str(help);
             }
             let mut location = json!({
-                "artifactLocation": { "uri": d.file, "uriBaseId": "SITEROOT" },
+                "artifactLocation": { "uri": d.file },
             });
             if d.line > 0 {
                 location["region"] = json!({

@@ -66,7 +66,7 @@ enterprise:
   legal_representative: 
   nature: 民营企业
   founded: "2000"
-  industry_code: C0000        # GB/T 4754-2017 行业代码，至少写到大类
+  # industry_code: C3973     # GB/T 4754-2017 行业代码（门类字母加大类、中类或小类），填写后去掉行首的 #
   district: {district}
   website: 
 year: {year}

@@ -723,3 +723,14 @@ fn sites_turn_writing_rules_off_but_not_others() {
     assert_eq!(diags[0].rule, "config-invalid");
     assert!(diags[0].message.contains("section-too-long"));
 }
+
+#[test]
+fn readme_lists_every_rule() {
+    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
+    for (id, _) in casebook::diagnostics::rules::ALL {
+        assert!(
+            readme.contains(&format!("`{id}`")),
+            "README's rule table lacks {id}"
+        );
+    }
+}

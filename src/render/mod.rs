@@ -56,13 +56,39 @@ pub fn render_site(
     search: Option<&crate::search::export::Meta>,
     pdfs: &[i64],
 ) -> Result<Vec<OutputFile>, Vec<Diagnostic>> {
+    render_site_as(site, theme, base_url, search, pdfs, Purpose::Publish)
+}
+
+/// What the rendered files are for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    Publish,
+    /// `casebook check`: every page is rendered (template errors, links),
+    /// but QR codes are only proven encodable, not drawn: drawing them was
+    /// a seventh of check's time and can find nothing a content editor fixes.
+    Check,
+}
+
+/// [`render_site`] for a purpose.
+pub fn render_site_as(
+    site: &Site,
+    theme: &Theme,
+    base_url: &str,
+    search: Option<&crate::search::export::Meta>,
+    pdfs: &[i64],
+    purpose: Purpose,
+) -> Result<Vec<OutputFile>, Vec<Diagnostic>> {
     let (renderer, static_files) = renderer(site, theme, base_url, search, pdfs)?;
     let mut files = renderer.pages().map_err(|e| vec![e])?;
     files.extend(static_files);
     files.extend(open_data(site, base_url)?);
     for case in &site.cases {
         let url = format!("{base_url}{}", short_link_path(&case.id));
-        let qr = qr::files(&case.id, &url).map_err(|message| {
+        let qr = match purpose {
+            Purpose::Publish => qr::files(&case.id, &url),
+            Purpose::Check => qr::paths(&case.id, &url),
+        };
+        let qr = qr.map_err(|message| {
             vec![Diagnostic::error(rules::QR_CODE, &case.source.rel, message)
                 .help("二维码装不下这么长的网址：缩短 site.base_url")]
         })?;
