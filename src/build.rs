@@ -99,6 +99,16 @@ pub fn load(
     base_url: Option<&str>,
     progress: &ProgressBar,
 ) -> Result<Loaded, Vec<Diagnostic>> {
+    load_with(root, base_url, progress, true)
+}
+
+/// [`load`], choosing whether code blocks are highlighted.
+fn load_with(
+    root: &Path,
+    base_url: Option<&str>,
+    progress: &ProgressBar,
+    highlight: bool,
+) -> Result<Loaded, Vec<Diagnostic>> {
     let config = Config::load(root)?;
     let root = root.canonicalize().map_err(|err| {
         vec![Diagnostic::error(
@@ -116,6 +126,7 @@ pub fn load(
         config: &config,
         root: &root,
         base_path,
+        highlight,
     };
     let content = content::load(&options, progress);
     Ok(Loaded {
@@ -192,7 +203,12 @@ fn produce(
         root,
         content,
         base_url,
-    } = load(&options.root, options.base_url.as_deref(), progress)?;
+    } = load_with(
+        &options.root,
+        options.base_url.as_deref(),
+        progress,
+        search == SearchExport::Build,
+    )?;
     let theme = Theme::load(&root);
     phases.done("load");
 

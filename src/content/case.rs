@@ -210,6 +210,7 @@ pub fn parse(
         fixed_anchor: section_anchor,
         summary_anchor: Some(SectionKind::Abstract.anchor()),
         require_captions: true,
+        highlight: options.highlight,
     };
     let (body, body_diagnostics) = markdown::render(split.body, &markdown_options);
     let mut diagnostics = fields.diagnostics;

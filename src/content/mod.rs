@@ -166,6 +166,8 @@ pub struct ParseOptions<'a> {
     pub root: &'a Path,
     /// Prefix for internal links, from the base URL (`/` or `/sub/`).
     pub base_path: String,
+    /// Highlight code blocks (a build does; `check` need not).
+    pub highlight: bool,
 }
 
 /// Discover and parse every content file under `ROOT/content`, in parallel.
@@ -263,6 +265,7 @@ pub fn check_file(config: &Config, root: &Path, path: &Path) -> Vec<Diagnostic> 
         config,
         root,
         base_path: config.base_path(),
+        highlight: false,
     };
     let (_, mut diagnostics) = parse_file(SourceKind::Case, path, &options);
     config.check.apply(&mut diagnostics);

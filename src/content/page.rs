@@ -61,6 +61,7 @@ pub fn parse(
         fixed_anchor: |_| None,
         summary_anchor: None,
         require_captions: false,
+        highlight: options.highlight,
     };
     let (body, body_diagnostics) = markdown::render(split.body, &markdown_options);
     let mut diagnostics = fields.diagnostics;

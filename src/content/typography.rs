@@ -145,7 +145,30 @@ fn fence_marker(line: &str) -> Option<(char, usize)> {
     (n >= 3).then_some((c, n))
 }
 
+/// Could `line` hold a slip? One pass without allocating: most lines of a
+/// clean file hold none, and scanning is then nearly free.
+fn may_slip(line: &str) -> bool {
+    if line.ends_with([' ', '\t', '\u{3000}']) || line.trim_start().starts_with('#') {
+        return true;
+    }
+    let mut prev_punct = false;
+    for c in line.chars() {
+        if full_width_punct(c).is_some() || is_full_width_alnum(c) {
+            return true;
+        }
+        let punct = is_sentence_punct(c);
+        if punct && prev_punct {
+            return true;
+        }
+        prev_punct = punct;
+    }
+    false
+}
+
 fn scan_line(line: &str, start: usize, line_no: usize, slips: &mut Vec<Slip>) {
+    if !may_slip(line) {
+        return;
+    }
     let chars: Vec<(usize, char)> = line.char_indices().collect();
     let protected = protected_mask(line, &chars);
     let slip = |rule, from: usize, to: usize, fix: Option<String>| {

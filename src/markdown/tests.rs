@@ -18,6 +18,7 @@ fn render_in(dir: &Path, text: &str) -> (RenderedBody, Vec<Diagnostic>) {
         fixed_anchor: fixed,
         summary_anchor: Some("abstract"),
         require_captions: true,
+        highlight: true,
     };
     render(text, &options)
 }
