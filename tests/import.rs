@@ -238,6 +238,15 @@ fn picks_the_next_id_and_never_overwrites() {
     assert!(stderr(&again).contains("已存在"), "{}", stderr(&again));
     let bad_id = import(&root, &docx, &["--id", "2023-7"]);
     assert_eq!(code(&bad_id), 2);
+    // Outside a site, only with --out.
+    let not_a_site = import(dir.path(), &docx, &[]);
+    assert_eq!(code(&not_a_site), 2);
+    assert!(stderr(&not_a_site).contains("casebook.toml"));
+    let elsewhere = dir.path().join("elsewhere");
+    let outside = import(dir.path(), &docx, &["--out", elsewhere.to_str().unwrap()]);
+    assert_eq!(code(&outside), 0, "{}", stderr(&outside));
+    assert!(elsewhere.join("index.md").is_file());
+    assert!(stderr(&outside).contains("未检查"), "{}", stderr(&outside));
 }
 
 /// A Compound File (OLE) header followed by the named streams, as Word

@@ -137,6 +137,13 @@ pub fn run(file: &Path, id: Option<&str>, out: Option<&Path>, root: &Path) -> i3
         }
     };
     let config = Config::load(root).ok();
+    if config.is_none() && out.is_none() {
+        eprintln!(
+            "错误：{} 不是站点目录（没有可用的 casebook.toml）；用 --root 指向站点，或用 --out 指定输出文件夹",
+            root.display()
+        );
+        return 2;
+    }
     let year = id
         .and_then(|id| id[..4].parse().ok())
         .unwrap_or_else(this_year);
