@@ -255,7 +255,8 @@ pub fn check_section_lengths(body: &RenderedBody, file: &str, diagnostics: &mut 
         let Some(limit) = section_limit(kind) else {
             continue;
         };
-        if section.chars > limit {
+        let chars = section.chars + section.subheading_chars;
+        if chars > limit {
             let heading = &section.heading;
             diagnostics.push(
                 Diagnostic::error(
@@ -264,13 +265,15 @@ pub fn check_section_lengths(body: &RenderedBody, file: &str, diagnostics: &mut 
                     format!(
                         "章节“{}”有 {} 字，超过 {limit} 字的上限（多 {} 字）",
                         kind.heading(),
-                        section.chars,
-                        section.chars - limit
+                        chars,
+                        chars - limit
                     ),
                 )
                 .at(heading.line, heading.column)
                 .spanning(heading.text.chars().count() + 3)
-                .help(format!("删减到 {limit} 字以内（{COUNTING}，标题不计）")),
+                .help(format!(
+                    "删减到 {limit} 字以内（{COUNTING}；小标题计入，章节标题本身不计）"
+                )),
             );
         }
     }

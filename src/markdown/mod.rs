@@ -55,6 +55,9 @@ pub struct Section {
     pub heading: Heading,
     /// Visible characters (字数) of the section's text, headings excluded.
     pub chars: usize,
+    /// Visible characters of its subheadings (### and below), which the
+    /// programme's 字数 limits count as part of the section.
+    pub subheading_chars: usize,
 }
 
 /// A root-relative link (`/cases/2023-001/`, `/about/`), checked once the
@@ -474,7 +477,10 @@ impl<'o> Walk<'o> {
             self.body.sections.push(Section {
                 heading: heading.clone(),
                 chars: 0,
+                subheading_chars: 0,
             });
+        } else if let Some(section) = self.body.sections.last_mut() {
+            section.subheading_chars += visible_chars(&heading.text);
         }
         if level <= 3 {
             self.body.headings.push(heading);
