@@ -371,6 +371,21 @@ mod tests {
     }
 
     #[test]
+    fn never_panics_on_odd_text() {
+        let odd = "---\n\u{feff}`未闭合,代码 [链接](没有右括号 <未闭合,标签 ＡＢ,，。\r\n#\t\n  ## ##  \n\u{3000}\n~~~~\n甲,乙\n~~~\n丙,丁 ";
+        let chars: Vec<usize> = odd.char_indices().map(|(i, _)| i).collect();
+        for &start in &chars {
+            for &end in chars.iter().filter(|&&e| e >= start) {
+                let piece = &odd[start..end];
+                let slips = scan(piece);
+                let fixed = apply_fixes(piece, &slips);
+                // Fixing is idempotent: nothing fixable is left.
+                assert!(scan(&fixed).iter().all(|s| s.fix.is_none()), "{piece:?}");
+            }
+        }
+    }
+
+    #[test]
     fn fixes_change_only_their_bytes() {
         let text = "甲,乙 \r\n丙；丁\r\n";
         let fixed = apply_fixes(text, &scan(text));

@@ -45,8 +45,9 @@ fn strip_numbering(text: &str) -> &str {
         if let Some(end) = rest.find(['部', '章', '节']) {
             if rest[..end].chars().all(numerals) {
                 let after = &rest[end..];
-                let skip = after.chars().take(2).map(char::len_utf8).sum::<usize>();
-                let after = &after[skip.min(after.len())..];
+                let after = after
+                    .strip_prefix("部分")
+                    .unwrap_or_else(|| &after[after.chars().next().map_or(0, char::len_utf8)..]);
                 return after.trim_start_matches(['、', ' ', '：', ':']);
             }
         }
@@ -415,6 +416,27 @@ mod tests {
             Some(SectionKind::Evidence)
         );
         assert_eq!(section_of("一、背景与目标"), None);
+    }
+
+    #[test]
+    fn never_panics_on_odd_text() {
+        let odd = "第（一)二、(3）第部分章 图１-表 法定代表人：代码Ｃ12公司。有限公司";
+        let at: Vec<usize> = odd
+            .char_indices()
+            .map(|(i, _)| i)
+            .chain([odd.len()])
+            .collect();
+        for &a in &at {
+            for &b in at.iter().filter(|&&b| b >= a) {
+                let t = &odd[a..b];
+                let _ = (section_of(t), caption(t, '图'), caption(t, '表'));
+                let _ = (
+                    enterprise_in(t),
+                    industry_code_in(t),
+                    labelled(t, &["法定代表人"], 6),
+                );
+            }
+        }
     }
 
     #[test]
