@@ -69,6 +69,7 @@ pub fn parse(
         fixed_anchor: |_| None,
         summary_anchor: None,
         require_captions: false,
+        highlight: options.highlight,
     };
     let (body, body_diagnostics) = markdown::render(body, &markdown_options);
     diagnostics.extend(body_diagnostics);
