@@ -6,8 +6,8 @@
 
 use serde_yaml::{Mapping, Value};
 
-use super::fields::{get, Fields};
-use super::frontmatter::{self, KeyLocator};
+use super::fields::{get, read_front_matter, Fields};
+use super::frontmatter::KeyLocator;
 use super::{rulebook, typography};
 use super::{Case, Enterprise, Metric, ParseOptions, SourceFile, Status};
 use crate::config::TermConfig;
@@ -131,20 +131,10 @@ pub fn parse(
     options: &ParseOptions,
 ) -> (Option<Case>, Vec<Diagnostic>) {
     let file = source.rel.as_str();
-    let split = match frontmatter::split(text, file) {
-        Ok(split) => split,
-        Err(diag) => return (None, vec![diag]),
-    };
-    let map = match frontmatter::parse(&split, file) {
-        Ok(map) => map,
+    let (split, map, mut fields) = match read_front_matter(text, file, KNOWN_FIELDS) {
+        Ok(read) => read,
         Err(diags) => return (None, diags),
     };
-    let mut fields = Fields {
-        locator: KeyLocator::new(&split),
-        file,
-        diagnostics: Vec::new(),
-    };
-    fields.unknown_keys(&map, &[], KNOWN_FIELDS);
 
     let id = read_id(&mut fields, &map);
     let id_at = fields.locator.locate(&["id"]);

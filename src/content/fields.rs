@@ -4,8 +4,28 @@
 
 use serde_yaml::{Mapping, Value};
 
-use super::frontmatter::KeyLocator;
+use super::frontmatter::{self, KeyLocator, Split};
 use crate::diagnostics::{rules, Diagnostic};
+
+/// A file's front matter cut off (`frontmatter::split`), parsed
+/// (`frontmatter::parse`) and ready to read field by field; every file kind
+/// with front matter starts here. Unknown keys (not in `known`) are
+/// reported at once.
+pub fn read_front_matter<'a>(
+    text: &'a str,
+    file: &'a str,
+    known: &[&str],
+) -> Result<(Split<'a>, Mapping, Fields<'a>), Vec<Diagnostic>> {
+    let split = frontmatter::split(text, file).map_err(|diag| vec![diag])?;
+    let map = frontmatter::parse(&split, file)?;
+    let mut fields = Fields {
+        locator: KeyLocator::new(&split),
+        file,
+        diagnostics: Vec::new(),
+    };
+    fields.unknown_keys(&map, &[], known);
+    Ok((split, map, fields))
+}
 
 pub struct Fields<'a> {
     pub locator: KeyLocator<'a>,

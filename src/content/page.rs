@@ -1,8 +1,7 @@
 //! Parsing a standalone page (`content/pages/*.md`): front matter with
 //! `title`, optional `slug` and `description`, then Markdown.
 
-use super::fields::{get, Fields};
-use super::frontmatter::{self, KeyLocator};
+use super::fields::{get, read_front_matter};
 use super::{Page, ParseOptions, SourceFile};
 use crate::diagnostics::{rules, Diagnostic};
 use crate::markdown::{self, MarkdownOptions};
@@ -16,20 +15,10 @@ pub fn parse(
     options: &ParseOptions,
 ) -> (Option<Page>, Vec<Diagnostic>) {
     let file = source.rel.as_str();
-    let split = match frontmatter::split(text, file) {
-        Ok(split) => split,
-        Err(diag) => return (None, vec![diag]),
-    };
-    let map = match frontmatter::parse(&split, file) {
-        Ok(map) => map,
+    let (split, map, mut fields) = match read_front_matter(text, file, PAGE_FIELDS) {
+        Ok(read) => read,
         Err(diags) => return (None, diags),
     };
-    let mut fields = Fields {
-        locator: KeyLocator::new(&split),
-        file,
-        diagnostics: Vec::new(),
-    };
-    fields.unknown_keys(&map, &[], PAGE_FIELDS);
     let title = fields.required_string(&map, &["title"], "页面标题", "title: 关于本站");
     let description = fields.string(&map, &["description"]);
     let stem = source

@@ -2,8 +2,7 @@
 //! `content/compilation/{year}/preface.md`: Markdown, with optional front
 //! matter holding only `title` (default 前言). The year is the folder name.
 
-use super::fields::Fields;
-use super::frontmatter::{self, KeyLocator};
+use super::fields::read_front_matter;
 use super::{ParseOptions, Preface, SourceFile};
 use crate::diagnostics::{rules, Diagnostic};
 use crate::markdown::{self, MarkdownOptions};
@@ -38,20 +37,10 @@ pub fn parse(
 
     let mut diagnostics = Vec::new();
     let (title, body, body_line) = if text.lines().next().map(str::trim_end) == Some("---") {
-        let split = match frontmatter::split(text, file) {
-            Ok(split) => split,
-            Err(diag) => return (None, vec![diag]),
-        };
-        let map = match frontmatter::parse(&split, file) {
-            Ok(map) => map,
+        let (split, map, mut fields) = match read_front_matter(text, file, PREFACE_FIELDS) {
+            Ok(read) => read,
             Err(diags) => return (None, diags),
         };
-        let mut fields = Fields {
-            locator: KeyLocator::new(&split),
-            file,
-            diagnostics: Vec::new(),
-        };
-        fields.unknown_keys(&map, &[], PREFACE_FIELDS);
         let title = fields.string(&map, &["title"]);
         diagnostics.extend(fields.diagnostics);
         (title, split.body, split.body_line)
