@@ -181,9 +181,13 @@ export function docList(text) {
 
 /** A term's data from its JSON value (a posting string or a big term's
  *  object, see export.rs), for `docCount` documents: `n`, its documents'
- *  count; `mark(counts)` adds 1 to each of its documents' counts;
- *  `addScores(totals, table)` adds its score to its documents' totals
- *  (and maybe to others', which `rank` drops: they miss a mark). */
+ *  count; `mark(counts)` adds 1 to each of its documents' counts, or
+ *  returns 1 for "add 1 to every document" after subtracting 1 from the
+ *  documents it is absent from (so a term nearly everywhere costs no pass
+ *  over every document); `addScores(totals, table)` adds its score to its
+ *  documents' totals and returns what every document gets besides (its
+ *  lowest score, for a big term's documents outside its top list; `rank`
+ *  keeps totals of matching documents only). */
 export function termData(value, docCount) {
   if (typeof value === "string") {
     const postings = decodePostings(value);
@@ -191,31 +195,39 @@ export function termData(value, docCount) {
       n: postings.size,
       mark: (counts) => {
         for (const doc of postings.keys()) counts[doc] += 1;
+        return 0;
       },
       addScores: (totals, table) => {
         for (const [doc, impact] of postings) totals[doc] += table[impact];
+        return 0;
       },
     };
   }
   const top = decodePostings(value.top);
   const addScores = (totals, table) => {
     const least = table[value.min];
-    for (let d = 0; d < docCount; d++) totals[d] += least;
     for (const [doc, impact] of top) totals[doc] += table[impact] - least;
+    return least;
   };
   let mark;
   if (value.bits !== undefined) {
+    const bits = value.bits;
     mark = (counts) => {
-      for (const doc of bitmapDocs(value.bits)) counts[doc] += 1;
+      for (let i = 0; i < bits.length; i++) {
+        const d = digit(bits, i);
+        for (let b = 0; b < 6; b++) if (d & (1 << b)) counts[i * 6 + b] += 1;
+      }
+      return 0;
     };
   } else if (value.docs !== undefined) {
     mark = (counts) => {
       for (const doc of docList(value.docs)) counts[doc] += 1;
+      return 0;
     };
   } else {
     mark = (counts) => {
-      for (let d = 0; d < docCount; d++) counts[d] += 1;
       for (const doc of docList(value.absent)) counts[doc] -= 1;
+      return 1;
     };
   }
   return { n: value.n, mark, addScores };
@@ -242,16 +254,23 @@ export function rank(words, facets, terms, meta) {
   const needed = [...new Set([...wordTerms.flat(), ...facets])];
   const totals = new Float64Array(meta.docs);
   if (needed.length === 0 || needed.some((t) => !terms.has(t))) return { docs: new Uint32Array(0), totals };
-  const counts = new Uint16Array(meta.docs);
-  for (const term of needed) terms.get(term).mark(counts);
+  // Counts and scores have a part every document shares, kept apart.
+  const counts = new Int16Array(meta.docs);
+  let everyCount = 0;
+  for (const term of needed) everyCount += terms.get(term).mark(counts);
   const table = scores(meta);
-  for (const term of wordTerms.flat()) terms.get(term).addScores(totals, table);
+  let everyScore = 0;
+  for (const term of wordTerms.flat()) everyScore += terms.get(term).addScores(totals, table);
+  const want = needed.length - everyCount;
+  const docs = new Uint32Array(meta.docs);
   let n = 0;
-  for (let doc = 0; doc < meta.docs; doc++) if (counts[doc] === needed.length) n += 1;
-  const docs = new Uint32Array(n);
-  n = 0;
-  for (let doc = 0; doc < meta.docs; doc++) if (counts[doc] === needed.length) docs[n++] = doc;
-  return { docs, totals };
+  for (let doc = 0; doc < meta.docs; doc++) {
+    if (counts[doc] === want) {
+      docs[n++] = doc;
+      totals[doc] += everyScore;
+    }
+  }
+  return { docs: docs.slice(0, n), totals };
 }
 
 const DOC_BITS = 2 ** 21;
@@ -261,11 +280,14 @@ const DOC_BITS = 2 ** 21;
 export function best(docs, totals) {
   const keys = new Float64Array(docs.length);
   const top = 2 ** 31;
-  docs.forEach((doc, i) => {
+  for (let i = 0; i < docs.length; i++) {
+    const doc = docs[i];
     keys[i] = (top - Math.min(top - 1, Math.round(totals[doc] * 1e6))) * DOC_BITS + doc;
-  });
+  }
   keys.sort();
-  return Uint32Array.from(keys, (key) => key % DOC_BITS);
+  const out = new Uint32Array(keys.length);
+  for (let i = 0; i < keys.length; i++) out[i] = keys[i] % DOC_BITS;
+  return out;
 }
 
 /** The facet terms for the page's params (`null`: a param names no term,
