@@ -64,8 +64,10 @@ pub fn render_site(
 pub enum Purpose {
     Publish,
     /// `casebook check`: every page is rendered (template errors, links),
-    /// but QR codes are only proven encodable, not drawn: drawing them was
-    /// a seventh of check's time and can find nothing a content editor fixes.
+    /// but QR codes are only proven encodable, not drawn, and the annual
+    /// books and open-data files stand in by their paths (so links to them
+    /// still resolve): they repeat content the pages already showed, can
+    /// find nothing a content editor fixes, and were most of check's time.
     Check,
 }
 
@@ -79,9 +81,19 @@ pub fn render_site_as(
     purpose: Purpose,
 ) -> Result<Vec<OutputFile>, Vec<Diagnostic>> {
     let (renderer, static_files) = renderer(site, theme, base_url, search, pdfs)?;
-    let mut files = renderer.pages().map_err(|e| vec![e])?;
+    let mut files = renderer.pages(purpose).map_err(|e| vec![e])?;
     files.extend(static_files);
-    files.extend(open_data(site, base_url)?);
+    files.extend(match purpose {
+        Purpose::Publish => open_data(site, base_url)?,
+        Purpose::Check => [
+            crate::data::JSON_PATH,
+            crate::data::SCHEMA_PATH,
+            crate::data::CSV_PATH,
+            crate::data::XLSX_PATH,
+        ]
+        .map(stand_in)
+        .into(),
+    });
     for case in &site.cases {
         let url = format!("{base_url}{}", short_link_path(&case.id));
         let qr = match purpose {
@@ -188,6 +200,14 @@ fn renderer<'s>(
 }
 
 /// `data/cases.{json,csv,xlsx}`: the open data (published cases only).
+/// An empty file at `path`: what `check` needs of a file it does not make.
+fn stand_in(path: &str) -> OutputFile {
+    OutputFile {
+        path: path.to_string(),
+        contents: Contents::Bytes(Vec::new()),
+    }
+}
+
 fn open_data(site: &Site, base_url: &str) -> Result<Vec<OutputFile>, Vec<Diagnostic>> {
     let xlsx = crate::data::xlsx(site, base_url).map_err(|e| {
         vec![Diagnostic::error(
@@ -465,7 +485,7 @@ impl<'s> Renderer<'s> {
         context
     }
 
-    fn pages(&self) -> Result<Vec<OutputFile>, Diagnostic> {
+    fn pages(&self, purpose: Purpose) -> Result<Vec<OutputFile>, Diagnostic> {
         let site = self.views.site;
         let cards: Vec<CaseCard> = site.cases.iter().map(|c| self.views.card(c)).collect();
 
@@ -528,9 +548,12 @@ impl<'s> Renderer<'s> {
         )?);
         let books: Vec<Result<Vec<OutputFile>, Diagnostic>> = crate::compile::years(site)
             .into_par_iter()
-            .map(|year| {
-                let has_pdf = self.views.pdfs.contains(&year);
-                self.book(year, has_pdf, &BTreeMap::new())
+            .map(|year| match purpose {
+                Purpose::Publish => {
+                    let has_pdf = self.views.pdfs.contains(&year);
+                    self.book(year, has_pdf, &BTreeMap::new())
+                }
+                Purpose::Check => Ok(vec![stand_in(&format!("{}index.html", book::folder(year)))]),
             })
             .collect();
         for book in books {
