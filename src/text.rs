@@ -12,6 +12,26 @@ pub fn format_number(n: f64) -> String {
     }
 }
 
+/// Escape text for HTML and XML, in content and in attribute values alike
+/// (every template, feed, sitemap and SVG chart goes through it). Control
+/// characters other than tab and line breaks are dropped: XML 1.0 forbids
+/// them, and in HTML they are never what an editor meant.
+pub fn escape_markup(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Is `c` a CJK ideograph or CJK/full-width punctuation? Such characters are
 /// written without spaces between them, so a soft line break between two of
 /// them must not turn into a visible space.

@@ -287,7 +287,7 @@ fn engine(theme: &Theme, assets: HashMap<String, String>) -> Result<Tera, Vec<Di
     tera.autoescape_on(vec![".html", ".xml"]);
     // Tera's default also escapes `/`, which turns every URL into `&#x2F;`
     // soup; `& < > "` (and `'`) are what HTML and XML need.
-    tera.set_escape_fn(escape_markup);
+    tera.set_escape_fn(crate::text::escape_markup);
     tera.register_function("asset", move |args: &HashMap<String, tera::Value>| {
         let path = args
             .get("path")
@@ -299,21 +299,6 @@ fn engine(theme: &Theme, assets: HashMap<String, String>) -> Result<Tera, Vec<Di
             .ok_or_else(|| tera::Error::msg(format!("asset(): no static file {path}")))
     });
     Ok(tera)
-}
-
-fn escape_markup(input: &str) -> String {
-    let mut out = String::with_capacity(input.len());
-    for c in input.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 struct Renderer<'s> {
