@@ -356,15 +356,7 @@ pub fn draw(chart: &LineChart) -> String {
                 ];
                 let mut obstacles = obstacles_near(chart, si, &x_of, &y_of, x, w + 20.0);
                 // The point's own marker.
-                for (dx, dy) in [
-                    (0.0, 0.0),
-                    (-5.0, -5.0),
-                    (5.0, -5.0),
-                    (-5.0, 5.0),
-                    (5.0, 5.0),
-                ] {
-                    obstacles.push((x + dx, y + dy));
-                }
+                obstacles.extend(marker_extent(x, y));
                 let (lx, ly, anchor) = spots
                     .iter()
                     .map(|&(lx, ly, anchor)| {
@@ -440,16 +432,7 @@ fn obstacles_near(
                 continue;
             }
             let (x0, y0) = (x_of(i), y_of(v));
-            // The marker's own extent.
-            for (dx, dy) in [
-                (0.0, 0.0),
-                (-5.0, -5.0),
-                (5.0, -5.0),
-                (-5.0, 5.0),
-                (5.0, 5.0),
-            ] {
-                points.push((x0 + dx, y0 + dy));
-            }
+            points.extend(marker_extent(x0, y0));
             if let Some(next) = s.values.get(i + 1).filter(|v| v.is_finite() && i + 1 < n) {
                 let (x1, y1) = (x_of(i + 1), y_of(*next));
                 let steps = ((x1 - x0).abs() / 3.0).ceil().max(1.0) as usize;
@@ -472,6 +455,19 @@ fn legend_index(chart: &LineChart, series: &Series) -> usize {
         .position(|s| std::ptr::eq(s, series))
         .unwrap_or(0)
         % STYLES.len()
+}
+
+/// Points that stand for a marker at `(x, y)`: its centre and corners,
+/// what a value label must keep clear of.
+fn marker_extent(x: f64, y: f64) -> [(f64, f64); 5] {
+    [
+        (0.0, 0.0),
+        (-5.0, -5.0),
+        (5.0, -5.0),
+        (-5.0, 5.0),
+        (5.0, 5.0),
+    ]
+    .map(|(dx, dy)| (x + dx, y + dy))
 }
 
 #[cfg(test)]
