@@ -170,6 +170,31 @@ pub struct ParseOptions<'a> {
     pub highlight: bool,
 }
 
+impl<'a> ParseOptions<'a> {
+    /// Markdown options for a free-form body (a page, a book's preface):
+    /// no fixed section anchors, no caption rule.
+    fn free_form_markdown(
+        &'a self,
+        file: &'a str,
+        first_line: usize,
+        source: &'a SourceFile,
+        page_path: &'a str,
+    ) -> crate::markdown::MarkdownOptions<'a> {
+        crate::markdown::MarkdownOptions {
+            file,
+            first_line,
+            dir: &source.dir,
+            root: self.root,
+            base_path: &self.base_path,
+            page_path,
+            fixed_anchor: |_| None,
+            summary_anchor: None,
+            require_captions: false,
+            highlight: self.highlight,
+        }
+    }
+}
+
 /// Discover and parse every content file under `ROOT/content`, in parallel.
 pub fn load(options: &ParseOptions, progress: &indicatif::ProgressBar) -> Content {
     let Discovered {

@@ -4,7 +4,7 @@
 use super::fields::{get, read_front_matter};
 use super::{Page, ParseOptions, SourceFile};
 use crate::diagnostics::{rules, Diagnostic};
-use crate::markdown::{self, MarkdownOptions};
+use crate::markdown;
 use crate::slug::{is_valid_slug, slugify};
 
 const PAGE_FIELDS: &[&str] = &["title", "slug", "description"];
@@ -40,18 +40,7 @@ pub fn parse(
         None => Some(slugify(&stem)).filter(|s| !s.is_empty()),
     };
     let page_path = format!("{}/", slug.as_deref().unwrap_or("_"));
-    let markdown_options = MarkdownOptions {
-        file,
-        first_line: split.body_line,
-        dir: &source.dir,
-        root: options.root,
-        base_path: &options.base_path,
-        page_path: &page_path,
-        fixed_anchor: |_| None,
-        summary_anchor: None,
-        require_captions: false,
-        highlight: options.highlight,
-    };
+    let markdown_options = options.free_form_markdown(file, split.body_line, &source, &page_path);
     let (body, body_diagnostics) = markdown::render(split.body, &markdown_options);
     let mut diagnostics = fields.diagnostics;
     diagnostics.extend(body_diagnostics);

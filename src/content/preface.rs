@@ -5,7 +5,7 @@
 use super::fields::read_front_matter;
 use super::{ParseOptions, Preface, SourceFile};
 use crate::diagnostics::{rules, Diagnostic};
-use crate::markdown::{self, MarkdownOptions};
+use crate::markdown;
 
 const PREFACE_FIELDS: &[&str] = &["title"];
 const DEFAULT_TITLE: &str = "前言";
@@ -48,18 +48,7 @@ pub fn parse(
         (None, text, 1)
     };
     let page_path = format!("compilation/{year}/");
-    let markdown_options = MarkdownOptions {
-        file,
-        first_line: body_line,
-        dir: &source.dir,
-        root: options.root,
-        base_path: &options.base_path,
-        page_path: &page_path,
-        fixed_anchor: |_| None,
-        summary_anchor: None,
-        require_captions: false,
-        highlight: options.highlight,
-    };
+    let markdown_options = options.free_form_markdown(file, body_line, &source, &page_path);
     let (body, body_diagnostics) = markdown::render(body, &markdown_options);
     diagnostics.extend(body_diagnostics);
     let assets = body.assets.clone();
