@@ -8,27 +8,8 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::sync::OnceLock;
 
 use common::*;
-
-/// The basic fixture, built normally.
-fn basic() -> &'static Built {
-    static BUILT: OnceLock<Built> = OnceLock::new();
-    BUILT.get_or_init(|| build_shared(&fixture("basic"), &[]))
-}
-
-/// The basic fixture, built with `--drafts`.
-fn basic_drafts() -> &'static Built {
-    static BUILT: OnceLock<Built> = OnceLock::new();
-    BUILT.get_or_init(|| build_shared(&fixture("basic"), &["--drafts"]))
-}
-
-/// The example site at the repository root.
-fn example() -> &'static Built {
-    static BUILT: OnceLock<Built> = OnceLock::new();
-    BUILT.get_or_init(|| build_shared(&repo_root(), &[]))
-}
 
 const BASE_URL: &str = "https://fixture.example.org/";
 

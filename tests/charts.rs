@@ -10,26 +10,10 @@ mod common;
 
 use std::collections::BTreeSet;
 use std::io::Cursor;
-use std::sync::OnceLock;
 
 use calamine::{Data, Reader, Xlsx};
 use common::*;
 use serde_json::Value;
-
-fn example() -> &'static Built {
-    static BUILT: OnceLock<Built> = OnceLock::new();
-    BUILT.get_or_init(|| build_shared(&repo_root(), &[]))
-}
-
-fn basic() -> &'static Built {
-    static BUILT: OnceLock<Built> = OnceLock::new();
-    BUILT.get_or_init(|| build_shared(&fixture("basic"), &[]))
-}
-
-fn basic_drafts() -> &'static Built {
-    static BUILT: OnceLock<Built> = OnceLock::new();
-    BUILT.get_or_init(|| build_shared(&fixture("basic"), &["--drafts"]))
-}
 
 /// Strings only in the basic fixture's draft (2024-001) and rejected
 /// (2024-002) cases, and in its `private` fields.

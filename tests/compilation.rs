@@ -18,12 +18,6 @@ use std::sync::OnceLock;
 use common::*;
 use scraper::{ElementRef, Html};
 
-/// The example site, built once.
-fn example() -> &'static Built {
-    static BUILT: OnceLock<Built> = OnceLock::new();
-    BUILT.get_or_init(|| build_shared(&repo_root(), &[]))
-}
-
 /// What the tests need of a case, read from its front matter.
 #[derive(Debug, Clone)]
 struct Source {

@@ -127,6 +127,24 @@ pub fn build_shared(root: &Path, extra: &[&str]) -> Built {
     built
 }
 
+/// The bundled example site, built once per test binary.
+pub fn example() -> &'static Built {
+    static BUILT: std::sync::OnceLock<Built> = std::sync::OnceLock::new();
+    BUILT.get_or_init(|| build_shared(&repo_root(), &[]))
+}
+
+/// The basic fixture, built once per test binary.
+pub fn basic() -> &'static Built {
+    static BUILT: std::sync::OnceLock<Built> = std::sync::OnceLock::new();
+    BUILT.get_or_init(|| build_shared(&fixture("basic"), &[]))
+}
+
+/// The basic fixture built with `--drafts`, once per test binary.
+pub fn basic_drafts() -> &'static Built {
+    static BUILT: std::sync::OnceLock<Built> = std::sync::OnceLock::new();
+    BUILT.get_or_init(|| build_shared(&fixture("basic"), &["--drafts"]))
+}
+
 /// `casebook build --root ROOT --output TMP/out EXTRA…`.
 pub fn build(root: &Path, extra: &[&str]) -> Built {
     let dir = temp_dir();
