@@ -166,3 +166,34 @@ fn new_skeleton_passes_check_and_stays_unpublished() {
         assert!(!text.contains("联系人及电话"), "private field in {path}");
     }
 }
+
+/// `check` does not make the annual books or the open-data files, but a
+/// page linking to them is still fine: they stand in by their paths. A
+/// link to a year with no book is still broken.
+#[test]
+fn check_resolves_links_to_books_and_open_data() {
+    let site = temp_dir();
+    copy_dir(&fixture("basic"), site.path());
+    let about = site.path().join("content/pages/about.md");
+    let text = std::fs::read_to_string(&about).unwrap();
+    std::fs::write(
+        &about,
+        format!("{text}\n\n[2023 年汇编](/compilation/2023/)、[开放数据](/data/cases.csv)\n"),
+    )
+    .unwrap();
+    let (status, diags) = check_json(site.path());
+    assert_eq!(status, 0, "{diags:?}");
+    assert!(
+        !diags.iter().any(|d| d.rule.starts_with("link-broken")),
+        "{diags:?}"
+    );
+
+    std::fs::write(
+        &about,
+        format!("{text}\n\n[1999 年汇编](/compilation/1999/)\n"),
+    )
+    .unwrap();
+    let (status, diags) = check_json(site.path());
+    assert_eq!(status, 1, "{diags:?}");
+    assert!(diags.iter().any(|d| d.rule == "link-broken"), "{diags:?}");
+}
