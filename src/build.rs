@@ -1,7 +1,8 @@
 //! The build pipeline, one phase after another: load config and theme →
-//! parse content → derive the site → render → write. Diagnostics from every
-//! phase are collected; any error stops the build before anything is
-//! written.
+//! parse content → derive the site → render, each file streaming into a
+//! staging folder → commit. Diagnostics from every phase are collected;
+//! any error stops the build and discards the staging folder, so the
+//! output is only ever replaced by a complete, checked site.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -12,9 +13,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::config::Config;
 use crate::content::{self, ParseOptions};
 use crate::diagnostics::{self, Diagnostic};
-use crate::output;
+use crate::output::Staging;
 use crate::published;
-use crate::render::{self, OutputFile};
+use crate::render::{self, OutputFile, Recorder, Sink, Written};
 use crate::search::SearchIndex;
 use crate::site;
 use crate::theme::Theme;
@@ -37,6 +38,10 @@ pub struct BuildOptions {
     pub allow_removed: Vec<String>,
     /// Compare with the previously published URLs (off for previews).
     pub check_removed: bool,
+    /// Keep the search index for the caller ([`BuildReport::search_index`],
+    /// the preview server's live search). Otherwise it is dropped as soon
+    /// as the static export is made: it is the build's largest allocation.
+    pub keep_search_index: bool,
 }
 
 /// What a successful build did.
@@ -47,10 +52,12 @@ pub struct BuildReport {
     pub files: usize,
     pub output: PathBuf,
     pub warnings: Vec<Diagnostic>,
-    pub phases: Vec<(&'static str, Duration)>,
+    /// Each phase's time, and the process's peak memory (bytes) at its end
+    /// (Linux only).
+    pub phases: Vec<(&'static str, Duration, Option<u64>)>,
     pub elapsed: Duration,
-    /// The search index of the published cases (for the preview server's
-    /// live search).
+    /// The search index of the published cases, when
+    /// [`BuildOptions::keep_search_index`] asked for it.
     pub search_index: Option<SearchIndex>,
 }
 
@@ -65,7 +72,7 @@ pub enum BuildError {
 struct Phases {
     started: Instant,
     last: Instant,
-    list: Vec<(&'static str, Duration)>,
+    list: Vec<(&'static str, Duration, Option<u64>)>,
 }
 
 impl Phases {
@@ -80,9 +87,17 @@ impl Phases {
 
     fn done(&mut self, name: &'static str) {
         let now = Instant::now();
-        self.list.push((name, now - self.last));
+        self.list.push((name, now - self.last, peak_memory()));
         self.last = now;
     }
+}
+
+/// The process's peak resident memory so far (`VmHWM`), where Linux tells.
+fn peak_memory() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
 }
 
 /// The parsed, derived site, kept for `check` and for rendering.
@@ -150,6 +165,7 @@ pub fn check(root: &Path) -> Vec<Diagnostic> {
         published: None,
         allow_removed: Vec::new(),
         check_removed: false,
+        keep_search_index: false,
     };
     let produced = produce(
         &options,
@@ -159,15 +175,18 @@ pub fn check(root: &Path) -> Vec<Diagnostic> {
     );
     let mut diagnostics = match produced {
         Ok(rendered) => rendered.diagnostics,
-        Err(diagnostics) => diagnostics,
+        Err(BuildError::Content(diagnostics)) => diagnostics,
+        Err(BuildError::Io(_)) => unreachable!("check writes nothing"),
     };
     diagnostics::sort(&mut diagnostics);
     diagnostics
 }
 
-/// A site rendered in memory, ready to write.
+/// A site rendered into its staging folder, ready to commit.
 struct Rendered {
-    files: Vec<OutputFile>,
+    /// None for `check`, which writes nothing.
+    staging: Option<Staging>,
+    written: Vec<Written>,
     cases: usize,
     root: PathBuf,
     /// Warnings only: any error stops [`produce`].
@@ -183,20 +202,21 @@ enum SearchExport {
     Skip,
 }
 
-/// Every phase but the write. Errors of any phase stop it, with every
-/// diagnostic found so far.
+/// Every phase but the commit. Errors of any phase stop it, with every
+/// diagnostic found so far. `check` (`SearchExport::Skip`) renders into a
+/// sink that keeps nothing; a build, into a staging folder.
 fn produce(
     options: &BuildOptions,
     progress: &ProgressBar,
     phases: &mut Phases,
     search: SearchExport,
-) -> Result<Rendered, Vec<Diagnostic>> {
+) -> Result<Rendered, BuildError> {
     let stop_on_errors = |mut diagnostics: Vec<Diagnostic>| {
         if diagnostics::count_errors(&diagnostics) == 0 {
             return Ok(diagnostics);
         }
         diagnostics::sort(&mut diagnostics);
-        Err(diagnostics)
+        Err(BuildError::Content(diagnostics))
     };
     let Loaded {
         config,
@@ -208,7 +228,8 @@ fn produce(
         options.base_url.as_deref(),
         progress,
         search == SearchExport::Build,
-    )?;
+    )
+    .map_err(BuildError::Content)?;
     let theme = Theme::load(&root);
     phases.done("load");
 
@@ -225,8 +246,21 @@ fn produce(
     let theme = theme.expect("no errors means the theme loaded");
     phases.done("derive");
 
+    let out_dir = options
+        .output
+        .clone()
+        .unwrap_or_else(|| root.join("output"));
+    let staging = match search {
+        SearchExport::Build => Some(Staging::begin(&out_dir).map_err(BuildError::Io)?),
+        SearchExport::Skip => None,
+    };
+    let sink: &dyn Sink = match &staging {
+        Some(staging) => staging,
+        None => &render::Discard,
+    };
+    let out = Recorder::new(sink);
+
     // The search export comes first: the search page inlines its meta.
-    let mut search_files = Vec::new();
     let mut search_meta = None;
     let mut search_index = None;
     if search == SearchExport::Build {
@@ -239,8 +273,8 @@ fn produce(
         });
         match exported {
             Ok((index, files, meta)) => {
-                search_index = Some(index);
-                search_files = files;
+                search_index = options.keep_search_index.then_some(index);
+                files.into_iter().for_each(|f| out.put(f));
                 search_meta = Some(meta);
             }
             Err(err) => {
@@ -253,7 +287,7 @@ fn produce(
                     .help("这通常是磁盘或内存不足；释放空间后重新构建，问题仍在请报告给维护者"),
                 );
                 diagnostics::sort(&mut diagnostics);
-                return Err(diagnostics);
+                return Err(BuildError::Content(diagnostics));
             }
         }
         phases.done("search export");
@@ -262,10 +296,6 @@ fn produce(
     progress.set_message("生成页面");
     // Books printed by `casebook compile --pdf` into the output are kept
     // (and linked) while their year still has a book.
-    let out_dir = options
-        .output
-        .clone()
-        .unwrap_or_else(|| root.join("output"));
     let pdfs: Vec<(i64, PathBuf)> = crate::compile::years(&site)
         .into_iter()
         .map(|year| (year, out_dir.join(render::book_pdf_path(year))))
@@ -277,26 +307,27 @@ fn produce(
         SearchExport::Skip => render::Purpose::Check,
     };
     let meta = search_meta.as_ref();
-    let rendered = render::render_site_as(&site, &theme, &base_url, meta, &pdf_years, purpose);
-    let mut files = match rendered {
-        Ok(files) => files,
-        Err(problems) => {
-            diagnostics.extend(problems);
-            diagnostics::sort(&mut diagnostics);
-            return Err(diagnostics);
-        }
-    };
-    files.extend(search_files);
-    files.extend(pdfs.into_iter().map(|(year, path)| OutputFile {
-        path: render::book_pdf_path(year),
-        contents: render::Contents::Copy(path),
-    }));
+    let rendered =
+        render::render_site_as(&site, &theme, &base_url, meta, &pdf_years, purpose, &out);
+    if let Err(problems) = rendered {
+        diagnostics.extend(problems);
+        diagnostics::sort(&mut diagnostics);
+        return Err(BuildError::Content(diagnostics));
+    }
+    for (year, path) in pdfs {
+        out.put(OutputFile {
+            path: render::book_pdf_path(year),
+            contents: render::Contents::Copy(path),
+        });
+    }
+    let written = out.into_written();
     phases.done("render");
-    let outputs: HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    let outputs: HashSet<&str> = written.iter().map(|f| f.path.as_str()).collect();
     diagnostics.extend(site::check_links_against_output(&site, &outputs));
     let diagnostics = stop_on_errors(diagnostics)?;
     Ok(Rendered {
-        files,
+        staging,
+        written,
         cases: site.cases.len(),
         root,
         diagnostics,
@@ -320,25 +351,33 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     };
     let rendered = produce(options, &progress, &mut phases, SearchExport::Build);
     let Rendered {
-        mut files,
+        staging,
+        mut written,
         cases,
         root,
         mut diagnostics,
         search_index,
     } = match rendered {
         Ok(rendered) => rendered,
-        Err(diagnostics) => {
+        Err(err) => {
             progress.finish_and_clear();
-            return Err(BuildError::Content(diagnostics));
+            return Err(err);
         }
     };
+    let staging = staging.expect("a build stages its files");
 
     let out_dir = options
         .output
         .clone()
         .unwrap_or_else(|| root.join("output"));
-    match published_urls(options, &root, &out_dir, &files) {
-        Ok(urls_file) => files.push(urls_file),
+    match published_urls(options, &root, &out_dir, &written) {
+        Ok(urls_file) => {
+            written.push(Written {
+                path: urls_file.path.clone(),
+                copied_from: None,
+            });
+            staging.put(urls_file);
+        }
         Err(problems) => {
             progress.finish_and_clear();
             diagnostics.extend(problems);
@@ -349,16 +388,16 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     phases.done("urls");
 
     progress.set_message("写入文件");
-    let written = output::write_site(&out_dir, &files);
+    let committed = staging.commit();
     progress.finish_and_clear();
-    written.map_err(BuildError::Io)?;
-    phases.done("write");
+    committed.map_err(BuildError::Io)?;
+    phases.done("commit");
 
     diagnostics::sort(&mut diagnostics);
     Ok(BuildReport {
         cases,
-        pages: files.iter().filter(|f| f.path.ends_with(".html")).count(),
-        files: files.len(),
+        pages: written.iter().filter(|f| f.path.ends_with(".html")).count(),
+        files: written.len(),
         output: out_dir,
         warnings: diagnostics,
         elapsed: phases.started.elapsed(),
@@ -376,7 +415,7 @@ fn published_urls(
     options: &BuildOptions,
     root: &Path,
     out_dir: &Path,
-    files: &[OutputFile],
+    files: &[Written],
 ) -> Result<OutputFile, Vec<Diagnostic>> {
     let previous_path = options
         .published
@@ -396,7 +435,7 @@ fn published_urls(
             )])
         }
     };
-    let current = published::list(files);
+    let current = published::list(files.iter().map(|f| f.path.as_str()));
     let text = if options.drafts && options.check_removed {
         previous.unwrap_or_default()
     } else {

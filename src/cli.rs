@@ -163,6 +163,7 @@ pub fn run() -> i32 {
                 published,
                 allow_removed,
                 check_removed: true,
+                keep_search_index: false,
             },
             verbose,
         ),
@@ -282,8 +283,14 @@ fn run_build(options: BuildOptions, verbose: bool) -> i32 {
         Ok(report) => {
             diagnostics::print_human(&report.warnings, &root);
             if verbose {
-                for (phase, time) in &report.phases {
-                    eprintln!("  {phase:<8} {:>8.1} ms", time.as_secs_f64() * 1000.0);
+                for (phase, time, peak) in &report.phases {
+                    let peak = peak.map_or(String::new(), |bytes| {
+                        format!("  峰值内存 {:.0} MiB", bytes as f64 / (1 << 20) as f64)
+                    });
+                    eprintln!(
+                        "  {phase:<14} {:>8.1} ms{peak}",
+                        time.as_secs_f64() * 1000.0
+                    );
                 }
             }
             let warnings = report.warnings.len();

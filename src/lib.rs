@@ -2,8 +2,9 @@
 //!
 //! The data flows one way: [`content`] discovers and parses files into a typed
 //! model, [`site`] derives what is published and how it is grouped, [`render`]
-//! turns that into output files in memory, and [`output`] writes them
-//! atomically. [`build`] strings the phases together; [`cli`] is the shell.
+//! turns that into output files, each streamed into [`output`]'s staging
+//! folder, which then replaces the output atomically. [`build`] strings the
+//! phases together; [`cli`] is the shell.
 //! See ARCHITECTURE.md for the map and the invariants.
 
 pub mod build;

@@ -1,45 +1,120 @@
-//! The one place output files are written. A build writes into a fresh
-//! staging folder beside the output folder and then swaps the two in one
-//! atomic step, so a failed or killed build leaves the previous output
-//! exactly as it was, and readers of the folder never see half a site.
+//! The one place output files are written. A build writes each file into a
+//! fresh staging folder beside the output folder as soon as it is rendered
+//! (so a large site never sits in memory whole), and only when the whole
+//! build has succeeded swaps the two folders in one atomic step. A failed
+//! or killed build leaves the previous output exactly as it was, and
+//! readers of the folder never see half a site.
 
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
-use rayon::prelude::*;
+use crate::render::{Contents, OutputFile, Sink};
 
-use crate::render::{Contents, OutputFile};
+/// A staging folder being filled by a build. [`Staging::commit`] makes it
+/// the output; dropping it uncommitted removes it.
+pub struct Staging {
+    out_dir: PathBuf,
+    dir: PathBuf,
+    /// The first write that failed: the build cannot be committed.
+    failure: Mutex<Option<io::Error>>,
+    committed: bool,
+}
 
-/// Write `files` as the new content of `out_dir`.
-pub fn write_site(out_dir: &Path, files: &[OutputFile]) -> io::Result<()> {
-    let parent = match out_dir.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    fs::create_dir_all(&parent)?;
-    let name = out_dir
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "output".to_string());
-    let staging = parent.join(format!(".{name}.staging-{}", std::process::id()));
-    clean_leftovers(&parent, &name);
-    if staging.exists() {
-        fs::remove_dir_all(&staging)?;
+impl Staging {
+    /// Start a new staging folder for `out_dir` (after removing those of
+    /// builds that were killed).
+    pub fn begin(out_dir: &Path) -> io::Result<Staging> {
+        let parent = match out_dir.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        fs::create_dir_all(&parent)?;
+        let name = out_dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "output".to_string());
+        clean_leftovers(&parent, &name);
+        let dir = parent.join(format!(".{name}.staging-{}", std::process::id()));
+        if dir.exists() {
+            fs::remove_dir_all(&dir)?;
+        }
+        fs::create_dir(&dir)?;
+        Ok(Staging {
+            out_dir: out_dir.to_path_buf(),
+            dir,
+            failure: Mutex::new(None),
+            committed: false,
+        })
     }
-    fs::create_dir(&staging)?;
-    if let Err(err) = fill(&staging, files) {
-        let _ = fs::remove_dir_all(&staging);
-        return Err(err);
+
+    /// Make the staged files the output, replacing the previous output
+    /// whole; fails (leaving the previous output) if any write failed.
+    pub fn commit(mut self) -> io::Result<()> {
+        if let Some(err) = self
+            .failure
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+        {
+            return Err(err);
+        }
+        if self.out_dir.exists() {
+            exchange(&self.dir, &self.out_dir)?;
+            // The staging path now holds the previous output.
+            fs::remove_dir_all(&self.dir)?;
+        } else {
+            fs::rename(&self.dir, &self.out_dir)?;
+        }
+        self.committed = true;
+        Ok(())
     }
-    if out_dir.exists() {
-        exchange(&staging, out_dir)?;
-        // `staging` now holds the previous output.
-        fs::remove_dir_all(&staging)?;
-    } else {
-        fs::rename(&staging, out_dir)?;
+
+    fn write(&self, file: &OutputFile) -> io::Result<()> {
+        let target = self.dir.join(&file.path);
+        if let Some(parent) = target.parent() {
+            fs::create_dir_all(parent)?;
+        }
+        match &file.contents {
+            Contents::Bytes(bytes) => fs::write(&target, bytes),
+            Contents::Copy(source) => {
+                fs::hard_link(source, &target).or_else(|_| fs::copy(source, &target).map(|_| ()))
+            }
+        }
     }
-    Ok(())
+}
+
+impl Sink for Staging {
+    fn put(&self, file: OutputFile) {
+        let mut failure = self.failure.lock().unwrap_or_else(|e| e.into_inner());
+        if failure.is_some() {
+            return;
+        }
+        drop(failure);
+        if let Err(err) = self.write(&file) {
+            let err = io::Error::new(err.kind(), format!("{}: {err}", file.path));
+            failure = self.failure.lock().unwrap_or_else(|e| e.into_inner());
+            failure.get_or_insert(err);
+        }
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+/// Write `files` as the new content of `out_dir` in one go.
+pub fn write_site(out_dir: &Path, files: Vec<OutputFile>) -> io::Result<()> {
+    let staging = Staging::begin(out_dir)?;
+    for file in files {
+        staging.put(file);
+    }
+    staging.commit()
 }
 
 /// Remove staging folders left by builds that were killed.
@@ -59,28 +134,6 @@ fn clean_leftovers(parent: &Path, name: &str) {
             }
         }
     }
-}
-
-fn fill(staging: &Path, files: &[OutputFile]) -> io::Result<()> {
-    // Create every folder first (sequentially, cheap), then write in parallel.
-    let mut dirs: Vec<&Path> = files
-        .iter()
-        .filter_map(|f| Path::new(&f.path).parent())
-        .collect();
-    dirs.sort_unstable();
-    dirs.dedup();
-    for dir in dirs {
-        fs::create_dir_all(staging.join(dir))?;
-    }
-    files.par_iter().try_for_each(|file| {
-        let target = staging.join(&file.path);
-        match &file.contents {
-            Contents::Bytes(bytes) => fs::write(&target, bytes),
-            Contents::Copy(source) => {
-                fs::hard_link(source, &target).or_else(|_| fs::copy(source, &target).map(|_| ()))
-            }
-        }
-    })
 }
 
 /// Swap two folders atomically (Linux `renameat2(RENAME_EXCHANGE)`); where
@@ -130,11 +183,44 @@ mod tests {
     fn replaces_previous_output_whole() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("output");
-        write_site(&out, &[file("a/index.html", "one"), file("old.txt", "x")]).unwrap();
-        write_site(&out, &[file("a/index.html", "two")]).unwrap();
+        write_site(
+            &out,
+            vec![file("a/index.html", "one"), file("old.txt", "x")],
+        )
+        .unwrap();
+        write_site(&out, vec![file("a/index.html", "two")]).unwrap();
         assert_eq!(fs::read_to_string(out.join("a/index.html")).unwrap(), "two");
         assert!(!out.join("old.txt").exists());
         let leftovers: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(leftovers.len(), 1, "only the output folder remains");
+    }
+
+    #[test]
+    fn an_abandoned_build_leaves_the_previous_output_and_no_staging() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("output");
+        write_site(&out, vec![file("index.html", "old")]).unwrap();
+        let staging = Staging::begin(&out).unwrap();
+        staging.put(file("index.html", "new"));
+        drop(staging);
+        assert_eq!(fs::read_to_string(out.join("index.html")).unwrap(), "old");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_failed_write_refuses_the_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("output");
+        write_site(&out, vec![file("index.html", "old")]).unwrap();
+        let staging = Staging::begin(&out).unwrap();
+        staging.put(OutputFile {
+            path: "picture.png".into(),
+            contents: Contents::Copy(dir.path().join("missing.png")),
+        });
+        staging.put(file("index.html", "new"));
+        let err = staging.commit().unwrap_err();
+        assert!(err.to_string().contains("picture.png"), "{err}");
+        assert_eq!(fs::read_to_string(out.join("index.html")).unwrap(), "old");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 }

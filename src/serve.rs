@@ -46,6 +46,7 @@ pub fn run(root: &Path, port: u16, drafts: bool) -> i32 {
         published: None,
         allow_removed: Vec::new(),
         check_removed: false,
+        keep_search_index: true,
     };
     let server = match tiny_http::Server::http(("127.0.0.1", port)) {
         Ok(server) => server,

@@ -103,7 +103,7 @@ pub fn run(options: &CompileOptions) -> Result<CompileReport, CompileError> {
             &pages,
         )
         .map_err(CompileError::Content)?;
-        output::write_site(&folder, &files).map_err(CompileError::Io)?;
+        output::write_site(&folder, files).map_err(CompileError::Io)?;
         let Some(chromium) = &chromium else {
             break;
         };

@@ -1,8 +1,9 @@
-//! Rendering: the site model in, a list of output files out (in memory).
-//! Templates are parsed once; pages render in parallel. Rendering never
-//! reads content or theme files: everything it needs is in [`Site`] and
-//! [`Theme`]; files to copy (images beside cases) are passed on as paths
-//! for the writer.
+//! Rendering: the site model in, output files out, each handed to a
+//! [`Sink`] as soon as it is made (the build's staging folder writes it and
+//! lets it go, so memory stays flat as the site grows). Templates are
+//! parsed once; pages render in parallel. Rendering never reads content or
+//! theme files: everything it needs is in [`Site`] and [`Theme`]; files to
+//! copy (images beside cases) are passed on as paths for the writer.
 
 mod book;
 mod qr;
@@ -11,6 +12,7 @@ mod views;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
+use std::sync::Mutex;
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -40,23 +42,92 @@ pub struct OutputFile {
     pub contents: Contents,
 }
 
+/// Where rendered files go.
+pub trait Sink: Sync {
+    /// Take `file`. Failures to store it are the sink's to remember and
+    /// report (the build checks before it commits).
+    fn put(&self, file: OutputFile);
+}
+
+/// A sink that keeps nothing (`casebook check`: rendering is the test).
+pub struct Discard;
+
+impl Sink for Discard {
+    fn put(&self, _file: OutputFile) {}
+}
+
+/// What was rendered to a path (kept for the sitemap, `urls.txt`, the link
+/// check and collisions; the bytes are gone).
+#[derive(Debug, Clone)]
+pub struct Written {
+    pub path: String,
+    /// The source file, for copies.
+    pub copied_from: Option<PathBuf>,
+}
+
+/// A sink that notes every path before passing the file on.
+pub struct Recorder<'a> {
+    sink: &'a dyn Sink,
+    written: Mutex<Vec<Written>>,
+}
+
+impl<'a> Recorder<'a> {
+    pub fn new(sink: &'a dyn Sink) -> Self {
+        Recorder {
+            sink,
+            written: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Every path put so far, in the order they came.
+    pub fn written(&self) -> Vec<Written> {
+        self.written
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    pub fn into_written(self) -> Vec<Written> {
+        self.written.into_inner().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Sink for Recorder<'_> {
+    fn put(&self, file: OutputFile) {
+        let copied_from = match &file.contents {
+            Contents::Copy(source) => Some(source.clone()),
+            Contents::Bytes(_) => None,
+        };
+        self.written
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(Written {
+                path: file.path.clone(),
+                copied_from,
+            });
+        self.sink.put(file);
+    }
+}
+
 /// The book's print stylesheet, below the theme's `static/`.
 const BOOK_STYLESHEET: &str = "css/book.css";
 
 /// Where cases sit in the feed.
 const FEED_ENTRIES: usize = 30;
 
-/// Render the whole site. Template errors and output path collisions come
-/// back as diagnostics. `pdfs`: years whose book has a printed PDF beside
-/// it in the output (the book links it).
+/// Render the whole site into `out` (which notes each path). Template
+/// errors and output path collisions come back as diagnostics; files
+/// already put are then the caller's to discard. `pdfs`: years whose book
+/// has a printed PDF beside it in the output (the book links it).
 pub fn render_site(
     site: &Site,
     theme: &Theme,
     base_url: &str,
     search: Option<&crate::search::export::Meta>,
     pdfs: &[i64],
-) -> Result<Vec<OutputFile>, Vec<Diagnostic>> {
-    render_site_as(site, theme, base_url, search, pdfs, Purpose::Publish)
+    out: &Recorder,
+) -> Result<(), Vec<Diagnostic>> {
+    render_site_as(site, theme, base_url, search, pdfs, Purpose::Publish, out)
 }
 
 /// What the rendered files are for.
@@ -79,11 +150,12 @@ pub fn render_site_as(
     search: Option<&crate::search::export::Meta>,
     pdfs: &[i64],
     purpose: Purpose,
-) -> Result<Vec<OutputFile>, Vec<Diagnostic>> {
+    out: &Recorder,
+) -> Result<(), Vec<Diagnostic>> {
     let (renderer, static_files) = renderer(site, theme, base_url, search, pdfs)?;
-    let mut files = renderer.pages(purpose).map_err(|e| vec![e])?;
-    files.extend(static_files);
-    files.extend(match purpose {
+    renderer.pages(purpose, out).map_err(|e| vec![e])?;
+    static_files.into_iter().for_each(|f| out.put(f));
+    let data = match purpose {
         Purpose::Publish => open_data(site, base_url)?,
         Purpose::Check => [
             crate::data::JSON_PATH,
@@ -93,7 +165,8 @@ pub fn render_site_as(
         ]
         .map(stand_in)
         .into(),
-    });
+    };
+    data.into_iter().for_each(|f| out.put(f));
     for case in &site.cases {
         let url = format!("{base_url}{}", short_link_path(&case.id));
         let qr = match purpose {
@@ -104,11 +177,11 @@ pub fn render_site_as(
             vec![Diagnostic::error(rules::QR_CODE, &case.source.rel, message)
                 .help("二维码装不下这么长的网址：缩短 site.base_url")]
         })?;
-        files.extend(qr);
+        qr.into_iter().for_each(|f| out.put(f));
     }
     for case in &site.cases {
         for asset in &case.assets {
-            files.push(OutputFile {
+            out.put(OutputFile {
                 path: format!("cases/{}/{}", case.id, asset.rel),
                 contents: Contents::Copy(asset.source.clone()),
             });
@@ -116,14 +189,13 @@ pub fn render_site_as(
     }
     for page in &site.pages {
         for asset in &page.assets {
-            files.push(OutputFile {
+            out.put(OutputFile {
                 path: format!("{}/{}", page.slug, asset.rel),
                 contents: Contents::Copy(asset.source.clone()),
             });
         }
     }
-    check_collisions(&files)?;
-    Ok(files)
+    check_collisions(&out.written())
 }
 
 /// The book of `year` alone (`casebook compile`): the files of its folder,
@@ -470,36 +542,32 @@ impl<'s> Renderer<'s> {
         context
     }
 
-    fn pages(&self, purpose: Purpose) -> Result<Vec<OutputFile>, Diagnostic> {
+    fn pages(&self, purpose: Purpose, out: &Recorder) -> Result<(), Diagnostic> {
         let site = self.views.site;
         let cards: Vec<CaseCard> = site.cases.iter().map(|c| self.views.card(c)).collect();
 
-        let mut files: Vec<OutputFile> = (0..site.cases.len())
-            .into_par_iter()
-            .map(|i| {
-                let case = &site.cases[i];
-                let path = Views::case_path(case);
-                let mut context = self.context(&path);
-                let view = self.views.case_view(i, cards[i].clone());
-                context.insert("share", &self.share(i, &view.description));
-                context.insert("case", &view);
-                let page = self.render("case.html", format!("{path}index.html"), &context)?;
-                let kit_path = format!("{path}share/");
-                let mut context = self.context(&kit_path);
-                context.insert("case", &cards[i]);
-                context.insert("kit", &self.share_kit(i));
-                let kit = self.render("share.html", format!("{kit_path}index.html"), &context)?;
-                Ok([page, kit])
-            })
-            .collect::<Result<Vec<[OutputFile; 2]>, Diagnostic>>()?
-            .into_iter()
-            .flatten()
-            .collect();
+        (0..site.cases.len()).into_par_iter().try_for_each(|i| {
+            let case = &site.cases[i];
+            let path = Views::case_path(case);
+            let mut context = self.context(&path);
+            let view = self.views.case_view(i, cards[i].clone());
+            context.insert("share", &self.share(i, &view.description));
+            context.insert("case", &view);
+            let page = self.render("case.html", format!("{path}index.html"), &context)?;
+            let kit_path = format!("{path}share/");
+            let mut context = self.context(&kit_path);
+            context.insert("case", &cards[i]);
+            context.insert("kit", &self.share_kit(i));
+            let kit = self.render("share.html", format!("{kit_path}index.html"), &context)?;
+            out.put(page);
+            out.put(kit);
+            Ok(())
+        })?;
 
-        files.push(self.home(&cards)?);
-        files.push(self.overview()?);
+        out.put(self.home(&cards)?);
+        out.put(self.overview()?);
         for kind in TaxonomyKind::ALL {
-            files.extend(self.taxonomy(kind, &cards)?);
+            self.taxonomy(kind, &cards, out)?;
         }
         for page in &site.pages {
             let path = format!("{}/", page.slug);
@@ -513,7 +581,7 @@ impl<'s> Renderer<'s> {
                     .unwrap_or_else(|| crate::text::sentence_excerpt(&page.body.summary, 120)),
             );
             context.insert("html", &page.body.html);
-            files.push(self.render("page.html", format!("{path}index.html"), &context)?);
+            out.put(self.render("page.html", format!("{path}index.html"), &context)?);
         }
         let mut context = self.context("search/");
         for (key, kind) in [
@@ -525,35 +593,35 @@ impl<'s> Renderer<'s> {
             context.insert(key, &self.views.term_links(kind));
         }
         context.insert("search_meta", &self.search_meta);
-        files.push(self.render("search.html", "search/index.html".to_string(), &context)?);
-        files.push(self.render(
+        out.put(self.render("search.html", "search/index.html".to_string(), &context)?);
+        out.put(self.render(
             "404.html",
             "404.html".to_string(),
             &self.context("404.html"),
         )?);
-        let books: Vec<Result<Vec<OutputFile>, Diagnostic>> = crate::compile::years(site)
+        crate::compile::years(site)
             .into_par_iter()
-            .map(|year| match purpose {
-                Purpose::Publish => {
-                    let has_pdf = self.views.pdfs.contains(&year);
-                    self.book(year, has_pdf, &BTreeMap::new())
-                }
-                Purpose::Check => Ok(vec![stand_in(&format!("{}index.html", book::folder(year)))]),
-            })
-            .collect();
-        for book in books {
-            files.extend(book?);
-        }
-        files.extend(self.aliases()?);
-        files.extend(self.short_links()?);
-        files.push(self.feed(&cards)?);
-        files.push(self.sitemap(&files)?);
-        files.push(self.render(
+            .try_for_each(|year| {
+                let files = match purpose {
+                    Purpose::Publish => {
+                        let has_pdf = self.views.pdfs.contains(&year);
+                        self.book(year, has_pdf, &BTreeMap::new())?
+                    }
+                    Purpose::Check => vec![stand_in(&format!("{}index.html", book::folder(year)))],
+                };
+                files.into_iter().for_each(|f| out.put(f));
+                Ok(())
+            })?;
+        self.aliases()?.into_iter().for_each(|f| out.put(f));
+        self.short_links()?.into_iter().for_each(|f| out.put(f));
+        out.put(self.feed(&cards)?);
+        out.put(self.sitemap(&out.written())?);
+        out.put(self.render(
             "robots.txt",
             "robots.txt".to_string(),
             &self.context("robots.txt"),
         )?);
-        Ok(files)
+        Ok(())
     }
 
     fn home(&self, cards: &[CaseCard]) -> Result<OutputFile, Diagnostic> {
@@ -859,15 +927,15 @@ impl<'s> Renderer<'s> {
         &self,
         kind: TaxonomyKind,
         cards: &[CaseCard],
-    ) -> Result<Vec<OutputFile>, Diagnostic> {
+        out: &Recorder,
+    ) -> Result<(), Diagnostic> {
         let site = self.views.site;
         let taxonomy = site.taxonomy(kind);
         let view = self.views.taxonomy(kind);
-        let mut files = Vec::with_capacity(taxonomy.terms.len() + 1);
         let mut context = self.context(&format!("{}/", kind.path()));
         context.insert("taxonomy", &view);
         context.insert("terms", &self.views.term_links(kind));
-        files.push(self.render(
+        out.put(self.render(
             "taxonomy.html",
             format!("{}/index.html", kind.path()),
             &context,
@@ -879,56 +947,49 @@ impl<'s> Renderer<'s> {
             TaxonomyKind::Area
         };
         let group_terms = &site.taxonomy(group_by).terms;
-        let rendered: Vec<Result<OutputFile, Diagnostic>> = taxonomy
-            .terms
-            .par_iter()
-            .map(|term| {
-                let groups: Vec<Group> = group_terms
-                    .iter()
-                    .filter_map(|g| {
-                        let mut members: Vec<usize> = term
-                            .cases
-                            .iter()
-                            .copied()
-                            .filter(|i| g.cases.binary_search(i).is_ok())
-                            .collect();
-                        if members.is_empty() {
-                            return None;
-                        }
-                        // Newest first inside a group, then by id.
-                        members.sort_by(|&a, &b| {
-                            let (ca, cb) = (&site.cases[a], &site.cases[b]);
-                            cb.year.cmp(&ca.year).then_with(|| ca.id.cmp(&cb.id))
-                        });
-                        Some(Group {
-                            name: g.name.clone(),
-                            anchor: g.slug.clone(),
-                            count: members.len(),
-                            cases: members.iter().map(|&i| cards[i].clone()).collect(),
-                        })
+        taxonomy.terms.par_iter().try_for_each(|term| {
+            let groups: Vec<Group> = group_terms
+                .iter()
+                .filter_map(|g| {
+                    let mut members: Vec<usize> = term
+                        .cases
+                        .iter()
+                        .copied()
+                        .filter(|i| g.cases.binary_search(i).is_ok())
+                        .collect();
+                    if members.is_empty() {
+                        return None;
+                    }
+                    // Newest first inside a group, then by id.
+                    members.sort_by(|&a, &b| {
+                        let (ca, cb) = (&site.cases[a], &site.cases[b]);
+                        cb.year.cmp(&ca.year).then_with(|| ca.id.cmp(&cb.id))
+                    });
+                    Some(Group {
+                        name: g.name.clone(),
+                        anchor: g.slug.clone(),
+                        count: members.len(),
+                        cases: members.iter().map(|&i| cards[i].clone()).collect(),
                     })
-                    .collect();
-                let path = Views::term_path(kind, term);
-                let mut context = self.context(&path);
-                context.insert("taxonomy", &view);
-                context.insert("term", &self.views.term_link(kind, term));
-                context.insert("group_label", group_by.label());
-                context.insert("groups", &groups);
-                if kind == TaxonomyKind::Year {
-                    let book = term
-                        .slug
-                        .parse::<i64>()
-                        .ok()
-                        .and_then(|year| self.views.book_link(year));
-                    context.insert("book", &book);
-                }
-                self.render("term.html", format!("{path}index.html"), &context)
-            })
-            .collect();
-        for file in rendered {
-            files.push(file?);
-        }
-        Ok(files)
+                })
+                .collect();
+            let path = Views::term_path(kind, term);
+            let mut context = self.context(&path);
+            context.insert("taxonomy", &view);
+            context.insert("term", &self.views.term_link(kind, term));
+            context.insert("group_label", group_by.label());
+            context.insert("groups", &groups);
+            if kind == TaxonomyKind::Year {
+                let book = term
+                    .slug
+                    .parse::<i64>()
+                    .ok()
+                    .and_then(|year| self.views.book_link(year));
+                context.insert("book", &book);
+            }
+            out.put(self.render("term.html", format!("{path}index.html"), &context)?);
+            Ok(())
+        })
     }
 
     /// The book of `year` (`compilation/{year}/index.html`) and the files
@@ -1033,7 +1094,7 @@ impl<'s> Renderer<'s> {
     }
 
     /// Every HTML page except the 404 and redirects, sorted.
-    fn sitemap(&self, files: &[OutputFile]) -> Result<OutputFile, Diagnostic> {
+    fn sitemap(&self, files: &[Written]) -> Result<OutputFile, Diagnostic> {
         let alias_paths: Vec<String> = self
             .views
             .site
@@ -1085,14 +1146,14 @@ fn short_link_files(id: &str) -> [String; 2] {
 
 /// Two things may not be written to one path (an alias over a case page, a
 /// page slug over a static file …).
-fn check_collisions(files: &[OutputFile]) -> Result<(), Vec<Diagnostic>> {
+fn check_collisions(files: &[Written]) -> Result<(), Vec<Diagnostic>> {
     let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
     let mut problems = Vec::new();
     for (i, file) in files.iter().enumerate() {
         if let Some(&first) = seen.get(file.path.as_str()) {
-            let describe = |f: &OutputFile| match &f.contents {
-                Contents::Copy(source) => source.display().to_string(),
-                Contents::Bytes(_) => "生成的页面".to_string(),
+            let describe = |f: &Written| match &f.copied_from {
+                Some(source) => source.display().to_string(),
+                None => "生成的页面".to_string(),
             };
             problems.push(
                 Diagnostic::error(
