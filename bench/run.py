@@ -433,7 +433,8 @@ def section(heading: str, body: str, limit: int, what: str) -> str:
 
 
 def make_case(w: Writer, cfg: dict, cid: str, year: int, area: str, industry: str,
-              district: str, draft: bool) -> str:
+              district: str, draft: bool) -> tuple[dict, str]:
+    """One case: its front-matter fields (in Casebook's order) and its Markdown body."""
     rng = w.rng
     n_methods = rng.choice((1, 1, 2, 2, 2, 3))
     methods: list[str] = []
@@ -447,42 +448,20 @@ def make_case(w: Writer, cfg: dict, cid: str, year: int, area: str, industry: st
     title = make_title(rng, name, methods[0], metrics[0])
     status = "draft" if draft else ("national" if rng.random() < NATIONAL_SHARE else "approved")
 
-    fm = [
-        "---",
-        f'id: "{cid}"',
-        f"title: {title}",
-        "enterprise:",
-        f"  name: {name}",
-        f"  industry_code: {code}",
-        f"  district: {district}",
-        f"year: {year}",
-        f"cohort: {year - 1}-{year}",
-        f"priority_area: {area}",
-        f"industry: {industry}",
-        f"district: {district}",
-        f"methods: {flow_list(methods)}",
-        f"technologies: {flow_list(technologies)}",
-        f"status: {status}",
-    ]
+    meta = {
+        "id": cid, "title": title,
+        "enterprise": {"name": name, "industry_code": code, "district": district},
+        "year": year, "cohort": f"{year - 1}-{year}",
+        "priority_area": area, "industry": industry, "district": district,
+        "methods": methods, "technologies": technologies, "status": status,
+        "private": None, "metrics": metrics,
+    }
     if draft:
-        fm += [
-            "private:",
-            f"  contact: {rng.choice('王李张刘陈杨赵黄周吴')}某某",
-            f'  phone: "021-{rng.randint(50000000, 69999999)}"',
-            f"  reviewer_notes: 待补充{rng.choice(['第三方检测报告', '经济效益测算依据', '客户评价证明', '获奖证书扫描件'])}",
-        ]
-    fm.append("metrics:")
-    for m in metrics:
-        fm += [
-            f"  - name: {m['name']}",
-            f'    unit: "{m["unit"]}"',
-            f"    higher_is_better: {'true' if m['higher'] else 'false'}",
-            f"    years: {flow_list(m['years'])}",
-            f"    values: {flow_list(m['values'])}",
-            f"    competitor: {flow_list(m['competitor'])}",
-            f"    benchmark: {flow_list(m['benchmark'])}",
-        ]
-    fm.append("---")
+        meta["private"] = {
+            "contact": f"{rng.choice('王李张刘陈杨赵黄周吴')}某某",
+            "phone": f"021-{rng.randint(50000000, 69999999)}",
+            "reviewer_notes": f"待补充{rng.choice(['第三方检测报告', '经济效益测算依据', '客户评价证明', '获奖证书扫描件'])}",
+        }
 
     lead = (f"{name}（以下简称“公司”）以{'、'.join(methods)}为主要方法，"
             f"{metric_sentence(rng, metrics[0])}")
@@ -520,7 +499,50 @@ def make_case(w: Writer, cfg: dict, cid: str, year: int, area: str, industry: st
     results = section("管理方法（技术）的实施效果",
                       facts + w.paragraph(150) + "\n\n" + w.paragraphs(TARGET_RESULTS - 190 - len(facts)),
                       LIMIT_RESULTS, f"{cid} 实施效果")
-    return "\n".join(fm) + "\n" + "\n\n".join((summary, profile, practice, results)) + "\n"
+    return meta, "\n\n".join((summary, profile, practice, results)) + "\n"
+
+
+def casebook_front_matter(meta: dict) -> str:
+    """Casebook's YAML front matter (plain scalars, flow lists), fenced by ---."""
+    ent = meta["enterprise"]
+    fm = [
+        "---",
+        f'id: "{meta["id"]}"',
+        f"title: {meta['title']}",
+        "enterprise:",
+        f"  name: {ent['name']}",
+        f"  industry_code: {ent['industry_code']}",
+        f"  district: {ent['district']}",
+        f"year: {meta['year']}",
+        f"cohort: {meta['cohort']}",
+        f"priority_area: {meta['priority_area']}",
+        f"industry: {meta['industry']}",
+        f"district: {meta['district']}",
+        f"methods: {flow_list(meta['methods'])}",
+        f"technologies: {flow_list(meta['technologies'])}",
+        f"status: {meta['status']}",
+    ]
+    if meta["private"]:
+        p = meta["private"]
+        fm += [
+            "private:",
+            f"  contact: {p['contact']}",
+            f'  phone: "{p["phone"]}"',
+            f"  reviewer_notes: {p['reviewer_notes']}",
+        ]
+    fm.append("metrics:")
+    for m in meta["metrics"]:
+        fm += [
+            f"  - name: {m['name']}",
+            f'    unit: "{m["unit"]}"',
+            f"    higher_is_better: {'true' if m['higher'] else 'false'}",
+            f"    years: {flow_list(m['years'])}",
+            f"    values: {flow_list(m['values'])}",
+            f"    competitor: {flow_list(m['competitor'])}",
+            f"    benchmark: {flow_list(m['benchmark'])}",
+        ]
+    fm.append("---")
+    return "\n".join(fm) + "\n"
 
 
 def generate_site(root: Path, n: int, seed: int) -> dict:
@@ -551,7 +573,8 @@ def generate_site(root: Path, n: int, seed: int) -> dict:
         year = YEARS[i % len(YEARS)]
         seq[year] += 1
         cid = f"{year}-{seq[year]:04d}"
-        text = make_case(w, cfg, cid, year, areas[i], industries[i], districts[i], i in drafts)
+        meta, body = make_case(w, cfg, cid, year, areas[i], industries[i], districts[i], i in drafts)
+        text = casebook_front_matter(meta) + body
         bundle = cases_dir / str(year) / cid
         bundle.mkdir()
         data = text.encode("utf-8")
