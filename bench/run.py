@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""Benchmark harness for Casebook: generate a synthetic site, time `casebook build`.
+"""Benchmark harness: generate a synthetic site, time `casebook build` on it,
+and Hugo and Zola on the same content when they are installed.
 
-    python3 bench/run.py --cases 1000,10000 [--seed S] [--runs K] [--keep DIR] [--casebook PATH]
+    python3 bench/run.py --cases 1000,10000 [--seed S] [--runs K] [--keep DIR]
+                         [--tools casebook,hugo,zola] [--casebook PATH] [--hugo PATH] [--zola PATH]
     python3 bench/run.py --cases 10000 --generate-only DIR
 
 The synthetic site imitates the one the Zola/Hugo figures in anchors.md were
@@ -9,6 +11,9 @@ measured on: Chinese cases of ~6,100 characters each, spread over every
 configured priority area, industry and district, with methods, technologies,
 a metrics block, a figure, a captioned table and a code block per case.
 Generation is deterministic for a given seed and uses the standard library only.
+Hugo reads the Casebook content as it is; Zola gets a copy with TOML front
+matter (see zola_front_matter). Both get minimal templates (see HUGO_LAYOUTS,
+ZOLA_TEMPLATES) and five taxonomies like Casebook's.
 
 Each build runs in a fresh wrapper process (a child Python that spawns the
 build and reports its own RUSAGE_CHILDREN), so the peak-memory figure belongs
@@ -958,6 +963,9 @@ def is_executable_file(path: Path) -> bool:
     return magic in (b"\x7fELF", b"\xcf\xfa\xed\xfe", b"\xca\xfe\xba\xbe")
 
 
+PHASE_LINE = re.compile(r"  \S.*\d ms\b")  # casebook -v: "  render   3385.3 ms ..."
+
+
 class Tool:
     """A site generator under test: how to prepare its site, run it, check it."""
     name = ""
@@ -984,6 +992,10 @@ class Tool:
     def warnings(self, log_text: str) -> list[str]:
         raise NotImplementedError
 
+    def phases(self, log_text: str) -> list[str]:
+        """Per-phase times the tool printed, if any."""
+        return []
+
 
 class Casebook(Tool):
     name = "casebook"
@@ -991,14 +1003,20 @@ class Casebook(Tool):
                  "year": "years", "methods": "methods"}
 
     def command(self, base, site, out):
-        return [str(self.binary), "build", "--root", str(site), "--output", str(out)]
+        # -v: the time of each phase goes to the log (and stderr), to see what
+        # Casebook spends on the parts the other tools do not make.
+        return [str(self.binary), "build", "-v", "--root", str(site), "--output", str(out)]
 
     def case_page(self, cid, year):
         return f"cases/{cid}/index.html"
 
+    def phases(self, log_text):
+        return [ln.strip() for ln in log_text.splitlines() if PHASE_LINE.match(ln)]
+
     def warnings(self, log_text):
-        # Diagnostics come before the closing summary line (构建完成：…).
-        return [ln for ln in log_text.splitlines() if ln.strip() and not ln.startswith("构建完成")]
+        # Diagnostics: every line but the phase times and the closing summary (构建完成：…).
+        return [ln for ln in log_text.splitlines()
+                if ln.strip() and not PHASE_LINE.match(ln) and not ln.startswith("构建完成")]
 
 
 class Hugo(Tool):
@@ -1114,6 +1132,9 @@ def check_output(tool: Tool, out: Path, stats: dict, logfile: Path) -> None:
         log(f"    missing case pages, e.g. {missing[:3]}")
     for ln in warns[:5]:
         log(f"    {ln}")
+    phases = tool.phases(logfile.read_text(encoding="utf-8", errors="replace"))
+    if phases:
+        log("    phases: " + "; ".join(re.sub(r"\s+", " ", p) for p in phases))
 
 
 def log(msg: str) -> None:
