@@ -638,13 +638,6 @@ def generate_site(root: Path, n: int, seed: int, copies=()) -> dict:
 FEED_ITEMS = 30
 
 
-def config_value(cfg: dict, *keys: str) -> str:
-    v = cfg
-    for k in keys:
-        v = v[k]
-    return v
-
-
 def site_config() -> dict:
     with open(CONFIG, "rb") as f:
         return tomllib.load(f)
@@ -706,8 +699,8 @@ def write_hugo_site(hsite: Path, content: Path, stats: dict, version: str) -> No
     # locale replaced languageCode in Hugo 0.158 (the old key now warns).
     lang_key = "locale" if version_tuple(version) >= (0, 158) else "languageCode"
     lines = [
-        f"baseURL = {toml_str(config_value(cfg, 'site', 'base_url'))}",
-        f"title = {toml_str(config_value(cfg, 'site', 'title'))}",
+        f"baseURL = {toml_str(cfg['site']['base_url'])}",
+        f"title = {toml_str(cfg['site']['title'])}",
         f'{lang_key} = "zh-CN"',
         "hasCJKLanguage = true",
         f"contentDir = {toml_str(str(content.resolve()))}",
@@ -853,8 +846,8 @@ def write_zola_site(zsite: Path, version: str) -> None:
     cfg = site_config()
     v = version_tuple(version)
     lines = [
-        f"base_url = {toml_str(config_value(cfg, 'site', 'base_url'))}",
-        f"title = {toml_str(config_value(cfg, 'site', 'title'))}",
+        f"base_url = {toml_str(cfg['site']['base_url'])}",
+        f"title = {toml_str(cfg['site']['title'])}",
         'default_language = "zh"',
         "compile_sass = false",
         "build_search_index = false",
