@@ -750,7 +750,7 @@ ZOLA_TEMPLATES = {
     "base.html": """<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{% block title %}{{ config.title }}{% endblock title %}</title></head>
-<body><header><a href="{{ get_url(path="/") }}">{{ config.title }}</a></header>
+<body><header><a href="{{ get_url(path="/") | safe }}">{{ config.title }}</a></header>
 <main>{% block main %}{% endblock main %}</main></body></html>
 """,
     "page.html": """{% extends "base.html" %}
@@ -759,7 +759,7 @@ ZOLA_TEMPLATES = {
 <h1>{{ page.title }}</h1>
 <p>{{ page.extra.enterprise.name }}</p>
 <dl>{% for tax in config.extra.taxonomy_keys %}{% if tax in page.taxonomies %}
-<dt>{{ tax }}</dt><dd>{% for t in page.taxonomies[tax] %}<a href="{{ get_taxonomy_url(kind=tax, name=t) }}">{{ t }}</a> {% endfor %}</dd>{% endif %}{% endfor %}
+<dt>{{ tax }}</dt><dd>{% for t in page.taxonomies[tax] %}<a href="{{ get_taxonomy_url(kind=tax, name=t) | safe }}">{{ t }}</a> {% endfor %}</dd>{% endif %}{% endfor %}
 </dl>
 {{ page.content | safe }}
 </article>{% endblock main %}
@@ -776,7 +776,7 @@ ZOLA_TEMPLATES = {
 """,
     "index.html": """{% extends "base.html" %}
 {% block main %}<h1>{{ config.title }}</h1>
-<ul>{% for tax in config.extra.taxonomy_keys %}<li><a href="{{ get_url(path="/" ~ tax ~ "/") }}">{{ tax }}</a></li>{% endfor %}</ul>{% endblock main %}
+<ul>{% for tax in config.extra.taxonomy_keys %}<li><a href="{{ get_url(path="/" ~ tax ~ "/") | safe }}">{{ tax }}</a></li>{% endfor %}</ul>{% endblock main %}
 """,
     # Casebook renders no page listing every case (or a year's cases).
     "section.html": """{% extends "base.html" %}
@@ -851,7 +851,8 @@ def write_zola_site(zsite: Path, version: str) -> None:
         'default_language = "zh"',
         "compile_sass = false",
         "build_search_index = false",
-        # generate_feed became generate_feeds (and feed_filenames) in 0.19
+        # generate_feed became generate_feeds (and feed_filenames) in 0.19. Zola's
+        # feed takes only pages with a date, which the cases lack (see README).
         "generate_feeds = true" if v >= (0, 19) else "generate_feed = true",
         f"feed_limit = {FEED_ITEMS}",
         "taxonomies = [" + ", ".join(f"{{ name = {toml_str(k)} }}" for k in TAXONOMY_KEYS) + "]",
