@@ -1124,14 +1124,15 @@ def check_output(tool: Tool, out: Path, stats: dict, logfile: Path) -> None:
         want = len(stats["terms"][key])
         ok &= found == want
         parts.append(f"{key} {found}/{want}")
-    warns = tool.warnings(logfile.read_text(encoding="utf-8", errors="replace"))
+    log_text = logfile.read_text(encoding="utf-8", errors="replace")
+    warns = tool.warnings(log_text)
     parts.append(f"{len(warns)} warnings")
     log(f"  {tool.name} output {'ok' if ok and not warns else 'CHECK'}: " + ", ".join(parts))
     if missing:
         log(f"    missing case pages, e.g. {missing[:3]}")
     for ln in warns[:5]:
         log(f"    {ln}")
-    phases = tool.phases(logfile.read_text(encoding="utf-8", errors="replace"))
+    phases = tool.phases(log_text)
     if phases:
         log("    phases: " + "; ".join(re.sub(r"\s+", " ", p) for p in phases))
 
