@@ -7,7 +7,7 @@
 
 mod common;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use common::*;
 
@@ -1067,4 +1067,57 @@ fn xml_checker_finds_problems() {
         xml_texts("<r><loc>a</loc><loc x=\"1\">b&lt;</loc></r>", "loc"),
         ["a", "b<"]
     );
+}
+
+/// Two builds of the same input are byte-identical: no timestamps, no
+/// order that depends on threads or hashing, nothing from the machine.
+/// The second build runs on one thread from a copy of the site in another
+/// folder, so neither the thread schedule nor the site's path can leak in.
+#[test]
+fn builds_are_deterministic() {
+    let first = example();
+    let dir = temp_dir();
+    let site = dir.path().join("elsewhere/site");
+    for name in ["casebook.toml", "content"] {
+        let from = repo_root().join(name);
+        if from.is_dir() {
+            copy_dir(&from, &site.join(name));
+        } else {
+            std::fs::create_dir_all(&site).unwrap();
+            std::fs::copy(&from, site.join(name)).unwrap();
+        }
+    }
+    for name in ["templates", "static"] {
+        assert!(
+            !repo_root().join(name).exists(),
+            "copy the site's own {name}/ too"
+        );
+    }
+    let out = dir.path().join("second");
+    let output = std::process::Command::new(BIN)
+        .env("RAYON_NUM_THREADS", "1")
+        .args(["build", "--root"])
+        .arg(&site)
+        .arg("--output")
+        .arg(&out)
+        .output()
+        .expect("run casebook");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let (a, b) = (first.files(), snapshot(&out));
+    let only_in = |x: &BTreeMap<String, Vec<u8>>, y: &BTreeMap<String, Vec<u8>>| -> Vec<String> {
+        x.keys().filter(|k| !y.contains_key(*k)).cloned().collect()
+    };
+    assert!(
+        only_in(&a, &b).is_empty(),
+        "only in the first: {:?}",
+        only_in(&a, &b)
+    );
+    assert!(
+        only_in(&b, &a).is_empty(),
+        "only in the second: {:?}",
+        only_in(&b, &a)
+    );
+    let differing: Vec<&String> = a.keys().filter(|k| a[*k] != b[*k]).collect();
+    assert!(differing.is_empty(), "files that differ: {differing:?}");
+    assert!(a.len() > 100, "the example site has many files");
 }
