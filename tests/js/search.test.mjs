@@ -73,19 +73,75 @@ test("every word and facet must match; impacts add up", () => {
     ["#a:x", search.termData("AACA", meta.docs)], // docs 0, 2
   ]);
   const words = search.queryWords("西格玛");
-  const { docs, totals } = search.rank(words, [], terms, meta);
-  assert.deepEqual([...docs], [0, 2, 5]);
-  assert.equal(totals[0], table[10] + table[3], "格玛 outside its top list counts at its lowest impact");
-  assert.equal(totals[2], table[1] + table[20]);
-  assert.deepEqual([...search.rank(words, ["#a:x"], terms, meta).docs], [0, 2]);
+  const all = (hits) => hits.page(0, Infinity);
+  const hits = search.rank(words, [], terms, meta);
+  assert.equal(hits.count, 3);
+  // Best first, ties in book order.
+  assert.deepEqual(all(hits), [2, 0, 5]);
+  assert.equal(hits.score(0), table[10] + table[3], "格玛 outside its top list counts at its lowest impact");
+  assert.equal(hits.score(2), table[1] + table[20]);
+  assert.deepEqual(all(search.rank(words, ["#a:x"], terms, meta)), [2, 0]);
   // A facet alone lists its documents.
-  assert.deepEqual([...search.rank([], ["#a:x"], terms, meta).docs], [0, 2]);
+  assert.deepEqual(all(search.rank([], ["#a:x"], terms, meta)), [0, 2]);
   // A word with a term in no document matches nothing.
-  assert.equal(search.rank(search.queryWords("西格玛 质量"), [], terms, meta).docs.length, 0);
-  // Sorted best first, ties in book order.
+  assert.equal(search.rank(search.queryWords("西格玛 质量"), [], terms, meta).count, 0);
   const values = new Map([["西格", "AKCBDK"], ["格玛", { n: 4, min: 3, top: "CU", absent: "BCBC" }]]);
-  assert.deepEqual([...search.search(words, [], values, meta).docs], [2, 0, 5]);
-  assert.deepEqual([...search.best(new Uint32Array([1, 4, 3]), new Float64Array([0, 2, 0, 5, 2]))], [3, 1, 4]);
+  assert.deepEqual(all(search.search(words, [], values, meta)), [2, 0, 5]);
+});
+
+/** A big term's value: `docs` as a bitmap, `top` as Map doc → impact. */
+function bigTerm(docs, top, min) {
+  let bits = "";
+  const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  const max = Math.max(...docs);
+  for (let i = 0; i * 6 <= max; i++) {
+    let d = 0;
+    for (let b = 0; b < 6; b++) if (docs.includes(i * 6 + b)) d |= 1 << b;
+    bits += ALPHABET[d];
+  }
+  const varint = (v) => {
+    let out = "";
+    do {
+      const low = v % 32;
+      v = Math.floor(v / 32);
+      out += ALPHABET[low + (v > 0 ? 32 : 0)];
+    } while (v > 0);
+    return out;
+  };
+  let topText = "";
+  let last = 0;
+  for (const [doc, impact] of [...top].sort((a, b) => a[0] - b[0])) {
+    topText += varint(doc - last) + varint(impact);
+    last = doc;
+  }
+  return { n: docs.length, min, top: topText, bits };
+}
+
+test("big terms alone: top lists first, the rest in book order, paged and counted", () => {
+  const meta = { docs: 40, impact_min: 1e-5, impact_steps: 50 };
+  const even = Array.from({ length: 20 }, (_, i) => i * 2); // 0, 2, … 38
+  const threes = Array.from({ length: 14 }, (_, i) => i * 3); // 0, 3, … 39
+  const terms = new Map([
+    ["质量", search.termData(bigTerm(even, new Map([[30, 9], [4, 5], [6, 2]]), 2), meta.docs)],
+    ["管理", search.termData(bigTerm(threes, new Map([[12, 7], [9, 8]]), 2), meta.docs)],
+    ["#y:2024", search.termData({ n: 37, min: 0, top: "", absent: "BBB" }, meta.docs)], // all but 1, 2, 3
+  ]);
+  const words = search.queryWords("质量 管理");
+  const hits = search.rank(words, [], terms, meta);
+  // Both: multiples of 6. Boosted: 30 (质量 9), 12 (管理 7); 6 has 质量 at its minimum.
+  assert.equal(hits.count, 7);
+  assert.deepEqual(hits.page(0, 3), [30, 12, 0]);
+  assert.deepEqual(hits.page(3, 10), [6, 18, 24, 36]);
+  assert.ok(hits.score(30) > hits.score(12) && hits.score(12) > hits.score(0));
+  assert.equal(hits.score(6), hits.score(0));
+  // A facet stored as its absences: the even documents but 2.
+  const filtered = search.rank(search.queryWords("质量"), ["#y:2024"], terms, meta);
+  assert.equal(filtered.count, 19);
+  assert.deepEqual(filtered.page(0, 4), [30, 4, 0, 6]);
+  // Absent-only terms: every document but the absent ones.
+  const only = search.rank([], ["#y:2024"], terms, meta);
+  assert.equal(only.count, 37);
+  assert.deepEqual(only.page(0, 3), [0, 4, 5]);
 });
 
 test("facet params name terms by slug or label", () => {

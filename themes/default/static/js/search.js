@@ -16,6 +16,8 @@
 //    boosts, computed at build time like `casebook search` scores it. A
 //    common term brings its best-scoring documents with their impacts and
 //    a bitmap of the others, which count at the term's lowest impact.
+//    Ranking never loops over every document (it runs once, on a cold
+//    page, before the JIT warms up): see `rank`.
 // 4. Cards (title, enterprise, summary) are fetched for the shown results
 //    only, and query terms are marked in them.
 
@@ -179,58 +181,41 @@ export function docList(text) {
   return out;
 }
 
-/** A term's data from its JSON value (a posting string or a big term's
- *  object, see export.rs), for `docCount` documents: `n`, its documents'
- *  count; `mark(counts)` adds 1 to each of its documents' counts, or
- *  returns 1 for "add 1 to every document" after subtracting 1 from the
- *  documents it is absent from (so a term nearly everywhere costs no pass
- *  over every document); `addScores(totals, table)` adds its score to its
- *  documents' totals and returns what every document gets besides (its
- *  lowest score, for a big term's documents outside its top list; `rank`
- *  keeps totals of matching documents only). */
+/** A term's data from its JSON value (a posting string, or a big term's
+ *  object, see export.rs) for `docCount` documents:
+ *  - `n`, how many documents hold it;
+ *  - `has(doc)`, whether `doc` holds it (constant time, no pass over the
+ *    documents);
+ *  - `list`, its documents ascending when that list is short (a posting
+ *    string, or a big term stored as its documents), else null;
+ *  - `top`, Map doc → impact of the documents with their own impact (all
+ *    of a posting string's), and `min`, the impact every other document
+ *    holding it counts at (0, no score, for a posting string);
+ *  - `bits`/`absent`: a big term's membership, as stored. */
 export function termData(value, docCount) {
   if (typeof value === "string") {
-    const postings = decodePostings(value);
-    return {
-      n: postings.size,
-      mark: (counts) => {
-        for (const doc of postings.keys()) counts[doc] += 1;
-        return 0;
-      },
-      addScores: (totals, table) => {
-        for (const [doc, impact] of postings) totals[doc] += table[impact];
-        return 0;
-      },
-    };
+    const top = decodePostings(value);
+    return { n: top.size, has: (doc) => top.has(doc), list: [...top.keys()], top, min: 0 };
   }
   const top = decodePostings(value.top);
-  const addScores = (totals, table) => {
-    const least = table[value.min];
-    for (const [doc, impact] of top) totals[doc] += table[impact] - least;
-    return least;
-  };
-  let mark;
+  const data = { n: value.n, top, min: value.min, list: null };
   if (value.bits !== undefined) {
     const bits = value.bits;
-    mark = (counts) => {
-      for (let i = 0; i < bits.length; i++) {
-        const d = digit(bits, i);
-        for (let b = 0; b < 6; b++) if (d & (1 << b)) counts[i * 6 + b] += 1;
-      }
-      return 0;
+    data.bits = bits;
+    data.has = (doc) => {
+      const i = Math.floor(doc / 6);
+      return i < bits.length && ((digit(bits, i) >> doc % 6) & 1) === 1;
     };
   } else if (value.docs !== undefined) {
-    mark = (counts) => {
-      for (const doc of docList(value.docs)) counts[doc] += 1;
-      return 0;
-    };
+    data.list = docList(value.docs);
+    const set = new Set(data.list);
+    data.has = (doc) => set.has(doc);
   } else {
-    mark = (counts) => {
-      for (const doc of docList(value.absent)) counts[doc] -= 1;
-      return 1;
-    };
+    const absent = new Set(docList(value.absent));
+    data.absent = absent;
+    data.has = (doc) => doc < docCount && !absent.has(doc);
   }
-  return { n: value.n, mark, addScores };
+  return data;
 }
 
 /** Stored impact → score (see export.rs: a log scale, 0 = none), as a
@@ -243,52 +228,115 @@ export function scores(meta) {
 
 // --------------------------------------------------------------- ranking
 
-/** Documents matching every word of `words` (from queryWords) and every
- *  facet term of `facets` (names of terms), with every document's score:
- *  `{docs, totals}`, the matching documents ascending and a score per
- *  document. `terms` maps a term to its `termData` (absent: in no
- *  document). Works over typed arrays of every document, a few passes of
- *  `meta.docs` steps: fast at any site size, even before the JIT warms up. */
-export function rank(words, facets, terms, meta) {
-  const wordTerms = words.map((tokens) => [...new Set(tokens.map(([term]) => term))]);
-  const needed = [...new Set([...wordTerms.flat(), ...facets])];
-  const totals = new Float64Array(meta.docs);
-  if (needed.length === 0 || needed.some((t) => !terms.has(t))) return { docs: new Uint32Array(0), totals };
-  // Counts and scores have a part every document shares, kept apart.
-  const counts = new Int16Array(meta.docs);
-  let everyCount = 0;
-  for (const term of needed) everyCount += terms.get(term).mark(counts);
-  const table = scores(meta);
-  let everyScore = 0;
-  for (const term of wordTerms.flat()) everyScore += terms.get(term).addScores(totals, table);
-  const want = needed.length - everyCount;
-  const docs = new Uint32Array(meta.docs);
-  let n = 0;
-  for (let doc = 0; doc < meta.docs; doc++) {
-    if (counts[doc] === want) {
-      docs[n++] = doc;
-      totals[doc] += everyScore;
-    }
-  }
-  return { docs: docs.slice(0, n), totals };
-}
-
 const DOC_BITS = 2 ** 21;
 
-/** `docs` best first by `totals`, ties in book order: one native sort of
- *  numbers (score to 1e-6, then document, packed into one float). */
-export function best(docs, totals) {
+/** `docs` best first by `score(doc)`, ties in book order: one native sort
+ *  of numbers (score to 1e-6, then document, packed into one float), each
+ *  score computed once. */
+function byScore(docs, score) {
   const keys = new Float64Array(docs.length);
   const top = 2 ** 31;
   for (let i = 0; i < docs.length; i++) {
     const doc = docs[i];
-    keys[i] = (top - Math.min(top - 1, Math.round(totals[doc] * 1e6))) * DOC_BITS + doc;
+    keys[i] = (top - Math.min(top - 1, Math.round(score(doc) * 1e6))) * DOC_BITS + doc;
   }
   keys.sort();
-  const out = new Uint32Array(keys.length);
-  for (let i = 0; i < keys.length; i++) out[i] = keys[i] % DOC_BITS;
-  return out;
+  return Array.from(keys, (key) => key % DOC_BITS);
 }
+
+/** The documents matching every word of `words` (from queryWords) and
+ *  every facet term of `facets` (names of terms), ranked: `{count,
+ *  page(from, n), score(doc)}`, `page` giving documents best first, ties in
+ *  book order. `terms` maps a term to its `termData` (absent: in no
+ *  document).
+ *
+ *  The work is proportional to the lists the query's terms bring, never
+ *  to the site's size: a search runs once on a cold page, before the JIT
+ *  has warmed up, so a loop over every document would be what it costs.
+ *  When some term has a short list, its documents are the candidates.
+ *  When every term is big, only the documents in their top lists can
+ *  score above the rest; the rest all score the same (each term's lowest
+ *  impact) and follow in book order, enumerated only as far as the pages
+ *  shown, and counted a digit (6 documents) at a time. */
+export function rank(words, facets, terms, meta) {
+  const empty = { count: 0, page: () => [], score: () => 0 };
+  const wordTerms = [...new Set(words.flat().map(([term]) => term))];
+  const needed = [...new Set([...wordTerms, ...facets])];
+  if (needed.length === 0 || needed.some((t) => !terms.has(t))) return empty;
+  const all = needed.map((t) => terms.get(t));
+  const scoring = wordTerms.map((t) => terms.get(t));
+  const table = scores(meta);
+  // What every matching document scores; top-list entries add to it.
+  const base = scoring.reduce((sum, t) => sum + table[t.min], 0);
+  const score = (doc) => {
+    let total = base;
+    for (const t of scoring) {
+      const impact = t.top.get(doc);
+      if (impact !== undefined) total += table[impact] - table[t.min];
+    }
+    return total;
+  };
+  const member = (doc) => all.every((t) => t.has(doc));
+
+  const listed = all.filter((t) => t.list).sort((a, b) => a.list.length - b.list.length);
+  if (listed.length > 0) {
+    const ranked = byScore(listed[0].list.filter(member), score);
+    return { count: ranked.length, page: (from, n) => ranked.slice(from, from + n), score };
+  }
+
+  // Every term is big: stored as a bitmap or as the documents it misses.
+  const above = new Set();
+  for (const t of scoring) for (const [doc, impact] of t.top) if (impact > t.min) above.add(doc);
+  const boosted = byScore([...above].filter(member), score);
+  const bitmaps = all.filter((t) => t.bits !== undefined).map((t) => t.bits);
+  const absent = new Set(all.flatMap((t) => (t.absent ? [...t.absent] : [])));
+  let count;
+  // The documents after the boosted ones, in book order, as far as asked.
+  const rest = [];
+  let restUpTo;
+  if (bitmaps.length > 0) {
+    // AND the bitmaps a digit at a time, then take out the absent.
+    const digits = Math.ceil(meta.docs / 6);
+    const and = new Uint8Array(digits);
+    for (let i = 0; i < digits; i++) {
+      let d = 63;
+      for (const bits of bitmaps) d &= i < bits.length ? digit(bits, i) : 0;
+      and[i] = d;
+    }
+    for (const doc of absent) and[Math.floor(doc / 6)] &= ~(1 << doc % 6);
+    count = 0;
+    for (let i = 0; i < digits; i++) count += POPCOUNT[and[i]];
+    let i = 0;
+    restUpTo = (n) => {
+      for (; rest.length < n && i < digits; i++) {
+        for (let b = 0; and[i] && b < 6; b++) {
+          const doc = i * 6 + b;
+          if (and[i] & (1 << b) && !above.has(doc)) rest.push(doc);
+        }
+      }
+    };
+  } else {
+    // Every term misses only a few documents: the rest are dense.
+    count = meta.docs - absent.size;
+    let next = 0;
+    restUpTo = (n) => {
+      while (rest.length < n && next < meta.docs) {
+        const doc = next++;
+        if (!above.has(doc) && !absent.has(doc)) rest.push(doc);
+      }
+    };
+  }
+  const page = (from, n) => {
+    const out = boosted.slice(from, from + n);
+    const restFrom = Math.max(0, from - boosted.length);
+    restUpTo(restFrom + n - out.length);
+    return out.concat(rest.slice(restFrom, restFrom + n - out.length));
+  };
+  return { count, page, score };
+}
+
+/** Set bits of every 6-bit digit value. */
+const POPCOUNT = Uint8Array.from({ length: 64 }, (_, v) => [0, 1, 2, 3, 4, 5].filter((b) => v & (1 << b)).length);
 
 /** The facet terms for the page's params (`null`: a param names no term,
  *  so nothing can match). `options(key)` lists `[value, label]` pairs a
@@ -373,12 +421,10 @@ export async function loadTerms(names, meta, get) {
   return values;
 }
 
-/** The hits for loaded term values: `{docs, totals}`, `docs` best first
- *  (ties in book order), `totals` every document's score. */
+/** The ranked hits for loaded term values (see `rank`). */
 export function search(words, facets, values, meta) {
   const terms = new Map([...values].map(([term, value]) => [term, termData(value, meta.docs)]));
-  const { docs, totals } = rank(words, facets, terms, meta);
-  return { docs: best(docs, totals), totals };
+  return rank(words, facets, terms, meta);
 }
 
 async function run() {
@@ -426,10 +472,11 @@ async function run() {
     return get(name);
   });
   const started = performance.now();
-  const { docs: hits, totals } = search(words, facets, values, meta);
+  const hits = search(words, facets, values, meta);
+  const first = hits.page(0, PAGE);
   results.dataset.searchMs = (performance.now() - started).toFixed(2);
 
-  status.textContent = hits.length ? `找到 ${hits.length} 个案例` : "没有找到符合条件的案例";
+  status.textContent = hits.count ? `找到 ${hits.count} 个案例` : "没有找到符合条件的案例";
   results.replaceChildren();
   const list = document.createElement("ol");
   list.className = "cards search-hits";
@@ -445,7 +492,7 @@ async function run() {
   more.className = "search-more";
   more.textContent = "显示更多";
   const showMore = async () => {
-    const page = [...hits.subarray(shown, shown + PAGE)];
+    const page = shown === 0 ? first : hits.page(shown, PAGE);
     shown += page.length;
     const cards = await Promise.all(
       page.map(async (doc) => (await cardsOf(Math.floor(doc / meta.cards_per_file)))[doc % meta.cards_per_file]),
@@ -455,7 +502,7 @@ async function run() {
       const item = document.createElement("li");
       item.className = "card";
       item.dataset.id = card.id;
-      item.dataset.score = totals[doc].toFixed(4);
+      item.dataset.score = hits.score(doc).toFixed(4);
       item.innerHTML =
         `<h2 class="card-title"><a href="${escapeHtml(card.url)}">${highlight(card.title, words)}</a></h2>` +
         `<p class="card-meta"><span>${highlight(card.enterprise, words)}</span><span>${escapeHtml(String(card.year))}年</span>` +
@@ -466,12 +513,12 @@ async function run() {
         `<p class="card-summary">${highlight(card.summary, words)}</p>`;
       list.append(item);
     });
-    if (shown < hits.length) results.append(more);
+    if (shown < hits.count) results.append(more);
     else more.remove();
   };
   more.addEventListener("click", () => showMore());
   await showMore();
-  if (hits.length) depth += 1;
+  if (hits.count) depth += 1;
   traffic.roundTrips = depth;
   results.dataset.ready = "true";
   results.dataset.bytes = String(traffic.bytes);
