@@ -92,6 +92,18 @@ impl Phases {
     }
 }
 
+/// Hand memory freed so far back to the system. The search index is the
+/// build's largest allocation; glibc keeps what it frees in its heap, and
+/// rendering would then grow the process past it instead of reusing it.
+fn return_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free heap pages; it has no
+    // preconditions.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 /// The process's peak resident memory so far (`VmHWM`), where Linux tells.
 fn peak_memory() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -276,6 +288,7 @@ fn produce(
                 search_index = options.keep_search_index.then_some(index);
                 files.into_iter().for_each(|f| out.put(f));
                 search_meta = Some(meta);
+                return_freed_memory();
             }
             Err(err) => {
                 diagnostics.push(

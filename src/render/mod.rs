@@ -167,7 +167,7 @@ pub fn render_site_as(
         .into(),
     };
     data.into_iter().for_each(|f| out.put(f));
-    for case in &site.cases {
+    site.cases.par_iter().try_for_each(|case| {
         let url = format!("{base_url}{}", short_link_path(&case.id));
         let qr = match purpose {
             Purpose::Publish => qr::files(&case.id, &url),
@@ -178,7 +178,8 @@ pub fn render_site_as(
                 .help("二维码装不下这么长的网址：缩短 site.base_url")]
         })?;
         qr.into_iter().for_each(|f| out.put(f));
-    }
+        Ok::<(), Vec<Diagnostic>>(())
+    })?;
     for case in &site.cases {
         for asset in &case.assets {
             out.put(OutputFile {
