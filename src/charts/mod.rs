@@ -39,8 +39,16 @@ pub use crate::text::escape_markup as escape;
 
 /// A coordinate, rounded to 0.1 unit: enough for any screen, and short.
 fn coord(v: f64) -> String {
-    let rounded = (v * 10.0).round() / 10.0;
-    crate::text::format_number(rounded)
+    // In integer tenths: charts write thousands of coordinates, and float
+    // formatting was a tenth of a chart's time.
+    let tenths = (v * 10.0).round() as i64;
+    let (whole, tenth) = (tenths.unsigned_abs() / 10, tenths.unsigned_abs() % 10);
+    let sign = if tenths < 0 { "-" } else { "" };
+    if tenth == 0 {
+        format!("{sign}{whole}")
+    } else {
+        format!("{sign}{whole}.{tenth}")
+    }
 }
 
 /// `value` followed by its unit the way Chinese text writes it: `98.8%`,
@@ -251,6 +259,27 @@ fn spread(positions: &mut [f64], gap: f64, top: f64, bottom: f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn coordinates_round_to_tenths_and_read_like_numbers() {
+        for (v, text) in [
+            (12.34, "12.3"),
+            (12.35001, "12.4"),
+            (7.0, "7"),
+            (0.04, "0"),
+            (-0.04, "0"),
+            (-0.5, "-0.5"),
+            (-12.96, "-13"),
+            (1234.05001, "1234.1"),
+        ] {
+            assert_eq!(coord(v), text, "{v}");
+            assert_eq!(
+                coord(v),
+                crate::text::format_number((v * 10.0).round() / 10.0),
+                "as before, {v}"
+            );
+        }
+    }
 
     #[test]
     fn escapes_markup_and_drops_control_characters() {

@@ -169,7 +169,7 @@ pub fn view(
         .enumerate()
         .map(|(n, &i)| {
             let case = &site.cases[i];
-            book_case(views, case, n + 1, &in_book)
+            book_case(views, i, n + 1, &in_book)
                 .map_err(|message| (case.source.rel.clone(), message))
         })
         .collect::<Result<Vec<BookCase>, (String, String)>>()?
@@ -284,15 +284,17 @@ pub fn view(
     Ok((view, files))
 }
 
+/// The view of case `index` in its book, where it is the `number`th.
 fn book_case(
     views: &Views,
-    case: &Case,
+    index: usize,
     number: usize,
     in_book: &HashSet<&str>,
 ) -> Result<BookCase, String> {
     let config = views.site.config;
+    let case = &views.site.cases[index];
     let short_url = views.permalink(&short_link_path(&case.id));
-    let qr_svg = qr::inline_svg(&short_url)?;
+    let qr_svg = qr::inline_svg(&views.qr, index, &short_url)?;
     let (html, html_after, tables_before) = body(views, case, in_book);
     let figures_before = html.matches(FIGURE_LABEL).count();
     let metrics: Vec<BookMetric> = case

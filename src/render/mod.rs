@@ -167,19 +167,22 @@ pub fn render_site_as(
         .into(),
     };
     data.into_iter().for_each(|f| out.put(f));
-    site.cases.par_iter().try_for_each(|case| {
-        let url = format!("{base_url}{}", short_link_path(&case.id));
-        let qr = match purpose {
-            Purpose::Publish => qr::files(&case.id, &url),
-            Purpose::Check => qr::paths(&case.id, &url),
-        };
-        let qr = qr.map_err(|message| {
-            vec![Diagnostic::error(rules::QR_CODE, &case.source.rel, message)
-                .help("二维码装不下这么长的网址：缩短 site.base_url")]
+    site.cases
+        .par_iter()
+        .enumerate()
+        .try_for_each(|(index, case)| {
+            let url = format!("{base_url}{}", short_link_path(&case.id));
+            let qr = match purpose {
+                Purpose::Publish => qr::files(&renderer.views.qr, index, &case.id, &url),
+                Purpose::Check => qr::paths(&case.id, &url),
+            };
+            let qr = qr.map_err(|message| {
+                vec![Diagnostic::error(rules::QR_CODE, &case.source.rel, message)
+                    .help("二维码装不下这么长的网址：缩短 site.base_url")]
+            })?;
+            qr.into_iter().for_each(|f| out.put(f));
+            Ok::<(), Vec<Diagnostic>>(())
         })?;
-        qr.into_iter().for_each(|f| out.put(f));
-        Ok::<(), Vec<Diagnostic>>(())
-    })?;
     for case in &site.cases {
         for asset in &case.assets {
             out.put(OutputFile {
@@ -252,6 +255,7 @@ fn renderer<'s>(
         base_path,
         base_url: base_url.to_string(),
         pdfs: pdfs.to_vec(),
+        qr: qr::Codes::new(site.cases.len()),
     };
     let book_css = theme
         .statics

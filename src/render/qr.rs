@@ -2,6 +2,8 @@
 //! (readers 长按识别 or scan them). Error correction level M (15% of the
 //! code may be damaged or covered) and the standard quiet zone of 4 modules.
 
+use std::sync::OnceLock;
+
 use image::{ImageFormat, Luma};
 use qrcode::render::svg;
 use qrcode::{EcLevel, QrCode};
@@ -12,19 +14,44 @@ use super::{Contents, OutputFile};
 /// quiet zone) comes out at 370 px, sharp enough to print at 3 cm.
 const PNG_MODULE_PX: u32 = 10;
 
-/// The code of `url` (error correction M: survives print smudges) and its
-/// SVG document, black on white with the quiet zone.
-fn encode(url: &str) -> Result<(QrCode, String), String> {
-    let code = QrCode::with_error_correction_level(url.as_bytes(), EcLevel::M)
-        .map_err(|e| format!("无法为 {url} 生成二维码：{e}"))?;
-    let svg = code
-        .render::<svg::Color>()
+/// The code of `url` (error correction M: survives print smudges).
+fn encode(url: &str) -> Result<QrCode, String> {
+    QrCode::with_error_correction_level(url.as_bytes(), EcLevel::M)
+        .map_err(|e| format!("无法为 {url} 生成二维码：{e}"))
+}
+
+/// The SVG document of `code`, black on white with the quiet zone.
+fn svg(code: &QrCode) -> String {
+    code.render::<svg::Color>()
         .quiet_zone(true)
         .min_dimensions(200, 200)
         .dark_color(svg::Color("#000000"))
         .light_color(svg::Color("#ffffff"))
-        .build();
-    Ok((code, svg))
+        .build()
+}
+
+/// Each case's code, encoded the first time it is asked for: the site's QR
+/// files and the case's page in its book show the same code, and choosing
+/// a code's mask (eight trial drawings) is most of its cost.
+pub struct Codes {
+    codes: Vec<OnceLock<Result<QrCode, String>>>,
+}
+
+impl Codes {
+    /// Room for `cases` codes, none encoded yet.
+    pub fn new(cases: usize) -> Codes {
+        Codes {
+            codes: (0..cases).map(|_| OnceLock::new()).collect(),
+        }
+    }
+
+    /// The code of case `index`, whose short link is `url`.
+    fn get(&self, index: usize, url: &str) -> Result<&QrCode, String> {
+        self.codes[index]
+            .get_or_init(|| encode(url))
+            .as_ref()
+            .map_err(Clone::clone)
+    }
 }
 
 /// `qr/{id}.svg` and `qr/{id}.png`, each encoding `url`.
@@ -39,8 +66,9 @@ pub fn paths(id: &str, url: &str) -> Result<[OutputFile; 2], String> {
     }))
 }
 
-pub fn files(id: &str, url: &str) -> Result<[OutputFile; 2], String> {
-    let (code, svg) = encode(url)?;
+pub fn files(codes: &Codes, index: usize, id: &str, url: &str) -> Result<[OutputFile; 2], String> {
+    let code = codes.get(index, url)?;
+    let svg = svg(code);
     let image = code
         .render::<Luma<u8>>()
         .quiet_zone(true)
@@ -64,8 +92,8 @@ pub fn files(id: &str, url: &str) -> Result<[OutputFile; 2], String> {
 
 /// The QR code of `url` as an `<svg>` element to inline in a page (the
 /// printed book), without the XML declaration.
-pub fn inline_svg(url: &str) -> Result<String, String> {
-    let (_, svg) = encode(url)?;
+pub fn inline_svg(codes: &Codes, index: usize, url: &str) -> Result<String, String> {
+    let svg = svg(codes.get(index, url)?);
     let start = svg.find("<svg").unwrap_or(0);
     Ok(svg[start..].to_string())
 }
@@ -75,17 +103,20 @@ mod tests {
     #[test]
     fn check_paths_match_the_files() {
         let url = "https://example.org/c/2022-001";
-        let made = super::files("2022-001", url).unwrap().map(|f| f.path);
+        let codes = super::Codes::new(2);
+        let made = super::files(&codes, 0, "2022-001", url).unwrap().map(|f| f.path);
         let checked = super::paths("2022-001", url).unwrap().map(|f| f.path);
         assert_eq!(made, checked);
         let long = format!("https://example.org/{}", "a".repeat(3000));
-        assert!(super::files("x", &long).is_err());
+        assert!(super::files(&codes, 1, "x", &long).is_err());
         assert!(super::paths("x", &long).is_err());
     }
 
     #[test]
     fn png_and_svg_have_a_quiet_zone() {
-        let [svg, png] = super::files("2022-001", "https://example.org/c/2022-001").unwrap();
+        let codes = super::Codes::new(1);
+        let [svg, png] =
+            super::files(&codes, 0, "2022-001", "https://example.org/c/2022-001").unwrap();
         let super::Contents::Bytes(svg) = svg.contents else {
             panic!()
         };

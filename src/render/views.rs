@@ -213,6 +213,9 @@ pub struct Views<'s> {
     pub base_url: String,
     /// Years whose book has a printed PDF in the output.
     pub pdfs: Vec<i64>,
+    /// The cases' QR codes (by case index), encoded once for the QR files
+    /// and the books.
+    pub qr: super::qr::Codes,
 }
 
 impl<'s> Views<'s> {
