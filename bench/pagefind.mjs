@@ -3,7 +3,9 @@
 // bench/search.mjs's query set through Pagefind's own search API in headless
 // Chromium and judges it against the same known answers (bench/oracle.mjs).
 //
-//   node bench/pagefind.mjs --site SITE_DIR --output BUILT_DIR --pagefind BIN [--no-index] [--json]
+//   node bench/pagefind.mjs --site SITE_DIR --output BUILT_DIR --pagefind BIN [--json]
+//   node bench/pagefind.mjs ... --pagefind BIN --index-only   (index, print its figures)
+//   node bench/pagefind.mjs ... --no-index [--json]           (query the bundle made before)
 //
 // BIN is the `pagefind_extended` binary (`pip install 'pagefind[extended]'`
 // ships it inside the `pagefind_bin_extended` package). The bundle goes to
@@ -54,7 +56,7 @@ const bin = arg("--pagefind");
 const reuse = args.includes("--no-index");
 if (!siteDir || !outDir || (!bin && !reuse)) {
   console.error(
-    "usage: node bench/pagefind.mjs --site SITE_DIR --output BUILT_DIR --pagefind BIN [--no-index] [--json]",
+    "usage: node bench/pagefind.mjs --site SITE_DIR --output BUILT_DIR (--pagefind BIN [--index-only] | --no-index) [--json]",
   );
   process.exit(2);
 }
@@ -248,10 +250,10 @@ const summary = {
   maxRoundTrips: Math.max(...rows.map((r) => r.roundTrips)),
   maxRoundTripsAfterScript: Math.max(...rows.map((r) => r.roundTripsAfterScript)),
   recall: Math.min(...rows.map((r) => r.recall)),
-  medianRecall: median(rows.map((r) => r.recall)),
+  meanRecall: rows.reduce((a, r) => a + r.recall, 0) / rows.length,
   precision: Math.min(...rows.map((r) => r.precision)),
-  medianPrecision: median(rows.map((r) => r.precision)),
-  top10: rows.filter((r) => r.top10).length,
+  meanPrecision: rows.reduce((a, r) => a + r.precision, 0) / rows.length,
+  top10: rows.filter((r) => r.top10).length, // queries whose first ten hits are all right
   medianSearchMs4x: median(rows.map((r) => r.searchMs4x)),
   maxSearchMs4x: Math.max(...rows.map((r) => r.searchMs4x)),
 };
