@@ -23,11 +23,12 @@
 // site served from a local HTTP server, and reports the time search.js
 // spends ranking (its data-search-ms) and the round trips it counted.
 
-import { readFileSync, readdirSync, statSync, existsSync } from "node:fs";
+import { readFileSync, statSync, existsSync } from "node:fs";
 import { join, relative } from "node:path";
 import { createServer } from "node:http";
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
+import { QUERIES, knownAnswers, median, walk } from "./oracle.mjs";
 
 const args = process.argv.slice(2);
 const arg = (name) => {
@@ -39,15 +40,6 @@ const outDir = arg("--output");
 if (!siteDir || !outDir) {
   console.error("usage: node bench/search.mjs --site SITE_DIR --output BUILT_DIR [--json]");
   process.exit(2);
-}
-
-function walk(dir, out = []) {
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) walk(path, out);
-    else out.push(path);
-  }
-  return out;
 }
 
 const jsPath = walk(join(outDir, "js")).find((p) => /\/search\.[0-9a-f]+\.js$/.test(p));
@@ -64,61 +56,10 @@ for (let i = 0; existsSync(join(base, `c${i}.json`)); i++) {
   for (const card of JSON.parse(readFileSync(join(base, `c${i}.json`), "utf8"))) ids.push(card.id);
 }
 
-// ---------------------------------------------------------- known answers
-
-const fold = (text) => [...text].map((c) => search.foldChar(c).toLowerCase()).join("");
-
-function frontMatterValue(lines, key) {
-  const line = lines.find((l) => l.startsWith(`${key}:`));
-  return line ? line.slice(key.length + 1).trim().replace(/^["']|["']$/g, "") : "";
-}
-
-/** id → folded field texts of every published case of the source site. */
-function sourceCases() {
-  const cases = new Map();
-  for (const path of walk(join(siteDir, "content/cases"))) {
-    if (!path.endsWith(".md")) continue;
-    const text = readFileSync(path, "utf8");
-    const end = text.indexOf("\n---", 4);
-    const front = text.slice(4, end).split("\n");
-    const body = text.slice(end + 4);
-    const status = frontMatterValue(front, "status");
-    if (status !== "approved" && status !== "national") continue;
-    const id = frontMatterValue(front, "id");
-    const nameLine = front.find((l) => /^\s+name:/.test(l)) || "";
-    const list = (key) => {
-      const line = front.find((l) => l.startsWith(`${key}:`)) || "";
-      return line.slice(key.length + 1).replace(/[[\]]/g, " ").split(",").join("\n");
-    };
-    cases.set(id, [
-      frontMatterValue(front, "title"),
-      nameLine.split(":").slice(1).join(":").trim().replace(/^["']|["']$/g, ""),
-      list("methods"),
-      list("technologies"),
-      body,
-    ].map(fold));
-  }
-  return cases;
-}
-
-const truthCases = sourceCases();
-function truth(query) {
-  const words = fold(query).split(/\s+/u).filter(Boolean);
-  const out = new Set();
-  for (const [id, fields] of truthCases) {
-    if (words.every((w) => fields.some((f) => f.includes(w)))) out.add(id);
-  }
-  return out;
-}
+// Known answers, folded like search.js folds (see oracle.mjs).
+const truth = knownAnswers(siteDir, search.foldChar);
 
 // ------------------------------------------------------------------ runs
-
-const QUERIES = [
-  "西格玛", "六西格玛", "精益", "精益生产", "QC小组", "qc小组", "卓越绩效", "数字化质量管控",
-  "DMAIC", "5G专网", "TRIZ", "8D问题解决法", "鱼骨图", "数字孪生", "区块链追溯", "首席质量官",
-  "失效模式", "供应商帮扶", "质量", "管理", "质量管理", "质量 管理", "精益 数字化",
-  "六西格玛 客户满意度", "鱼骨图 控制图", "机器视觉 一次合格率", "全员生产维护 设备综合效率",
-];
 
 function runQuery(query, cache) {
   const fetched = new Map();
@@ -216,10 +157,6 @@ if (args.includes("--browser")) {
   server.close();
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const summary = {
   docs: meta.docs,
   pageKB: pageBytes / 1024,
