@@ -338,23 +338,25 @@ fn book_case(
 /// site links into absolute ones. Cut before 证实性材料, where the metrics
 /// tables go; also returns the number of numbered tables before the cut.
 fn body(views: &Views, case: &Case, in_book: &HashSet<&str>) -> (String, String, usize) {
-    let mut html = case.body.html.clone();
-    for level in (2..=5).rev() {
-        html = html
-            .replace(&format!("<h{level}"), &format!("<h{}", level + 1))
-            .replace(&format!("</h{level}>"), &format!("</h{}>", level + 1));
-    }
     let prefix = format!("{}-", case_anchor(&case.id));
-    html = html
-        .replace(" id=\"", &format!(" id=\"{prefix}"))
-        .replace("href=\"#", &format!("href=\"#{prefix}"));
     let own = format!("{}cases/{}/", views.base_path, case.id);
-    for asset in &case.assets {
-        html = html.replace(
-            &format!("=\"{own}{}\"", asset.rel),
-            &format!("=\"cases/{}/{}\"", case.id, asset.rel),
-        );
-    }
+    let mut html = rewrite(&case.body.html, true, |attr, value| match attr {
+        Attribute::Id => Some(format!("{prefix}{value}")),
+        Attribute::Href if value.starts_with('#') => Some(format!("#{prefix}{}", &value[1..])),
+        Attribute::Href | Attribute::Src => {
+            if let Some(rel) = value.strip_prefix(own.as_str()) {
+                if case.assets.iter().any(|a| a.rel == rel) {
+                    return Some(format!("cases/{}/{rel}", case.id));
+                }
+            }
+            if attr == Attribute::Href {
+                if let Some(id) = in_book_case(value, &views.base_path, in_book) {
+                    return Some(format!("#{}", case_anchor(id)));
+                }
+            }
+            site_url(views, attr, value, "")
+        }
+    });
     // 摘要 prints in bold 宋体 by an offset copy drawn from this attribute
     // (book.css): a shadow would double the heading's PDF bookmark.
     if let Some(heading) = case.body.headings.iter().find(|h| h.anchor == "abstract") {
@@ -367,8 +369,6 @@ fn body(views: &Views, case: &Case, in_book: &HashSet<&str>) -> (String, String,
             1,
         );
     }
-    html = case_links(&html, &views.base_path, in_book);
-    html = local_urls(&html, views, "");
     let cut = html
         .find(&format!("<h3 id=\"{prefix}evidence\""))
         .unwrap_or(html.len());
@@ -377,51 +377,112 @@ fn body(views: &Views, case: &Case, in_book: &HashSet<&str>) -> (String, String,
     (html, after, tables)
 }
 
+/// The attributes whose values [`rewrite`] hands over.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Attribute {
+    Id,
+    Href,
+    Src,
+}
+
+/// `html` with `h2`–`h5` one level down (when `shift_headings`) and every
+/// `id`, `href` and `src` value passed through `value` (None: unchanged),
+/// in one pass: a book rewrites every case's body, and a dozen `replace`
+/// passes over each were a tenth of the build. Bodies come from the
+/// Markdown renderer and the sanitiser, so attribute values are always
+/// double-quoted and text never holds `="` or a raw `<`.
+fn rewrite(
+    html: &str,
+    shift_headings: bool,
+    value: impl Fn(Attribute, &str) -> Option<String>,
+) -> String {
+    let bytes = html.as_bytes();
+    let mut out = String::with_capacity(html.len() + html.len() / 8);
+    let mut copied = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'<' if shift_headings => {
+                let close = bytes.get(i + 1) == Some(&b'/');
+                let h = i + 1 + usize::from(close);
+                if bytes.get(h) == Some(&b'h') {
+                    if let Some(level @ b'2'..=b'5') = bytes.get(h + 1).copied() {
+                        out.push_str(&html[copied..h + 1]);
+                        out.push(char::from(level + 1));
+                        copied = h + 2;
+                        i = h + 2;
+                        continue;
+                    }
+                }
+            }
+            b'=' if bytes.get(i + 1) == Some(&b'"') => {
+                let before = &html[..i];
+                let attr = if before.ends_with(" id") {
+                    Some(Attribute::Id)
+                } else if before.ends_with(" href") {
+                    Some(Attribute::Href)
+                } else if before.ends_with(" src") {
+                    Some(Attribute::Src)
+                } else {
+                    None
+                };
+                let start = i + 2;
+                let end = html[start..].find('"').map_or(html.len(), |n| start + n);
+                if let Some(new) = attr.and_then(|attr| value(attr, &html[start..end])) {
+                    out.push_str(&html[copied..start]);
+                    out.push_str(&new);
+                    copied = end;
+                }
+                i = end;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    out.push_str(&html[copied..]);
+    out
+}
+
 fn escape_attr(text: &str) -> String {
     let mut out = String::new();
     let _ = pulldown_cmark_escape::escape_html(&mut out, text);
     out
 }
 
-/// `href="/cases/{id}/…"` to a case of this book → `href="#case-{id}"`.
-fn case_links(html: &str, base_path: &str, in_book: &HashSet<&str>) -> String {
-    let needle = format!("href=\"{base_path}cases/");
-    let mut out = String::with_capacity(html.len());
-    let mut rest = html;
-    while let Some(at) = rest.find(&needle) {
-        out.push_str(&rest[..at]);
-        let after = &rest[at + needle.len()..];
-        let end = after.find('"').unwrap_or(after.len());
-        let id = after[..end].split(['/', '#', '?']).next().unwrap_or("");
-        if in_book.contains(id) {
-            out.push_str(&format!("href=\"#{}\"", case_anchor(id)));
-            rest = &after[(end + 1).min(after.len())..];
-        } else {
-            out.push_str(&needle);
-            rest = after;
-        }
-    }
-    out.push_str(rest);
-    out
+/// The id of the case of this book that `href` leads to, if any
+/// (`{base_path}cases/{id}/…`).
+fn in_book_case<'a>(href: &'a str, base_path: &str, in_book: &HashSet<&str>) -> Option<&'a str> {
+    let rest = href.strip_prefix(base_path)?.strip_prefix("cases/")?;
+    let id = rest.split(['/', '#', '?']).next().unwrap_or("");
+    in_book.get(id).map(|_| id)
 }
 
-/// Files of the book's own folder (`{base_path}compilation/{year}/…`, given
-/// as `own`) relative to it; other site links absolute (they lead out of
-/// the book, also from a printed PDF); other site resources relative to
-/// the site root (`../../`), as the book sits two folders down.
-fn local_urls(html: &str, views: &Views, own: &str) -> String {
-    let mut html = html.to_string();
+/// A site URL as the book needs it: files of the book's own folder (`own`,
+/// `{base_path}compilation/{year}/`) relative to it; other site links
+/// absolute (they lead out of the book, also from a printed PDF); other
+/// site resources relative to the site root (`../../`), as the book sits
+/// two folders down. None for URLs outside the site.
+fn site_url(views: &Views, attr: Attribute, value: &str, own: &str) -> Option<String> {
     if !own.is_empty() {
-        html = html
-            .replace(&format!("src=\"{own}"), "src=\"")
-            .replace(&format!("href=\"{own}"), "href=\"");
+        if let Some(rest) = value.strip_prefix(own) {
+            return Some(rest.to_string());
+        }
     }
-    let base = &views.base_path;
-    html.replace(
-        &format!("href=\"{base}"),
-        &format!("href=\"{}", views.base_url),
-    )
-    .replace(&format!("src=\"{base}"), "src=\"../../")
+    let rest = value.strip_prefix(views.base_path.as_str())?;
+    Some(match attr {
+        Attribute::Src => format!("../../{rest}"),
+        _ => format!("{}{rest}", views.base_url),
+    })
+}
+
+/// The preface's body with its URLs as the book needs them (see
+/// [`site_url`]); `own` is the book folder's path.
+fn local_urls(html: &str, views: &Views, own: &str) -> String {
+    rewrite(html, false, |attr, value| match attr {
+        Attribute::Id => None,
+        _ => site_url(views, attr, value, own),
+    })
 }
 
 /// Add `by` to every numbered table label (表N) in `html`.
@@ -532,10 +593,28 @@ mod tests {
     #[test]
     fn links_to_cases_of_the_book_stay_inside() {
         let in_book: HashSet<&str> = ["2023-001"].into_iter().collect();
-        let html = "<a href=\"/cases/2023-001/#results\">a</a> <a href=\"/cases/2022-001/\">b</a>";
         assert_eq!(
-            case_links(html, "/", &in_book),
-            "<a href=\"#case-2023-001\">a</a> <a href=\"/cases/2022-001/\">b</a>"
+            in_book_case("/cases/2023-001/#results", "/", &in_book),
+            Some("2023-001")
         );
+        assert_eq!(in_book_case("/cases/2022-001/", "/", &in_book), None);
+        assert_eq!(in_book_case("https://example.org/", "/", &in_book), None);
+    }
+
+    #[test]
+    fn one_pass_shifts_headings_and_hands_over_id_href_and_src() {
+        let html = "<h2 id=\"a\">摘要</h2><h5>x</h5><h6>y</h6><hr><header><p class=\"c\">\
+                    <a href=\"#a\">1</a><img src=\"/p.png\" alt=\"=\"></p>";
+        let seen = std::cell::RefCell::new(Vec::new());
+        let out = rewrite(html, true, |attr, value| {
+            seen.borrow_mut().push(value.to_string());
+            (attr == Attribute::Id).then(|| format!("case-x-{value}"))
+        });
+        assert_eq!(
+            out,
+            "<h3 id=\"case-x-a\">摘要</h3><h6>x</h6><h6>y</h6><hr><header><p class=\"c\">\
+             <a href=\"#a\">1</a><img src=\"/p.png\" alt=\"=\"></p>"
+        );
+        assert_eq!(*seen.borrow(), ["a", "#a", "/p.png"]);
     }
 }

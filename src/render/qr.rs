@@ -104,7 +104,9 @@ mod tests {
     fn check_paths_match_the_files() {
         let url = "https://example.org/c/2022-001";
         let codes = super::Codes::new(2);
-        let made = super::files(&codes, 0, "2022-001", url).unwrap().map(|f| f.path);
+        let made = super::files(&codes, 0, "2022-001", url)
+            .unwrap()
+            .map(|f| f.path);
         let checked = super::paths("2022-001", url).unwrap().map(|f| f.path);
         assert_eq!(made, checked);
         let long = format!("https://example.org/{}", "a".repeat(3000));
