@@ -23,6 +23,7 @@ pub mod rules {
     pub const ENCODING_GBK: &str = "encoding-gbk";
     pub const ENCODING_INVALID: &str = "encoding-invalid";
     pub const FILE_UNREADABLE: &str = "file-unreadable";
+    pub const FILE_TOO_LARGE: &str = "file-too-large";
     pub const FRONT_MATTER_MISSING: &str = "front-matter-missing";
     pub const FRONT_MATTER_UNCLOSED: &str = "front-matter-unclosed";
     pub const FRONT_MATTER_NOT_MAPPING: &str = "front-matter-not-mapping";
@@ -51,6 +52,7 @@ pub mod rules {
     pub const LINK_BROKEN_CASE: &str = "link-broken-case";
     pub const LINK_BROKEN_FILE: &str = "link-broken-file";
     pub const LINK_BROKEN: &str = "link-broken";
+    pub const LINK_SCHEME: &str = "link-scheme";
     pub const ALIAS_INVALID: &str = "alias-invalid";
     pub const PAGE_SLUG: &str = "page-slug";
     pub const SLUG_COLLISION: &str = "slug-collision";
@@ -84,6 +86,7 @@ pub mod rules {
         (ENCODING_GBK, "文件是 GBK/GB18030 编码，不是 UTF-8"),
         (ENCODING_INVALID, "文件不是 UTF-8 文本"),
         (FILE_UNREADABLE, "文件无法读取"),
+        (FILE_TOO_LARGE, "内容文件超过大小上限"),
         (FRONT_MATTER_MISSING, "文件开头没有前置信息"),
         (FRONT_MATTER_UNCLOSED, "前置信息没有用 --- 结束"),
         (FRONT_MATTER_NOT_MAPPING, "前置信息不是“字段: 值”的形式"),
@@ -110,6 +113,7 @@ pub mod rules {
         (FIGURE_CAPTION_MISSING, "图没有图题"),
         (TABLE_CAPTION_MISSING, "表没有表题"),
         (LINK_BROKEN_CASE, "链接到不存在或未发布的案例"),
+        (LINK_SCHEME, "链接使用了不安全的协议（如 javascript:）"),
         (LINK_BROKEN_FILE, "链接到不存在的文件"),
         (LINK_BROKEN, "站内链接指向不存在的页面"),
         (ALIAS_INVALID, "旧网址不能用作跳转"),

@@ -251,6 +251,25 @@ fn classify(dest: &str) -> Target<'_> {
     )
 }
 
+/// URL schemes a link from content may use; anything else (`javascript:`,
+/// `data:`, `vbscript:`, `file:` …) is refused with [`rules::LINK_SCHEME`].
+const SAFE_LINK_SCHEMES: &[&str] = &["http", "https", "mailto", "tel"];
+
+/// The scheme of `dest` as a browser reads it (tabs and newlines removed,
+/// leading spaces and control characters trimmed, lowercase), if it has one.
+fn link_scheme(dest: &str) -> Option<String> {
+    let cleaned: String = dest
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .collect();
+    let cleaned = cleaned.trim_start_matches(|c: char| c <= ' ');
+    let (scheme, _) = cleaned.split_once(':')?;
+    let mut chars = scheme.chars();
+    let valid = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    valid.then(|| scheme.to_ascii_lowercase())
+}
+
 struct Walk<'o> {
     options: &'o MarkdownOptions<'o>,
     lines: LineIndex<'o>,
@@ -609,7 +628,25 @@ impl<'o> Walk<'o> {
     /// The URL to write for a link, after checking local targets.
     fn link(&mut self, dest: &CowStr<'o>, offset: usize) -> CowStr<'o> {
         match classify(dest) {
-            Target::Untouched => dest.clone(),
+            Target::Untouched => match link_scheme(dest) {
+                Some(scheme) if !SAFE_LINK_SCHEMES.contains(&scheme.as_str()) => {
+                    let diag = self
+                        .located(
+                            Diagnostic::error(
+                                rules::LINK_SCHEME,
+                                self.options.file,
+                                format!("链接“{dest}”以 {scheme}: 开头，网站不发布这种链接"),
+                            ),
+                            offset,
+                        )
+                        .help("链接只能指向网页（https://…）、邮箱（mailto:…）、电话（tel:…）或站内页面和文件；删除这个链接，或改成网址");
+                    self.diagnostics.push(diag);
+                    // Never reaches a page: the build stops on the error,
+                    // and `check` renders nothing.
+                    "#".into()
+                }
+                _ => dest.clone(),
+            },
             Target::SiteRoot(rest) => {
                 let (line, column) = self.lines.position(offset);
                 let path = rest.split(['#', '?']).next().unwrap_or("");

@@ -149,3 +149,34 @@ fn finds_remote_sources() {
     );
     assert!(remote_sources("<img src=\"a.png\"> <p data-src=\"https://x\">").is_empty());
 }
+
+#[test]
+fn script_links_are_refused_however_written() {
+    for dest in [
+        "javascript:alert(1)",
+        "JavaScript:alert(1)",
+        "<java\tscript:alert(1)>",
+        "vbscript:msgbox(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "file:///etc/passwd",
+    ] {
+        let (body, diags) = render_str(&format!("见[链接]({dest})。\n"));
+        assert!(
+            diags
+                .iter()
+                .any(|d| d.rule == rules::LINK_SCHEME && d.is_error()),
+            "{dest}: {diags:?}"
+        );
+        assert!(diags[0].message.contains("链接"), "{}", diags[0].message);
+        assert_eq!(diags[0].column, 2, "{dest}");
+        crate::fuzzing::assert_no_active_content(&body.html);
+    }
+    // Autolinks are links too.
+    let (_, diags) = render_str("<javascript:alert(1)>\n");
+    assert_eq!(diags[0].rule, rules::LINK_SCHEME);
+    // Web, mail and phone links and relative paths with a colon stay.
+    let (body, diags) =
+        render_str("[a](https://example.com/) [b](mailto:x@example.com) [c](tel:+86-21) [d](#x)\n");
+    assert!(diags.is_empty(), "{diags:?}");
+    assert!(body.html.contains("href=\"mailto:x@example.com\""));
+}
