@@ -53,6 +53,7 @@ pub mod rules {
     pub const LINK_BROKEN_FILE: &str = "link-broken-file";
     pub const LINK_BROKEN: &str = "link-broken";
     pub const LINK_SCHEME: &str = "link-scheme";
+    pub const HTML_TOO_DEEP: &str = "html-too-deep";
     pub const ALIAS_INVALID: &str = "alias-invalid";
     pub const PAGE_SLUG: &str = "page-slug";
     pub const SLUG_COLLISION: &str = "slug-collision";
@@ -114,6 +115,7 @@ pub mod rules {
         (TABLE_CAPTION_MISSING, "表没有表题"),
         (LINK_BROKEN_CASE, "链接到不存在或未发布的案例"),
         (LINK_SCHEME, "链接使用了不安全的协议（如 javascript:）"),
+        (HTML_TOO_DEEP, "正文 HTML 标签嵌套过深"),
         (LINK_BROKEN_FILE, "链接到不存在的文件"),
         (LINK_BROKEN, "站内链接指向不存在的页面"),
         (ALIAS_INVALID, "旧网址不能用作跳转"),

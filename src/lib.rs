@@ -16,6 +16,8 @@ pub mod content;
 pub mod data;
 pub mod diagnostics;
 pub mod fix;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod import;
 pub mod markdown;
 pub mod new_case;

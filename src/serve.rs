@@ -88,6 +88,9 @@ pub fn run(root: &Path, port: u16, drafts: bool) -> i32 {
     }
     eprintln!("预览地址：{base_url}（Ctrl+C 结束）");
     for request in server.incoming_requests() {
+        let Some(request) = refuse_large_body(request) else {
+            continue;
+        };
         let response = respond(&out, request.url(), &state);
         let _ = request.respond(response);
     }
@@ -122,6 +125,25 @@ fn rebuild(options: &BuildOptions, root: &Path, state: &Mutex<State>) {
 }
 
 type Response = tiny_http::Response<std::io::Cursor<Vec<u8>>>;
+
+/// The largest request body the preview lets tiny_http handle (it reads
+/// bodies up to 1 KB before handing the request over). The preview never
+/// reads a body, and tiny_http 0.12 drains an unread larger one when the
+/// request is dropped, into one buffer of the declared size and blocking
+/// until it arrives: `Content-Length: 99999999999` aborted the process, and
+/// a client that declared a body and sent none stalled every other request.
+/// Such requests get 413 and their connection is abandoned (left open,
+/// never drained): a local preview can afford the descriptor.
+const MAX_BODY: usize = 1024;
+
+fn refuse_large_body(request: tiny_http::Request) -> Option<tiny_http::Request> {
+    if request.body_length().is_none_or(|n| n <= MAX_BODY) {
+        return Some(request);
+    }
+    let refusal = tiny_http::Response::from_string("413 Payload Too Large").with_status_code(413);
+    std::mem::forget(request.upgrade("close", refusal));
+    None
+}
 
 fn respond(out: &Path, url: &str, state: &Mutex<State>) -> Response {
     let path = url.split(['?', '#']).next().unwrap_or("/");

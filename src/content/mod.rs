@@ -230,7 +230,8 @@ pub fn load(options: &ParseOptions, progress: &indicatif::ProgressBar) -> Conten
     }
 }
 
-enum Parsed {
+/// What one content file turned into.
+pub enum Parsed {
     Case(Box<Case>),
     Page(Box<Page>),
     Preface(Box<Preface>),
@@ -243,11 +244,11 @@ fn parse_file(kind: SourceKind, path: &Path, options: &ParseOptions) -> (Parsed,
         rel: relative_display(options.root, path),
         dir: path.parent().unwrap_or(options.root).to_path_buf(),
     };
-    let text = match std::fs::read(path) {
-        Ok(bytes) => match source::decode(&bytes, &source.rel) {
-            Ok(text) => text,
-            Err(diag) => return (Parsed::Nothing, vec![diag]),
-        },
+    if let Some(diag) = too_large(path, &source.rel) {
+        return (Parsed::Nothing, vec![diag]);
+    }
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
         Err(err) => {
             let diag = Diagnostic::error(
                 crate::diagnostics::rules::FILE_UNREADABLE,
@@ -257,6 +258,43 @@ fn parse_file(kind: SourceKind, path: &Path, options: &ParseOptions) -> (Parsed,
             .help("检查文件权限，或它是否是指向不存在位置的链接");
             return (Parsed::Nothing, vec![diag]);
         }
+    };
+    parse_bytes(kind, &bytes, source, options)
+}
+
+/// The largest content file Casebook reads. The longest real write-up is
+/// well under 100 KB; anything this big is a mistake (a pasted export, an
+/// embedded picture), and refusing it keeps time and memory bounded.
+pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
+
+/// A diagnostic when the file at `path` is over [`MAX_FILE_BYTES`].
+fn too_large(path: &Path, rel: &str) -> Option<Diagnostic> {
+    let len = std::fs::metadata(path).ok()?.len();
+    (len > MAX_FILE_BYTES).then(|| {
+        Diagnostic::error(
+            crate::diagnostics::rules::FILE_TOO_LARGE,
+            rel,
+            format!(
+                "文件有 {:.1} MB，超过了内容文件的上限 {} MB",
+                len as f64 / (1024.0 * 1024.0),
+                MAX_FILE_BYTES / (1024 * 1024)
+            ),
+        )
+        .help("案例正文通常不到 100 KB：图片请另存为文件并用 ![图题](文件名.png) 引用，不要把图片或导出的整份文档贴进 .md 文件")
+    })
+}
+
+/// Decode and parse one content file's bytes (`source` says where they came
+/// from; relative paths resolve against its folder).
+pub fn parse_bytes(
+    kind: SourceKind,
+    bytes: &[u8],
+    source: SourceFile,
+    options: &ParseOptions,
+) -> (Parsed, Vec<Diagnostic>) {
+    let text = match source::decode(bytes, &source.rel) {
+        Ok(text) => text,
+        Err(diag) => return (Parsed::Nothing, vec![diag]),
     };
     match kind {
         SourceKind::Case => {

@@ -159,13 +159,25 @@ pub fn render(text: &str, options: &MarkdownOptions) -> (RenderedBody, Vec<Diagn
     let Walk {
         out,
         mut body,
-        diagnostics,
+        mut diagnostics,
         raw_html,
         ..
     } = walk;
     let mut html = String::with_capacity(text.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, out.into_iter());
-    body.html = if raw_html {
+    body.html = if raw_html && nesting_depth(&html) > MAX_NESTING {
+        // html5ever's tree building is quadratic in the nesting depth
+        // (20,000 nested <div>s took half a minute): refuse, don't parse.
+        let diag = Diagnostic::error(
+            rules::HTML_TOO_DEEP,
+            options.file,
+            format!("正文的 HTML 标签嵌套超过 {MAX_NESTING} 层"),
+        )
+        .at(options.first_line, 1)
+        .help("检查正文里的 HTML：可能有大量没有闭合的标签（如 <div>、<span>），或粘贴了整段网页代码；表格和上下标用少量标签即可");
+        diagnostics.push(diag);
+        String::new()
+    } else if raw_html {
         SANITIZER.clean(&html).to_string()
     } else {
         html
@@ -173,6 +185,44 @@ pub fn render(text: &str, options: &MarkdownOptions) -> (RenderedBody, Vec<Diagn
     body.assets.sort();
     body.assets.dedup();
     (body, diagnostics)
+}
+
+/// How deep tags may nest in a body with raw HTML. Real write-ups stay
+/// under 20 (a list in a table in a quote); the limit only stops pasted
+/// pages and hostile input before the sanitiser's parser.
+const MAX_NESTING: usize = 256;
+
+/// The deepest nesting of tags in `html`, counted loosely: every start tag
+/// that is not void or self-closed opens a level, every end tag closes one
+/// (so unclosed tags count as nested, as a parser would treat them).
+fn nesting_depth(html: &str) -> usize {
+    const VOID: &[&str] = &[
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+        "track", "wbr",
+    ];
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    let mut rest = html;
+    while let Some(lt) = rest.find('<') {
+        rest = &rest[lt + 1..];
+        if let Some(after) = rest.strip_prefix('/') {
+            depth = depth.saturating_sub(1);
+            rest = after;
+            continue;
+        }
+        let name_len = rest
+            .find(|c: char| !c.is_ascii_alphanumeric())
+            .unwrap_or(rest.len());
+        if name_len == 0 {
+            continue; // `<!--`, `<?`, a lone `<` in text
+        }
+        let name = rest[..name_len].to_ascii_lowercase();
+        let self_closed = rest.find('>').is_some_and(|gt| rest[..gt].ends_with('/'));
+        if !VOID.contains(&name.as_str()) && !self_closed {
+            depth += 1;
+            deepest = deepest.max(depth);
+        }
+    }
+    deepest
 }
 
 /// Raw HTML from content is reduced to a safe set: formatting, tables,

@@ -180,3 +180,22 @@ fn script_links_are_refused_however_written() {
     assert!(diags.is_empty(), "{diags:?}");
     assert!(body.html.contains("href=\"mailto:x@example.com\""));
 }
+
+#[test]
+fn absurdly_nested_html_is_refused_before_parsing() {
+    let started = std::time::Instant::now();
+    let deep = format!("{}深{}", "<div>".repeat(50_000), "</div>".repeat(50_000));
+    let (body, diags) = render_str(&deep);
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    assert_eq!(diags[0].rule, rules::HTML_TOO_DEEP);
+    assert!(diags[0].is_error() && diags[0].help.is_some());
+    assert!(body.html.is_empty());
+    // Unclosed tags nest too.
+    let (_, diags) = render_str(&"<span><b>".repeat(1_000));
+    assert_eq!(diags[0].rule, rules::HTML_TOO_DEEP);
+    // Ordinary raw HTML is far below the limit.
+    let (body, diags) = render_str("<table><tr><td>H<sub>2</sub>O<br>x<img src=\"data:image/png;base64,AA\"/></td></tr></table>\n");
+    assert!(diags.is_empty(), "{diags:?}");
+    assert!(body.html.contains("<sub>2</sub>"));
+    assert_eq!(super::nesting_depth("<p><a>x</a><br><img/></p>"), 2);
+}

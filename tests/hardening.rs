@@ -1,0 +1,1101 @@
+//! Hardening (issue 9): content from many hands must not crash a build,
+//! inject into a page, leak what is unpublished, escape the site or output
+//! folder, or lose a published site. Hostile inputs are generated at test
+//! time in temporary copies of the fixtures (nothing large is committed).
+//! The preview server's hardening is tested from outside in
+//! `serve_survives_hostile_requests`. SECURITY.md lists what is guaranteed.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+
+/// How long any single hostile build may take (debug binary, shared CI).
+const BOUND: Duration = Duration::from_secs(60);
+
+/// A copy of the basic fixture in a temporary folder, to add hostile
+/// content to.
+fn basic_copy() -> (tempfile::TempDir, PathBuf) {
+    let dir = temp_dir();
+    let root = dir.path().join("site");
+    copy_dir(&fixture("basic"), &root);
+    (dir, root)
+}
+
+fn write(path: &Path, bytes: impl AsRef<[u8]>) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, bytes).unwrap();
+}
+
+/// A valid, approved case of the basic fixture with `extra` front matter
+/// lines and `body` appended (the enterprise is named after the id, so
+/// that cases with one title are not duplicates) to the four required sections.
+fn case(id: &str, title: &str, extra: &str, body: &str) -> String {
+    format!(
+        "---\nid: \"{id}\"\ntitle: \"{title}\"\nenterprise:\n  name: 上海测试有限公司{id}\nyear: 2023\n\
+         priority_area: 促进产业高质量发展\nindustry: 集成电路\ndistrict: 浦东新区\n\
+         methods: [六西格玛]\nstatus: approved\n{extra}---\n## 摘要\n\n测试公司的摘要。\n\n\
+         ## 企业概况\n\n测试公司位于浦东新区。\n\n## 管理方法（技术）的推进和应用情况\n\n\
+         公司推行六西格玛。\n\n{body}\n\n## 管理方法（技术）的实施效果\n\n缺陷下降。\n"
+    )
+}
+
+/// Run casebook with `args`, bounded in time; returns (exit code, stderr).
+fn run_bounded(args: &[&std::ffi::OsStr]) -> (i32, String, Duration) {
+    let started = Instant::now();
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text);
+        text
+    });
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            let text = reader.join().unwrap();
+            let code = status.code().expect("exited, not killed by a signal");
+            return (code, text, started.elapsed());
+        }
+        if started.elapsed() > BOUND {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("casebook {args:?} ran longer than {BOUND:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Build `root` into `out` within [`BOUND`]: never a panic, exit 0 or 1.
+fn build_bounded(root: &Path, out: &Path) -> (i32, String) {
+    let (code, stderr, _) = run_bounded(&[
+        "build".as_ref(),
+        "--root".as_ref(),
+        root.as_os_str(),
+        "--output".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert!(!stderr.contains("panicked"), "panic:\n{stderr}");
+    assert!(code == 0 || code == 1, "exit {code}:\n{stderr}");
+    (code, stderr)
+}
+
+// ---------------------------------------------------------------------------
+// Hostile inputs: bounded time, a diagnostic, never a panic
+// ---------------------------------------------------------------------------
+
+#[test]
+fn oversized_files_are_refused_by_name_and_limit() {
+    let (_dir, root) = basic_copy();
+    // 50 MB of Markdown: refused before it is read.
+    let big = root.join("content/cases/2023/2023-900.md");
+    let mut text = case("2023-900", "上海测试有限公司的经验", "", "");
+    let line = "这是一段很长的正文，用来把文件撑到五十兆字节。\n";
+    text.push_str(&line.repeat(50 * 1024 * 1024 / line.len()));
+    write(&big, &text);
+    let (code, stderr) = build_bounded(&root, &root.join("out"));
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("file-too-large"), "{stderr}");
+    assert!(
+        stderr.contains("content/cases/2023/2023-900.md"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("4 MB"), "the limit is named:\n{stderr}");
+    assert!(!root.join("out").exists(), "a failed build writes nothing");
+}
+
+#[test]
+fn a_case_just_under_the_size_limit_builds_in_bounded_time() {
+    let (_dir, root) = basic_copy();
+    // ~3.5 MB of body text in one section, one paragraph per line.
+    let line = "公司推行六西格玛管理，缺陷率逐年下降，客户满意度稳步提升。\n\n";
+    let body = line.repeat(3_500_000 / line.len());
+    write(
+        &root.join("content/cases/2023/2023-901.md"),
+        case("2023-901", "上海测试有限公司推行六西格玛的经验", "", &body),
+    );
+    let out = root.join("out");
+    let (code, stderr) = build_bounded(&root, &out);
+    // The programme's 字数 limits flag it; what matters is that it ends.
+    if code == 0 {
+        assert!(out.join("cases/2023-901/index.html").is_file());
+    } else {
+        assert!(stderr.contains("section-too-long"), "{stderr}");
+    }
+}
+
+#[test]
+fn binary_files_named_md_are_named_not_parsed() {
+    let (_dir, root) = basic_copy();
+    // A PNG renamed to .md, and random bytes with NULs.
+    let png = std::fs::read(root.join("content/cases/2022/2022-001/cover.png")).unwrap();
+    write(&root.join("content/cases/2023/picture.md"), &png);
+    let noise: Vec<u8> = (0u32..100_000)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    write(&root.join("content/pages/noise.md"), &noise);
+    let (code, stderr) = build_bounded(&root, &root.join("out"));
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("encoding-invalid"), "{stderr}");
+    assert!(stderr.contains("content/cases/2023/picture.md"), "{stderr}");
+    assert!(stderr.contains("content/pages/noise.md"), "{stderr}");
+    assert!(stderr.contains("二进制"), "{stderr}");
+}
+
+#[test]
+fn deeply_nested_markdown_and_html_end_in_bounded_time() {
+    let (_dir, root) = basic_copy();
+    let depth = 20_000;
+    let quotes = format!("{} 深处的引用\n", ">".repeat(depth));
+    let lists: String = (0..1_000)
+        .map(|i| format!("{}- 第{i}层\n", "  ".repeat(i)))
+        .collect();
+    // Brackets and emphasis count as text (8,000 字 a section at most).
+    let brackets = format!("{}x{}", "[".repeat(3_000), "]".repeat(3_000));
+    let emphasis = format!("{}强调{}", "*_".repeat(1_500), "_*".repeat(1_500));
+    let bodies = [quotes, lists, brackets, emphasis];
+    for (n, body) in bodies.iter().enumerate() {
+        let id = format!("2023-9{n:02}");
+        write(
+            &root.join(format!("content/cases/2023/{id}.md")),
+            case(&id, "上海测试有限公司推行六西格玛的经验", "", body),
+        );
+    }
+    let out = root.join("out");
+    let (code, stderr) = build_bounded(&root, &out);
+    assert_eq!(code, 0, "{stderr}");
+    for n in 0..bodies.len() {
+        let page = out.join(format!("cases/2023-9{n:02}/index.html"));
+        assert!(page.is_file(), "{}", page.display());
+    }
+    // Deep raw HTML is refused before the sanitiser parses it (its tree
+    // building is quadratic in depth: 20,000 <div>s took 30 s).
+    let divs = format!("{}深{}", "<div>".repeat(depth), "</div>".repeat(depth));
+    let spans = format!("正文{}", "<span><b><i>".repeat(depth));
+    for (id, body) in [("2023-910", divs), ("2023-911", spans)] {
+        write(
+            &root.join(format!("content/cases/2023/{id}.md")),
+            case(id, "上海测试有限公司推行六西格玛的经验", "", &body),
+        );
+    }
+    let started = Instant::now();
+    let (code, stderr) = build_bounded(&root, &out);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(stderr.matches("html-too-deep").count(), 2, "{stderr}");
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn a_yaml_alias_bomb_is_a_diagnostic() {
+    let (_dir, root) = basic_copy();
+    // Nine levels of nine aliases: 9^9 strings if expanded.
+    let mut bomb = String::from("a0: &a0 [\"lol\"]\n");
+    for level in 1..10 {
+        let refs = vec![format!("*a{}", level - 1); 9].join(", ");
+        bomb.push_str(&format!("a{level}: &a{level} [{refs}]\n"));
+    }
+    let text = case(
+        "2023-950",
+        "上海测试有限公司推行六西格玛的经验",
+        &format!("private:\n  {}\n", bomb.trim_end().replace('\n', "\n  ")),
+        "",
+    );
+    write(&root.join("content/cases/2023/2023-950.md"), text);
+    let (code, stderr) = build_bounded(&root, &root.join("out"));
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("yaml-syntax"), "{stderr}");
+    assert!(stderr.contains("2023-950.md"), "{stderr}");
+}
+
+#[test]
+fn symlink_loops_do_not_hang_discovery() {
+    let (_dir, root) = basic_copy();
+    let cases = root.join("content/cases");
+    std::os::unix::fs::symlink(&cases, cases.join("2023/loop")).unwrap();
+    std::os::unix::fs::symlink("self.md", cases.join("2023/self.md")).unwrap();
+    std::os::unix::fs::symlink("b", cases.join("2023/a")).unwrap();
+    std::os::unix::fs::symlink("a", cases.join("2023/b")).unwrap();
+    // An image that is a symlink loop, referenced from a case.
+    std::os::unix::fs::symlink("ring.png", cases.join("2023/ring.png")).unwrap();
+    write(
+        &cases.join("2023/2023-960.md"),
+        case(
+            "2023-960",
+            "上海测试有限公司推行六西格玛的经验",
+            "",
+            "![图 环](ring.png)",
+        ),
+    );
+    let (code, stderr) = build_bounded(&root, &root.join("out"));
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("image-missing"), "{stderr}");
+    assert!(stderr.contains("ring.png"), "{stderr}");
+    assert!(stderr.contains("2023-960.md"), "{stderr}");
+}
+
+#[test]
+fn thousands_of_tiny_files_build_in_bounded_time() {
+    let (_dir, root) = basic_copy();
+    for n in 0..3_000 {
+        let id = format!("2024-{:04}", 1000 + n);
+        write(
+            &root.join(format!("content/cases/2024/many/{id}.md")),
+            case(&id, "上海测试有限公司推行六西格玛的经验", "", "")
+                .replace("status: approved", "status: draft")
+                .replace("year: 2023", "year: 2024"),
+        );
+    }
+    let out = root.join("out");
+    let (code, stderr) = build_bounded(&root, &out);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!out.join("cases/2024-1000").exists(), "drafts stay out");
+    // And a thousand empty files: one diagnostic each, no more.
+    for n in 0..1_000 {
+        write(&root.join(format!("content/cases/2024/empty/e{n}.md")), "");
+    }
+    let (code, stderr) = build_bounded(&root, &out);
+    assert_eq!(code, 1);
+    assert_eq!(stderr.matches("front-matter-missing").count(), 1_000);
+}
+
+// ---------------------------------------------------------------------------
+// Injection: raw HTML is sanitised, front matter escaped everywhere
+// ---------------------------------------------------------------------------
+
+/// Everything a hostile editor might paste into a case body.
+const HOSTILE_HTML: &str = r#"<script>alert("body-script")</script>
+<img src="x.png" onerror="alert(1)"><svg onload="alert(1)"><circle r="1"/></svg>
+<a href="javascript:alert(1)">js</a> <a href="JAVASCRIPT:alert(1)">JS</a>
+<a href=" java&#x09;script:alert(1)">tab</a> <a href="data:text/html,<script>alert(1)</script>">data</a>
+<iframe src="/about/"></iframe><object data="/x"></object><embed src="/x">
+<form action="/x"><input name="a"><button formaction="javascript:alert(1)">b</button></form>
+<style>body{display:none}</style><link rel="stylesheet" href="/x.css"><meta http-equiv="refresh" content="0;url=javascript:alert(1)">
+<base href="/evil/"><div style="background:url(javascript:alert(1))">styled</div>
+<table><caption>安全表格</caption><tr><td>H<sub>2</sub>O</td><td>m<sup>2</sup><br>换行</td></tr></table>
+<details><summary>摘要</summary>折叠</details> <abbr title="全称">简称</abbr> <kbd>Ctrl</kbd>"#;
+
+/// The value planted in every front matter field an editor writes.
+const PAYLOAD: &str =
+    r#"</script><script>alert('fm')</script><img src=x onerror=alert(2)>"'&amp;]]>"#;
+
+/// Checks a page holds no markup that can run script: every `<script>`
+/// either loads a theme file or is JSON-LD that parses; no `on…`
+/// attributes, no frames or plugins, no `javascript:` URLs, no `<base>`.
+fn assert_inert(rel: &str, html: &str) {
+    let doc = scraper::Html::parse_document(html);
+    for el in doc.select(&sel("*")) {
+        let e = el.value();
+        assert!(
+            !["iframe", "object", "embed", "frame", "base"].contains(&e.name()),
+            "{rel}: <{}>",
+            e.name()
+        );
+        for (name, value) in e.attrs() {
+            assert!(!name.starts_with("on"), "{rel}: <{} {name}=…>", e.name());
+            let v: String = value
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect::<String>()
+                .to_ascii_lowercase();
+            assert!(
+                !v.starts_with("javascript:") && !v.contains("url(javascript"),
+                "{rel}: <{} {name}=\"{value}\">",
+                e.name()
+            );
+        }
+        if e.name() == "meta" {
+            let content = e.attr("content").unwrap_or("").to_ascii_lowercase();
+            assert!(!content.contains("javascript:"), "{rel}: {content}");
+        }
+        if e.name() == "script" {
+            let inline: String = el.text().collect();
+            if e.attr("type") == Some("application/ld+json") {
+                let value: serde_json::Value = serde_json::from_str(&inline)
+                    .unwrap_or_else(|err| panic!("{rel}: JSON-LD does not parse ({err})"));
+                assert!(value.is_object() || value.is_array());
+            } else if let Some(src) = e.attr("src") {
+                assert!(src.contains("/js/"), "{rel}: script from {src}");
+            } else {
+                assert!(
+                    !inline.contains("alert("),
+                    "{rel}: an inline script holds content: {inline}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn raw_html_keeps_the_documented_safe_set_and_nothing_active() {
+    let (_dir, root) = basic_copy();
+    write(
+        &root.join("content/cases/2023/2023-970.md"),
+        case(
+            "2023-970",
+            "上海测试有限公司推行六西格玛的经验",
+            "",
+            HOSTILE_HTML,
+        ),
+    );
+    let out = root.join("out");
+    let (code, stderr) = build_bounded(&root, &out);
+    assert_eq!(code, 0, "{stderr}");
+    let page = std::fs::read_to_string(out.join("cases/2023-970/index.html")).unwrap();
+    assert_inert("cases/2023-970/index.html", &page);
+    assert!(
+        !page.contains("body-script"),
+        "the script's text is gone too"
+    );
+    assert!(!page.contains("display:none"), "<style> content is gone");
+    // The safe set stays.
+    let doc = scraper::Html::parse_document(&page);
+    for css in [
+        "table caption",
+        "td sub",
+        "td sup",
+        "td br",
+        "details summary",
+        "abbr[title]",
+        "kbd",
+    ] {
+        assert!(doc.select(&sel(css)).next().is_some(), "{css} was removed");
+    }
+    // The same sanitised body reaches the book, feeds and search.
+    for (rel, bytes) in snapshot(&out) {
+        let text = String::from_utf8_lossy(&bytes);
+        if rel.ends_with(".html") {
+            assert_inert(&rel, &text);
+        }
+        assert!(!text.contains("onerror=\"alert"), "{rel}");
+        assert!(!text.contains("<iframe"), "{rel}");
+    }
+}
+
+#[test]
+fn markdown_script_links_are_refused() {
+    let (_dir, root) = basic_copy();
+    write(
+        &root.join("content/cases/2023/2023-971.md"),
+        case(
+            "2023-971",
+            "上海测试有限公司推行六西格玛的经验",
+            "",
+            "见[说明](javascript:alert(1))和<vbscript:msgbox(1)>。",
+        ),
+    );
+    let (code, diags) = check_json(&root);
+    assert_eq!(code, 1);
+    let found: Vec<&Diag> = diags.iter().filter(|d| d.rule == "link-scheme").collect();
+    assert_eq!(found.len(), 2, "{diags:?}");
+    for d in found {
+        assert!(d.file.ends_with("2023-971.md"));
+        assert!(d.line > 1 && d.column > 1, "{d:?}");
+        assert!(has_cjk(&d.message) && d.help.is_some());
+    }
+}
+
+#[test]
+fn front_matter_values_are_escaped_in_every_output() {
+    let (_dir, root) = basic_copy();
+    let yaml = serde_json::to_string(PAYLOAD).unwrap(); // a valid YAML string
+                                                        // Titles are short (40 字): a payload of its own.
+    let title = serde_json::to_string("测试</title><script>x()</script>\"'&经验").unwrap();
+    let text = format!(
+        "---\nid: \"2023-980\"\ntitle: {title}\nenterprise:\n  name: {yaml}\n  short_name: {yaml}\n  \
+         legal_representative: {yaml}\n  nature: {yaml}\n  founded: {yaml}\n  website: {yaml}\n\
+         year: 2023\ncohort: {yaml}\npriority_area: 促进产业高质量发展\nindustry: 集成电路\ndistrict: 浦东新区\n\
+         methods: [{yaml}]\ntechnologies: [{yaml}]\nhonors: [{yaml}]\nrecommender: {yaml}\n\
+         status: approved\nmetrics:\n  - name: {yaml}\n    unit: {yaml}\n    higher_is_better: true\n    \
+         years: [2020, 2021, 2022]\n    values: [1, 2, 3]\n    competitor: [1, 1, 2]\n    benchmark: [2, 2, 3]\n\
+         ---\n## 摘要\n\n摘要。\n\n## 企业概况\n\n概况。\n\n## 管理方法（技术）的推进和应用情况\n\n做法。\n\n\
+         ## 管理方法（技术）的实施效果\n\n效果。\n"
+    );
+    write(&root.join("content/cases/2023/2023-980.md"), text);
+    let out = root.join("out");
+    let (code, stderr) = build_bounded(&root, &out);
+    assert_eq!(code, 0, "{stderr}");
+    let files = snapshot(&out);
+    let mut seen_in = Vec::new();
+    for (rel, bytes) in &files {
+        let text = String::from_utf8_lossy(bytes);
+        let ext = rel.rsplit('.').next().unwrap_or("");
+        match ext {
+            "html" => {
+                assert_inert(rel, &text);
+                assert!(!text.contains(PAYLOAD), "{rel}: the payload is raw");
+                assert!(!text.contains("<script>alert"), "{rel}");
+                let doc = scraper::Html::parse_document(&text);
+                let shown: String = doc.root_element().text().collect();
+                let attrs = doc
+                    .select(&sel("meta[content], [title], [alt], [aria-label]"))
+                    .flat_map(|e| {
+                        e.value()
+                            .attrs()
+                            .map(|(_, v)| v.to_string())
+                            .collect::<Vec<_>>()
+                    })
+                    .collect::<String>();
+                if shown.contains(PAYLOAD) || attrs.contains(PAYLOAD) {
+                    seen_in.push(rel.clone());
+                }
+            }
+            "xml" => {
+                xml_well_formed(&text).unwrap_or_else(|e| panic!("{rel}: {e}"));
+                if xml_unescape(&text).contains(PAYLOAD) {
+                    seen_in.push(rel.clone());
+                }
+            }
+            "json" => {
+                let value: serde_json::Value = serde_json::from_str(&text)
+                    .unwrap_or_else(|e| panic!("{rel} is not JSON: {e}"));
+                if value
+                    .to_string()
+                    .contains(&serde_json::to_string(PAYLOAD).unwrap()[1..20])
+                {
+                    seen_in.push(rel.clone());
+                }
+            }
+            "csv" => {
+                let mut reader = csv::Reader::from_reader(bytes.as_slice());
+                let any = reader
+                    .records()
+                    .map(|r| r.unwrap_or_else(|e| panic!("{rel}: {e}")))
+                    .any(|r| r.iter().any(|cell| cell.contains(PAYLOAD)));
+                if any {
+                    seen_in.push(rel.clone());
+                }
+            }
+            "svg" => {
+                roxmltree::Document::parse(&text).unwrap_or_else(|e| panic!("{rel}: {e}"));
+                assert!(!text.contains("<script"), "{rel}");
+            }
+            "js" | "css" | "txt" => {
+                assert!(!text.contains("alert('fm')"), "{rel} holds content");
+            }
+            _ => {}
+        }
+    }
+    // The values did reach the outputs (as text), so the checks above saw them.
+    for expected in [
+        "cases/2023-980/index.html",
+        "atom.xml",
+        "data/cases.json",
+        "data/cases.csv",
+    ] {
+        assert!(
+            seen_in.iter().any(|s| s == expected),
+            "{expected} does not show the value as text; seen in {seen_in:?}"
+        );
+    }
+    assert!(seen_in.iter().any(|s| s.starts_with("compilation/")));
+    assert_links_resolve(&out, "/");
+}
+
+// ---------------------------------------------------------------------------
+// Paths from content stay inside the site and the output folder
+// ---------------------------------------------------------------------------
+
+#[test]
+fn paths_from_content_cannot_leave_the_site() {
+    let outside = temp_dir();
+    let secret = outside.path().join("secret.png");
+    std::fs::copy(
+        fixture("basic").join("content/cases/2022/2022-001/cover.png"),
+        &secret,
+    )
+    .unwrap();
+    let (_dir, root) = basic_copy();
+    let dir = root.join("content/cases/2023");
+    std::os::unix::fs::symlink(&secret, dir.join("linked.png")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), dir.join("linked-dir")).unwrap();
+    let cases: &[(&str, &str, &str, &str)] = &[
+        (
+            "2023-801",
+            "cover: ../../../../etc/passwd\n",
+            "",
+            "path-outside",
+        ),
+        ("2023-802", "cover: /etc/passwd\n", "", "path-outside"),
+        ("2023-803", "cover: linked.png\n", "", "path-outside"),
+        (
+            "2023-804",
+            "",
+            "![图 x](linked-dir/secret.png)",
+            "path-outside",
+        ),
+        (
+            "2023-805",
+            "",
+            "![图 x](../../../../etc/hosts)",
+            "path-outside",
+        ),
+        (
+            "2023-806",
+            "",
+            "[附件](%2e%2e/%2e%2e/casebook.toml)",
+            "path-outside",
+        ),
+        (
+            "2023-807",
+            "",
+            "[附件](..\\..\\casebook.toml)",
+            "path-outside",
+        ),
+        (
+            "2023-808",
+            "aliases: [\"/../../../etc/x/\"]\n",
+            "",
+            "alias-invalid",
+        ),
+        (
+            "2023-809",
+            "aliases: [\"//evil.example/x\"]\n",
+            "",
+            "alias-invalid",
+        ),
+        (
+            "2023-810",
+            "aliases: [\"/旧/\u{202e}lmth.x\"]\n",
+            "",
+            "alias-invalid",
+        ),
+        (
+            "2023-811",
+            "cover: \"．．／．．／casebook.toml\"\n",
+            "",
+            "image-missing",
+        ),
+        ("2023-812", "cover: \"cover\u{0}.png\"\n", "", "yaml-syntax"),
+        (
+            "2023-813",
+            "cover: \"cover\u{200b}\u{202e}gnp.png\"\n",
+            "",
+            "image-missing",
+        ),
+    ];
+    for (id, extra, body, _) in cases {
+        write(
+            &dir.join(format!("{id}.md")),
+            case(id, "上海测试有限公司推行六西格玛的经验", extra, body),
+        );
+    }
+    // Ids and page slugs become folder names.
+    write(
+        &dir.join("dots.md"),
+        case("../../x", "上海测试有限公司推行六西格玛的经验", "", ""),
+    );
+    write(
+        &root.join("content/pages/evil.md"),
+        "---\ntitle: 越界\nslug: ../../../tmp/evil\n---\n正文\n",
+    );
+    let (code, diags) = check_json(&root);
+    assert_eq!(code, 1);
+    for (id, _, _, rule) in cases {
+        let file = format!("content/cases/2023/{id}.md");
+        let found = diags.iter().find(|d| d.file == file && d.is_error());
+        let d = found.unwrap_or_else(|| panic!("no error for {file}: {diags:?}"));
+        assert_eq!(d.rule, *rule, "{file}: {d:?}");
+        assert!(
+            d.line >= 1 && has_cjk(&d.message) && d.help.is_some(),
+            "{d:?}"
+        );
+    }
+    let by_file = |f: &str| diags.iter().find(|d| d.file == f && d.is_error()).cloned();
+    assert_eq!(
+        by_file("content/cases/2023/dots.md").map(|d| d.rule),
+        Some("id-format".into())
+    );
+    assert_eq!(
+        by_file("content/pages/evil.md").map(|d| d.rule),
+        Some("page-slug".into())
+    );
+    // The build refuses too, and writes nothing anywhere.
+    let out = root.join("out");
+    let (code, _) = build_bounded(&root, &out);
+    assert_eq!(code, 1);
+    assert!(!out.exists());
+    assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 1);
+}
+
+// ---------------------------------------------------------------------------
+// Nothing unpublished leaks, in any byte of any output
+// ---------------------------------------------------------------------------
+
+/// What never reaches an output: the example site's markers in its draft
+/// and rejected cases, and a probe this test plants in every `private`
+/// block (published cases included).
+const MARKERS: &[&str] = &[
+    "DRAFT-CASE-CONTACT",
+    "REJECTED-CASE-CONTACT",
+    "【不予推荐】",
+    "PRIVATE-PROBE-7Q3",
+    "ZQXPRIV",
+];
+
+/// The example site with the probe added to every `private:` block.
+fn example_with_probes() -> (tempfile::TempDir, PathBuf) {
+    let dir = temp_dir();
+    let root = dir.path().join("site");
+    copy_dir(&repo_root().join("content"), &root.join("content"));
+    std::fs::copy(
+        repo_root().join("casebook.toml"),
+        root.join("casebook.toml"),
+    )
+    .unwrap();
+    let mut planted = 0;
+    for entry in walkdir::WalkDir::new(root.join("content")) {
+        let entry = entry.unwrap();
+        if entry.path().extension().is_some_and(|e| e == "md") {
+            let text = std::fs::read_to_string(entry.path()).unwrap();
+            if text.contains("\nprivate:\n") {
+                let text = text.replacen(
+                    "\nprivate:\n",
+                    "\nprivate:\n  leak_probe: PRIVATE-PROBE-7Q3 私密探针\n",
+                    1,
+                );
+                std::fs::write(entry.path(), text).unwrap();
+                planted += 1;
+            }
+        }
+    }
+    assert!(planted >= 8, "planted {planted} probes");
+    (dir, root)
+}
+
+/// Every marker found in `bytes` (and, for zip archives such as the XLSX,
+/// in every entry decompressed).
+fn markers_in(rel: &str, bytes: &[u8]) -> Vec<String> {
+    let mut found: Vec<String> = MARKERS
+        .iter()
+        .filter(|m| bytes.windows(m.len()).any(|w| w == m.as_bytes()))
+        .map(|m| format!("{rel}: {m}"))
+        .collect();
+    if bytes.starts_with(b"PK\x03\x04") {
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+            .unwrap_or_else(|e| panic!("{rel}: not a readable zip ({e})"));
+        for i in 0..archive.len() {
+            let mut entry = archive.by_index(i).unwrap();
+            let name = format!("{rel}!{}", entry.name().unwrap_or_default());
+            let mut inner = Vec::new();
+            entry.read_to_end(&mut inner).unwrap();
+            found.extend(markers_in(&name, &inner));
+        }
+    }
+    // Any other compressed format would hide markers from the byte search.
+    assert!(
+        !bytes.starts_with(&[0x1f, 0x8b]) && !bytes.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]),
+        "{rel} is gzip/zstd-compressed: teach this test to open it"
+    );
+    found
+}
+
+#[test]
+fn nothing_unpublished_reaches_any_output_byte() {
+    let (_dir, root) = example_with_probes();
+    let out = root.join("out");
+    let (code, stderr) = build_bounded(&root, &out);
+    assert_eq!(code, 0, "{stderr}");
+    let files = snapshot(&out);
+    assert!(files.keys().any(|f| f.starts_with("compilation/")));
+    assert!(files.keys().any(|f| f.starts_with("search/")));
+    assert!(files.contains_key("data/cases.xlsx"));
+    let mut leaks: Vec<String> = Vec::new();
+    for (rel, bytes) in &files {
+        leaks.extend(markers_in(rel, bytes));
+    }
+    // The basic fixture has its own private markers (ZQXPRIV…).
+    for (rel, bytes) in basic().files() {
+        leaks.extend(markers_in(&format!("basic/{rel}"), &bytes));
+    }
+    // Unpublished cases are not there by id or title either.
+    for entry in walkdir::WalkDir::new(root.join("content/cases")) {
+        let entry = entry.unwrap();
+        if entry.path().extension().is_none_or(|e| e != "md") {
+            continue;
+        }
+        let text = std::fs::read_to_string(entry.path()).unwrap();
+        let published = text.contains("status: approved") || text.contains("status: national");
+        if published {
+            continue;
+        }
+        let field = |key: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(key))
+                .map(|v| v.trim().trim_matches('"').to_string())
+                .unwrap()
+        };
+        let (id, title) = (field("id:"), field("title:"));
+        for (rel, bytes) in &files {
+            assert!(!rel.contains(&id), "{rel} is named after unpublished {id}");
+            let text = String::from_utf8_lossy(bytes);
+            if text.contains(&title) {
+                leaks.push(format!("{rel}: title of unpublished {id}"));
+            }
+        }
+    }
+    assert!(leaks.is_empty(), "leaks:\n{}", leaks.join("\n"));
+}
+
+#[test]
+fn nothing_unpublished_reaches_a_printed_book() {
+    let Some(_) = chromium() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must print the book: chromium is missing"
+        );
+        eprintln!("SKIPPED nothing_unpublished_reaches_a_printed_book: no chromium");
+        return;
+    };
+    let (_dir, root) = example_with_probes();
+    let out = root.join("out");
+    for year in ["2023", "2024"] {
+        let (code, stderr, _) = run_bounded(&[
+            "compile".as_ref(),
+            "--year".as_ref(),
+            year.as_ref(),
+            "--pdf".as_ref(),
+            "--root".as_ref(),
+            root.as_os_str(),
+            "--output".as_ref(),
+            out.as_os_str(),
+        ]);
+        assert_eq!(code, 0, "{stderr}");
+        let pdf = out.join(format!("compilation/{year}.pdf"));
+        let bytes = std::fs::read(&pdf).unwrap();
+        let mut leaks = markers_in(&format!("{year}.pdf"), &bytes);
+        let text = Command::new("pdftotext")
+            .args(["-enc", "UTF-8"])
+            .arg(&pdf)
+            .arg("-")
+            .output()
+            .expect("pdftotext (poppler-utils) runs");
+        assert!(text.status.success());
+        let text = String::from_utf8_lossy(&text.stdout);
+        assert!(
+            text.contains("前言") || text.contains("目录"),
+            "the text was extracted"
+        );
+        // pdftotext may break a marker across lines: compare without spaces.
+        let flat: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+        leaks.extend(markers_in(&format!("{year}.pdf text"), flat.as_bytes()));
+        assert!(leaks.is_empty(), "leaks:\n{}", leaks.join("\n"));
+    }
+}
+
+fn chromium() -> Option<PathBuf> {
+    [
+        "/usr/bin/chromium",
+        "/usr/bin/chromium-browser",
+        "/usr/bin/google-chrome",
+    ]
+    .iter()
+    .map(PathBuf::from)
+    .find(|p| p.is_file())
+}
+
+// ---------------------------------------------------------------------------
+// Nothing is lost: failed and killed builds leave the previous output
+// ---------------------------------------------------------------------------
+
+/// A small xorshift generator: random kill points, reproducible by seed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+fn staging_leftovers(parent: &Path) -> Vec<String> {
+    std::fs::read_dir(parent)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("staging") || n.ends_with(".previous"))
+        .collect()
+}
+
+#[test]
+fn builds_killed_at_random_points_never_lose_the_output() {
+    let dir = temp_dir();
+    let root = dir.path().join("site");
+    copy_dir(&fixture("basic"), &root);
+    let out = dir.path().join("out");
+    let build = |out: &Path| {
+        let (code, stderr) = build_bounded(&root, out);
+        assert_eq!(code, 0, "{stderr}");
+    };
+    // Two known-good outputs: before and after an edit.
+    let started = Instant::now();
+    build(&out);
+    let took = started.elapsed();
+    let old = snapshot(&out);
+    let about = root.join("content/pages/about.md");
+    let text = std::fs::read_to_string(&about).unwrap();
+    std::fs::write(&about, text.replace("集成测试用", "集成测试所用")).unwrap();
+    let fresh = dir.path().join("fresh");
+    build(&fresh);
+    let new = snapshot(&fresh);
+    std::fs::remove_dir_all(&fresh).unwrap();
+    assert_ne!(old, new);
+
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64
+        | 1;
+    let mut rng = Rng(seed);
+    let window = took.as_micros() as u64 * 12 / 10 + 1;
+    let (mut saw_old, mut saw_new) = (0, 0);
+    for round in 0..24 {
+        // Each build heads for the other site than the one in place.
+        let edited = text.replace("集成测试用", "集成测试所用");
+        std::fs::write(
+            &about,
+            if snapshot(&out) == old {
+                &edited
+            } else {
+                &text
+            },
+        )
+        .unwrap();
+        let delay = Duration::from_micros(rng.next() % window);
+        let mut child = Command::new(BIN)
+            .arg("build")
+            .arg("--root")
+            .arg(&root)
+            .arg("--output")
+            .arg(&out)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(delay);
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        let now = snapshot(&out);
+        if now == old {
+            saw_old += 1;
+        } else if now == new {
+            saw_new += 1;
+        } else {
+            panic!(
+                "seed {seed}, round {round}, killed after {delay:?}: the output is \
+                 neither the old nor the new site"
+            );
+        }
+    }
+    eprintln!("seed {seed}: {saw_old} kills left the old site, {saw_new} the new one");
+    // The next build clears what killed builds left beside the output.
+    std::fs::write(&about, text.replace("集成测试用", "集成测试所用")).unwrap();
+    build(&out);
+    assert_eq!(snapshot(&out), new);
+    assert_eq!(staging_leftovers(dir.path()), Vec::<String>::new());
+
+    // A build that fails leaves the output exactly as it was.
+    std::fs::write(&about, "no front matter\n").unwrap();
+    let (code, _) = build_bounded(&root, &out);
+    assert_eq!(code, 1);
+    assert_eq!(snapshot(&out), new);
+}
+
+// ---------------------------------------------------------------------------
+// Links: every internal link and asset of the built sites resolves
+// ---------------------------------------------------------------------------
+
+fn assert_links_resolve(out: &Path, base_path: &str) {
+    let problems = link_problems(out, base_path);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn every_link_of_the_example_site_resolves_under_a_sub_path() {
+    let built = build_ok(
+        &repo_root(),
+        &["--base-url", "https://example.org/cases-site/"],
+    );
+    assert_links_resolve(&built.out, "/cases-site/");
+    assert_links_resolve(&example().out, "/");
+}
+
+// ---------------------------------------------------------------------------
+// The preview server
+// ---------------------------------------------------------------------------
+
+/// Send raw `bytes`, read what comes back within a few seconds.
+fn raw_request(port: u16, bytes: &[u8]) -> Vec<u8> {
+    let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else {
+        return Vec::new();
+    };
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    stream
+        .set_write_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let _ = stream.write_all(bytes);
+    let _ = stream.shutdown(std::net::Shutdown::Write);
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response);
+    response
+}
+
+fn status_of(response: &[u8]) -> Option<u16> {
+    let text = String::from_utf8_lossy(response);
+    text.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn get(port: u16, path: &[u8]) -> Vec<u8> {
+    let mut request = b"GET ".to_vec();
+    request.extend_from_slice(path);
+    request.extend_from_slice(b" HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+    raw_request(port, &request)
+}
+
+#[test]
+fn serve_survives_hostile_requests() {
+    let dir = temp_dir();
+    let secret = dir.path().join("secret.txt");
+    std::fs::write(&secret, "SERVE-SECRET-9K").unwrap();
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(BIN)
+        .args(["serve", "--port", &port.to_string(), "--root"])
+        .arg(fixture("basic"))
+        .env("TMPDIR", &tmp)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut server = Kill(child);
+    let deadline = Instant::now() + BOUND;
+    while status_of(&get(port, b"/")) != Some(200) {
+        assert!(Instant::now() < deadline, "serve did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // Only loopback: the port is not open on another address of this host.
+    let other = std::net::UdpSocket::bind("0.0.0.0:0")
+        .and_then(|s| s.connect("192.0.2.1:9").map(|_| s))
+        .and_then(|s| s.local_addr());
+    if let Ok(addr) = other {
+        if !addr.ip().is_loopback() && !addr.ip().is_unspecified() {
+            let reach = TcpStream::connect_timeout(
+                &std::net::SocketAddr::new(addr.ip(), port),
+                Duration::from_secs(2),
+            );
+            assert!(reach.is_err(), "serve answers on {}", addr.ip());
+        }
+    }
+    // A symlink planted inside the served folder, pointing outside it.
+    let served = walkdir::WalkDir::new(&tmp)
+        .max_depth(2)
+        .into_iter()
+        .filter_map(Result::ok)
+        .find(|e| e.file_name() == "index.html")
+        .map(|e| e.path().parent().unwrap().to_path_buf())
+        .expect("serve builds into its temp folder");
+    std::os::unix::fs::symlink(&secret, served.join("leak.txt")).unwrap();
+    std::os::unix::fs::symlink(dir.path(), served.join("up")).unwrap();
+
+    let traversals: &[&[u8]] = &[
+        b"/../secret.txt",
+        b"/../../../../../../etc/passwd",
+        b"/%2e%2e/secret.txt",
+        b"/%2E%2E%2Fsecret.txt",
+        b"/css/..%2f..%2fsecret.txt",
+        b"/..%5c..%5csecret.txt",
+        b"/..\\..\\secret.txt",
+        b"/leak.txt",
+        b"/up/secret.txt",
+        b"/up/tmp/",
+        b"/index.html%00.txt",
+        b"//etc/passwd",
+        b"/%252e%252e/secret.txt",
+        b"/%c0%ae%c0%ae/secret.txt",
+    ];
+    for path in traversals {
+        let response = get(port, path);
+        let text = String::from_utf8_lossy(&response);
+        assert!(
+            !text.contains("SERVE-SECRET-9K"),
+            "{:?} leaked",
+            String::from_utf8_lossy(path)
+        );
+        assert!(
+            !text.contains("root:x:0:0"),
+            "{:?} leaked",
+            String::from_utf8_lossy(path)
+        );
+        let status = status_of(&response);
+        assert!(
+            status.is_none() || status.is_some_and(|s| s >= 400),
+            "{:?} answered {status:?}",
+            String::from_utf8_lossy(path)
+        );
+    }
+    let long_line = format!("GET /{} HTTP/1.1\r\n\r\n", "a".repeat(1 << 20));
+    let many_headers = format!("GET / HTTP/1.1\r\n{}\r\n", "X-A: b\r\n".repeat(10_000));
+    let malformed: Vec<Vec<u8>> = vec![
+        b"\r\n\r\n".to_vec(),
+        b"GET\r\n\r\n".to_vec(),
+        b"GET / HTTP/9.9\r\n\r\n".to_vec(),
+        b"BREW /pot HTCPCP/1.0\r\n\r\n".to_vec(),
+        b"GET /\0 HTTP/1.1\r\nHost: \0\r\n\r\n".to_vec(),
+        b"GET /\xff\xfe\xc3( HTTP/1.1\r\nHost: \xff\r\n\r\n".to_vec(),
+        b"GET /api/search?q=%FF%FE&limit=99999999999999999999 HTTP/1.1\r\n\r\n".to_vec(),
+        b"GET /api/search?q=\xe7\xb2 HTTP/1.1\r\n\r\n".to_vec(),
+        b"POST / HTTP/1.1\r\nContent-Length: 99999999999\r\n\r\nabc".to_vec(),
+        b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n".to_vec(),
+        b"GET / HTTP/1.1\r\nContent-Length: -1\r\n\r\n".to_vec(),
+        long_line.into_bytes(),
+        many_headers.into_bytes(),
+        (0u8..=255).cycle().take(64 * 1024).collect(),
+    ];
+    for request in &malformed {
+        let _ = raw_request(port, request);
+        assert!(
+            server.0.try_wait().unwrap().is_none(),
+            "serve exited after {:?}",
+            String::from_utf8_lossy(&request[..request.len().min(60)])
+        );
+    }
+    // A client that connects and says nothing, or declares a body and
+    // never sends it, does not block others.
+    let idle = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let mut stalled = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stalled
+        .write_all(b"POST /about/ HTTP/1.1\r\nContent-Length: 100000\r\n\r\nabc")
+        .unwrap();
+    let response = get(port, b"/about/");
+    assert_eq!(status_of(&response), Some(200));
+    assert!(String::from_utf8_lossy(&response).contains("测试库"));
+    drop((idle, stalled));
+    assert_eq!(status_of(&get(port, b"/")), Some(200));
+}
