@@ -54,6 +54,7 @@ pub mod rules {
     pub const LINK_BROKEN: &str = "link-broken";
     pub const LINK_SCHEME: &str = "link-scheme";
     pub const HTML_TOO_DEEP: &str = "html-too-deep";
+    pub const HTML_SITE_LINK: &str = "html-site-link";
     pub const ALIAS_INVALID: &str = "alias-invalid";
     pub const PAGE_SLUG: &str = "page-slug";
     pub const SLUG_COLLISION: &str = "slug-collision";
@@ -116,6 +117,10 @@ pub mod rules {
         (LINK_BROKEN_CASE, "链接到不存在或未发布的案例"),
         (LINK_SCHEME, "链接使用了不安全的协议（如 javascript:）"),
         (HTML_TOO_DEEP, "正文 HTML 标签嵌套过深"),
+        (
+            HTML_SITE_LINK,
+            "HTML 标签里写了站内地址（应改用 Markdown 写法）",
+        ),
         (LINK_BROKEN_FILE, "链接到不存在的文件"),
         (LINK_BROKEN, "站内链接指向不存在的页面"),
         (ALIAS_INVALID, "旧网址不能用作跳转"),

@@ -72,6 +72,15 @@ impl Staging {
     }
 
     fn write(&self, file: &OutputFile) -> io::Result<()> {
+        // Output paths come from content (ids, slugs, aliases), which
+        // parsing validates; this is the last line: nothing is written
+        // outside the staging folder.
+        if !stays_inside(&file.path) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "输出路径会写到输出目录之外",
+            ));
+        }
         let target = self.dir.join(&file.path);
         if let Some(parent) = target.parent() {
             fs::create_dir_all(parent)?;
@@ -136,6 +145,16 @@ fn clean_leftovers(parent: &Path, name: &str) {
     }
 }
 
+/// Is `path` relative, made only of plain names (no `..`, root, `.`, NUL
+/// or backslash)?
+fn stays_inside(path: &str) -> bool {
+    !path.is_empty()
+        && !path.contains(['\0', '\\'])
+        && Path::new(path)
+            .components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)))
+}
+
 /// Swap two folders atomically (Linux `renameat2(RENAME_EXCHANGE)`); where
 /// that is not available, fall back to two renames.
 fn exchange(a: &Path, b: &Path) -> io::Result<()> {
@@ -177,6 +196,26 @@ mod tests {
             path: path.to_string(),
             contents: Contents::Bytes(text.as_bytes().to_vec()),
         }
+    }
+
+    #[test]
+    fn never_writes_outside_the_output_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("site/output");
+        write_site(&out, vec![file("index.html", "old")]).unwrap();
+        for bad in [
+            "../escape.html",
+            "/tmp/abs.html",
+            "a/../../b.html",
+            "a\\b",
+            "",
+        ] {
+            let err = write_site(&out, vec![file("ok.html", "x"), file(bad, "x")]).unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::InvalidInput, "{bad}");
+            assert_eq!(fs::read_to_string(out.join("index.html")).unwrap(), "old");
+        }
+        assert!(!dir.path().join("site/escape.html").exists());
+        assert!(!dir.path().join("b.html").exists());
     }
 
     #[test]

@@ -243,6 +243,14 @@ fn symlink_loops_do_not_hang_discovery() {
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("image-missing"), "{stderr}");
     assert!(stderr.contains("ring.png"), "{stderr}");
+    // Linked folders and Markdown files are named, not followed.
+    for link in ["2023/loop", "2023/self.md"] {
+        assert!(
+            stderr.contains(&format!("content/cases/{link}")),
+            "{link}:\n{stderr}"
+        );
+    }
+    assert!(stderr.contains("符号链接"), "{stderr}");
     assert!(stderr.contains("2023-960.md"), "{stderr}");
 }
 
@@ -276,16 +284,16 @@ fn thousands_of_tiny_files_build_in_bounded_time() {
 // ---------------------------------------------------------------------------
 
 /// Everything a hostile editor might paste into a case body.
-const HOSTILE_HTML: &str = r#"<script>alert("body-script")</script>
-<img src="x.png" onerror="alert(1)"><svg onload="alert(1)"><circle r="1"/></svg>
+const HOSTILE_HTML: &str = r##"<script>alert("body-script")</script>
+<img src="data:image/png;base64,iVBORw0KGgo=" onerror="alert(1)"><svg onload="alert(1)"><circle r="1"/></svg>
 <a href="javascript:alert(1)">js</a> <a href="JAVASCRIPT:alert(1)">JS</a>
 <a href=" java&#x09;script:alert(1)">tab</a> <a href="data:text/html,<script>alert(1)</script>">data</a>
-<iframe src="/about/"></iframe><object data="/x"></object><embed src="/x">
-<form action="/x"><input name="a"><button formaction="javascript:alert(1)">b</button></form>
-<style>body{display:none}</style><link rel="stylesheet" href="/x.css"><meta http-equiv="refresh" content="0;url=javascript:alert(1)">
-<base href="/evil/"><div style="background:url(javascript:alert(1))">styled</div>
+<iframe srcdoc="<script>alert(1)</script>"></iframe><object data="data:text/html,x"></object><embed type="text/html">
+<form action="javascript:alert(1)"><input name="a"><button formaction="javascript:alert(1)">b</button></form>
+<style>body{display:none}</style><link rel="stylesheet" href="#x"><meta http-equiv="refresh" content="0;url=javascript:alert(1)">
+<base href="#"><div style="background:url(javascript:alert(1))">styled</div>
 <table><caption>安全表格</caption><tr><td>H<sub>2</sub>O</td><td>m<sup>2</sup><br>换行</td></tr></table>
-<details><summary>摘要</summary>折叠</details> <abbr title="全称">简称</abbr> <kbd>Ctrl</kbd>"#;
+<details><summary>摘要</summary>折叠</details> <abbr title="全称">简称</abbr> <kbd>Ctrl</kbd>"##;
 
 /// The value planted in every front matter field an editor writes.
 const PAYLOAD: &str =
@@ -415,7 +423,7 @@ fn front_matter_values_are_escaped_in_every_output() {
     let title = serde_json::to_string("测试</title><script>x()</script>\"'&经验").unwrap();
     let text = format!(
         "---\nid: \"2023-980\"\ntitle: {title}\nenterprise:\n  name: {yaml}\n  short_name: {yaml}\n  \
-         legal_representative: {yaml}\n  nature: {yaml}\n  founded: {yaml}\n  website: {yaml}\n\
+         legal_representative: {yaml}\n  nature: {yaml}\n  founded: {yaml}\n  website: \"javascript:alert(3)\"\n\
          year: 2023\ncohort: {yaml}\npriority_area: 促进产业高质量发展\nindustry: 集成电路\ndistrict: 浦东新区\n\
          methods: [{yaml}]\ntechnologies: [{yaml}]\nhonors: [{yaml}]\nrecommender: {yaml}\n\
          status: approved\nmetrics:\n  - name: {yaml}\n    unit: {yaml}\n    higher_is_better: true\n    \

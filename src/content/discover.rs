@@ -55,6 +55,21 @@ pub fn discover(root: &Path) -> Discovered {
                 Ok(entry)
                     if kind == SourceKind::Preface
                         && (entry.depth() != 2 || entry.file_name() != "preface.md") => {}
+                // Links are not followed (they may point outside the site
+                // or form loops); say so rather than skip them silently.
+                Ok(entry)
+                    if entry.path_is_symlink()
+                        && (is_markdown(entry.path()) || entry.path().is_dir()) =>
+                {
+                    diagnostics.push(
+                        Diagnostic::error(
+                            rules::FILE_UNREADABLE,
+                            &super::relative_display(root, entry.path()),
+                            "这是一个符号链接，Casebook 不跟随链接读取内容",
+                        )
+                        .help("把文件或文件夹本身复制到 content/ 里，删除这个链接"),
+                    );
+                }
                 Ok(entry) if entry.file_type().is_file() && is_markdown(entry.path()) => {
                     let path = entry.path();
                     let in_bundle = path.file_name().is_some_and(|n| n != "index.md")

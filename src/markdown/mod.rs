@@ -504,6 +504,19 @@ impl<'o> Walk<'o> {
                         .help("把文件下载后放在案例文件旁边，改用 Markdown 图片 ![图题](文件名.png)：微信里的读者打不开其他网站的资源");
                     self.diagnostics.push(diag);
                 }
+                for url in site_urls(html) {
+                    let diag = self
+                        .located(
+                            Diagnostic::error(
+                                rules::HTML_SITE_LINK,
+                                self.options.file,
+                                format!("HTML 标签中的站内地址“{url}”不会被检查和发布"),
+                            ),
+                            range.start,
+                        )
+                        .help("改用 Markdown 写法：图片写 ![图题](文件名.png)，链接写 [文字](/cases/2023-001/) 或 [文字](附件.pdf)；HTML 标签只用于表格、上下标等排版");
+                    self.diagnostics.push(diag);
+                }
                 self.out.push(event.clone());
             }
             _ => self.out.push(event.clone()),
@@ -823,14 +836,15 @@ pub fn resolve_local(dir: &Path, root: &Path, rel: &str) -> Result<Asset, LocalP
     }
 }
 
-/// `src` values in a raw HTML fragment that load from another host.
-fn remote_sources(html: &str) -> Vec<String> {
+/// The values of attribute `attr` (lowercase) in a raw HTML fragment, as
+/// written.
+fn attribute_values<'h>(html: &'h str, attr: &str) -> Vec<&'h str> {
     let lower = html.to_ascii_lowercase();
     let mut found = Vec::new();
     let mut from = 0;
-    while let Some(pos) = lower[from..].find("src") {
+    while let Some(pos) = lower[from..].find(attr) {
         let at = from + pos;
-        from = at + 3;
+        from = at + attr.len();
         let preceded_by_space = lower[..at].ends_with(|c: char| c.is_ascii_whitespace());
         let rest = lower[from..].trim_start();
         let Some(value) = rest.strip_prefix('=') else {
@@ -842,13 +856,38 @@ fn remote_sources(html: &str) -> Vec<String> {
         let value = value.trim_start();
         let value = value.trim_start_matches(['"', '\'']);
         let end = value.find(['"', '\'', ' ', '>']).unwrap_or(value.len());
-        let url = &value[..end];
-        if url.starts_with("http:") || url.starts_with("https:") || url.starts_with("//") {
-            // Report it as written (the original case), not lowercased.
-            let offset = lower.len() - value.len();
-            found.push(html[offset..offset + end].to_string());
-        }
+        // Report it as written (the original case), not lowercased.
+        let offset = lower.len() - value.len();
+        found.push(&html[offset..offset + end]);
     }
+    found
+}
+
+/// `src` values in a raw HTML fragment that load from another host.
+fn remote_sources(html: &str) -> Vec<&str> {
+    attribute_values(html, "src")
+        .into_iter()
+        .filter(|url| {
+            let lower = url.to_ascii_lowercase();
+            lower.starts_with("http:") || lower.starts_with("https:") || lower.starts_with("//")
+        })
+        .collect()
+}
+
+/// `src` and `href` values in a raw HTML fragment that point into the site
+/// (`x.png`, `../a/`, `/about/`): raw HTML is not rewritten, so such a URL
+/// would be neither checked nor published, and would break in the books
+/// and feeds, where a page's relative URLs mean something else.
+fn site_urls(html: &str) -> Vec<&str> {
+    let mut found = attribute_values(html, "src");
+    found.extend(attribute_values(html, "href"));
+    found.retain(|url| {
+        let url = url.trim();
+        !url.is_empty()
+            && !url.starts_with('#')
+            && !url.starts_with("//")
+            && link_scheme(url).is_none()
+    });
     found
 }
 

@@ -199,3 +199,19 @@ fn absurdly_nested_html_is_refused_before_parsing() {
     assert!(body.html.contains("<sub>2</sub>"));
     assert_eq!(super::nesting_depth("<p><a>x</a><br><img/></p>"), 2);
 }
+
+#[test]
+fn raw_html_may_not_point_into_the_site() {
+    let (_, diags) = render_str(
+        "<img src=\"x.png\"> <a href='/about/'>关于</a> <A HREF=../a.pdf>附件</A>\n\n\
+         <a href=\"https://example.com/\">外站</a> <a href=\"#fig-1\">图</a> <a href=\"mailto:a@example.com\">信</a>\n",
+    );
+    let found: Vec<&str> = diags
+        .iter()
+        .filter(|d| d.rule == rules::HTML_SITE_LINK)
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(found.len(), 3, "{diags:?}");
+    assert!(found[0].contains("x.png") && found[1].contains("/about/"));
+    assert!(found[2].contains("../a.pdf"));
+}
