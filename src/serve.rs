@@ -79,7 +79,13 @@ pub fn run(root: &Path, port: u16, drafts: bool) -> i32 {
         let root = root.to_path_buf();
         let state = Arc::clone(&state);
         std::thread::spawn(move || {
-            while rx.recv().is_ok() {
+            while let Ok(event) = rx.recv() {
+                // A build reads every watched file: reads are not changes
+                // (counting them rebuilt in a loop, swapping the served
+                // folder several times a second).
+                if is_read(&event) {
+                    continue;
+                }
                 // Editors save in bursts: wait for quiet, then build once.
                 while rx.recv_timeout(Duration::from_millis(80)).is_ok() {}
                 rebuild(&options, &root, &state);
@@ -97,6 +103,19 @@ pub fn run(root: &Path, port: u16, drafts: bool) -> i32 {
     let _ = std::fs::remove_dir_all(&out);
     drop(watcher);
     0
+}
+
+/// An event that only reports a file being opened, read or closed unchanged.
+fn is_read(event: &notify::Result<notify::Event>) -> bool {
+    use notify::event::{AccessKind, AccessMode, EventKind};
+    match event {
+        Ok(event) => match event.kind {
+            EventKind::Access(AccessKind::Close(AccessMode::Write)) => false,
+            EventKind::Access(_) => true,
+            _ => false,
+        },
+        Err(_) => false,
+    }
 }
 
 fn rebuild(options: &BuildOptions, root: &Path, state: &Mutex<State>) {

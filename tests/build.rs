@@ -1033,6 +1033,7 @@ fn link_checker_finds_problems() {
         <a href="https://example.org/elsewhere">ok: a link may leave</a>
         <a href="/missing/">missing</a><a href="/a/#nowhere">anchor</a>
         <img src="http://cdn.example.com/x.png"><img src="/nope.png">
+        <img srcset="/a/index.html 1x, /gone-2x.png 2x">
         </body></html>"##,
     )
     .unwrap();
@@ -1044,6 +1045,7 @@ fn link_checker_finds_problems() {
         "/missing/\"> points to a missing file",
         "/a/#nowhere\"> points to a missing anchor",
         "/nope.png\"> points to a missing file",
+        "srcset=\"/gone-2x.png\"> points to a missing file",
     ];
     for e in expected {
         assert!(

@@ -317,9 +317,20 @@ fn page_links(html: &str) -> PageLinks {
         .filter_map(|e| e.value().attr("id").map(str::to_string))
         .collect();
     let mut refs = Vec::new();
-    for element in html.select(&sel("[href], [src], meta[http-equiv]")) {
+    for element in html.select(&sel("[href], [src], [srcset], meta[http-equiv]")) {
         let el = element.value();
         let name = el.name().to_string();
+        // `srcset="a.png 1x, b.png 2x"`: each candidate's URL.
+        for candidate in el.attr("srcset").unwrap_or("").split(',') {
+            if let Some(url) = candidate.split_whitespace().next() {
+                refs.push(Ref {
+                    element: name.clone(),
+                    attr: "srcset",
+                    url: url.to_string(),
+                    loads: true,
+                });
+            }
+        }
         if let Some(src) = el.attr("src") {
             refs.push(Ref {
                 element: name.clone(),
@@ -357,7 +368,7 @@ fn page_links(html: &str) -> PageLinks {
     PageLinks { ids, refs }
 }
 
-/// Check every HTML file below `out`: each internal `href`/`src` (after
+/// Check every HTML file below `out`: each internal `href`/`src`/`srcset` (after
 /// stripping `?query` and `#fragment`; folders resolve to `index.html`)
 /// names an existing output file, each `#fragment` of an internal link to a
 /// page names an element id on it, and no `src`, stylesheet/icon `href` or
