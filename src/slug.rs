@@ -36,7 +36,9 @@ pub fn slugify(text: &str) -> String {
             prev_was_ascii_word = true;
         } else if let Some(py) = c.to_pinyin() {
             pending_dash = true;
-            push_word(&mut out, py.plain(), &mut pending_dash);
+            // Toneless pinyin still has ü (绿 lü): written v, as on
+            // keyboards, so that slugs stay ASCII.
+            push_word(&mut out, &py.plain().replace('ü', "v"), &mut pending_dash);
             pending_dash = true;
             prev_was_ascii_word = false;
         } else {
@@ -44,6 +46,8 @@ pub fn slugify(text: &str) -> String {
             prev_was_ascii_word = false;
         }
     }
+    // Only ASCII is left, so any byte is a character boundary.
+    debug_assert!(out.is_ascii(), "{out}");
     if out.len() > MAX_SLUG_LEN {
         let cut = out[..MAX_SLUG_LEN].rfind('-').unwrap_or(MAX_SLUG_LEN);
         out.truncate(cut);
@@ -89,6 +93,19 @@ impl AnchorSet {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pinyin_u_umlaut_is_written_v() {
+        // Found by the case_file fuzz target: "lü" made slugs non-ASCII,
+        // and cutting a long one at byte 60 split the ü and panicked.
+        assert_eq!(slugify("绿色律师"), "lv-se-lv-shi");
+        let long = slugify(&"良率".repeat(20));
+        assert!(long.is_ascii() && long.len() <= MAX_SLUG_LEN, "{long}");
+        for n in 0..8 {
+            let text = format!("{}{}", "a".repeat(n), "律".repeat(40));
+            assert!(slugify(&text).is_ascii());
+        }
+    }
 
     #[test]
     fn chinese_becomes_pinyin() {
