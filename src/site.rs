@@ -58,6 +58,25 @@ impl<'c> Site<'c> {
 }
 
 pub fn derive(config: &Config, content: Content, drafts: bool) -> (Site<'_>, Vec<Diagnostic>) {
+    let (site, diagnostics, _) = derive_keeping(config, content, drafts);
+    (site, diagnostics)
+}
+
+/// What [`derive_keeping`] left out of the site: unpublished cases, second
+/// cases with a taken id, prefaces of years without a book. With
+/// [`Site::into_content`], the preview server takes its model back after a
+/// rebuild instead of parsing everything again.
+pub struct Left {
+    pub cases: Vec<Case>,
+    pub prefaces: Vec<Preface>,
+}
+
+/// [`derive`], handing back what it leaves out.
+pub fn derive_keeping(
+    config: &Config,
+    content: Content,
+    drafts: bool,
+) -> (Site<'_>, Vec<Diagnostic>, Left) {
     let Content {
         cases,
         pages,
@@ -67,18 +86,26 @@ pub fn derive(config: &Config, content: Content, drafts: bool) -> (Site<'_>, Vec
     check_duplicate_ids(&cases, &mut diagnostics);
     check_duplicate_cases(&cases, &mut diagnostics);
 
-    let (mut published, unpublished): (Vec<Case>, Vec<Case>) = cases
+    let (mut published, mut unpublished): (Vec<Case>, Vec<Case>) = cases
         .into_iter()
         .partition(|c| drafts || c.status.is_published());
     published.sort_by(|a, b| (a.area, a.industry, &a.id).cmp(&(b.area, b.industry, &b.id)));
-    published.dedup_by(|a, b| a.id == b.id);
+    let mut taken = Vec::new();
+    for case in published {
+        // A second case with a taken id (an error reported above).
+        if taken.last().is_some_and(|last: &Case| last.id == case.id) {
+            unpublished.push(case);
+        } else {
+            taken.push(case);
+        }
+    }
+    let published = taken;
 
     let published_ids: HashSet<&str> = published.iter().map(|c| c.id.as_str()).collect();
     let unpublished_ids: HashSet<&str> = unpublished.iter().map(|c| c.id.as_str()).collect();
-    let mut prefaces: Vec<Preface> = prefaces
+    let (mut prefaces, prefaces_left): (Vec<Preface>, Vec<Preface>) = prefaces
         .into_iter()
-        .filter(|p| published.iter().any(|c| c.year == p.year))
-        .collect();
+        .partition(|p| published.iter().any(|c| c.year == p.year));
     prefaces.sort_by_key(|p| p.year);
     for (file, link) in site_links(&published, &pages, &prefaces) {
         if let Some(id) = link.case_id() {
@@ -99,7 +126,28 @@ pub fn derive(config: &Config, content: Content, drafts: bool) -> (Site<'_>, Vec
         taxonomies,
         drafts,
     };
-    (site, diagnostics)
+    let left = Left {
+        cases: unpublished,
+        prefaces: prefaces_left,
+    };
+    (site, diagnostics, left)
+}
+
+impl Site<'_> {
+    /// The content the site was derived from, with what derive left out
+    /// (cases in no particular order).
+    pub fn into_content(self, left: Left, diagnostics: Vec<Diagnostic>) -> Content {
+        let mut cases = self.cases;
+        cases.extend(left.cases);
+        let mut prefaces = self.prefaces;
+        prefaces.extend(left.prefaces);
+        Content {
+            cases,
+            pages: self.pages,
+            prefaces,
+            diagnostics,
+        }
+    }
 }
 
 fn check_duplicate_ids(cases: &[Case], diagnostics: &mut Vec<Diagnostic>) {

@@ -238,7 +238,13 @@ pub enum Parsed {
     Nothing,
 }
 
-fn parse_file(kind: SourceKind, path: &Path, options: &ParseOptions) -> (Parsed, Vec<Diagnostic>) {
+/// Parse one discovered file (the preview server re-parses only the files
+/// that changed).
+pub fn parse_file(
+    kind: SourceKind,
+    path: &Path,
+    options: &ParseOptions,
+) -> (Parsed, Vec<Diagnostic>) {
     let source = SourceFile {
         path: path.to_path_buf(),
         rel: relative_display(options.root, path),
