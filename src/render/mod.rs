@@ -6,6 +6,7 @@
 //! copy (images beside cases) are passed on as paths for the writer.
 
 mod book;
+mod partial;
 mod qr;
 mod share;
 mod views;
@@ -24,8 +25,9 @@ use crate::taxonomy::TaxonomyKind;
 use crate::theme::{fingerprinted_path, Theme};
 
 pub use book::{folder as book_folder, pdf_path as book_pdf_path};
+pub use partial::{render_selected, site_fingerprint, Selection};
 pub use views::{format_number, status_label, CaseCard};
-use views::{Group, TermLink, Views};
+use views::{TermLink, Views};
 
 /// What an output file holds.
 #[derive(Debug)]
@@ -552,18 +554,7 @@ impl<'s> Renderer<'s> {
         let cards: Vec<CaseCard> = site.cases.iter().map(|c| self.views.card(c)).collect();
 
         (0..site.cases.len()).into_par_iter().try_for_each(|i| {
-            let case = &site.cases[i];
-            let path = Views::case_path(case);
-            let mut context = self.context(&path);
-            let view = self.views.case_view(i, cards[i].clone());
-            context.insert("share", &self.share(i, &view.description));
-            context.insert("case", &view);
-            let page = self.render("case.html", format!("{path}index.html"), &context)?;
-            let kit_path = format!("{path}share/");
-            let mut context = self.context(&kit_path);
-            context.insert("case", &cards[i]);
-            context.insert("kit", &self.share_kit(i));
-            let kit = self.render("share.html", format!("{kit_path}index.html"), &context)?;
+            let [page, kit] = self.case_pages(i, &cards[i])?;
             out.put(page);
             out.put(kit);
             Ok(())
@@ -575,30 +566,9 @@ impl<'s> Renderer<'s> {
             self.taxonomy(kind, &cards, out)?;
         }
         for page in &site.pages {
-            let path = format!("{}/", page.slug);
-            let mut context = self.context(&path);
-            context.insert("title", &page.title);
-            context.insert(
-                "description",
-                &page
-                    .description
-                    .clone()
-                    .unwrap_or_else(|| crate::text::sentence_excerpt(&page.body.summary, 120)),
-            );
-            context.insert("html", &page.body.html);
-            out.put(self.render("page.html", format!("{path}index.html"), &context)?);
+            out.put(self.free_page(page)?);
         }
-        let mut context = self.context("search/");
-        for (key, kind) in [
-            ("areas", TaxonomyKind::Area),
-            ("industries", TaxonomyKind::Industry),
-            ("districts", TaxonomyKind::District),
-            ("years", TaxonomyKind::Year),
-        ] {
-            context.insert(key, &self.views.term_links(kind));
-        }
-        context.insert("search_meta", &self.search_meta);
-        out.put(self.render("search.html", "search/index.html".to_string(), &context)?);
+        out.put(self.search_page()?);
         out.put(self.render(
             "404.html",
             "404.html".to_string(),
@@ -926,73 +896,17 @@ impl<'s> Renderer<'s> {
         self.render("overview.html", "overview/index.html".to_string(), &context)
     }
 
-    /// The taxonomy's index page and one page per term. Area pages group by
-    /// industry; every other list groups by priority area.
+    /// The taxonomy's index page and one page per term.
     fn taxonomy(
         &self,
         kind: TaxonomyKind,
         cards: &[CaseCard],
         out: &Recorder,
     ) -> Result<(), Diagnostic> {
-        let site = self.views.site;
-        let taxonomy = site.taxonomy(kind);
-        let view = self.views.taxonomy(kind);
-        let mut context = self.context(&format!("{}/", kind.path()));
-        context.insert("taxonomy", &view);
-        context.insert("terms", &self.views.term_links(kind));
-        out.put(self.render(
-            "taxonomy.html",
-            format!("{}/index.html", kind.path()),
-            &context,
-        )?);
-
-        let group_by = if kind == TaxonomyKind::Area {
-            TaxonomyKind::Industry
-        } else {
-            TaxonomyKind::Area
-        };
-        let group_terms = &site.taxonomy(group_by).terms;
+        out.put(self.taxonomy_index(kind)?);
+        let taxonomy = self.views.site.taxonomy(kind);
         taxonomy.terms.par_iter().try_for_each(|term| {
-            let groups: Vec<Group> = group_terms
-                .iter()
-                .filter_map(|g| {
-                    let mut members: Vec<usize> = term
-                        .cases
-                        .iter()
-                        .copied()
-                        .filter(|i| g.cases.binary_search(i).is_ok())
-                        .collect();
-                    if members.is_empty() {
-                        return None;
-                    }
-                    // Newest first inside a group, then by id.
-                    members.sort_by(|&a, &b| {
-                        let (ca, cb) = (&site.cases[a], &site.cases[b]);
-                        cb.year.cmp(&ca.year).then_with(|| ca.id.cmp(&cb.id))
-                    });
-                    Some(Group {
-                        name: g.name.clone(),
-                        anchor: g.slug.clone(),
-                        count: members.len(),
-                        cases: members.iter().map(|&i| cards[i].clone()).collect(),
-                    })
-                })
-                .collect();
-            let path = Views::term_path(kind, term);
-            let mut context = self.context(&path);
-            context.insert("taxonomy", &view);
-            context.insert("term", &self.views.term_link(kind, term));
-            context.insert("group_label", group_by.label());
-            context.insert("groups", &groups);
-            if kind == TaxonomyKind::Year {
-                let book = term
-                    .slug
-                    .parse::<i64>()
-                    .ok()
-                    .and_then(|year| self.views.book_link(year));
-                context.insert("book", &book);
-            }
-            out.put(self.render("term.html", format!("{path}index.html"), &context)?);
+            out.put(self.term_page(kind, term, cards)?);
             Ok(())
         })
     }
@@ -1026,19 +940,7 @@ impl<'s> Renderer<'s> {
     fn aliases(&self) -> Result<Vec<OutputFile>, Diagnostic> {
         let mut files = Vec::new();
         for case in &self.views.site.cases {
-            let target = Views::case_path(case);
-            for alias in &case.aliases {
-                let trimmed = alias.trim_start_matches('/');
-                let path = if trimmed.ends_with(".html") || trimmed.ends_with(".htm") {
-                    trimmed.to_string()
-                } else {
-                    format!("{}/index.html", trimmed.trim_end_matches('/'))
-                };
-                let mut context = self.context(&target);
-                context.insert("title", &case.title);
-                context.insert("target", &self.views.url(&target));
-                files.push(self.render("redirect.html", path, &context)?);
-            }
+            files.extend(self.case_aliases(case)?);
         }
         Ok(files)
     }
@@ -1049,13 +951,7 @@ impl<'s> Renderer<'s> {
     fn short_links(&self) -> Result<Vec<OutputFile>, Diagnostic> {
         let mut files = Vec::new();
         for case in &self.views.site.cases {
-            let target = Views::case_path(case);
-            let mut context = self.context(&target);
-            context.insert("title", &case.title);
-            context.insert("target", &self.views.url(&target));
-            for path in short_link_files(&case.id) {
-                files.push(self.render("redirect.html", path, &context)?);
-            }
+            files.extend(self.case_short_links(case)?);
         }
         Ok(files)
     }
