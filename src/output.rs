@@ -10,6 +10,8 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use rayon::prelude::*;
+
 use crate::render::{Contents, OutputFile, Sink};
 
 /// A staging folder being filled by a build. [`Staging::commit`] makes it
@@ -155,6 +157,53 @@ fn stays_inside(path: &str) -> bool {
             .all(|c| matches!(c, std::path::Component::Normal(_)))
 }
 
+/// Bring the preview server's private folder up to date in place: write
+/// only the files whose bytes differ (each through a temporary file and a
+/// rename, so a page being served is never half written) and delete
+/// `remove`. Returns the paths written or deleted, sorted. `output/` is
+/// never written this way: builds replace it whole with [`write_site`].
+pub fn update(out_dir: &Path, files: &[OutputFile], remove: &[String]) -> io::Result<Vec<String>> {
+    let mut changed: Vec<String> = files
+        .par_iter()
+        .map(|file| {
+            if !stays_inside(&file.path) {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!("output path leaves the folder: {}", file.path),
+                ));
+            }
+            let target = out_dir.join(&file.path);
+            let bytes = match &file.contents {
+                Contents::Bytes(bytes) => std::borrow::Cow::Borrowed(bytes),
+                Contents::Copy(source) => std::borrow::Cow::Owned(fs::read(source)?),
+            };
+            if fs::read(&target).is_ok_and(|old| old == *bytes) {
+                return Ok(None);
+            }
+            if let Some(dir) = target.parent() {
+                fs::create_dir_all(dir)?;
+            }
+            let name = target.file_name().unwrap_or_default().to_string_lossy();
+            let temporary = target.with_file_name(format!(".{name}.new-{}", std::process::id()));
+            fs::write(&temporary, bytes.as_ref())?;
+            fs::rename(&temporary, &target)?;
+            Ok(Some(file.path.clone()))
+        })
+        .collect::<io::Result<Vec<Option<String>>>>()?
+        .into_iter()
+        .flatten()
+        .collect();
+    for path in remove.iter().filter(|p| stays_inside(p)) {
+        match fs::remove_file(out_dir.join(path)) {
+            Ok(()) => changed.push(path.clone()),
+            Err(err) if err.kind() == io::ErrorKind::NotFound => {}
+            Err(err) => return Err(err),
+        }
+    }
+    changed.sort();
+    Ok(changed)
+}
+
 /// Swap two folders atomically (Linux `renameat2(RENAME_EXCHANGE)`); where
 /// that is not available, fall back to two renames.
 fn exchange(a: &Path, b: &Path) -> io::Result<()> {
@@ -261,5 +310,21 @@ mod tests {
         assert!(err.to_string().contains("picture.png"), "{err}");
         assert_eq!(fs::read_to_string(out.join("index.html")).unwrap(), "old");
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn updates_only_what_changed() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("output");
+        let first = [file("a/index.html", "one"), file("b.txt", "x")];
+        let written = update(&out, &first, &[]).unwrap();
+        assert_eq!(written, ["a/index.html", "b.txt"]);
+        let second = [file("a/index.html", "one"), file("c/d.txt", "new")];
+        let written = update(&out, &second, &["b.txt".to_string()]).unwrap();
+        assert_eq!(written, ["b.txt", "c/d.txt"]);
+        assert!(!out.join("b.txt").exists());
+        assert_eq!(fs::read_to_string(out.join("c/d.txt")).unwrap(), "new");
+        let names: Vec<_> = fs::read_dir(out.join("a")).unwrap().collect();
+        assert_eq!(names.len(), 1, "no temporary files left");
     }
 }
