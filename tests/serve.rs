@@ -1,6 +1,7 @@
 //! `casebook serve`: builds the example site, answers on 127.0.0.1, never
-//! serves files outside its output, works with WeChat's query strings, and
-//! rebuilds when content changes.
+//! serves files outside its output, works with WeChat's query strings,
+//! rebuilds when content changes, and tells open pages to reload (or shows
+//! them the errors) over its event stream.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -204,4 +205,141 @@ fn answers_search_queries_live() {
     // Nothing unpublished is found.
     let (_, drafts) = json("/api/search?q=%E6%99%BA%E7%AE%97");
     assert_eq!(drafts, serde_json::json!([]));
+}
+
+/// The preview's event stream, read with a plain TCP client.
+struct Events {
+    stream: TcpStream,
+    buffer: String,
+}
+
+impl Events {
+    fn open(port: u16) -> Events {
+        let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_millis(200)))
+            .unwrap();
+        write!(
+            stream,
+            "GET /__casebook/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n"
+        )
+        .unwrap();
+        let mut events = Events {
+            stream,
+            buffer: String::new(),
+        };
+        let head = events.next(Duration::from_secs(5)).expect("response head");
+        assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+        assert!(head.contains("text/event-stream"), "{head}");
+        events
+    }
+
+    /// The next block (up to a blank line) within `wait`.
+    fn next(&mut self, wait: Duration) -> Option<String> {
+        let deadline = Instant::now() + wait;
+        loop {
+            let end = self.buffer.find("\r\n\r\n").map(|at| (at, 4));
+            let end = end.or_else(|| self.buffer.find("\n\n").map(|at| (at, 2)));
+            if let Some((at, len)) = end {
+                let block = self.buffer[..at].to_string();
+                self.buffer.drain(..at + len);
+                return Some(block);
+            }
+            if Instant::now() > deadline {
+                return None;
+            }
+            let mut chunk = [0u8; 4096];
+            match self.stream.read(&mut chunk) {
+                Ok(0) => return None,
+                Ok(n) => self.buffer.push_str(&String::from_utf8_lossy(&chunk[..n])),
+                Err(_) => {} // timed out: look at the clock again
+            }
+        }
+    }
+
+    /// The data of the first `name` event within `wait` (others skipped).
+    fn wait_for(&mut self, name: &str, wait: Duration) -> Option<serde_json::Value> {
+        let deadline = Instant::now() + wait;
+        while let Some(block) = self.next(deadline.saturating_duration_since(Instant::now())) {
+            let mut event = "";
+            let mut data = "";
+            for line in block.lines() {
+                if let Some(value) = line.strip_prefix("event: ") {
+                    event = value;
+                } else if let Some(value) = line.strip_prefix("data: ") {
+                    data = value;
+                }
+            }
+            if event == name {
+                return Some(serde_json::from_str(data).expect("JSON data"));
+            }
+        }
+        None
+    }
+}
+
+/// Open pages hear of changes: an edit to a case sends a reload naming its
+/// page; breaking the case sends the diagnostic (and pages show it); the
+/// fix clears it.
+#[test]
+fn tells_open_pages_to_reload_and_shows_errors() {
+    let site = example_copy();
+    let server = start(site.path());
+    let port = server.port;
+
+    // Served pages listen; the script is served by the preview.
+    let (_, page) = get(port, "/cases/2023-003/").unwrap();
+    assert!(page.contains("<script src=\"/__casebook/live.js\" defer></script></body>"));
+    let (status, script) = get(port, "/__casebook/live.js").unwrap();
+    assert_eq!(status, 200);
+    assert!(script.contains("EventSource('/__casebook/events')"));
+
+    let mut events = Events::open(port);
+    let file = site.path().join("content/cases/2023/2023-003.md");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let edited = text.replacen("提升检测服务质量的经验", "提升检测服务水平的经验", 1);
+    assert_ne!(edited, text);
+    let saved = Instant::now();
+    std::fs::write(&file, &edited).unwrap();
+    let reload = events
+        .wait_for("reload", Duration::from_secs(20))
+        .expect("a reload event after the edit");
+    let paths = reload["paths"].as_array().unwrap();
+    assert!(
+        paths.contains(&serde_json::json!("/cases/2023-003/")),
+        "{reload}"
+    );
+    eprintln!("edit to reload event: {:?}", saved.elapsed());
+    let (_, page) = get(port, "/cases/2023-003/").unwrap();
+    assert!(page.contains("提升检测服务水平的经验"));
+
+    // Broken: the diagnostic, as the CLI prints it, goes to open pages, and
+    // pages opened now show it.
+    std::fs::write(&file, "没有前置信息\n").unwrap();
+    let failed = events
+        .wait_for("failed", Duration::from_secs(20))
+        .expect("an error event");
+    let report = failed["text"].as_str().unwrap();
+    assert!(report.contains("front-matter-missing"), "{report}");
+    assert!(
+        report.contains("content/cases/2023/2023-003.md:1:1"),
+        "{report}"
+    );
+    let (status, page) = get(port, "/cases/2023-001/").unwrap();
+    assert_eq!(status, 500);
+    assert!(page.contains("front-matter-missing"));
+    assert!(
+        page.contains("/__casebook/live.js"),
+        "the error page recovers by itself"
+    );
+    // A page that connects now hears the error at once.
+    let mut late = Events::open(port);
+    assert!(late.wait_for("failed", Duration::from_secs(5)).is_some());
+
+    // Fixed: the error clears and pages are served again.
+    std::fs::write(&file, &edited).unwrap();
+    assert!(events.wait_for("ok", Duration::from_secs(20)).is_some());
+    let (status, page) = get(port, "/cases/2023-003/").unwrap();
+    assert_eq!(status, 200);
+    assert!(page.contains("提升检测服务水平的经验"));
 }

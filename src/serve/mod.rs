@@ -1,19 +1,26 @@
 //! `casebook serve`: a local preview. Builds into a private temporary
 //! folder (never `output/`, which keeps the real base URL), serves it on
 //! 127.0.0.1, and rebuilds when content, templates, static files or the
-//! config change. While the content has errors, pages show the diagnostics
-//! instead of a stale site. `/api/search` answers queries live from the
-//! tantivy index of the last good build, as `casebook search --json` does.
+//! config change: an edited case is parsed again on its own and only the
+//! pages it shows on are rendered and written again (`incremental`). Open
+//! pages reload when they changed, and show the diagnostics over the page
+//! while the site has errors (`reload`). `/api/search` answers queries live
+//! from the tantivy index of the last good build, as `casebook search
+//! --json` does.
+
+mod incremental;
+mod reload;
 
 use std::path::{Component, Path, PathBuf};
 use std::sync::{mpsc, Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use notify::{RecursiveMode, Watcher};
 
-use crate::build::{self, BuildError, BuildOptions};
 use crate::diagnostics;
 use crate::search::{Filters, SearchError, SearchIndex};
+
+pub use incremental::{Outcome, Preview};
 
 /// What the server knows of the last build: the report of a failed one,
 /// the search index of the last good one.
@@ -34,20 +41,12 @@ const MAX_LIMIT: usize = 100;
 /// Paths below the site root whose changes trigger a rebuild.
 const WATCHED: &[&str] = &["casebook.toml", "content", "templates", "static", "themes"];
 
+/// Editors save in bursts: a rebuild waits this long for quiet.
+const DEBOUNCE: Duration = Duration::from_millis(30);
+
 pub fn run(root: &Path, port: u16, drafts: bool) -> i32 {
     let out = std::env::temp_dir().join(format!("casebook-serve-{}", std::process::id()));
     let base_url = format!("http://127.0.0.1:{port}/");
-    let options = BuildOptions {
-        root: root.to_path_buf(),
-        output: Some(out.clone()),
-        base_url: Some(base_url.clone()),
-        drafts,
-        progress: false,
-        published: None,
-        allow_removed: Vec::new(),
-        check_removed: false,
-        keep_search_index: true,
-    };
     let server = match tiny_http::Server::http(("127.0.0.1", port)) {
         Ok(server) => server,
         Err(err) => {
@@ -58,9 +57,13 @@ pub fn run(root: &Path, port: u16, drafts: bool) -> i32 {
         }
     };
     let state: Arc<Mutex<State>> = Arc::default();
-    rebuild(&options, root, &state);
+    let hub: Arc<reload::Hub> = Arc::default();
+    let mut preview = Preview::new(root, &out, &base_url, drafts);
+    let started = Instant::now();
+    let outcome = preview.build_all();
+    report(&mut preview, outcome, started, &state, &hub);
 
-    let (tx, rx) = mpsc::channel();
+    let (tx, rx) = mpsc::channel::<notify::Result<notify::Event>>();
     let mut watcher = match notify::recommended_watcher(tx) {
         Ok(w) => w,
         Err(err) => {
@@ -69,34 +72,24 @@ pub fn run(root: &Path, port: u16, drafts: bool) -> i32 {
         }
     };
     for name in WATCHED {
-        let path = root.join(name);
+        let path = preview.root().join(name);
         if path.exists() {
             let _ = watcher.watch(&path, RecursiveMode::Recursive);
         }
     }
     {
-        let options = options.clone();
-        let root = root.to_path_buf();
         let state = Arc::clone(&state);
-        std::thread::spawn(move || {
-            while let Ok(event) = rx.recv() {
-                // A build reads every watched file: reads are not changes
-                // (counting them rebuilt in a loop, swapping the served
-                // folder several times a second).
-                if is_read(&event) {
-                    continue;
-                }
-                // Editors save in bursts: wait for quiet, then build once.
-                while rx.recv_timeout(Duration::from_millis(80)).is_ok() {}
-                rebuild(&options, &root, &state);
-            }
-        });
+        let hub = Arc::clone(&hub);
+        std::thread::spawn(move || watch(preview, &rx, &state, &hub));
     }
     eprintln!("预览地址：{base_url}（Ctrl+C 结束）");
     for request in server.incoming_requests() {
-        let Some(request) = refuse_large_body(request) else {
+        let path = request.url().split(['?', '#']).next().unwrap_or("/");
+        if path == reload::EVENTS {
+            let hub = Arc::clone(&hub);
+            std::thread::spawn(move || hub.stream(request));
             continue;
-        };
+        }
         let response = respond(&out, request.url(), &state);
         let _ = request.respond(response);
     }
@@ -105,67 +98,122 @@ pub fn run(root: &Path, port: u16, drafts: bool) -> i32 {
     0
 }
 
-/// An event that only reports a file being opened, read or closed unchanged.
-fn is_read(event: &notify::Result<notify::Event>) -> bool {
-    use notify::event::{AccessKind, AccessMode, EventKind};
-    match event {
-        Ok(event) => match event.kind {
-            EventKind::Access(AccessKind::Close(AccessMode::Write)) => false,
-            EventKind::Access(_) => true,
-            _ => false,
-        },
-        Err(_) => false,
+/// The rebuild loop: wait for changes, rebuild what they touch, tell open
+/// pages; when quiet, refresh what shows every case (search, books).
+fn watch(
+    mut preview: Preview,
+    rx: &mpsc::Receiver<notify::Result<notify::Event>>,
+    state: &Mutex<State>,
+    hub: &reload::Hub,
+) {
+    let mut paths: Vec<PathBuf> = Vec::new();
+    loop {
+        let first = if preview.slow_pending() {
+            match rx.try_recv() {
+                Ok(event) => event,
+                Err(mpsc::TryRecvError::Empty) => {
+                    let started = Instant::now();
+                    let outcome = preview.refresh_slow();
+                    report(&mut preview, outcome, started, state, hub);
+                    continue;
+                }
+                Err(mpsc::TryRecvError::Disconnected) => return,
+            }
+        } else {
+            match rx.recv() {
+                Ok(event) => event,
+                Err(_) => return,
+            }
+        };
+        collect(first, &mut paths);
+        while let Ok(event) = rx.recv_timeout(DEBOUNCE) {
+            collect(event, &mut paths);
+        }
+        if paths.is_empty() {
+            continue;
+        }
+        let started = Instant::now();
+        let outcome = preview.apply(&paths, &mut |changed| hub.changed(changed));
+        paths.clear();
+        report(&mut preview, outcome, started, state, hub);
     }
 }
 
-fn rebuild(options: &BuildOptions, root: &Path, state: &Mutex<State>) {
-    let result = build::build(options);
+/// The paths of a watcher event that can change the site (not reads).
+fn collect(event: notify::Result<notify::Event>, paths: &mut Vec<PathBuf>) {
+    let Ok(event) = event else {
+        return;
+    };
+    if matches!(event.kind, notify::EventKind::Access(_)) {
+        return;
+    }
+    for path in event.paths {
+        if !paths.contains(&path) {
+            paths.push(path);
+        }
+    }
+}
+
+/// Print a rebuild's outcome, and pass it on to the server and open pages.
+fn report(
+    preview: &mut Preview,
+    outcome: Outcome,
+    started: Instant,
+    state: &Mutex<State>,
+    hub: &reload::Hub,
+) {
+    let root = preview.root().to_path_buf();
+    let index = preview.search_index.take().map(Arc::new);
     let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
-    match result {
-        Ok(report) => {
-            diagnostics::print_human(&report.warnings, root);
-            eprintln!(
-                "已构建：{} 个案例，用时 {:.2} 秒",
-                report.cases,
-                report.elapsed.as_secs_f64()
-            );
+    if let Some(index) = index {
+        state.index = Some(index);
+    }
+    match outcome {
+        Outcome::Built {
+            changed,
+            cases,
+            warnings,
+            full,
+        } => {
+            diagnostics::print_human(&warnings, &root);
+            if full || !changed.is_empty() {
+                eprintln!(
+                    "已{}：{cases} 个案例，更新 {} 个文件，用时 {:.0} 毫秒",
+                    if full { "构建" } else { "更新" },
+                    changed.len(),
+                    started.elapsed().as_secs_f64() * 1000.0
+                );
+            }
             state.failure = None;
-            state.index = report.search_index.map(Arc::new);
+            drop(state);
+            hub.changed(&changed);
+            hub.fixed();
         }
-        Err(BuildError::Content(diags)) => {
-            diagnostics::print_human(&diags, root);
-            state.failure = Some(diagnostics::render_human(&diags, root));
+        Outcome::Failed(diags) => {
+            diagnostics::print_human(&diags, &root);
+            let text = diagnostics::render_human(&diags, &root);
+            state.failure = Some(text.clone());
+            drop(state);
+            hub.failed(&text);
         }
-        Err(BuildError::Io(err)) => {
+        Outcome::Io(err) => {
             eprintln!("写入预览目录失败：{err}");
-            state.failure = Some(format!("写入预览目录失败：{err}"));
+            let text = format!("写入预览目录失败：{err}");
+            state.failure = Some(text.clone());
+            drop(state);
+            hub.failed(&text);
         }
     }
 }
 
 type Response = tiny_http::Response<std::io::Cursor<Vec<u8>>>;
 
-/// The largest request body the preview lets tiny_http handle (it reads
-/// bodies up to 1 KB before handing the request over). The preview never
-/// reads a body, and tiny_http 0.12 drains an unread larger one when the
-/// request is dropped, into one buffer of the declared size and blocking
-/// until it arrives: `Content-Length: 99999999999` aborted the process, and
-/// a client that declared a body and sent none stalled every other request.
-/// Such requests get 413 and their connection is abandoned (left open,
-/// never drained): a local preview can afford the descriptor.
-const MAX_BODY: usize = 1024;
-
-fn refuse_large_body(request: tiny_http::Request) -> Option<tiny_http::Request> {
-    if request.body_length().is_none_or(|n| n <= MAX_BODY) {
-        return Some(request);
-    }
-    let refusal = tiny_http::Response::from_string("413 Payload Too Large").with_status_code(413);
-    std::mem::forget(request.upgrade("close", refusal));
-    None
-}
-
 fn respond(out: &Path, url: &str, state: &Mutex<State>) -> Response {
     let path = url.split(['?', '#']).next().unwrap_or("/");
+    if path == reload::SCRIPT {
+        let body = reload::SCRIPT_SOURCE.as_bytes().to_vec();
+        return with_type(tiny_http::Response::from_data(body), Path::new("live.js"));
+    }
     if path == API_SEARCH {
         let index = state
             .lock()
@@ -190,6 +238,10 @@ fn respond(out: &Path, url: &str, state: &Mutex<State>) -> Response {
         }
     }
     match std::fs::read(&file) {
+        Ok(bytes) if is_html => with_type(
+            tiny_http::Response::from_data(reload::inject(&bytes)),
+            &file,
+        ),
         Ok(bytes) => with_type(tiny_http::Response::from_data(bytes), &file),
         Err(_) => not_found(out),
     }
@@ -304,6 +356,7 @@ fn with_type(response: Response, file: &Path) -> Response {
 fn not_found(out: &Path) -> Response {
     let page = out.join("404.html");
     let body = std::fs::read(&page).unwrap_or_else(|_| "404 Not Found".as_bytes().to_vec());
+    let body = reload::inject(&body);
     with_type(tiny_http::Response::from_data(body), &page).with_status_code(404)
 }
 
@@ -313,13 +366,10 @@ fn error_page(report: &str) -> Response {
     let html = format!(
         "<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
          <title>构建失败</title><body style=\"font-family:sans-serif;margin:1rem\"><h1>构建失败</h1>\
-         <p>修改下面的问题并保存后，页面会在下次刷新时恢复。</p><pre style=\"white-space:pre-wrap\">{escaped}</pre></body></html>"
+         <p>修改下面的问题并保存，页面会自动恢复。</p><pre style=\"white-space:pre-wrap\">{escaped}</pre></body></html>"
     );
-    with_type(
-        tiny_http::Response::from_data(html.into_bytes()),
-        Path::new("x.html"),
-    )
-    .with_status_code(500)
+    let html = reload::inject(html.as_bytes());
+    with_type(tiny_http::Response::from_data(html), Path::new("x.html")).with_status_code(500)
 }
 
 #[cfg(test)]

@@ -1,0 +1,281 @@
+//! The preview's incremental rebuild: after editing one case, the preview
+//! folder equals a fresh `casebook build` of the edited site byte for byte,
+//! and only the files that differ were written: the case's own pages and
+//! the pages that show it.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use casebook::build::{self, BuildOptions};
+use casebook::serve::{Outcome, Preview};
+
+const BASE_URL: &str = "http://127.0.0.1:9/";
+
+/// A copy of the example site, and a preview of it built in full.
+struct Fixture {
+    site: tempfile::TempDir,
+    out: tempfile::TempDir,
+    preview: Preview,
+}
+
+impl Fixture {
+    fn new() -> Fixture {
+        let site = common::temp_dir();
+        let repo = common::repo_root();
+        std::fs::copy(
+            repo.join("casebook.toml"),
+            site.path().join("casebook.toml"),
+        )
+        .unwrap();
+        common::copy_dir(&repo.join("content"), &site.path().join("content"));
+        let out = common::temp_dir();
+        let mut preview = Preview::new(site.path(), &out.path().join("preview"), BASE_URL, false);
+        let Outcome::Built { full, .. } = preview.build_all() else {
+            panic!("the example site builds");
+        };
+        assert!(full);
+        Fixture { site, out, preview }
+    }
+
+    fn files(&self) -> BTreeMap<String, Vec<u8>> {
+        common::snapshot(&self.out.path().join("preview"))
+    }
+
+    /// Replace `from` by `to` in a content file, rebuild incrementally and
+    /// refresh the search and books; the paths written.
+    fn edit(&mut self, rel: &str, from: &str, to: &str) -> BTreeSet<String> {
+        let path = self.site.path().join(rel);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(from), "{rel} has {from}");
+        std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+        let path: PathBuf = path.canonicalize().unwrap();
+        let mut told = Vec::new();
+        let outcome = self
+            .preview
+            .apply(&[path], &mut |changed| told.extend_from_slice(changed));
+        let Outcome::Built { changed, full, .. } = outcome else {
+            panic!("the edited site builds");
+        };
+        assert!(!full, "an edit to one case is not a full rebuild");
+        told.sort();
+        assert_eq!(told, changed, "every write is reported as it happens");
+        assert!(self.preview.slow_pending());
+        let Outcome::Built {
+            changed: slow_changed,
+            ..
+        } = self.preview.refresh_slow()
+        else {
+            panic!("the search export and books refresh");
+        };
+        changed.into_iter().chain(slow_changed).collect()
+    }
+
+    /// A fresh full build of the site as it is now, with the preview's URL.
+    fn fresh_build(&self) -> BTreeMap<String, Vec<u8>> {
+        let out = self.out.path().join("fresh");
+        let options = BuildOptions {
+            root: self.site.path().to_path_buf(),
+            output: Some(out.clone()),
+            base_url: Some(BASE_URL.to_string()),
+            drafts: false,
+            progress: false,
+            published: None,
+            allow_removed: Vec::new(),
+            check_removed: false,
+            keep_search_index: false,
+        };
+        assert!(build::build(&options).is_ok());
+        let files = common::snapshot(&out);
+        std::fs::remove_dir_all(&out).unwrap();
+        files
+    }
+}
+
+/// Paths whose bytes differ between two folders (or are in one only).
+fn differing(a: &BTreeMap<String, Vec<u8>>, b: &BTreeMap<String, Vec<u8>>) -> BTreeSet<String> {
+    let paths: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+    paths
+        .into_iter()
+        .filter(|p| a.get(*p) != b.get(*p))
+        .cloned()
+        .collect()
+}
+
+fn assert_same(preview: &BTreeMap<String, Vec<u8>>, fresh: &BTreeMap<String, Vec<u8>>) {
+    // The live-reload script is added as pages are served, never written.
+    let marked: Vec<&String> = preview
+        .iter()
+        .filter(|(_, bytes)| bytes.windows(12).any(|w| w == b"__casebook/l"))
+        .map(|(path, _)| path)
+        .collect();
+    assert!(marked.is_empty(), "{marked:?} mention the preview's script");
+    let differ = differing(preview, fresh);
+    assert!(
+        differ.is_empty(),
+        "the preview differs from a fresh build in {differ:?}"
+    );
+}
+
+/// Pages (not search shards, open data or books) among `paths`.
+fn pages(paths: &BTreeSet<String>) -> BTreeSet<&str> {
+    paths
+        .iter()
+        .map(String::as_str)
+        .filter(|p| {
+            !p.starts_with("search/") && !p.starts_with("data/") && !p.starts_with("compilation/")
+        })
+        .collect()
+}
+
+/// Whether `path` is one of case `id`'s own pages, or shows the case (links
+/// to it) before or after the edit.
+fn shows_case(
+    path: &str,
+    id: &str,
+    before: &BTreeMap<String, Vec<u8>>,
+    after: &BTreeMap<String, Vec<u8>>,
+) -> bool {
+    let link = format!("/cases/{id}/");
+    let own = path.starts_with(&format!("cases/{id}/")) || path.starts_with(&format!("c/{id}"));
+    let links = |files: &BTreeMap<String, Vec<u8>>| {
+        files
+            .get(path)
+            .is_some_and(|bytes| String::from_utf8_lossy(bytes).contains(&link))
+    };
+    own || links(before) || links(after)
+}
+
+#[test]
+fn editing_a_title_rewrites_the_case_and_the_pages_that_show_it() {
+    let mut fixture = Fixture::new();
+    let before = fixture.files();
+    let written = fixture.edit(
+        "content/cases/2023/2023-003.md",
+        "提升检测服务质量的经验",
+        "提升检测服务水平的经验",
+    );
+    let after = fixture.files();
+    let fresh = fixture.fresh_build();
+    assert_same(&after, &fresh);
+    assert_eq!(
+        written,
+        differing(&before, &fresh),
+        "exactly the files that differ were written"
+    );
+    // Only the case's own pages and the pages that show it: lists, its
+    // neighbours in book order (prev/next), home, feed.
+    let changed = pages(&written);
+    let others: Vec<&&str> = changed
+        .iter()
+        .filter(|p| !shows_case(p, "2023-003", &before, &after))
+        .collect();
+    assert!(
+        others.is_empty(),
+        "pages that do not show the case changed: {others:?}"
+    );
+    for page in [
+        "cases/2023-003/index.html",
+        "cases/2023-003/share/index.html",
+        "c/2023-003.html",
+        "areas/industrial-quality/index.html",
+        "industries/producer-services/index.html",
+        "districts/putuo/index.html",
+        "years/2023/index.html",
+        "methods/performance-excellence/index.html",
+    ] {
+        assert!(
+            changed.contains(page),
+            "{page} shows the new title: {changed:?}"
+        );
+    }
+    // Lists of other terms are untouched.
+    assert!(!changed.contains("areas/social-responsibility/index.html"));
+    // The book of its year and the search export follow.
+    assert!(written.contains("compilation/2023/index.html"));
+    assert!(written.iter().any(|p| p.starts_with("search/")));
+    let page = String::from_utf8(after["cases/2023-003/index.html"].clone()).unwrap();
+    assert!(page.contains("提升检测服务水平的经验"));
+}
+
+#[test]
+fn moving_a_case_to_another_area_rewrites_both_area_lists() {
+    let mut fixture = Fixture::new();
+    let before = fixture.files();
+    let written = fixture.edit(
+        "content/cases/2023/2023-003.md",
+        "priority_area: 促进产业高质量发展",
+        "priority_area: 助力城市数字化转型",
+    );
+    let after = fixture.files();
+    let fresh = fixture.fresh_build();
+    assert_same(&after, &fresh);
+    assert_eq!(written, differing(&before, &fresh));
+    let changed = pages(&written);
+    for page in [
+        "areas/industrial-quality/index.html",
+        "areas/digital-transformation/index.html",
+        "cases/2023-003/index.html",
+    ] {
+        assert!(changed.contains(page), "{page} changed: {changed:?}");
+    }
+    // Besides the pages that show the case, only pages with counts per area.
+    let counts = [
+        "index.html",
+        "overview/index.html",
+        "areas/index.html",
+        "404.html",
+    ];
+    let others: Vec<&&str> = changed
+        .iter()
+        .filter(|p| !shows_case(p, "2023-003", &before, &after) && !counts.contains(p))
+        .collect();
+    assert!(others.is_empty(), "unexpected pages changed: {others:?}");
+    let list = |path: &str| String::from_utf8(after[path].clone()).unwrap();
+    assert!(list("areas/digital-transformation/index.html").contains("/cases/2023-003/"));
+    assert!(!list("areas/industrial-quality/index.html").contains("/cases/2023-003/"));
+}
+
+#[test]
+fn a_broken_case_fails_and_its_fix_builds_again() {
+    let mut fixture = Fixture::new();
+    let before = fixture.files();
+    let rel = "content/cases/2023/2023-003.md";
+    let path = fixture.site.path().join(rel).canonicalize().unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, text.replacen("---\n", "", 1)).unwrap();
+    let outcome = fixture
+        .preview
+        .apply(std::slice::from_ref(&path), &mut |_| {});
+    let Outcome::Failed(diagnostics) = outcome else {
+        panic!("a case without front matter fails");
+    };
+    assert!(diagnostics
+        .iter()
+        .any(|d| d.file.ends_with("2023-003.md") && d.is_error()));
+    assert_eq!(fixture.files(), before, "a failed rebuild writes nothing");
+    std::fs::write(&path, &text).unwrap();
+    let outcome = fixture.preview.apply(&[path], &mut |_| {});
+    let Outcome::Built { changed, .. } = outcome else {
+        panic!("the fixed site builds");
+    };
+    assert!(changed.is_empty(), "back as it was: {changed:?}");
+}
+
+/// The preview folder never holds a file a fresh build would not.
+#[test]
+fn a_new_case_file_is_found() {
+    let mut fixture = Fixture::new();
+    let source = fixture.site.path().join("content/cases/2024/2024-003.md");
+    let copy = fixture.site.path().join("content/cases/2024/2024-007.md");
+    let text = std::fs::read_to_string(&source).unwrap();
+    let text = text
+        .replacen("id: \"2024-003\"", "id: \"2024-007\"", 1)
+        .replacen("上海申运冷链物流有限公司", "上海申达冷链物流有限公司", 2);
+    std::fs::write(&copy, text).unwrap();
+    let outcome = fixture.preview.apply(&[copy], &mut |_| {});
+    assert!(matches!(outcome, Outcome::Built { full: true, .. }));
+    assert_same(&fixture.files(), &fixture.fresh_build());
+    assert!(Path::new(&fixture.out.path().join("preview/cases/2024-007/index.html")).is_file());
+}
