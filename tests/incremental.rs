@@ -62,10 +62,10 @@ impl Fixture {
         told.sort();
         assert_eq!(told, changed, "every write is reported as it happens");
         assert!(self.preview.slow_pending());
-        let Outcome::Built {
+        let Some(Outcome::Built {
             changed: slow_changed,
             ..
-        } = self.preview.refresh_slow()
+        }) = self.preview.refresh_slow(&|| false)
         else {
             panic!("the search export and books refresh");
         };

@@ -50,15 +50,24 @@ pub fn render_selected(
 ) -> Result<Vec<OutputFile>, Vec<Diagnostic>> {
     let (renderer, _) = renderer(site, theme, base_url, search, pdfs)?;
     let one = |e| vec![e];
-    let cards: Vec<CaseCard> = site
-        .cases
-        .par_iter()
-        .map(|c| renderer.views.card(c))
-        .collect();
+    // Lists show the cards of many cases; a case's own pages only its own.
+    let lists = selection.lists || !selection.terms.is_empty();
+    let cards: Vec<CaseCard> = if lists {
+        site.cases
+            .par_iter()
+            .map(|c| renderer.views.card(c))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let card = |i: usize| match cards.get(i) {
+        Some(card) => std::borrow::Cow::Borrowed(card),
+        None => std::borrow::Cow::Owned(renderer.views.card(&site.cases[i])),
+    };
     let cases: Vec<usize> = selection.cases.iter().copied().collect();
     let mut files: Vec<OutputFile> = cases
         .par_iter()
-        .map(|&i| renderer.case_pages(i, &cards[i]))
+        .map(|&i| renderer.case_pages(i, &card(i)))
         .collect::<Result<Vec<[OutputFile; 2]>, Diagnostic>>()
         .map_err(one)?
         .into_iter()

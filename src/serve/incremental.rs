@@ -71,6 +71,8 @@ pub struct Preview {
     snapshot: Option<Snapshot>,
     /// Content files changed since the snapshot.
     dirty: BTreeSet<PathBuf>,
+    /// Ids of the cases in those files, before and after the changes.
+    dirty_ids: BTreeSet<String>,
     /// Every file in the preview folder.
     written: BTreeSet<String>,
     /// The search export's files now in the folder.
@@ -85,18 +87,19 @@ pub struct Preview {
 struct Snapshot {
     /// [`render::site_fingerprint`]: what every page's layout can show.
     fingerprint: String,
-    /// What the output paths follow from: case ids and aliases, terms,
-    /// page slugs, book years, sorted. Equal shapes, equal paths.
-    shape: Vec<String>,
-    /// Case ids in book order, with their priority area.
-    order: Vec<(String, usize)>,
+    /// A hash of what the output paths follow from: case ids and aliases,
+    /// terms, page slugs, book years. Equal shapes, equal paths.
+    shape: blake3::Hash,
+    /// Case ids in book order.
+    order: Vec<String>,
     position: HashMap<String, usize>,
-    /// Each term's link (name, description, count).
+    /// Each term's link (name, description, count), by taxonomy and slug.
     links: HashMap<(TaxonomyKind, String), String>,
-    /// The terms and year of each case.
-    case_terms: HashMap<String, (Vec<(TaxonomyKind, String)>, i64)>,
-    /// The ids of the cases parsed from each file.
-    ids_by_file: HashMap<PathBuf, Vec<String>>,
+    /// The terms of each case in book order (index into `slugs`), and its
+    /// year.
+    case_terms: Vec<(Vec<(TaxonomyKind, usize)>, i64)>,
+    /// Term slugs by taxonomy (in `TaxonomyKind::ALL` order).
+    slugs: Vec<Vec<String>>,
 }
 
 /// Kinds of terms a case page links to (with their counts).
@@ -109,23 +112,41 @@ const CASE_PAGE_TERMS: [TaxonomyKind; 4] = [
 
 impl Snapshot {
     fn of(site: &Site, base_url: &str) -> Snapshot {
-        let mut shape: Vec<String> = Vec::new();
-        for case in &site.cases {
-            shape.push(format!("case {}", case.id));
-            shape.extend(case.aliases.iter().map(|a| format!("alias {a}")));
+        let mut shape = blake3::Hasher::new();
+        let mut ids: Vec<&str> = site.cases.iter().map(|c| c.id.as_str()).collect();
+        ids.sort_unstable();
+        for id in ids {
+            shape.update(b"case\0").update(id.as_bytes()).update(b"\0");
         }
-        let mut links = HashMap::new();
-        let mut case_terms: HashMap<String, (Vec<(TaxonomyKind, String)>, i64)> = site
+        let mut aliases: Vec<&str> = site
             .cases
             .iter()
-            .map(|c| (c.id.clone(), (Vec::new(), c.year)))
+            .flat_map(|c| c.aliases.iter().map(String::as_str))
             .collect();
-        for taxonomy in &site.taxonomies {
-            for term in &taxonomy.terms {
-                let key = (taxonomy.kind, term.slug.clone());
-                shape.push(format!("term {} {}", taxonomy.kind.path(), term.slug));
+        aliases.sort_unstable();
+        for alias in aliases {
+            shape
+                .update(b"alias\0")
+                .update(alias.as_bytes())
+                .update(b"\0");
+        }
+        let mut links = HashMap::new();
+        let mut case_terms: Vec<(Vec<(TaxonomyKind, usize)>, i64)> =
+            site.cases.iter().map(|c| (Vec::new(), c.year)).collect();
+        let mut slugs = Vec::new();
+        for kind in TaxonomyKind::ALL {
+            let terms = &site.taxonomy(kind).terms;
+            let mut sorted: Vec<&str> = terms.iter().map(|t| t.slug.as_str()).collect();
+            sorted.sort_unstable();
+            for slug in sorted {
+                shape
+                    .update(kind.path().as_bytes())
+                    .update(slug.as_bytes())
+                    .update(b"\0");
+            }
+            for (t, term) in terms.iter().enumerate() {
                 links.insert(
-                    key.clone(),
+                    (kind, term.slug.clone()),
                     format!(
                         "{}\n{:?}\n{}",
                         term.name,
@@ -134,40 +155,33 @@ impl Snapshot {
                     ),
                 );
                 for &i in &term.cases {
-                    if let Some(entry) = case_terms.get_mut(&site.cases[i].id) {
-                        entry.0.push(key.clone());
-                    }
+                    case_terms[i].0.push((kind, t));
                 }
             }
+            slugs.push(terms.iter().map(|t| t.slug.clone()).collect());
         }
-        shape.extend(site.pages.iter().map(|p| format!("page {}", p.slug)));
-        shape.extend(
-            crate::compile::years(site)
-                .into_iter()
-                .map(|y| format!("book {y}")),
-        );
-        shape.sort_unstable();
-        let mut ids_by_file: HashMap<PathBuf, Vec<String>> = HashMap::new();
-        for case in &site.cases {
-            ids_by_file
-                .entry(case.source.path.clone())
-                .or_default()
-                .push(case.id.clone());
+        for page in &site.pages {
+            shape
+                .update(b"page\0")
+                .update(page.slug.as_bytes())
+                .update(b"\0");
         }
-        let order: Vec<(String, usize)> =
-            site.cases.iter().map(|c| (c.id.clone(), c.area)).collect();
+        for year in crate::compile::years(site) {
+            shape.update(b"book\0").update(&year.to_le_bytes());
+        }
+        let order: Vec<String> = site.cases.iter().map(|c| c.id.clone()).collect();
         Snapshot {
             fingerprint: render::site_fingerprint(site, base_url, &[]),
-            shape,
+            shape: shape.finalize(),
             position: order
                 .iter()
                 .enumerate()
-                .map(|(i, (id, _))| (id.clone(), i))
+                .map(|(i, id)| (id.clone(), i))
                 .collect(),
             order,
             links,
             case_terms,
-            ids_by_file,
+            slugs,
         }
     }
 
@@ -180,8 +194,27 @@ impl Snapshot {
             .into_iter()
             .flatten()
             .filter_map(|i| self.order.get(i))
-            .map(|(id, _)| id.as_str())
+            .map(String::as_str)
             .collect()
+    }
+
+    /// The terms (taxonomy, slug) and year of case `id`.
+    fn terms_of(&self, id: &str) -> Option<(Vec<(TaxonomyKind, String)>, i64)> {
+        let (terms, year) = &self.case_terms[*self.position.get(id)?];
+        let slug = |kind: TaxonomyKind, t: usize| {
+            let k = TaxonomyKind::ALL
+                .iter()
+                .position(|&x| x == kind)
+                .unwrap_or(0);
+            self.slugs[k][t].clone()
+        };
+        Some((
+            terms
+                .iter()
+                .map(|&(kind, t)| (kind, slug(kind, t)))
+                .collect(),
+            *year,
+        ))
     }
 }
 
@@ -200,6 +233,7 @@ impl Preview {
             discover_diagnostics: Vec::new(),
             snapshot: None,
             dirty: BTreeSet::new(),
+            dirty_ids: BTreeSet::new(),
             written: BTreeSet::new(),
             search_files: BTreeSet::new(),
             slow: None,
@@ -299,9 +333,16 @@ impl Preview {
                 }
             }
         }
+        let ids_in = |cases: &[Case], ids: &mut BTreeSet<String>| {
+            for case in cases.iter().filter(|c| reparse.contains(&c.source.path)) {
+                ids.insert(case.id.clone());
+            }
+        };
+        ids_in(&self.cases, &mut self.dirty_ids);
         for path in &reparse {
             self.reparse(path);
         }
+        ids_in(&self.cases, &mut self.dirty_ids);
         self.dirty.extend(reparse);
         self.rebuild_with(notify)
     }
@@ -333,6 +374,7 @@ impl Preview {
             self.keep(item);
         }
         self.dirty.clear();
+        self.dirty_ids.clear();
     }
 
     fn keep(&mut self, item: Parsed) {
@@ -430,6 +472,7 @@ impl Preview {
         self.search_index = Some(index);
         self.snapshot = Some(snapshot);
         self.dirty.clear();
+        self.dirty_ids.clear();
         self.slow = None;
         Outcome::Built {
             changed,
@@ -470,7 +513,12 @@ impl Preview {
         }
         let kinds: HashMap<&PathBuf, SourceKind> =
             self.sources.iter().map(|(p, s)| (p, s.kind)).collect();
-        let (own, rest, slow) = select(old, &now, &site, &self.dirty, &kinds, &self.prefaces);
+        let changes = Changes {
+            files: &self.dirty,
+            ids: &self.dirty_ids,
+            kinds: &kinds,
+        };
+        let (own, rest, slow) = select(old, &now, &site, &changes, &self.prefaces);
         let mut changed = Vec::new();
         let mut failure = None;
         for selection in [own, rest] {
@@ -503,6 +551,7 @@ impl Preview {
         }
         self.snapshot = Some(now);
         self.dirty.clear();
+        self.dirty_ids.clear();
         self.slow = Some(match self.slow.take() {
             Some(before) => merge(before, slow),
             None => slow,
@@ -519,58 +568,52 @@ impl Preview {
 
     /// What shows every case, after an incremental rebuild: the search
     /// index and export with the search page, the open data, the books of
-    /// the years touched.
-    pub fn refresh_slow(&mut self) -> Outcome {
-        let Some(selection) = self.slow.take() else {
-            return Outcome::Built {
-                changed: Vec::new(),
-                cases: 0,
-                warnings: Vec::new(),
-                full: false,
-            };
-        };
+    /// the years touched. `stop` is asked between steps: when it says a
+    /// change came in, the work is left for later and `None` returned (as
+    /// when there is nothing to do, or the site has errors now).
+    pub fn refresh_slow(&mut self, stop: &dyn Fn() -> bool) -> Option<Outcome> {
+        let selection = self.slow.take()?;
         let content = self.take_content();
         let Some((config, theme)) = &self.setup else {
             self.put_back(content);
-            return Outcome::Failed(Vec::new());
+            return None;
         };
         let (site, diagnostics, left) = site::derive_keeping(config, content, self.drafts);
-        let produced = if diagnostics::count_errors(&diagnostics) > 0 {
-            // Edited into errors since: the next good rebuild does this.
-            Err(None)
-        } else {
-            search_export(&site, &self.base_url).map_err(Some).and_then(
-                |(index, search_files, meta)| {
-                    render::render_selected(
-                        &site,
-                        theme,
-                        &self.base_url,
-                        Some(&meta),
-                        &[],
-                        &selection,
-                    )
-                    .map(|mut files| {
-                        files.extend(search_files);
-                        (index, files)
-                    })
+        // `None`: not now (errors since, or a change came in).
+        let produced: Result<_, Option<Vec<Diagnostic>>> =
+            if diagnostics::count_errors(&diagnostics) > 0 || stop() {
+                Err(None)
+            } else {
+                search_export(&site, &self.base_url)
                     .map_err(Some)
-                },
-            )
-        };
+                    .and_then(|exported| if stop() { Err(None) } else { Ok(exported) })
+                    .and_then(|(index, search_files, meta)| {
+                        let base_url = &self.base_url;
+                        render::render_selected(
+                            &site,
+                            theme,
+                            base_url,
+                            Some(&meta),
+                            &[],
+                            &selection,
+                        )
+                        .map(|mut files| {
+                            files.extend(search_files);
+                            (index, files)
+                        })
+                        .map_err(Some)
+                    })
+                    .and_then(|produced| if stop() { Err(None) } else { Ok(produced) })
+            };
         let cases = site.cases.len();
         self.put_back(site.into_content(left, Vec::new()));
         let (index, files) = match produced {
             Ok(produced) => produced,
             Err(None) => {
                 self.slow = Some(selection);
-                return Outcome::Built {
-                    changed: Vec::new(),
-                    cases,
-                    warnings: Vec::new(),
-                    full: false,
-                };
+                return None;
             }
-            Err(Some(diagnostics)) => return Outcome::Failed(diagnostics),
+            Err(Some(diagnostics)) => return Some(Outcome::Failed(diagnostics)),
         };
         let search_files: BTreeSet<String> = files
             .iter()
@@ -584,7 +627,7 @@ impl Preview {
             .collect();
         let changed = match output::update(&self.out, &files, &removed) {
             Ok(changed) => changed,
-            Err(err) => return Outcome::Io(err),
+            Err(err) => return Some(Outcome::Io(err)),
         };
         for path in &removed {
             self.written.remove(path);
@@ -592,12 +635,12 @@ impl Preview {
         self.written.extend(files.iter().map(|f| f.path.clone()));
         self.search_files = search_files;
         self.search_index = Some(index);
-        Outcome::Built {
+        Some(Outcome::Built {
             changed,
             cases,
             warnings: Vec::new(),
             full: false,
-        }
+        })
     }
 }
 
@@ -690,14 +733,21 @@ fn produce_all(
     Ok((files, search_files, index, diagnostics))
 }
 
+/// What changed since the snapshot.
+struct Changes<'a> {
+    files: &'a BTreeSet<PathBuf>,
+    /// Ids of the cases in those files, before and after.
+    ids: &'a BTreeSet<String>,
+    kinds: &'a HashMap<&'a PathBuf, SourceKind>,
+}
+
 /// What a rebuild renders: the changed cases' own pages, the pages around
 /// them, and (later) the slow whole-site files.
 fn select(
     old: &Snapshot,
     now: &Snapshot,
     site: &Site,
-    dirty: &BTreeSet<PathBuf>,
-    kinds: &HashMap<&PathBuf, SourceKind>,
+    changes: &Changes,
     prefaces: &[Preface],
 ) -> (Selection, Selection, Selection) {
     let mut own = Selection::default();
@@ -710,14 +760,9 @@ fn select(
         data: true,
         ..Selection::default()
     };
-    let mut changed: BTreeSet<&str> = BTreeSet::new();
-    for file in dirty {
-        for snapshot in [old, now] {
-            if let Some(ids) = snapshot.ids_by_file.get(file) {
-                changed.extend(ids.iter().map(String::as_str));
-            }
-        }
-        match kinds.get(file) {
+    let changed: BTreeSet<&str> = changes.ids.iter().map(String::as_str).collect();
+    for file in changes.files {
+        match changes.kinds.get(file) {
             Some(SourceKind::Page) => rest.singles = true,
             Some(SourceKind::Preface) => {
                 slow.books.extend(
@@ -727,7 +772,9 @@ fn select(
                         .map(|p| p.year),
                 );
             }
-            _ => {}
+            Some(SourceKind::Case) => {}
+            // Gone: whichever book it was in.
+            None => slow.books.extend(crate::compile::years(site)),
         }
     }
     let index_of = |id: &str| now.position.get(id).copied();
@@ -737,9 +784,9 @@ fn select(
             for neighbour in snapshot.neighbours(id) {
                 rest.cases.extend(index_of(neighbour));
             }
-            if let Some((terms, year)) = snapshot.case_terms.get(*id) {
-                rest.terms.extend(terms.iter().cloned());
-                slow.books.insert(*year);
+            if let Some((terms, year)) = snapshot.terms_of(id) {
+                rest.terms.extend(terms);
+                slow.books.insert(year);
             }
         }
     }

@@ -12,6 +12,7 @@ mod incremental;
 mod reload;
 
 use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -44,8 +45,17 @@ const WATCHED: &[&str] = &["casebook.toml", "content", "templates", "static", "t
 /// Editors save in bursts: a rebuild waits this long for quiet.
 const DEBOUNCE: Duration = Duration::from_millis(30);
 
+/// The search export and books are refreshed after this long without
+/// changes (they take seconds on a large site).
+const QUIET: Duration = Duration::from_millis(1000);
+
+/// The preview folders are named by process id.
+const FOLDER_PREFIX: &str = "casebook-serve-";
+
 pub fn run(root: &Path, port: u16, drafts: bool) -> i32 {
-    let out = std::env::temp_dir().join(format!("casebook-serve-{}", std::process::id()));
+    let temp = std::env::temp_dir();
+    remove_leftovers(&temp);
+    let out = temp.join(format!("{FOLDER_PREFIX}{}", std::process::id()));
     let base_url = format!("http://127.0.0.1:{port}/");
     let server = match tiny_http::Server::http(("127.0.0.1", port)) {
         Ok(server) => server,
@@ -64,7 +74,16 @@ pub fn run(root: &Path, port: u16, drafts: bool) -> i32 {
     report(&mut preview, outcome, started, &state, &hub);
 
     let (tx, rx) = mpsc::channel::<notify::Result<notify::Event>>();
-    let mut watcher = match notify::recommended_watcher(tx) {
+    // Set by every change, so the slow refresh can give way.
+    let pending = Arc::new(AtomicBool::new(false));
+    let handler = {
+        let pending = Arc::clone(&pending);
+        move |event| {
+            pending.store(true, Ordering::SeqCst);
+            let _ = tx.send(event);
+        }
+    };
+    let mut watcher = match notify::recommended_watcher(handler) {
         Ok(w) => w,
         Err(err) => {
             eprintln!("无法监视文件变化：{err}");
@@ -80,7 +99,7 @@ pub fn run(root: &Path, port: u16, drafts: bool) -> i32 {
     {
         let state = Arc::clone(&state);
         let hub = Arc::clone(&hub);
-        std::thread::spawn(move || watch(preview, &rx, &state, &hub));
+        std::thread::spawn(move || watch(preview, &rx, &pending, &state, &hub));
     }
     eprintln!("预览地址：{base_url}（Ctrl+C 结束）");
     for request in server.incoming_requests() {
@@ -99,25 +118,31 @@ pub fn run(root: &Path, port: u16, drafts: bool) -> i32 {
 }
 
 /// The rebuild loop: wait for changes, rebuild what they touch, tell open
-/// pages; when quiet, refresh what shows every case (search, books).
+/// pages; after a quiet spell, refresh what shows every case (search,
+/// books), giving way as soon as another change comes in.
 fn watch(
     mut preview: Preview,
     rx: &mpsc::Receiver<notify::Result<notify::Event>>,
+    pending: &AtomicBool,
     state: &Mutex<State>,
     hub: &reload::Hub,
 ) {
     let mut paths: Vec<PathBuf> = Vec::new();
+    let mut healthy = true;
     loop {
-        let first = if preview.slow_pending() {
-            match rx.try_recv() {
+        let first = if healthy && preview.slow_pending() {
+            match rx.recv_timeout(QUIET) {
                 Ok(event) => event,
-                Err(mpsc::TryRecvError::Empty) => {
+                Err(mpsc::RecvTimeoutError::Timeout) => {
                     let started = Instant::now();
-                    let outcome = preview.refresh_slow();
-                    report(&mut preview, outcome, started, state, hub);
+                    if let Some(outcome) = preview.refresh_slow(&|| pending.load(Ordering::SeqCst))
+                    {
+                        healthy = matches!(outcome, Outcome::Built { .. });
+                        report(&mut preview, outcome, started, state, hub);
+                    }
                     continue;
                 }
-                Err(mpsc::TryRecvError::Disconnected) => return,
+                Err(mpsc::RecvTimeoutError::Disconnected) => return,
             }
         } else {
             match rx.recv() {
@@ -125,6 +150,7 @@ fn watch(
                 Err(_) => return,
             }
         };
+        pending.store(false, Ordering::SeqCst);
         collect(first, &mut paths);
         while let Ok(event) = rx.recv_timeout(DEBOUNCE) {
             collect(event, &mut paths);
@@ -133,9 +159,38 @@ fn watch(
             continue;
         }
         let started = Instant::now();
-        let outcome = preview.apply(&paths, &mut |changed| hub.changed(changed));
+        let outcome = preview.apply(&paths, &mut |changed| {
+            // Files are written only once the content has no errors: pages
+            // that reload now must get the page, not the error report.
+            state.lock().unwrap_or_else(|e| e.into_inner()).failure = None;
+            hub.fixed();
+            hub.changed(changed);
+        });
         paths.clear();
+        healthy = matches!(outcome, Outcome::Built { .. });
         report(&mut preview, outcome, started, state, hub);
+    }
+}
+
+/// Remove the preview folders of servers that are gone (Ctrl+C ends a
+/// server without its cleaning up; a large site's folder is gigabytes).
+fn remove_leftovers(temp: &Path) {
+    // Whether a process is alive is read from /proc (Linux).
+    let Ok(entries) = std::fs::read_dir(temp) else {
+        return;
+    };
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(|n| n.strip_prefix(FOLDER_PREFIX)) else {
+            continue;
+        };
+        let alive = Path::new("/proc").join(pid).exists();
+        if pid.parse::<u32>().is_ok() && !alive {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
     }
 }
 
