@@ -78,7 +78,14 @@ pub fn run(root: &Path, port: u16, drafts: bool) -> i32 {
     let pending = Arc::new(AtomicBool::new(false));
     let handler = {
         let pending = Arc::clone(&pending);
-        move |event| {
+        move |event: notify::Result<notify::Event>| {
+            // Reads (ours too: parsing, copying images) change nothing.
+            if event
+                .as_ref()
+                .is_ok_and(|e| matches!(e.kind, notify::EventKind::Access(_)))
+            {
+                return;
+            }
             pending.store(true, Ordering::SeqCst);
             let _ = tx.send(event);
         }
@@ -134,6 +141,8 @@ fn watch(
             match rx.recv_timeout(QUIET) {
                 Ok(event) => event,
                 Err(mpsc::RecvTimeoutError::Timeout) => {
+                    // Nothing came in: a flag still set is stale.
+                    pending.store(false, Ordering::SeqCst);
                     let started = Instant::now();
                     if let Some(outcome) = preview.refresh_slow(&|| pending.load(Ordering::SeqCst))
                     {
@@ -150,9 +159,13 @@ fn watch(
                 Err(_) => return,
             }
         };
-        pending.store(false, Ordering::SeqCst);
         collect(first, &mut paths);
         while let Ok(event) = rx.recv_timeout(DEBOUNCE) {
+            collect(event, &mut paths);
+        }
+        // Everything sent so far is taken: what sets the flag now is new.
+        pending.store(false, Ordering::SeqCst);
+        while let Ok(event) = rx.try_recv() {
             collect(event, &mut paths);
         }
         if paths.is_empty() {
