@@ -3,7 +3,9 @@
 //! the pages in headless Chromium at phone size (see
 //! tests/browser/site.test.mjs for what it checks, promotion.test.mjs for
 //! WeChat links and the phone byte budget, and lighthouse.test.mjs, which
-//! builds its own copy with a local `--base-url` and runs Lighthouse on it).
+//! builds its own copy with a local `--base-url` and runs Lighthouse on it;
+//! live.test.mjs runs `casebook serve` on a copy and edits a case under an
+//! open page).
 //! The files run one after another, so Lighthouse measures an idle machine.
 //!
 //! Needs /usr/bin/chromium (Debian's `chromium`, with `fonts-noto-cjk`),

@@ -269,8 +269,22 @@ impl Preview {
 
     /// The site after `paths` changed (files or folders, created, edited or
     /// removed). Config, templates and static files load everything again;
-    /// content files are parsed again one by one.
+    /// content files are parsed again one by one. Every file written is
+    /// passed to `notify` once, as soon as it is written.
     pub fn apply(&mut self, paths: &[PathBuf], notify: &mut dyn FnMut(&[String])) -> Outcome {
+        let outcome = self.apply_changes(paths, notify);
+        if let Outcome::Built {
+            changed,
+            full: true,
+            ..
+        } = &outcome
+        {
+            notify(changed);
+        }
+        outcome
+    }
+
+    fn apply_changes(&mut self, paths: &[PathBuf], notify: &mut dyn FnMut(&[String])) -> Outcome {
         let content = self.root.join("content");
         let (content_paths, other): (Vec<&PathBuf>, Vec<&PathBuf>) = paths
             .iter()

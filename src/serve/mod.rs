@@ -147,7 +147,12 @@ fn watch(
                     if let Some(outcome) = preview.refresh_slow(&|| pending.load(Ordering::SeqCst))
                     {
                         healthy = matches!(outcome, Outcome::Built { .. });
+                        let changed = match &outcome {
+                            Outcome::Built { changed, .. } => changed.clone(),
+                            _ => Vec::new(),
+                        };
                         report(&mut preview, outcome, started, state, hub);
+                        hub.changed(&changed);
                     }
                     continue;
                 }
@@ -252,9 +257,9 @@ fn report(
                     started.elapsed().as_secs_f64() * 1000.0
                 );
             }
+            // Open pages were told of the files as they were written.
             state.failure = None;
             drop(state);
-            hub.changed(&changed);
             hub.fixed();
         }
         Outcome::Failed(diags) => {
