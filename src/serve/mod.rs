@@ -79,11 +79,10 @@ pub fn run(root: &Path, port: u16, drafts: bool) -> i32 {
     let handler = {
         let pending = Arc::clone(&pending);
         move |event: notify::Result<notify::Event>| {
-            // Reads (ours too: parsing, copying images) change nothing.
-            if event
-                .as_ref()
-                .is_ok_and(|e| matches!(e.kind, notify::EventKind::Access(_)))
-            {
+            // A build reads every watched file: reads are not changes
+            // (counting them rebuilt in a loop, and would keep the slow
+            // refresh giving way).
+            if is_read(&event) {
                 return;
             }
             pending.store(true, Ordering::SeqCst);
@@ -110,6 +109,9 @@ pub fn run(root: &Path, port: u16, drafts: bool) -> i32 {
     }
     eprintln!("预览地址：{base_url}（Ctrl+C 结束）");
     for request in server.incoming_requests() {
+        let Some(request) = refuse_large_body(request) else {
+            continue;
+        };
         let path = request.url().split(['?', '#']).next().unwrap_or("/");
         if path == reload::EVENTS {
             let hub = Arc::clone(&hub);
@@ -212,14 +214,27 @@ fn remove_leftovers(temp: &Path) {
     }
 }
 
+/// An event that only reports a file being opened, read or closed unchanged.
+fn is_read(event: &notify::Result<notify::Event>) -> bool {
+    use notify::event::{AccessKind, AccessMode, EventKind};
+    match event {
+        Ok(event) => match event.kind {
+            EventKind::Access(AccessKind::Close(AccessMode::Write)) => false,
+            EventKind::Access(_) => true,
+            _ => false,
+        },
+        Err(_) => false,
+    }
+}
+
 /// The paths of a watcher event that can change the site (not reads).
 fn collect(event: notify::Result<notify::Event>, paths: &mut Vec<PathBuf>) {
+    if is_read(&event) {
+        return;
+    }
     let Ok(event) = event else {
         return;
     };
-    if matches!(event.kind, notify::EventKind::Access(_)) {
-        return;
-    }
     for path in event.paths {
         if !paths.contains(&path) {
             paths.push(path);
@@ -280,6 +295,25 @@ fn report(
 }
 
 type Response = tiny_http::Response<std::io::Cursor<Vec<u8>>>;
+
+/// The largest request body the preview lets tiny_http handle (it reads
+/// bodies up to 1 KB before handing the request over). The preview never
+/// reads a body, and tiny_http 0.12 drains an unread larger one when the
+/// request is dropped, into one buffer of the declared size and blocking
+/// until it arrives: `Content-Length: 99999999999` aborted the process, and
+/// a client that declared a body and sent none stalled every other request.
+/// Such requests get 413 and their connection is abandoned (left open,
+/// never drained): a local preview can afford the descriptor.
+const MAX_BODY: usize = 1024;
+
+fn refuse_large_body(request: tiny_http::Request) -> Option<tiny_http::Request> {
+    if request.body_length().is_none_or(|n| n <= MAX_BODY) {
+        return Some(request);
+    }
+    let refusal = tiny_http::Response::from_string("413 Payload Too Large").with_status_code(413);
+    std::mem::forget(request.upgrade("close", refusal));
+    None
+}
 
 fn respond(out: &Path, url: &str, state: &Mutex<State>) -> Response {
     let path = url.split(['?', '#']).next().unwrap_or("/");
