@@ -587,8 +587,7 @@ impl<'s> Renderer<'s> {
                 files.into_iter().for_each(|f| out.put(f));
                 Ok(())
             })?;
-        self.aliases()?.into_iter().for_each(|f| out.put(f));
-        self.short_links()?.into_iter().for_each(|f| out.put(f));
+        self.aliases_and_short_links(out)?;
         out.put(self.feed(&cards)?);
         out.put(self.sitemap(&out.written())?);
         out.put(self.render(
@@ -936,24 +935,20 @@ impl<'s> Renderer<'s> {
         Ok(files)
     }
 
-    /// A redirect page at each alias: old links keep working.
-    fn aliases(&self) -> Result<Vec<OutputFile>, Diagnostic> {
-        let mut files = Vec::new();
-        for case in &self.views.site.cases {
-            files.extend(self.case_aliases(case)?);
-        }
-        Ok(files)
-    }
-
-    /// The short link `/c/{id}` of each case (for WeChat articles, posters
-    /// and QR codes): a redirect at `c/{id}/index.html`, which hosts serve
-    /// for `/c/{id}` when they resolve directories, and at `c/{id}.html`.
-    fn short_links(&self) -> Result<Vec<OutputFile>, Diagnostic> {
-        let mut files = Vec::new();
-        for case in &self.views.site.cases {
-            files.extend(self.case_short_links(case)?);
-        }
-        Ok(files)
+    /// A redirect page at each alias (old links keep working) and at each
+    /// case's short link `/c/{id}` (for WeChat articles, posters and QR
+    /// codes): `c/{id}/index.html`, which hosts serve for `/c/{id}` when
+    /// they resolve directories, and `c/{id}.html`.
+    fn aliases_and_short_links(&self, out: &Recorder) -> Result<(), Diagnostic> {
+        self.views.site.cases.par_iter().try_for_each(|case| {
+            let aliases = self.case_aliases(case)?;
+            let short_links = self.case_short_links(case)?;
+            aliases
+                .into_iter()
+                .chain(short_links)
+                .for_each(|f| out.put(f));
+            Ok(())
+        })
     }
 
     fn feed(&self, cards: &[CaseCard]) -> Result<OutputFile, Diagnostic> {
