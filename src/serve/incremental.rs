@@ -363,14 +363,8 @@ impl Preview {
 
     /// Discover and parse every content file.
     fn parse_all(&mut self) {
-        let Some((config, _)) = &self.setup else {
+        let Some(options) = self.parse_options() else {
             return;
-        };
-        let options = ParseOptions {
-            config,
-            root: &self.root,
-            base_path: crate::config::base_path_of(&self.base_url),
-            highlight: true,
         };
         let found = content::discover(&self.root);
         let parsed: Vec<(Parsed, Vec<Diagnostic>)> = found
@@ -389,6 +383,17 @@ impl Preview {
         }
         self.dirty.clear();
         self.dirty_ids.clear();
+    }
+
+    /// How content files are parsed (none while the config is broken).
+    fn parse_options(&self) -> Option<ParseOptions<'_>> {
+        let (config, _) = self.setup.as_ref()?;
+        Some(ParseOptions {
+            config,
+            root: &self.root,
+            base_path: crate::config::base_path_of(&self.base_url),
+            highlight: true,
+        })
     }
 
     fn keep(&mut self, item: Parsed) {
@@ -412,14 +417,8 @@ impl Preview {
             self.sources.remove(path);
             return;
         }
-        let Some((config, _)) = &self.setup else {
+        let Some(options) = self.parse_options() else {
             return;
-        };
-        let options = ParseOptions {
-            config,
-            root: &self.root,
-            base_path: crate::config::base_path_of(&self.base_url),
-            highlight: true,
         };
         let (item, diagnostics) = content::parse_file(kind, path, &options);
         self.sources
