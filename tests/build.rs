@@ -1003,6 +1003,13 @@ fn example_site_links_resolve() {
     assert_links_ok(example(), "/");
 }
 
+/// The rulebook fixture (a case that passes every writing rule) is only
+/// checked elsewhere; built, its links resolve too.
+#[test]
+fn rulebook_fixture_links_resolve() {
+    assert_links_ok(&build_ok(&fixture("rulebook-good"), &[]), "/");
+}
+
 #[test]
 fn example_site_feeds_are_well_formed() {
     let built = example();
