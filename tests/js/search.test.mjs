@@ -144,6 +144,15 @@ test("big terms alone: top lists first, the rest in book order, paged and counte
   assert.deepEqual(only.page(0, 3), [0, 4, 5]);
 });
 
+test("the warm-up runs on any site size and leaves searches unchanged", () => {
+  const meta = { docs: 8, impact_min: 1e-5, impact_steps: 50 };
+  const values = new Map([["西格", "AKCBDK"], ["格玛", { n: 4, min: 3, top: "CU", absent: "BCBC" }]]);
+  const words = search.queryWords("西格玛");
+  const before = search.search(words, [], values, meta).page(0, 10);
+  for (const docs of [0, 1, 5, 8, 64, 9800]) search.warmUp({ ...meta, docs });
+  assert.deepEqual(search.search(words, [], values, meta).page(0, 10), before);
+});
+
 test("facet params name terms by slug or label", () => {
   const options = (key) => (key === "area" ? [["social-responsibility", "社会责任"]] : key === "year" ? [["2023", "2023"]] : []);
   const terms = (query) => search.facetTerms(new URLSearchParams(query), options);
