@@ -38,10 +38,6 @@ pub struct BuildOptions {
     pub allow_removed: Vec<String>,
     /// Compare with the previously published URLs (off for previews).
     pub check_removed: bool,
-    /// Keep the search index for the caller ([`BuildReport::search_index`],
-    /// the preview server's live search). Otherwise it is dropped as soon
-    /// as the static export is made: it is the build's largest allocation.
-    pub keep_search_index: bool,
 }
 
 /// What a successful build did.
@@ -56,9 +52,6 @@ pub struct BuildReport {
     /// (Linux only).
     pub phases: Vec<(&'static str, Duration, Option<u64>)>,
     pub elapsed: Duration,
-    /// The search index of the published cases, when
-    /// [`BuildOptions::keep_search_index`] asked for it.
-    pub search_index: Option<SearchIndex>,
 }
 
 pub enum BuildError {
@@ -177,7 +170,6 @@ pub fn check(root: &Path) -> Vec<Diagnostic> {
         published: None,
         allow_removed: Vec::new(),
         check_removed: false,
-        keep_search_index: false,
     };
     let produced = produce(
         &options,
@@ -203,8 +195,6 @@ struct Rendered {
     root: PathBuf,
     /// Warnings only: any error stops [`produce`].
     diagnostics: Vec<Diagnostic>,
-    /// The index the search export came from (none when skipped).
-    search_index: Option<SearchIndex>,
 }
 
 /// Whether [`produce`] builds the static search export.
@@ -274,18 +264,17 @@ fn produce(
 
     // The search export comes first: the search page inlines its meta.
     let mut search_meta = None;
-    let mut search_index = None;
     if search == SearchExport::Build {
         progress.set_message("生成搜索索引");
         let base_path = crate::config::base_path_of(&base_url);
         let exported = SearchIndex::build(&site).and_then(|index| {
             phases.done("search index");
-            let (files, meta) = crate::search::export::export(&site, &index, &base_path)?;
-            Ok((index, files, meta))
+            // The index is dropped here: it is the build's largest
+            // allocation, and only its export is published.
+            crate::search::export::export(&site, &index, &base_path)
         });
         match exported {
-            Ok((index, files, meta)) => {
-                search_index = options.keep_search_index.then_some(index);
+            Ok((files, meta)) => {
                 files.into_iter().for_each(|f| out.put(f));
                 search_meta = Some(meta);
                 return_freed_memory();
@@ -344,7 +333,6 @@ fn produce(
         cases: site.cases.len(),
         root,
         diagnostics,
-        search_index,
     })
 }
 
@@ -369,7 +357,6 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         cases,
         root,
         mut diagnostics,
-        search_index,
     } = match rendered {
         Ok(rendered) => rendered,
         Err(err) => {
@@ -415,7 +402,6 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         warnings: diagnostics,
         elapsed: phases.started.elapsed(),
         phases: phases.list,
-        search_index,
     })
 }
 

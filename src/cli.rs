@@ -163,7 +163,6 @@ pub fn run() -> i32 {
                 published,
                 allow_removed,
                 check_removed: true,
-                keep_search_index: false,
             },
             verbose,
         ),

@@ -84,7 +84,6 @@ impl Fixture {
             published: None,
             allow_removed: Vec::new(),
             check_removed: false,
-            keep_search_index: false,
         };
         assert!(build::build(&options).is_ok());
         let files = common::snapshot(&out);
