@@ -180,7 +180,14 @@ pub fn check(root: &Path) -> Vec<Diagnostic> {
     let mut diagnostics = match produced {
         Ok(rendered) => rendered.diagnostics,
         Err(BuildError::Content(diagnostics)) => diagnostics,
-        Err(BuildError::Io(_)) => unreachable!("check writes nothing"),
+        // `check` stages nothing, so it cannot fail to write; should that
+        // change, the failure is still reported rather than a panic.
+        Err(BuildError::Io(err)) => vec![Diagnostic::error(
+            diagnostics::rules::FILE_UNREADABLE,
+            ".",
+            format!("检查时读写文件失败：{err}"),
+        )
+        .help("检查站点目录的读写权限和磁盘空间后重试")],
     };
     diagnostics::sort(&mut diagnostics);
     diagnostics
