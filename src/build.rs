@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::content::{self, ParseOptions};
@@ -16,7 +17,7 @@ use crate::diagnostics::{self, Diagnostic};
 use crate::output::Staging;
 use crate::published;
 use crate::render::{self, OutputFile, Recorder, Sink, Written};
-use crate::search::SearchIndex;
+use crate::search::{Purpose, SearchIndex};
 use crate::site;
 use crate::theme::Theme;
 
@@ -48,9 +49,8 @@ pub struct BuildReport {
     pub files: usize,
     pub output: PathBuf,
     pub warnings: Vec<Diagnostic>,
-    /// Each phase's time, and the process's peak memory (bytes) at its end
-    /// (Linux only).
-    pub phases: Vec<(&'static str, Duration, Option<u64>)>,
+    /// Each phase's wall and CPU time and the peak memory at its end.
+    pub phases: Vec<Phase>,
     pub elapsed: Duration,
 }
 
@@ -61,11 +61,24 @@ pub enum BuildError {
     Io(std::io::Error),
 }
 
+/// What one phase of the build cost, for `--verbose`.
+#[derive(Debug, Clone)]
+pub struct Phase {
+    pub name: &'static str,
+    pub wall: Duration,
+    /// CPU time of all the process's threads (user + system) during the
+    /// phase: above `wall` when it ran in parallel (Unix only).
+    pub cpu: Option<Duration>,
+    /// The process's peak resident memory at the phase's end (Linux only).
+    pub peak_memory: Option<u64>,
+}
+
 /// Timings of each phase, for `--verbose`.
 struct Phases {
     started: Instant,
     last: Instant,
-    list: Vec<(&'static str, Duration, Option<u64>)>,
+    last_cpu: Option<Duration>,
+    list: Vec<Phase>,
 }
 
 impl Phases {
@@ -74,15 +87,46 @@ impl Phases {
         Phases {
             started: now,
             last: now,
+            last_cpu: cpu_time(),
             list: Vec::new(),
         }
     }
 
     fn done(&mut self, name: &'static str) {
         let now = Instant::now();
-        self.list.push((name, now - self.last, peak_memory()));
+        let cpu = cpu_time();
+        self.list.push(Phase {
+            name,
+            wall: now - self.last,
+            cpu: cpu
+                .zip(self.last_cpu)
+                .map(|(now, then)| now.saturating_sub(then)),
+            peak_memory: peak_memory(),
+        });
         self.last = now;
+        self.last_cpu = cpu;
     }
+}
+
+/// CPU time used so far by all the process's threads.
+fn cpu_time() -> Option<Duration> {
+    #[cfg(unix)]
+    {
+        let mut usage = std::mem::MaybeUninit::<libc::rusage>::uninit();
+        // SAFETY: getrusage fills the struct it is given and reads nothing.
+        let usage = unsafe {
+            if libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr()) != 0 {
+                return None;
+            }
+            usage.assume_init()
+        };
+        let time = |t: libc::timeval| {
+            Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
+        };
+        Some(time(usage.ru_utime) + time(usage.ru_stime))
+    }
+    #[cfg(not(unix))]
+    None
 }
 
 /// Hand memory freed so far back to the system. The search index is the
@@ -274,7 +318,7 @@ fn produce(
     if search == SearchExport::Build {
         progress.set_message("生成搜索索引");
         let base_path = crate::config::base_path_of(&base_url);
-        let exported = SearchIndex::build(&site).and_then(|index| {
+        let exported = SearchIndex::build_for(&site, Purpose::Export).and_then(|index| {
             phases.done("search index");
             // The index is dropped here: it is the build's largest
             // allocation, and only its export is published.
@@ -282,7 +326,8 @@ fn produce(
         });
         match exported {
             Ok((files, meta)) => {
-                files.into_iter().for_each(|f| out.put(f));
+                // Thousands of small files: written in parallel like pages.
+                files.into_par_iter().for_each(|f| out.put(f));
                 search_meta = Some(meta);
                 return_freed_memory();
             }

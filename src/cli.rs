@@ -282,13 +282,17 @@ fn run_build(options: BuildOptions, verbose: bool) -> i32 {
         Ok(report) => {
             diagnostics::print_human(&report.warnings, &root);
             if verbose {
-                for (phase, time, peak) in &report.phases {
-                    let peak = peak.map_or(String::new(), |bytes| {
+                for phase in &report.phases {
+                    let cpu = phase.cpu.map_or(String::new(), |cpu| {
+                        format!("  CPU {:>8.1} ms", cpu.as_secs_f64() * 1000.0)
+                    });
+                    let peak = phase.peak_memory.map_or(String::new(), |bytes| {
                         format!("  峰值内存 {:.0} MiB", bytes as f64 / (1 << 20) as f64)
                     });
                     eprintln!(
-                        "  {phase:<14} {:>8.1} ms{peak}",
-                        time.as_secs_f64() * 1000.0
+                        "  {:<14} {:>8.1} ms{cpu}{peak}",
+                        phase.name,
+                        phase.wall.as_secs_f64() * 1000.0
                     );
                 }
             }

@@ -13,6 +13,11 @@
 //!    bigram starting there (`六西格玛` → 六 六西 | 西 西格 | 格 格玛 | 玛).
 //!    A query is cut into bigrams only (`西格玛` → 西格 格玛), or the single
 //!    character when the run is one character long (`质` → 质).
+//!    The index built only for the static export ([`Mode::IndexBigrams`])
+//!    keeps a character alone only where its run ends (`六西 | 西格 | 格玛 |
+//!    玛`): every other occurrence already begins a bigram, so the export
+//!    derives a character's postings from the terms it begins, and the
+//!    index is cut into half as many tokens.
 //!
 //! A query term matches when all its terms sit at the same relative
 //! positions in a field (a phrase), so `西格玛` finds 六西格玛 but `精益`
@@ -35,7 +40,10 @@ pub const TOKENIZER_NAME: &str = "casebook_cjk";
 /// Indexing emits unigrams and bigrams; queries only what must match.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
+    /// Every CJK character alone and the bigram it begins.
     Index,
+    /// Bigrams, and a CJK character alone only where its run ends.
+    IndexBigrams,
     Query,
 }
 
@@ -157,7 +165,12 @@ fn flush(
         Class::Cjk => {
             let single = run.len() == 1;
             for (i, &(offset, c)) in run.iter().enumerate() {
-                if mode == Mode::Index || single {
+                let alone = match mode {
+                    Mode::Index => true,
+                    Mode::IndexBigrams => i + 1 == run.len(),
+                    Mode::Query => single,
+                };
+                if alone {
                     out.push(Piece {
                         from: offset,
                         to: end(i),
@@ -288,6 +301,18 @@ mod tests {
         assert_eq!(
             cut("六西格玛", Mode::Index),
             ["六@0", "六西@0", "西@1", "西格@1", "格@2", "格玛@2", "玛@3"]
+        );
+    }
+
+    #[test]
+    fn the_export_index_keeps_a_character_alone_only_at_a_run_end() {
+        assert_eq!(
+            cut("六西格玛，质", Mode::IndexBigrams),
+            ["六西@0", "西格@1", "格玛@2", "玛@3", "质@4"]
+        );
+        assert_eq!(
+            cut("QC小组", Mode::IndexBigrams),
+            ["qc@0", "小组@1", "组@2"]
         );
     }
 

@@ -48,7 +48,7 @@ use tantivy::postings::Postings as _;
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocSet, TERMINATED};
 
-use super::index::SearchIndex;
+use super::index::{Purpose, SearchIndex};
 use crate::content::Case;
 use crate::render::{Contents, OutputFile};
 use crate::site::Site;
@@ -269,11 +269,63 @@ impl Scoring<'_> {
     }
 }
 
+/// The postings of a CJK character alone, gathered from every term it
+/// begins, for an index that holds it alone only where a run ends
+/// ([`Purpose::Export`]): its count in a field is the count of the
+/// bigrams it begins plus its own.
+struct Lead {
+    character: char,
+    /// Where its placeholder sits in the output (it sorts before every
+    /// term it begins).
+    slot: usize,
+    /// Term frequency per `doc × fields + field`; dense, as every term of
+    /// a common character is in most documents.
+    counts: Vec<u32>,
+    touched: Vec<u32>,
+}
+
+impl Lead {
+    fn add(&mut self, entries: &[(u32, usize, u32)], fields: usize) {
+        for &(doc, field, tf) in entries {
+            let at = doc as usize * fields + field;
+            if self.counts[at] == 0 {
+                self.touched.push(at as u32);
+            }
+            self.counts[at] += tf;
+        }
+    }
+
+    /// Its `(doc, field, tf)` entries sorted by doc (and the counts reset
+    /// for the next character).
+    fn take_entries(&mut self, fields: usize) -> Vec<(u32, usize, u32)> {
+        self.touched.sort_unstable();
+        let entries = self
+            .touched
+            .iter()
+            .map(|&at| {
+                let at = at as usize;
+                let tf = std::mem::take(&mut self.counts[at]);
+                ((at / fields) as u32, at % fields, tf)
+            })
+            .collect();
+        self.touched.clear();
+        entries
+    }
+}
+
+/// The CJK character a term begins with, if it does.
+fn lead_character(term: &str) -> Option<char> {
+    term.chars().next().filter(|&c| super::is_ideograph(c))
+}
+
 /// Every term whose key lies in `[lo, hi)` (`hi` empty: no bound), merging
 /// the term streams of every field of every segment, with its impacts.
+/// With `derive_alone`, a CJK character's own entry is derived from every
+/// term it begins (see [`Lead`]).
 fn terms_in_range(
     sources: &[Source],
     scoring: &Scoring,
+    derive_alone: bool,
     lo: &[u8],
     hi: &[u8],
 ) -> tantivy::Result<Vec<(String, Vec<u8>)>> {
@@ -287,8 +339,15 @@ fn terms_in_range(
         let live = stream.advance();
         streams.push((stream, live));
     }
-    let mut out = Vec::new();
+    let mut out: Vec<(String, Vec<u8>)> = Vec::new();
     let mut entries: Vec<(u32, usize, u32)> = Vec::new();
+    let fields = scoring.fields.len();
+    let mut lead: Option<Lead> = None;
+    let mut spare = None;
+    let finish = |lead: &mut Lead, out: &mut Vec<(String, Vec<u8>)>| {
+        let entries = lead.take_entries(fields);
+        out[lead.slot].1 = term_value(scoring.impacts(&entries), scoring.docs);
+    };
     while let Some(key) = streams
         .iter()
         .filter(|(_, live)| *live)
@@ -316,7 +375,41 @@ fn terms_in_range(
         }
         entries.sort_unstable();
         let term = String::from_utf8_lossy(&key).into_owned();
+        if derive_alone {
+            let character = lead_character(&term);
+            if lead
+                .as_ref()
+                .is_some_and(|l| Some(l.character) != character)
+            {
+                let mut done = lead.take().expect("checked");
+                finish(&mut done, &mut out);
+                spare = Some((done.counts, done.touched));
+            }
+            if let Some(character) = character {
+                let current = lead.get_or_insert_with(|| {
+                    // Reuse the buffers of the previous character.
+                    let (counts, touched) = spare
+                        .take()
+                        .unwrap_or_else(|| (vec![0; scoring.docs * fields], Vec::new()));
+                    out.push((character.to_string(), Vec::new()));
+                    Lead {
+                        character,
+                        slot: out.len() - 1,
+                        counts,
+                        touched,
+                    }
+                });
+                current.add(&entries, fields);
+                if term.len() == character.len_utf8() {
+                    // Only where runs end: its placeholder gets the whole.
+                    continue;
+                }
+            }
+        }
         out.push((term, term_value(scoring.impacts(&entries), scoring.docs)));
+    }
+    if let Some(current) = lead.as_mut() {
+        finish(current, &mut out);
     }
     Ok(out)
 }
@@ -416,11 +509,12 @@ fn terms_of_index(
         fields: &fields,
         lengths: &lengths,
     };
+    let derive_alone = index.purpose == Purpose::Export;
     let ranges: Vec<Vec<(String, Vec<u8>)>> = RANGES
         .windows(2)
         .collect::<Vec<_>>()
         .par_iter()
-        .map(|w| terms_in_range(&sources, &scoring, w[0], w[1]))
+        .map(|w| terms_in_range(&sources, &scoring, derive_alone, w[0], w[1]))
         .collect::<tantivy::Result<_>>()?;
     Ok(ranges.into_iter().flatten().collect())
 }
@@ -656,6 +750,73 @@ mod tests {
         // Spread thinly: a list of deltas beats both.
         let sparse: Vec<(u32, u32)> = (0..300).map(|d| (d * 20, 1)).collect();
         assert_eq!(big(sparse, 6000)["docs"].as_str().unwrap().len(), 300);
+    }
+
+    /// Each term's documents, from an export's in-memory files.
+    fn exported_terms(files: &[OutputFile]) -> std::collections::BTreeMap<String, Vec<u32>> {
+        let json = |name: &str| -> serde_json::Value {
+            let file = files
+                .iter()
+                .find(|f| f.path.ends_with(&format!("/{name}")))
+                .unwrap_or_else(|| panic!("{name} is exported"));
+            match &file.contents {
+                Contents::Bytes(bytes) => serde_json::from_slice(bytes).unwrap(),
+                Contents::Copy(_) => panic!("{name} is in memory"),
+            }
+        };
+        let mut terms = std::collections::BTreeMap::new();
+        for i in 0.. {
+            if !files
+                .iter()
+                .any(|f| f.path.ends_with(&format!("/s{i}.json")))
+            {
+                break;
+            }
+            for (term, value) in json(&format!("s{i}.json")).as_object().unwrap() {
+                let value = match value.as_u64() {
+                    Some(k) => json(&format!("t{k}.json")),
+                    None => value.clone(),
+                };
+                let postings = decode(value.as_str().expect("a small site has no big terms"));
+                let docs = postings
+                    .chunks(2)
+                    .scan(0, |doc, pair| {
+                        *doc += pair[0];
+                        Some(*doc)
+                    })
+                    .collect();
+                terms.insert(term.clone(), docs);
+            }
+        }
+        terms
+    }
+
+    /// The build's lean index (a character alone only where its run ends,
+    /// no positions) exports the same terms with the same documents as the
+    /// full index `casebook search` queries: a character's postings are
+    /// derived from the bigrams it begins.
+    #[test]
+    fn the_lean_index_exports_what_the_full_index_does() {
+        let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let loaded =
+            crate::build::load(&root, None, &indicatif::ProgressBar::hidden()).expect("loads");
+        let (site, _) = crate::site::derive(&loaded.config, loaded.content, false);
+        let export_of = |purpose| {
+            let index = SearchIndex::build_for(&site, purpose).unwrap();
+            exported_terms(&export(&site, &index, "/").unwrap().0)
+        };
+        let full = export_of(Purpose::Query);
+        let lean = export_of(Purpose::Export);
+        assert!(full.len() > 5_000, "{} terms", full.len());
+        assert_eq!(
+            full.keys().collect::<Vec<_>>(),
+            lean.keys().collect::<Vec<_>>()
+        );
+        for (term, docs) in &full {
+            assert_eq!(docs, &lean[term], "documents of {term}");
+        }
+        // A character alone holds every document it appears in.
+        assert!(lean["质"].len() >= 14, "{:?}", lean["质"]);
     }
 
     /// The numbers of a varint string (as search.js decodes them).

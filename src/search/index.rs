@@ -19,8 +19,35 @@ use super::analyzer::{CjkTokenizer, Mode, TOKENIZER_NAME};
 use crate::content::Case;
 use crate::site::Site;
 
-/// The index's fields. Text fields use the CJK analyzer with positions;
-/// facets are raw strings (a configured term is indexed by name and slug).
+/// What an index is built for, which decides what it records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    /// Answering queries (`casebook search`, `serve`'s `/api/search`), and
+    /// exporting: every CJK character is indexed alone and in the bigram
+    /// it begins, with positions (a query word is a phrase), and the text
+    /// is stored for snippets.
+    Query,
+    /// Only the static export (`casebook build`): the browser has neither
+    /// positions nor snippets from the index, so none are recorded, and a
+    /// character is indexed alone only where its run ends
+    /// ([`Mode::IndexBigrams`]); `export` derives the rest. Half the tokens
+    /// of [`Purpose::Query`], and no positions: the build's index costs
+    /// about half as much.
+    Export,
+}
+
+impl Purpose {
+    fn analyzer_mode(self) -> Mode {
+        match self {
+            Purpose::Query => Mode::Index,
+            Purpose::Export => Mode::IndexBigrams,
+        }
+    }
+}
+
+/// The index's fields. Text fields use the CJK analyzer (with positions
+/// for [`Purpose::Query`]); facets are raw strings (a configured term is
+/// indexed by name and slug).
 #[derive(Clone, Copy)]
 pub(crate) struct Fields {
     pub id: Field,
@@ -53,13 +80,20 @@ impl Fields {
         ]
     }
 
-    fn schema() -> (Schema, Fields) {
+    fn schema(purpose: Purpose) -> (Schema, Fields) {
         let mut builder = Schema::builder();
+        let record = match purpose {
+            Purpose::Query => IndexRecordOption::WithFreqsAndPositions,
+            Purpose::Export => IndexRecordOption::WithFreqs,
+        };
         let indexing = TextFieldIndexing::default()
             .set_tokenizer(TOKENIZER_NAME)
-            .set_index_option(IndexRecordOption::WithFreqsAndPositions);
+            .set_index_option(record);
         let text = TextOptions::default().set_indexing_options(indexing);
-        let stored_text = text.clone().set_stored();
+        let stored_text = match purpose {
+            Purpose::Query => text.clone().set_stored(),
+            Purpose::Export => text.clone(),
+        };
         let fields = Fields {
             id: builder.add_text_field("id", STRING | STORED),
             url: builder.add_text_field("url", STORED),
@@ -103,6 +137,7 @@ pub struct SearchIndex {
     pub(crate) index: Index,
     pub(crate) reader: IndexReader,
     pub(crate) fields: Fields,
+    pub(crate) purpose: Purpose,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -114,33 +149,41 @@ impl std::fmt::Debug for SearchIndex {
 }
 
 impl SearchIndex {
-    /// Index the site's published cases in memory.
+    /// Index the site's published cases in memory, for queries (and the
+    /// export).
     pub fn build(site: &Site) -> tantivy::Result<SearchIndex> {
-        let (schema, fields) = Fields::schema();
-        Self::fill(Index::create_in_ram(schema), fields, site)
+        Self::build_for(site, Purpose::Query)
+    }
+
+    /// Index the site's published cases in memory, recording what
+    /// `purpose` needs.
+    pub fn build_for(site: &Site, purpose: Purpose) -> tantivy::Result<SearchIndex> {
+        let (schema, fields) = Fields::schema(purpose);
+        Self::fill(Index::create_in_ram(schema), fields, site, purpose)
     }
 
     /// Index the site's published cases into `dir` (which must exist and
     /// hold no index yet).
     pub fn build_in_dir(site: &Site, dir: &Path) -> tantivy::Result<SearchIndex> {
-        let (schema, fields) = Fields::schema();
+        let (schema, fields) = Fields::schema(Purpose::Query);
         let directory = tantivy::directory::MmapDirectory::open(dir)?;
         Self::fill(
             Index::create(directory, schema, Default::default())?,
             fields,
             site,
+            Purpose::Query,
         )
     }
 
     /// Open an index written by [`SearchIndex::build_in_dir`].
     pub fn open(dir: &Path) -> tantivy::Result<SearchIndex> {
         let index = Index::open_in_dir(dir)?;
-        register(&index);
+        register(&index, Purpose::Query);
         let fields = Fields::from_schema(&index.schema())?;
-        SearchIndex::with_reader(index, fields)
+        SearchIndex::with_reader(index, fields, Purpose::Query)
     }
 
-    fn with_reader(index: Index, fields: Fields) -> tantivy::Result<SearchIndex> {
+    fn with_reader(index: Index, fields: Fields, purpose: Purpose) -> tantivy::Result<SearchIndex> {
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -149,11 +192,17 @@ impl SearchIndex {
             index,
             reader,
             fields,
+            purpose,
         })
     }
 
-    fn fill(index: Index, fields: Fields, site: &Site) -> tantivy::Result<SearchIndex> {
-        register(&index);
+    fn fill(
+        index: Index,
+        fields: Fields,
+        site: &Site,
+        purpose: Purpose,
+    ) -> tantivy::Result<SearchIndex> {
+        register(&index, purpose);
         // One indexing thread per ~250 cases, at most one per core (or 4).
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let threads = (site.cases.len() / 250).clamp(1, cores.min(4));
@@ -166,7 +215,7 @@ impl SearchIndex {
         }
         writer.commit()?;
         writer.wait_merging_threads()?;
-        SearchIndex::with_reader(index, fields)
+        SearchIndex::with_reader(index, fields, purpose)
     }
 
     /// The underlying tantivy index (for exporting its terms).
@@ -184,10 +233,10 @@ impl SearchIndex {
     }
 }
 
-fn register(index: &Index) {
+fn register(index: &Index, purpose: Purpose) {
     index.tokenizers().register(
         TOKENIZER_NAME,
-        TextAnalyzer::from(CjkTokenizer::new(Mode::Index)),
+        TextAnalyzer::from(CjkTokenizer::new(purpose.analyzer_mode())),
     );
 }
 

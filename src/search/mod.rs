@@ -26,7 +26,7 @@ use tantivy::tokenizer::Token;
 use tantivy::{TantivyDocument, Term};
 
 pub use analyzer::{analyze, is_ideograph, CjkTokenizer, Mode, TOKENIZER_NAME};
-pub use index::{plain_text, SearchIndex};
+pub use index::{plain_text, Purpose, SearchIndex};
 pub use snippet::{around_matches, find_matches, Snippet};
 
 use crate::config::{Config, TermConfig};
@@ -136,6 +136,12 @@ impl SearchIndex {
         filters: &Filters,
         limit: usize,
     ) -> Result<Vec<Hit>, SearchError> {
+        if self.purpose != Purpose::Query {
+            // Without positions a phrase cannot be matched: a bug, not input.
+            return Err(SearchError::Index(tantivy::TantivyError::InvalidArgument(
+                "this index was built for the static export only".to_string(),
+            )));
+        }
         let terms = query_terms(query);
         if terms.is_empty() {
             return Err(SearchError::EmptyQuery);

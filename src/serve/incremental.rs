@@ -26,7 +26,7 @@ use crate::diagnostics::{self, rules, Diagnostic};
 use crate::output;
 use crate::published;
 use crate::render::{self, Contents, OutputFile, Selection};
-use crate::search::SearchIndex;
+use crate::search::{Purpose, SearchIndex};
 use crate::site::{self, Site};
 use crate::taxonomy::TaxonomyKind;
 use crate::theme::Theme;
@@ -662,17 +662,17 @@ fn is_search_export(path: &str) -> bool {
     path.starts_with("search/") && path != "search/index.html"
 }
 
-/// The search index and its static export.
+/// The search index `/api/search` queries, and the static export, made as
+/// `casebook build` makes it (from an index of its own, so that the
+/// preview's files are the build's, byte for byte).
 fn search_export(
     site: &Site,
     base_url: &str,
 ) -> Result<(SearchIndex, Vec<OutputFile>, crate::search::export::Meta), Vec<Diagnostic>> {
     let base_path = crate::config::base_path_of(base_url);
-    SearchIndex::build(site)
-        .and_then(|index| {
-            let (files, meta) = crate::search::export::export(site, &index, &base_path)?;
-            Ok((index, files, meta))
-        })
+    SearchIndex::build_for(site, Purpose::Export)
+        .and_then(|lean| crate::search::export::export(site, &lean, &base_path))
+        .and_then(|(files, meta)| Ok((SearchIndex::build(site)?, files, meta)))
         .map_err(|err| {
             vec![Diagnostic::error(
                 rules::SEARCH_INDEX,
