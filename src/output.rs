@@ -5,6 +5,7 @@
 //! or killed build leaves the previous output exactly as it was, and
 //! readers of the folder never see half a site.
 
+use std::collections::HashSet;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -21,6 +22,10 @@ pub struct Staging {
     dir: PathBuf,
     /// The first write that failed: the build cannot be committed.
     failure: Mutex<Option<io::Error>>,
+    /// Folders made so far (relative to `dir`). Asking the kernel for a
+    /// folder that exists takes the lock of its parent, which every
+    /// thread writing into the same folder (`qr/`, `c/`) then waits for.
+    folders: Mutex<HashSet<String>>,
     committed: bool,
 }
 
@@ -47,6 +52,7 @@ impl Staging {
             out_dir: out_dir.to_path_buf(),
             dir,
             failure: Mutex::new(None),
+            folders: Mutex::new(HashSet::new()),
             committed: false,
         })
     }
@@ -84,8 +90,15 @@ impl Staging {
             ));
         }
         let target = self.dir.join(&file.path);
-        if let Some(parent) = target.parent() {
-            fs::create_dir_all(parent)?;
+        if let Some((folder, _)) = file.path.rsplit_once('/') {
+            let made = |folders: &HashSet<String>| folders.contains(folder);
+            if !made(&self.folders.lock().unwrap_or_else(|e| e.into_inner())) {
+                fs::create_dir_all(self.dir.join(folder))?;
+                self.folders
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(folder.to_string());
+            }
         }
         match &file.contents {
             Contents::Bytes(bytes) => fs::write(&target, bytes),

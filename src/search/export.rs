@@ -183,7 +183,16 @@ fn term_value(mut postings: Vec<(u32, u32)>, docs: usize) -> Vec<u8> {
     postings.sort_unstable();
     let min = postings.iter().map(|&(_, i)| i).min().unwrap_or(0);
     let present: Vec<u32> = postings.iter().map(|&(doc, _)| doc).collect();
-    let absent = (0..docs as u32).filter(|d| present.binary_search(d).is_err());
+    // The documents without it, in one walk beside the sorted `present`.
+    let mut next_present = present.iter().copied().peekable();
+    let absent = (0..docs as u32).filter(move |&d| {
+        if next_present.peek() == Some(&d) {
+            next_present.next();
+            false
+        } else {
+            true
+        }
+    });
     let forms = [
         Members::Bits(bitmap(&postings)),
         Members::Docs(doc_list(present.iter().copied())),
