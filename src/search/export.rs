@@ -217,6 +217,10 @@ fn term_value(mut postings: Vec<(u32, u32)>, docs: usize) -> Vec<u8> {
     serde_json::to_vec(&big).expect("plain JSON")
 }
 
+/// One term's posting in one field: our document, the field's number (in
+/// `Fields::weighted` order) and the term's frequency there.
+type Entry = (u32, usize, u32);
+
 /// BM25 statistics of one weighted field.
 struct FieldStats {
     boost: f32,
@@ -243,7 +247,7 @@ struct Scoring<'a> {
 impl Scoring<'_> {
     /// Each document's impact for a term, from its `(doc, field, tf)`
     /// entries sorted by doc.
-    fn impacts(&self, entries: &[(u32, usize, u32)]) -> Vec<(u32, u32)> {
+    fn impacts(&self, entries: &[Entry]) -> Vec<(u32, u32)> {
         let mut doc_freq = vec![0u32; self.fields.len()];
         for &(_, field, _) in entries {
             doc_freq[field] += 1;
@@ -283,10 +287,9 @@ impl Scoring<'_> {
 /// ([`Purpose::Export`]): its count in a field is the count of the
 /// bigrams it begins plus its own.
 struct Lead {
-    character: char,
-    /// Where its placeholder sits in the output (it sorts before every
-    /// term it begins).
-    slot: usize,
+    /// The character being gathered, and where its placeholder sits in the
+    /// output (it sorts before every term it begins).
+    current: Option<(char, usize)>,
     /// Term frequency per `doc × fields + field`; dense, as every term of
     /// a common character is in most documents.
     counts: Vec<u32>,
@@ -294,7 +297,7 @@ struct Lead {
 }
 
 impl Lead {
-    fn add(&mut self, entries: &[(u32, usize, u32)], fields: usize) {
+    fn add(&mut self, entries: &[Entry], fields: usize) {
         for &(doc, field, tf) in entries {
             let at = doc as usize * fields + field;
             if self.counts[at] == 0 {
@@ -304,21 +307,21 @@ impl Lead {
         }
     }
 
-    /// Its `(doc, field, tf)` entries sorted by doc (and the counts reset
-    /// for the next character).
-    fn take_entries(&mut self, fields: usize) -> Vec<(u32, usize, u32)> {
+    /// The gathered `(doc, field, tf)` entries sorted by doc, and the
+    /// placeholder's slot; the counts are reset for the next character.
+    fn finish(&mut self, fields: usize) -> Option<(usize, Vec<Entry>)> {
+        let (_, slot) = self.current.take()?;
         self.touched.sort_unstable();
         let entries = self
             .touched
-            .iter()
-            .map(|&at| {
+            .drain(..)
+            .map(|at| {
                 let at = at as usize;
                 let tf = std::mem::take(&mut self.counts[at]);
                 ((at / fields) as u32, at % fields, tf)
             })
             .collect();
-        self.touched.clear();
-        entries
+        Some((slot, entries))
     }
 }
 
@@ -349,13 +352,21 @@ fn terms_in_range(
         streams.push((stream, live));
     }
     let mut out: Vec<(String, Vec<u8>)> = Vec::new();
-    let mut entries: Vec<(u32, usize, u32)> = Vec::new();
+    let mut entries: Vec<Entry> = Vec::new();
     let fields = scoring.fields.len();
-    let mut lead: Option<Lead> = None;
-    let mut spare = None;
+    let mut lead = Lead {
+        current: None,
+        counts: if derive_alone {
+            vec![0; scoring.docs * fields]
+        } else {
+            Vec::new()
+        },
+        touched: Vec::new(),
+    };
     let finish = |lead: &mut Lead, out: &mut Vec<(String, Vec<u8>)>| {
-        let entries = lead.take_entries(fields);
-        out[lead.slot].1 = term_value(scoring.impacts(&entries), scoring.docs);
+        if let Some((slot, entries)) = lead.finish(fields) {
+            out[slot].1 = term_value(scoring.impacts(&entries), scoring.docs);
+        }
     };
     while let Some(key) = streams
         .iter()
@@ -386,29 +397,15 @@ fn terms_in_range(
         let term = String::from_utf8_lossy(&key).into_owned();
         if derive_alone {
             let character = lead_character(&term);
-            if lead
-                .as_ref()
-                .is_some_and(|l| Some(l.character) != character)
-            {
-                let mut done = lead.take().expect("checked");
-                finish(&mut done, &mut out);
-                spare = Some((done.counts, done.touched));
+            if lead.current.is_some_and(|(c, _)| Some(c) != character) {
+                finish(&mut lead, &mut out);
             }
             if let Some(character) = character {
-                let current = lead.get_or_insert_with(|| {
-                    // Reuse the buffers of the previous character.
-                    let (counts, touched) = spare
-                        .take()
-                        .unwrap_or_else(|| (vec![0; scoring.docs * fields], Vec::new()));
+                if lead.current.is_none() {
                     out.push((character.to_string(), Vec::new()));
-                    Lead {
-                        character,
-                        slot: out.len() - 1,
-                        counts,
-                        touched,
-                    }
-                });
-                current.add(&entries, fields);
+                    lead.current = Some((character, out.len() - 1));
+                }
+                lead.add(&entries, fields);
                 if term.len() == character.len_utf8() {
                     // Only where runs end: its placeholder gets the whole.
                     continue;
@@ -417,9 +414,7 @@ fn terms_in_range(
         }
         out.push((term, term_value(scoring.impacts(&entries), scoring.docs)));
     }
-    if let Some(current) = lead.as_mut() {
-        finish(current, &mut out);
-    }
+    finish(&mut lead, &mut out);
     Ok(out)
 }
 
