@@ -91,8 +91,12 @@ impl Staging {
         }
         let target = self.dir.join(&file.path);
         if let Some((folder, _)) = file.path.rsplit_once('/') {
-            let made = |folders: &HashSet<String>| folders.contains(folder);
-            if !made(&self.folders.lock().unwrap_or_else(|e| e.into_inner())) {
+            let known = self
+                .folders
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .contains(folder);
+            if !known {
                 fs::create_dir_all(self.dir.join(folder))?;
                 self.folders
                     .lock()
