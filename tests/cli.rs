@@ -198,8 +198,8 @@ fn check_resolves_links_to_books_and_open_data() {
     assert!(diags.iter().any(|d| d.rule == "link-broken"), "{diags:?}");
 }
 
-/// `build -v` names every phase with its time and, on Linux, the peak
-/// memory at its end (what the benchmark reads).
+/// `build -v` names every phase with its wall time, its CPU time (on Unix)
+/// and, on Linux, the peak memory at its end (what the benchmark reads).
 #[test]
 fn verbose_build_prints_each_phase_with_time_and_peak_memory() {
     let built = build_ok(&fixture("basic"), &["-v"]);
@@ -218,6 +218,9 @@ fn verbose_build_prints_each_phase_with_time_and_peak_memory() {
             .find(|l| l.trim_start().starts_with(phase))
             .unwrap_or_else(|| panic!("no {phase} line in:\n{}", built.stderr));
         assert!(line.contains(" ms"), "{line}");
+        if cfg!(unix) {
+            assert!(line.contains("  CPU "), "{line}");
+        }
         if cfg!(target_os = "linux") {
             assert!(line.contains("峰值内存") && line.ends_with("MiB"), "{line}");
         }
