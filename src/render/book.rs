@@ -297,14 +297,14 @@ fn book_case(
     let qr_svg = qr::inline_svg(&views.qr, index, &short_url)?;
     let (html, html_after, tables_before) = body(views, case, in_book);
     let figures_before = html.matches(FIGURE_LABEL).count();
-    let metrics: Vec<BookMetric> = case
-        .metrics
-        .iter()
+    let metrics: Vec<BookMetric> = views
+        .metric_views(index)
+        .into_iter()
         .enumerate()
-        .map(|(k, m)| BookMetric {
+        .map(|(k, metric)| BookMetric {
             number: tables_before + k + 1,
             figure: figures_before + k + 1,
-            metric: MetricView::new(m, &case.id, k + 1),
+            metric,
         })
         .collect();
     let html_after = shift_table_numbers(&html_after, metrics.len());

@@ -148,13 +148,7 @@ pub fn render_selected(
 /// areas, books, pages), as text: when it differs between two versions of
 /// a site, every page may have changed.
 pub fn site_fingerprint(site: &Site, base_url: &str, pdfs: &[i64]) -> String {
-    let views = Views {
-        site,
-        base_path: crate::config::base_path_of(base_url),
-        base_url: base_url.to_string(),
-        pdfs: pdfs.to_vec(),
-        qr: super::qr::Codes::new(0),
-    };
+    let views = Views::new(site, base_url, pdfs);
     serde_json::to_string(&views.site_view()).expect("plain JSON")
 }
 
