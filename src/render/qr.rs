@@ -3,7 +3,7 @@
 //! code may be damaged or covered) and the standard quiet zone of 4 modules.
 
 use fast_qr::{QRBuilder, ECL};
-use image::{GrayImage, ImageFormat, Luma};
+use image::{GrayImage, ImageFormat};
 
 use super::views::PerCase;
 use super::{Contents, OutputFile};
@@ -84,19 +84,25 @@ fn svg(code: &Matrix) -> String {
 }
 
 /// The PNG of `code`: `PNG_MODULE_PX` pixels a module, quiet zone included.
+/// Each row of modules is drawn once as a line of pixels and copied down.
 fn png(code: &Matrix) -> Result<Vec<u8>, image::ImageError> {
-    let side = (code.width + 2 * QUIET_ZONE) as u32 * PNG_MODULE_PX;
-    let margin = QUIET_ZONE as u32 * PNG_MODULE_PX;
-    let image = GrayImage::from_fn(side, side, |x, y| {
-        let module = |p: u32| Some((p.checked_sub(margin)? / PNG_MODULE_PX) as usize);
-        let dark = match (module(x), module(y)) {
-            (Some(mx), Some(my)) if mx < code.width && my < code.width => {
-                code.dark[my * code.width + mx]
-            }
-            _ => false,
-        };
-        Luma([if dark { 0 } else { 255 }])
-    });
+    let module = PNG_MODULE_PX as usize;
+    let side = (code.width + 2 * QUIET_ZONE) * module;
+    let margin = QUIET_ZONE * module;
+    let mut pixels = vec![255u8; side * side];
+    for (y, row) in code.rows().enumerate() {
+        let top = (margin + y * module) * side;
+        let (line, below) = pixels[top..top + module * side].split_at_mut(side);
+        for (x, _) in row.iter().enumerate().filter(|(_, dark)| **dark) {
+            let left = margin + x * module;
+            line[left..left + module].fill(0);
+        }
+        for copy in below.chunks_exact_mut(side) {
+            copy.copy_from_slice(line);
+        }
+    }
+    let image = GrayImage::from_raw(side as u32, side as u32, pixels)
+        .expect("the buffer holds side × side pixels");
     let mut bytes = Vec::new();
     image.write_to(&mut std::io::Cursor::new(&mut bytes), ImageFormat::Png)?;
     Ok(bytes)
