@@ -1092,25 +1092,55 @@ _last_delete: float | None = None
 
 
 def delete_tree(path: Path) -> None:
-    """Delete `path` and note when, for settle_after_delete."""
+    """Delete `path` and note when, for reset_file_system."""
     global _last_delete
     shutil.rmtree(path)
     _last_delete = time.monotonic()
 
 
-def settle_after_delete() -> None:
-    """Wait until files deleted recently no longer slow down creating new
-    ones.
+def drop_caches() -> bool:
+    """Write dirty data out and empty the kernel's page, dentry and inode
+    caches, if this process may (root on Linux). False when it may not."""
+    os.sync()
+    try:
+        Path("/proc/sys/vm/drop_caches").write_text("3\n")
+        return True
+    except OSError:
+        return False
 
-    ext4 without a journal (as on these machines) skips inodes freed within
-    the last dirty-expire interval (30 s by default) when it allocates new
-    ones, checking each candidate in the buffer cache: right after 80,000
-    files were deleted, creating as many again cost a 10,000-case Casebook
-    build 7 s more wall time and three times the system time. Deleting is
-    not timed, so its after-effect must not be either."""
+
+def read_through(paths: list[Path]) -> None:
+    """Read every file under `paths` once, so each build finds its inputs
+    (and its binary) in the page cache, as after any earlier run."""
+    for root in paths:
+        files = [root] if root.is_file() else (p for p in root.rglob("*") if p.is_file())
+        for f in files:
+            with open(f, "rb") as fh:
+                while fh.read(1 << 20):
+                    pass
+
+
+def reset_file_system(inputs: list[Path]) -> None:
+    """Give every run the same file-system state, so that what one run (or
+    the deletion of its output) left in the kernel's caches does not slow
+    the next.
+
+    ext4 without a journal (as on these machines) checks every candidate
+    inode against the buffer cache when it allocates one, skipping those
+    freed within the last 30 s (5 minutes while their inode table block is
+    dirty). After 80,000 files were deleted, and even after that interval,
+    the cached inode tables of earlier outputs made each later 10,000-case
+    Casebook build spend more system time: 4.6 s, then 11, 16, 18, 21 s over
+    six runs. With the caches dropped before each run, the system time
+    stays at 5.2–5.8 s. So, where it may (root), the script drops the
+    caches and reads the inputs back in; elsewhere it syncs and waits out
+    the 30 s after the last deletion, which removes most, not all, of the
+    effect. Neither is timed."""
+    if drop_caches():
+        read_through(inputs)
+        return
     if _last_delete is None:
         return
-    os.sync()
     try:
         centisecs = int(Path("/proc/sys/vm/dirty_expire_centisecs").read_text())
     except (OSError, ValueError):
@@ -1120,10 +1150,10 @@ def settle_after_delete() -> None:
         time.sleep(remaining)
 
 
-def measure(cmd: list[str], out: Path, logfile: Path) -> dict:
+def measure(cmd: list[str], out: Path, logfile: Path, inputs: list[Path]) -> dict:
     if out.exists():
         delete_tree(out)  # every run is a clean build; deleting is not timed
-    settle_after_delete()
+    reset_file_system(inputs + [Path(cmd[0])])
     r = subprocess.run([sys.executable, "-I", "-S", "-c", WRAPPER, str(logfile), *cmd],
                        capture_output=True, text=True)
     if r.returncode != 0:
@@ -1260,7 +1290,9 @@ def main() -> None:
             for k in range(1, args.runs + 1):
                 for t in tools:
                     out, logfile = base / f"public-{t.name}", base / f"{t.name}-build-{k}.log"
-                    res = measure(t.command(base, site, out), out, logfile)
+                    inputs = [p for p in base.iterdir()
+                              if p.is_dir() and not p.name.startswith("public-")]
+                    res = measure(t.command(base, site, out), out, logfile, inputs)
                     runs[t.name].append(res)
                     log(f"  {t.name} run {k}/{args.runs}: {res['wall']:.2f} s wall, "
                         f"{res['utime'] + res['stime']:.2f} s CPU, {maxrss_mib(res['maxrss']):.1f} MiB peak, "
