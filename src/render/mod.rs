@@ -155,20 +155,25 @@ pub fn render_site_as(
     out: &Recorder,
 ) -> Result<(), Vec<Diagnostic>> {
     let (renderer, static_files) = renderer(site, theme, base_url, search, pdfs)?;
-    renderer.pages(purpose, out).map_err(|e| vec![e])?;
+    // The open data files are made on one thread, alongside the pages
+    // (which keep every other thread busy), and put after them.
+    let (pages, data) = rayon::join(
+        || renderer.pages(purpose, out),
+        || match purpose {
+            Purpose::Publish => open_data(site, base_url),
+            Purpose::Check => Ok([
+                crate::data::JSON_PATH,
+                crate::data::SCHEMA_PATH,
+                crate::data::CSV_PATH,
+                crate::data::XLSX_PATH,
+            ]
+            .map(stand_in)
+            .into()),
+        },
+    );
+    pages.map_err(|e| vec![e])?;
     static_files.into_iter().for_each(|f| out.put(f));
-    let data = match purpose {
-        Purpose::Publish => open_data(site, base_url)?,
-        Purpose::Check => [
-            crate::data::JSON_PATH,
-            crate::data::SCHEMA_PATH,
-            crate::data::CSV_PATH,
-            crate::data::XLSX_PATH,
-        ]
-        .map(stand_in)
-        .into(),
-    };
-    data.into_iter().for_each(|f| out.put(f));
+    data?.into_iter().for_each(|f| out.put(f));
     site.cases
         .par_iter()
         .enumerate()
@@ -185,14 +190,14 @@ pub fn render_site_as(
             qr.into_iter().for_each(|f| out.put(f));
             Ok::<(), Vec<Diagnostic>>(())
         })?;
-    for case in &site.cases {
+    site.cases.par_iter().for_each(|case| {
         for asset in &case.assets {
             out.put(OutputFile {
                 path: format!("cases/{}/{}", case.id, asset.rel),
                 contents: Contents::Copy(asset.source.clone()),
             });
         }
-    }
+    });
     for page in &site.pages {
         for asset in &page.assets {
             out.put(OutputFile {
