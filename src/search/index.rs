@@ -346,21 +346,21 @@ pub fn plain_text(html: &str) -> String {
             break;
         };
         let tag = &after[..gt];
-        let name: String = tag
-            .trim_start_matches('/')
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric())
-            .map(|c| c.to_ascii_lowercase())
-            .collect();
+        // Compared in place: highlighted code has hundreds of tags a case.
+        let unslashed = tag.trim_start_matches('/');
+        let name = &unslashed[..unslashed
+            .find(|c: char| !c.is_ascii_alphanumeric())
+            .unwrap_or(unslashed.len())];
         rest = &after[gt + 1..];
-        if (name == "script" || name == "style") && !tag.starts_with('/') {
-            let close = format!("</{name}");
+        let is = |other: &str| name.eq_ignore_ascii_case(other);
+        if (is("script") || is("style")) && !tag.starts_with('/') {
+            let close = format!("</{}", name.to_ascii_lowercase());
             rest = rest
                 .to_ascii_lowercase()
                 .find(&close)
                 .and_then(|i| rest[i..].find('>').map(|j| &rest[i + j + 1..]))
                 .unwrap_or("");
-        } else if BLOCK_TAGS.contains(&name.as_str()) {
+        } else if BLOCK_TAGS.iter().any(|block| is(block)) {
             raw.push('\n');
         }
     }
