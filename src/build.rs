@@ -506,3 +506,13 @@ fn published_urls(
         contents: render::Contents::Bytes(text.into_bytes()),
     })
 }
+
+/// The bundled example site, loaded and derived (published cases only),
+/// handed to `f`: unit tests that need a real site use it.
+#[cfg(test)]
+pub(crate) fn with_example_site<R>(f: impl FnOnce(&crate::site::Site) -> R) -> R {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let loaded = load(&root, None, &ProgressBar::hidden()).expect("the example site loads");
+    let (site, _) = crate::site::derive(&loaded.config, loaded.content, false);
+    f(&site)
+}

@@ -801,26 +801,24 @@ mod tests {
     /// derived from the bigrams it begins.
     #[test]
     fn the_lean_index_exports_what_the_full_index_does() {
-        let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-        let loaded =
-            crate::build::load(&root, None, &indicatif::ProgressBar::hidden()).expect("loads");
-        let (site, _) = crate::site::derive(&loaded.config, loaded.content, false);
-        let export_of = |purpose| {
-            let index = SearchIndex::build_for(&site, purpose).unwrap();
-            exported_terms(&export(&site, &index, "/").unwrap().0)
-        };
-        let full = export_of(Purpose::Query);
-        let lean = export_of(Purpose::Export);
-        assert!(full.len() > 5_000, "{} terms", full.len());
-        assert_eq!(
-            full.keys().collect::<Vec<_>>(),
-            lean.keys().collect::<Vec<_>>()
-        );
-        for (term, docs) in &full {
-            assert_eq!(docs, &lean[term], "documents of {term}");
-        }
-        // A character alone holds every document it appears in.
-        assert!(lean["质"].len() >= 14, "{:?}", lean["质"]);
+        crate::build::with_example_site(|site| {
+            let export_of = |purpose| {
+                let index = SearchIndex::build_for(site, purpose).unwrap();
+                exported_terms(&export(site, &index, "/").unwrap().0)
+            };
+            let full = export_of(Purpose::Query);
+            let lean = export_of(Purpose::Export);
+            assert!(full.len() > 5_000, "{} terms", full.len());
+            assert_eq!(
+                full.keys().collect::<Vec<_>>(),
+                lean.keys().collect::<Vec<_>>()
+            );
+            for (term, docs) in &full {
+                assert_eq!(docs, &lean[term], "documents of {term}");
+            }
+            // A character alone holds every document it appears in.
+            assert!(lean["质"].len() >= 14, "{:?}", lean["质"]);
+        });
     }
 
     /// The numbers of a varint string (as search.js decodes them).

@@ -433,22 +433,20 @@ mod tests {
     /// is an error, not silently wrong results.
     #[test]
     fn an_export_index_refuses_queries() {
-        let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-        let loaded =
-            crate::build::load(&root, None, &indicatif::ProgressBar::hidden()).expect("loads");
-        let (site, _) = crate::site::derive(&loaded.config, loaded.content, false);
-        let filters = crate::search::Filters::default();
-        let full = SearchIndex::build(&site).unwrap();
-        assert!(!full.search("六西格玛", &filters, 10).unwrap().is_empty());
-        let lean = SearchIndex::build_for(&site, Purpose::Export).unwrap();
-        // A one-term query needs no positions, yet would come back without
-        // titles or snippets (nothing is stored): refused too.
-        for query in ["六西格玛", "精益"] {
-            assert!(matches!(
-                lean.search(query, &filters, 10),
-                Err(crate::search::SearchError::Index(_))
-            ));
-        }
+        crate::build::with_example_site(|site| {
+            let filters = crate::search::Filters::default();
+            let full = SearchIndex::build(site).unwrap();
+            assert!(!full.search("六西格玛", &filters, 10).unwrap().is_empty());
+            let lean = SearchIndex::build_for(site, Purpose::Export).unwrap();
+            // A one-term query needs no positions, yet would come back without
+            // titles or snippets (nothing is stored): refused too.
+            for query in ["六西格玛", "精益"] {
+                assert!(matches!(
+                    lean.search(query, &filters, 10),
+                    Err(crate::search::SearchError::Index(_))
+                ));
+            }
+        });
     }
 
     #[test]
