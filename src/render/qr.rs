@@ -2,10 +2,11 @@
 //! (readers 长按识别 or scan them). Error correction level M (15% of the
 //! code may be damaged or covered) and the standard quiet zone of 4 modules.
 
+use std::sync::OnceLock;
+
 use fast_qr::{QRBuilder, ECL};
 use image::{GrayImage, ImageFormat};
 
-use super::views::PerCase;
 use super::{Contents, OutputFile};
 
 /// Pixels per module in the PNG: a version-3 code (29 modules, 37 with the
@@ -18,7 +19,7 @@ const QUIET_ZONE: usize = 4;
 /// A QR code's modules, row by row, `true` for dark. Kept instead of the
 /// encoder's own value, which holds room for the largest version (31 KB).
 #[derive(Debug, PartialEq)]
-pub struct Matrix {
+struct Matrix {
     width: usize,
     dark: Vec<bool>,
 }
@@ -110,12 +111,23 @@ fn png(code: &Matrix) -> Result<Vec<u8>, image::ImageError> {
 
 /// Each case's code, encoded once for its QR files and its page in the
 /// book (choosing a code's mask, eight trial drawings, is most of its cost).
-pub type Codes = PerCase<Result<Matrix, String>>;
+pub struct Codes {
+    codes: Vec<OnceLock<Result<Matrix, String>>>,
+}
+
+impl Codes {
+    /// Room for `cases` codes, none encoded yet.
+    pub fn new(cases: usize) -> Codes {
+        Codes {
+            codes: (0..cases).map(|_| OnceLock::new()).collect(),
+        }
+    }
+}
 
 /// The code of case `index`, whose short link is `url`.
 fn code<'c>(codes: &'c Codes, index: usize, url: &str) -> Result<&'c Matrix, String> {
-    codes
-        .get_or_init(index, || encode(url))
+    codes.codes[index]
+        .get_or_init(|| encode(url))
         .as_ref()
         .map_err(Clone::clone)
 }

@@ -2,8 +2,6 @@
 //! [`CaseCard`]s (title, enterprise, a short summary), never a case's full
 //! HTML, so that memory stays flat however many lists a case appears in.
 
-use std::sync::OnceLock;
-
 use serde::Serialize;
 
 use crate::content::{Case, Metric, Status};
@@ -208,26 +206,6 @@ impl MetricView {
     }
 }
 
-/// A value per case, computed the first time it is asked for (the case's
-/// page and its page in the book show the same QR code).
-pub struct PerCase<T> {
-    slots: Vec<OnceLock<T>>,
-}
-
-impl<T> PerCase<T> {
-    /// Room for `cases` values, none computed yet.
-    pub fn new(cases: usize) -> PerCase<T> {
-        PerCase {
-            slots: (0..cases).map(|_| OnceLock::new()).collect(),
-        }
-    }
-
-    /// Case `index`'s value, computed by `make` if it is the first ask.
-    pub fn get_or_init(&self, index: usize, make: impl FnOnce() -> T) -> &T {
-        self.slots[index].get_or_init(make)
-    }
-}
-
 /// Builds views from the site, with URLs under the base path.
 pub struct Views<'s> {
     pub site: &'s Site<'s>,
@@ -247,7 +225,7 @@ impl<'s> Views<'s> {
             base_path: crate::config::base_path_of(base_url),
             base_url: base_url.to_string(),
             pdfs: pdfs.to_vec(),
-            qr: PerCase::new(site.cases.len()),
+            qr: super::qr::Codes::new(site.cases.len()),
         }
     }
 
