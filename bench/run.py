@@ -776,7 +776,7 @@ ZOLA_TEMPLATES = {
 """,
     "index.html": """{% extends "base.html" %}
 {% block main %}<h1>{{ config.title }}</h1>
-<ul>{% for tax in config.extra.taxonomy_keys %}<li><a href="{{ get_url(path="/" ~ tax ~ "/") | safe }}">{{ tax }}</a></li>{% endfor %}</ul>{% endblock main %}
+<ul>{% for tax in config.extra.taxonomy_keys %}<li><a href="{{ get_url(path="/" ~ tax | replace(from="_", to="-") ~ "/") | safe }}">{{ tax }}</a></li>{% endfor %}</ul>{% endblock main %}
 """,
     # Casebook renders no page listing every case (or a year's cases).
     "section.html": """{% extends "base.html" %}
@@ -1036,7 +1036,9 @@ class Hugo(Tool):
 
 class Zola(Tool):
     name = "zola"
-    term_dirs = {k: k for k in TAXONOMY_KEYS}
+    # Zola slugifies the taxonomy's name in its URLs: priority_area's terms
+    # are under /priority-area/.
+    term_dirs = {k: k.replace("_", "-") for k in TAXONOMY_KEYS}
 
     def prepare(self, base, site, stats):
         write_zola_site(base / "zola", self.version)  # content was written by zola_copy
