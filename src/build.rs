@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::content::{self, ParseOptions};
@@ -325,7 +326,7 @@ fn produce(
         });
         match exported {
             Ok((files, meta)) => {
-                files.into_iter().for_each(|f| out.put(f));
+                files.into_par_iter().for_each(|f| out.put(f));
                 search_meta = Some(meta);
                 return_freed_memory();
             }
