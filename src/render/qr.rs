@@ -5,7 +5,6 @@
 use std::sync::OnceLock;
 
 use fast_qr::{QRBuilder, ECL};
-use image::{GrayImage, ImageFormat};
 
 use super::{Contents, OutputFile};
 
@@ -84,29 +83,56 @@ fn svg(code: &Matrix) -> String {
     )
 }
 
-/// The PNG of `code`: `PNG_MODULE_PX` pixels a module, quiet zone included.
-/// Each row of modules is drawn once as a line of pixels and copied down.
-fn png(code: &Matrix) -> Result<Vec<u8>, image::ImageError> {
+/// The PNG of `code`: `PNG_MODULE_PX` pixels a module, quiet zone included,
+/// one bit a pixel (the code is black and white: an eighth of the pixel
+/// data an 8-bit grey image would deflate, and a smaller file to share).
+/// Each row of modules is packed once and repeated for its pixel rows.
+fn png(code: &Matrix) -> Result<Vec<u8>, png::EncodingError> {
     let module = PNG_MODULE_PX as usize;
     let side = (code.width + 2 * QUIET_ZONE) * module;
-    let margin = QUIET_ZONE * module;
-    let mut pixels = vec![255u8; side * side];
-    for (y, row) in code.rows().enumerate() {
-        let top = (margin + y * module) * side;
-        let (line, below) = pixels[top..top + module * side].split_at_mut(side);
+    let stride = side.div_ceil(8);
+    let mut light_line = vec![0u8; stride];
+    set_bits(&mut light_line, 0..side);
+    let mut data = Vec::with_capacity(stride * side);
+    for _ in 0..QUIET_ZONE * module {
+        data.extend_from_slice(&light_line);
+    }
+    for row in code.rows() {
+        // In 1-bit grey, a set bit is white: start light, clear dark runs.
+        let mut line = light_line.clone();
         for (x, _) in row.iter().enumerate().filter(|(_, dark)| **dark) {
-            let left = margin + x * module;
-            line[left..left + module].fill(0);
+            let left = (QUIET_ZONE + x) * module;
+            clear_bits(&mut line, left..left + module);
         }
-        for copy in below.chunks_exact_mut(side) {
-            copy.copy_from_slice(line);
+        for _ in 0..module {
+            data.extend_from_slice(&line);
         }
     }
-    let image = GrayImage::from_raw(side as u32, side as u32, pixels)
-        .expect("the buffer holds side × side pixels");
+    for _ in 0..QUIET_ZONE * module {
+        data.extend_from_slice(&light_line);
+    }
     let mut bytes = Vec::new();
-    image.write_to(&mut std::io::Cursor::new(&mut bytes), ImageFormat::Png)?;
+    let mut encoder = png::Encoder::new(&mut bytes, side as u32, side as u32);
+    encoder.set_color(png::ColorType::Grayscale);
+    encoder.set_depth(png::BitDepth::One);
+    let mut writer = encoder.write_header()?;
+    writer.write_image_data(&data)?;
+    writer.finish()?;
     Ok(bytes)
+}
+
+/// Set pixels `range` of a 1-bit line (most significant bit first).
+fn set_bits(line: &mut [u8], range: std::ops::Range<usize>) {
+    for x in range {
+        line[x / 8] |= 0x80 >> (x % 8);
+    }
+}
+
+/// Clear pixels `range` of a 1-bit line.
+fn clear_bits(line: &mut [u8], range: std::ops::Range<usize>) {
+    for x in range {
+        line[x / 8] &= !(0x80 >> (x % 8));
+    }
 }
 
 /// Each case's code, encoded once for its QR files and its page in the
@@ -220,14 +246,26 @@ mod tests {
         let super::Contents::Bytes(png) = png.contents else {
             panic!()
         };
-        let image = image::load_from_memory(&png).unwrap().to_luma8();
-        // The first 4 modules of every side are light.
-        let quiet = 4 * super::PNG_MODULE_PX;
-        for y in 0..quiet {
-            for x in 0..image.width() {
-                assert_eq!(image.get_pixel(x, y).0[0], 255);
+        let mut decoder = png::Decoder::new(std::io::Cursor::new(&png));
+        decoder.set_transformations(png::Transformations::EXPAND);
+        let mut reader = decoder.read_info().unwrap();
+        let mut grey = vec![0; reader.output_buffer_size().unwrap()];
+        let info = reader.next_frame(&mut grey).unwrap();
+        assert_eq!((info.width, info.height), (370, 370));
+        assert_eq!(info.color_type, png::ColorType::Grayscale);
+        let pixel = |x: usize, y: usize| grey[y * info.line_size + x];
+        // The first 4 modules of every side are light, and the pixels are
+        // the code's modules, each PNG_MODULE_PX pixels square.
+        let module = super::PNG_MODULE_PX as usize;
+        let quiet = 4 * module;
+        for y in 0..370 {
+            for x in 0..370 {
+                let in_code =
+                    (quiet..370 - quiet).contains(&x) && (quiet..370 - quiet).contains(&y);
+                let dark =
+                    in_code && code.dark[(y - quiet) / module * width + (x - quiet) / module];
+                assert_eq!(pixel(x, y), if dark { 0 } else { 255 }, "pixel ({x}, {y})");
             }
         }
-        assert_eq!(image.get_pixel(quiet, quiet).0[0], 0, "finder pattern");
     }
 }
