@@ -311,7 +311,15 @@ impl Lead {
     /// placeholder's slot; the counts are reset for the next character.
     fn finish(&mut self, fields: usize) -> Option<(usize, Vec<Entry>)> {
         let (_, slot) = self.current.take()?;
-        self.touched.sort_unstable();
+        if self.touched.len() * 16 >= self.counts.len() {
+            // A common character is in most documents: reading the dense
+            // counts in order is cheaper than sorting what was touched.
+            self.touched.clear();
+            self.touched
+                .extend((0..self.counts.len() as u32).filter(|&at| self.counts[at as usize] != 0));
+        } else {
+            self.touched.sort_unstable();
+        }
         let entries = self
             .touched
             .drain(..)
@@ -393,7 +401,9 @@ fn terms_in_range(
             }
             *live = stream.advance();
         }
-        entries.sort_unstable();
+        // Each source's list ascends by document (documents go to segments
+        // in order): a run-merging sort, not a fresh one.
+        entries.sort();
         let term = String::from_utf8_lossy(&key).into_owned();
         if derive_alone {
             let character = lead_character(&term);
@@ -754,6 +764,48 @@ mod tests {
         // Spread thinly: a list of deltas beats both.
         let sparse: Vec<(u32, u32)> = (0..300).map(|d| (d * 20, 1)).collect();
         assert_eq!(big(sparse, 6000)["docs"].as_str().unwrap().len(), 300);
+    }
+
+    /// A character's gathered postings come out sorted by document with
+    /// the summed counts, whether few slots were touched (sorted) or most
+    /// (read densely): the same entries a plain map gives.
+    #[test]
+    fn lead_gathers_the_terms_a_character_begins() {
+        let fields = 3;
+        let docs = 40;
+        // Each term's entries ascend by document, as the streams give them.
+        let term = |step: u32, field: usize| -> Vec<Entry> {
+            (0..docs as u32)
+                .step_by(step as usize)
+                .map(|d| (d, field, d % 4 + 1))
+                .collect()
+        };
+        for terms in [
+            vec![term(13, 0), term(17, 2)],                       // a few slots
+            vec![term(1, 0), term(2, 1), term(3, 0), term(1, 2)], // most of them
+        ] {
+            let mut lead = Lead {
+                current: Some(('质', 0)),
+                counts: vec![0; docs * fields],
+                touched: Vec::new(),
+            };
+            let mut expected = std::collections::BTreeMap::new();
+            for entries in &terms {
+                lead.add(entries, fields);
+                for &(doc, field, tf) in entries {
+                    *expected.entry((doc, field)).or_insert(0) += tf;
+                }
+            }
+            let (slot, gathered) = lead.finish(fields).unwrap();
+            assert_eq!(slot, 0);
+            let expected: Vec<Entry> = expected
+                .into_iter()
+                .map(|((d, f), tf)| (d, f, tf))
+                .collect();
+            assert_eq!(gathered, expected);
+            assert!(lead.counts.iter().all(|&c| c == 0), "counts reset");
+            assert!(lead.touched.is_empty());
+        }
     }
 
     /// Each term's documents, from an export's in-memory files.
