@@ -292,6 +292,7 @@ pub(crate) fn weighted_texts(case: &Case) -> [Vec<Cow<'_, str>>; 6] {
 
 /// Tags whose start or end separates text (so `<td>2019</td><td>11</td>`
 /// does not read as `201911`, nor a heading run into its paragraph).
+/// Sorted, for [`is_block_tag`].
 const BLOCK_TAGS: &[&str] = &[
     "address",
     "article",
@@ -360,7 +361,7 @@ pub fn plain_text(html: &str) -> String {
                 .find(&close)
                 .and_then(|i| rest[i..].find('>').map(|j| &rest[i + j + 1..]))
                 .unwrap_or("");
-        } else if BLOCK_TAGS.iter().any(|block| is(block)) {
+        } else if is_block_tag(name) {
             raw.push('\n');
         }
     }
@@ -405,22 +406,42 @@ fn decode_entities(s: &str, out: &mut String) {
     out.push_str(rest);
 }
 
+/// Is `name` (as written in the tag) one of [`BLOCK_TAGS`]? A binary
+/// search: highlighted code has hundreds of tags a case.
+fn is_block_tag(name: &str) -> bool {
+    BLOCK_TAGS
+        .binary_search_by(|block| {
+            block
+                .bytes()
+                .cmp(name.bytes().map(|b| b.to_ascii_lowercase()))
+        })
+        .is_ok()
+}
+
 fn collapse_whitespace(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut pending: Option<char> = None;
-    for c in s.chars() {
+    // Text between whitespace is copied a run at a time, not a char.
+    let mut run_start = None;
+    for (i, c) in s.char_indices() {
         if c.is_whitespace() {
+            if let Some(start) = run_start.take() {
+                out.push_str(&s[start..i]);
+            }
             if c == '\n' || pending.is_none() {
                 pending = Some(if c == '\n' { '\n' } else { ' ' });
             }
-        } else {
+        } else if run_start.is_none() {
             if let Some(space) = pending.take() {
                 if !out.is_empty() {
                     out.push(space);
                 }
             }
-            out.push(c);
+            run_start = Some(i);
         }
+    }
+    if let Some(start) = run_start {
+        out.push_str(&s[start..]);
     }
     out
 }
@@ -465,5 +486,14 @@ mod tests {
             plain_text("<p>a<script>var x = '<b>';</script>b &#39;&#x4e2d; &bogus c</p>"),
             "ab '中 &bogus c"
         );
+    }
+
+    #[test]
+    fn block_tags_in_any_case_separate_and_whitespace_collapses() {
+        assert_eq!(
+            plain_text("<TD>2019</TD><Td>11</td>\u{3000}x  y\n z<span>w</span><Br>v"),
+            "2019\n11\nx y\nzw\nv"
+        );
+        assert!(BLOCK_TAGS.windows(2).all(|w| w[0] < w[1]), "sorted");
     }
 }
