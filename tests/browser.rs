@@ -14,7 +14,8 @@
 //! tests/browser/package-lock.json when node_modules is missing or stale.
 //!
 //! Run it alone, with the test's own output: `cargo test --test browser --
-//! --nocapture` (it prints where the screenshots went).
+//! --nocapture`. The screenshots it takes are removed afterwards unless
+//! `CASEBOOK_SCREENSHOTS=DIR` names a folder to keep them in.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -60,6 +60,8 @@ after(async () => {
 /** Run Lighthouse on `url`; the report's categories and audits. */
 async function lighthouse(url, name) {
   const report = path.join(work, `${name}.json`);
+  const tmp = path.join(work, "tmp");
+  await fsp.mkdir(tmp, { recursive: true });
   await run(
     process.execPath,
     [
@@ -71,7 +73,13 @@ async function lighthouse(url, name) {
       `--chrome-flags=${FLAGS}`,
       "--quiet",
     ],
-    { env: { ...process.env, CHROME_PATH: CHROMIUM }, maxBuffer: 64 * 1024 * 1024, timeout: 150_000 },
+    // TMPDIR inside `work`: Chromium leaves its singleton socket's folder
+    // there when Lighthouse stops it, and `after` removes `work`.
+    {
+      env: { ...process.env, CHROME_PATH: CHROMIUM, TMPDIR: tmp },
+      maxBuffer: 64 * 1024 * 1024,
+      timeout: 150_000,
+    },
   );
   return JSON.parse(await fsp.readFile(report, "utf8"));
 }

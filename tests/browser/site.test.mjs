@@ -94,7 +94,12 @@ before(async () => {
   assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium fonts-noto-cjk`);
   server = await serve(SITE_DIR);
   origin = `http://127.0.0.1:${server.address().port}`;
-  shotDir = await fsp.mkdtemp(path.join(os.tmpdir(), "casebook-screenshots-"));
+  // Screenshots are kept only in a folder named by CASEBOOK_SCREENSHOTS;
+  // otherwise they go to a temporary one removed at the end (6 MB a run).
+  shotDir = process.env.CASEBOOK_SCREENSHOTS
+    ? path.resolve(process.env.CASEBOOK_SCREENSHOTS)
+    : await fsp.mkdtemp(path.join(os.tmpdir(), "casebook-screenshots-"));
+  await fsp.mkdir(shotDir, { recursive: true });
   console.log(`serving ${SITE_DIR} at ${origin}`);
   console.log(`screenshots: ${shotDir}`);
 });
@@ -103,7 +108,8 @@ after(async () => {
   for (const context of contexts) await context.close().catch(() => {});
   for (const profile of profiles) await fsp.rm(profile, { recursive: true, force: true });
   if (server) await new Promise((resolve) => server.close(resolve));
-  if (shotDir) console.log(`screenshots: ${shotDir}`);
+  if (shotDir && process.env.CASEBOOK_SCREENSHOTS) console.log(`screenshots: ${shotDir}`);
+  else if (shotDir) await fsp.rm(shotDir, { recursive: true, force: true });
 });
 
 // ---------------------------------------------------------------- checks
