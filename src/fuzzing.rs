@@ -20,9 +20,10 @@ static CONFIG: LazyLock<Config> = LazyLock::new(|| {
 });
 
 /// An empty folder standing in for the site root (relative image paths
-/// resolve against it and find nothing).
+/// resolve against it and find nothing). One for every process: nothing
+/// writes into it, and a folder per process was left behind by each run.
 static ROOT: LazyLock<PathBuf> = LazyLock::new(|| {
-    let dir = std::env::temp_dir().join(format!("casebook-fuzz-root-{}", std::process::id()));
+    let dir = std::env::temp_dir().join("casebook-fuzz-root");
     let _ = std::fs::create_dir_all(&dir);
     dir.canonicalize().unwrap_or(dir)
 });
