@@ -46,6 +46,7 @@ before(async () => {
   work = await fsp.mkdtemp(path.join(os.tmpdir(), "casebook-lighthouse-"));
   const site = path.join(work, "site");
   await fsp.mkdir(site);
+  await fsp.mkdir(path.join(work, "tmp")); // Chromium's TMPDIR, see lighthouse()
   server = await serve(site, { gzip: true });
   origin = `http://127.0.0.1:${server.address().port}`;
   await run(BIN, ["build", "--root", ROOT, "--output", site, "--base-url", `${origin}/`]);
@@ -61,7 +62,6 @@ after(async () => {
 async function lighthouse(url, name) {
   const report = path.join(work, `${name}.json`);
   const tmp = path.join(work, "tmp");
-  await fsp.mkdir(tmp, { recursive: true });
   await run(
     process.execPath,
     [

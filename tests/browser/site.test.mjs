@@ -101,7 +101,6 @@ before(async () => {
     : await fsp.mkdtemp(path.join(os.tmpdir(), "casebook-screenshots-"));
   await fsp.mkdir(shotDir, { recursive: true });
   console.log(`serving ${SITE_DIR} at ${origin}`);
-  console.log(`screenshots: ${shotDir}`);
 });
 
 after(async () => {
