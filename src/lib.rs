@@ -15,6 +15,7 @@ pub mod config;
 pub mod content;
 pub mod data;
 pub mod diagnostics;
+pub mod editor_files;
 pub mod fix;
 #[doc(hidden)]
 pub mod fuzzing;
