@@ -1,11 +1,15 @@
 //! `casebook check --fix`: apply the safe typography fixes (punctuation and
 //! character width, trailing spaces) to the content files, by the exact byte
 //! spans the scanner found, so that nothing else in a file changes — not its
-//! BOM, not its line ends, not a byte of the rest.
+//! BOM, not its line ends, not a byte of the rest. Each file is written
+//! back through `editor_files::replace`: atomically (a failed or killed
+//! write leaves the old file), keeping its permissions, never through a
+//! symlink.
 
 use std::path::Path;
 
 use crate::content::{self, typography};
+use crate::editor_files;
 
 /// One change made to a file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,6 +47,14 @@ pub fn fix_site(root: &Path) -> Report {
     let mut report = Report::default();
     for (_, path) in content::discover(root).files {
         let rel = content::relative_display(root, &path);
+        // Discovery lists paths below `root`; the writer re-checks each
+        // folder on the way, so a linked folder is refused, not written.
+        let Ok(below) = path.strip_prefix(root) else {
+            report
+                .failures
+                .push(format!("{rel}：不在站点目录内，不修改"));
+            continue;
+        };
         let Ok(bytes) = std::fs::read(&path) else {
             continue;
         };
@@ -53,7 +65,7 @@ pub fn fix_site(root: &Path) -> Report {
         if changes.is_empty() {
             continue;
         }
-        match std::fs::write(&path, fixed) {
+        match editor_files::replace(root, below, &fixed) {
             Ok(()) => {
                 report.files += 1;
                 report.changes.extend(changes.into_iter().map(|mut c| {
@@ -109,6 +121,54 @@ mod tests {
         );
         assert_eq!(changes.len(), 2);
         assert_eq!((changes[0].line, changes[0].column), (4, 2));
+    }
+
+    /// Every construct that is not prose, each holding `,` `;` `:`, full-width
+    /// digits and letters and trailing spaces between Chinese characters,
+    /// next to prose slips that are fixed.
+    #[test]
+    fn fixes_prose_only() {
+        let text = concat!(
+            "---\nwebsite: https://a.cn/x,y\nnote: 甲,乙\n---\n",
+            "正文甲,乙１２３ＴＰＭ。\n\n",
+            "    缩进代码甲,乙;丙:丁１２３ＴＰＭ   \n\n",
+            "行内`甲,乙；丙`与``多\n行,代码:ＡＢ``之后甲;乙。\n\n",
+            "<pre>\n甲,乙:丙１２３   \n</pre>\n\n",
+            "<div>\n甲,乙ＴＰＭ \n</div>\n\n",
+            "<span title=\"甲,乙\">丙,丁</span>\n\n",
+            "见[文字甲,乙](/cases/甲,乙/ \"标题甲,乙\")与<https://x.cn/甲,乙>，",
+            "裸网址https://example.com/a,b/１２３还有甲:乙，www.x.cn/ＴＰＭ/a,,b。\n\n",
+            "[参考]: /cases/甲,乙/ \"甲,乙\"\n\n",
+            "硬换行甲,乙   \n下一行两个空格  \n第三行\t \n\n",
+            "```\n甲,乙１２３  \n```\n",
+            "~~~text\n甲:乙\n~~~\n",
+            "- 列表甲;乙\n\n| 表头甲,乙 | `丙,丁` |\n| --- | --- |\n| ＡＢ | 戊:己 |\n",
+        );
+        let expected = concat!(
+            "---\nwebsite: https://a.cn/x,y\nnote: 甲,乙\n---\n",
+            "正文甲，乙123TPM。\n\n",
+            "    缩进代码甲,乙;丙:丁１２３ＴＰＭ   \n\n",
+            "行内`甲,乙；丙`与``多\n行,代码:ＡＢ``之后甲；乙。\n\n",
+            "<pre>\n甲,乙:丙１２３   \n</pre>\n\n",
+            "<div>\n甲,乙ＴＰＭ \n</div>\n\n",
+            "<span title=\"甲,乙\">丙，丁</span>\n\n",
+            "见[文字甲，乙](/cases/甲,乙/ \"标题甲,乙\")与<https://x.cn/甲,乙>，",
+            "裸网址https://example.com/a,b/１２３还有甲：乙，www.x.cn/ＴＰＭ/a,,b。\n\n",
+            "[参考]: /cases/甲,乙/ \"甲,乙\"\n\n",
+            "硬换行甲，乙   \n下一行两个空格  \n第三行\n\n",
+            "```\n甲,乙１２３  \n```\n",
+            "~~~text\n甲:乙\n~~~\n",
+            "- 列表甲；乙\n\n| 表头甲，乙 | `丙,丁` |\n| --- | --- |\n| AB | 戊：己 |\n",
+        );
+        let (fixed, changes) = fix_bytes(text.as_bytes()).unwrap();
+        assert_eq!(String::from_utf8(fixed).unwrap(), expected);
+        assert_eq!(changes.len(), 12, "{changes:#?}");
+        // Fixed once, nothing is left to fix or report.
+        assert!(
+            typography::scan(expected).is_empty(),
+            "{:?}",
+            typography::scan(expected)
+        );
     }
 
     #[test]

@@ -98,51 +98,113 @@ fn is_chinese(c: char) -> bool {
 /// Every slip in `text`, a whole case or page file, in file order.
 pub fn scan(text: &str) -> Vec<Slip> {
     let mut slips = Vec::new();
-    let mut offset = 0;
-    let mut front_matter = false;
-    let mut fence: Option<(char, usize)> = None;
-    for (index, raw) in text.split_inclusive('\n').enumerate() {
-        let line_no = index + 1;
+    let body_start = body_start(text);
+    // Parsed only when a line may hold a slip: most files hold none.
+    let mut layout: Option<Layout> = None;
+    let mut offset = body_start;
+    let first_line = text[..body_start].matches('\n').count() + 1;
+    for (index, raw) in text[body_start..].split_inclusive('\n').enumerate() {
         let start = offset;
         offset += raw.len();
         let line = raw.strip_suffix('\n').unwrap_or(raw);
         let line = line.strip_suffix('\r').unwrap_or(line);
-        let bare = line.trim_start_matches('\u{feff}');
-        if line_no == 1 && bare.trim_end() == "---" {
-            front_matter = true;
+        if !may_slip(line) {
             continue;
         }
-        if front_matter {
-            if bare.trim_end() == "---" {
-                front_matter = false;
-            }
+        let layout = layout.get_or_insert_with(|| Layout::of(text, body_start));
+        if layout.is_verbatim(&(start..start + line.len())) {
             continue;
         }
-        if let Some(marker) = fence_marker(line) {
-            fence = match fence {
-                None => Some(marker),
-                Some((c, n)) if c == marker.0 && marker.1 >= n => None,
-                open => open,
-            };
-            continue;
-        }
-        if fence.is_some() {
-            continue;
-        }
-        scan_line(line, start, line_no, &mut slips);
+        scan_line(line, start, first_line + index, layout, &mut slips);
     }
     slips
 }
 
-/// ``` or ~~~ opening or closing a fenced code block: (character, length).
-fn fence_marker(line: &str) -> Option<(char, usize)> {
-    let trimmed = line.trim_start_matches(' ');
-    if line.len() - trimmed.len() > 3 {
-        return None;
+/// The byte where the Markdown body begins: after the front matter (a
+/// first line `---` up to the next `---` line; all of the file when it is
+/// never closed), or 0.
+fn body_start(text: &str) -> usize {
+    let is_fence = |line: &str| line.trim_start_matches('\u{feff}').trim_end() == "---";
+    let mut lines = text.split_inclusive('\n');
+    let mut offset = match lines.next() {
+        Some(first) if is_fence(first) => first.len(),
+        _ => return 0,
+    };
+    for line in lines {
+        offset += line.len();
+        if is_fence(line) {
+            return offset;
+        }
     }
-    let c = trimmed.chars().next().filter(|c| *c == '`' || *c == '~')?;
-    let n = trimmed.chars().take_while(|x| *x == c).count();
-    (n >= 3).then_some((c, n))
+    text.len()
+}
+
+/// Where the prose is in a file, from the same parser the build uses (its
+/// offsets are the file's own bytes): the text of paragraphs, headings,
+/// list items, table cells and link text; never code (blocks or spans),
+/// raw HTML, link destinations or autolinks. Reference definitions make no
+/// event at all, so they are never prose either.
+struct Layout {
+    /// Byte ranges of prose text, in file order.
+    prose: Vec<Range<usize>>,
+    /// Code and HTML blocks, whose lines are kept byte for byte (trailing
+    /// spaces in code are code).
+    verbatim: Vec<Range<usize>>,
+    /// Where hard line breaks begin.
+    hard_breaks: Vec<usize>,
+}
+
+impl Layout {
+    fn of(text: &str, body_start: usize) -> Layout {
+        use pulldown_cmark::{Event, LinkType, Options, Parser, Tag, TagEnd};
+        // The options `markdown` renders with.
+        let options =
+            Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_FOOTNOTES;
+        let mut layout = Layout {
+            prose: Vec::new(),
+            verbatim: Vec::new(),
+            hard_breaks: Vec::new(),
+        };
+        let (mut in_code, mut in_autolink) = (false, false);
+        let body = &text[body_start..];
+        for (event, range) in Parser::new_ext(body, options).into_offset_iter() {
+            let range = range.start + body_start..range.end + body_start;
+            match event {
+                Event::Start(Tag::CodeBlock(_)) => {
+                    in_code = true;
+                    layout.verbatim.push(range);
+                }
+                Event::End(TagEnd::CodeBlock) => in_code = false,
+                Event::Start(Tag::HtmlBlock) => layout.verbatim.push(range),
+                Event::Start(Tag::Link { link_type, .. }) => {
+                    in_autolink = matches!(link_type, LinkType::Autolink | LinkType::Email);
+                }
+                Event::End(TagEnd::Link) => in_autolink = false,
+                Event::Text(_) if !in_code && !in_autolink => layout.prose.push(range),
+                Event::HardBreak => layout.hard_breaks.push(range.start),
+                _ => {}
+            }
+        }
+        layout
+    }
+
+    fn is_prose(&self, byte: usize) -> bool {
+        let i = self.prose.partition_point(|r| r.end <= byte);
+        self.prose.get(i).is_some_and(|r| r.start <= byte)
+    }
+
+    /// Does the line at `bytes` (without its line end) touch a code or
+    /// HTML block?
+    fn is_verbatim(&self, bytes: &Range<usize>) -> bool {
+        let i = self.verbatim.partition_point(|r| r.end <= bytes.start);
+        self.verbatim.get(i).is_some_and(|r| r.start < bytes.end)
+    }
+
+    /// Does a hard line break begin within `bytes`?
+    fn breaks_within(&self, bytes: &Range<usize>) -> bool {
+        let i = self.hard_breaks.partition_point(|b| *b < bytes.start);
+        self.hard_breaks.get(i).is_some_and(|b| *b <= bytes.end)
+    }
 }
 
 /// Could `line` hold a slip? One pass without allocating: most lines of a
@@ -165,12 +227,15 @@ fn may_slip(line: &str) -> bool {
     false
 }
 
-fn scan_line(line: &str, start: usize, line_no: usize, slips: &mut Vec<Slip>) {
-    if !may_slip(line) {
-        return;
-    }
+fn scan_line(line: &str, start: usize, line_no: usize, layout: &Layout, slips: &mut Vec<Slip>) {
     let chars: Vec<(usize, char)> = line.char_indices().collect();
-    let protected = protected_mask(line, &chars);
+    // Only prose is typography; a bare URL inside prose is not.
+    let urls = url_mask(line, &chars);
+    let protected: Vec<bool> = chars
+        .iter()
+        .zip(urls)
+        .map(|(&(at, _), url)| url || !layout.is_prose(start + at))
+        .collect();
     let slip = |rule, from: usize, to: usize, fix: Option<String>| {
         let begin = chars[from].0;
         let end = chars.get(to).map_or(line.len(), |(i, _)| *i);
@@ -233,9 +298,12 @@ fn scan_line(line: &str, start: usize, line_no: usize, slips: &mut Vec<Slip>) {
         .trim_end_matches([' ', '\t', '\u{3000}'])
         .chars()
         .count();
-    let trailing = &line[chars.get(content_end).map_or(line.len(), |x| x.0)..];
-    // Exactly two spaces after text is Markdown's hard line break: meant.
-    let hard_break = trailing == "  " && content_end > 0;
+    let trailing_at = chars.get(content_end).map_or(line.len(), |x| x.0);
+    let trailing = &line[trailing_at..];
+    // Spaces that make a hard line break are meant, and so are exactly two
+    // after text (the usual way to write one).
+    let hard_break = (trailing == "  " && content_end > 0)
+        || layout.breaks_within(&(start + trailing_at..start + line.len()));
     if !trailing.is_empty() && !hard_break {
         slips.push(slip(
             rules::TRAILING_SPACE,
@@ -261,50 +329,40 @@ fn is_empty_heading(line: &str) -> bool {
         && rest.trim_matches([' ', '\t', '#']).is_empty()
 }
 
-/// Characters that are code, link targets, HTML tags or URLs: never
-/// typography.
-fn protected_mask(line: &str, chars: &[(usize, char)]) -> Vec<bool> {
+/// Characters of bare URLs (`https://…`, any `scheme://…`, `www.…`,
+/// `mailto:…`) up to a space, a Chinese character or `)`: an address, never
+/// typography, even where Markdown sees plain text.
+fn url_mask(line: &str, chars: &[(usize, char)]) -> Vec<bool> {
+    let is_scheme_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-');
     let mut mask = vec![false; chars.len()];
     let mut i = 0;
     while i < chars.len() {
-        let c = chars[i].1;
-        let rest = &line[chars[i].0..];
-        let end = if c == '`' {
-            let ticks = chars[i..].iter().take_while(|x| x.1 == '`').count();
-            let run = "`".repeat(ticks);
-            rest[ticks..]
-                .find(&run)
-                .map(|k| char_index(chars, chars[i].0 + ticks + k + ticks))
-        } else if rest.starts_with("](") {
-            rest.find(')')
-                .map(|k| char_index(chars, chars[i].0 + k + 1))
-        } else if c == '<' {
-            rest.find('>')
-                .map(|k| char_index(chars, chars[i].0 + k + 1))
-        } else if rest.starts_with("http://") || rest.starts_with("https://") {
-            Some(
-                chars[i..]
-                    .iter()
-                    .position(|x| x.1.is_whitespace() || is_chinese(x.1) || x.1 == ')')
-                    .map_or(chars.len(), |k| i + k),
-            )
-        } else {
-            None
-        };
-        match end {
-            Some(end) => {
-                mask[i..end].iter_mut().for_each(|m| *m = true);
-                i = end.max(i + 1);
-            }
-            None => i += 1,
+        let at_word_start = i == 0 || !is_scheme_char(chars[i - 1].1);
+        if !at_word_start || !starts_url(&line[chars[i].0..]) {
+            i += 1;
+            continue;
         }
+        let end = chars[i..]
+            .iter()
+            .position(|x| x.1.is_whitespace() || is_chinese(x.1) || x.1 == ')')
+            .map_or(chars.len(), |k| i + k);
+        mask[i..end].iter_mut().for_each(|m| *m = true);
+        i = end.max(i + 1);
     }
     mask
 }
 
-/// The index in `chars` of the character at byte `byte` (or the end).
-fn char_index(chars: &[(usize, char)], byte: usize) -> usize {
-    chars.partition_point(|x| x.0 < byte)
+/// Does `rest` begin with `scheme://`, `www.` or `mailto:`?
+fn starts_url(rest: &str) -> bool {
+    let lower = |n: usize| rest.get(..n).map(str::to_ascii_lowercase);
+    if lower(4).as_deref() == Some("www.") || lower(7).as_deref() == Some("mailto:") {
+        return true;
+    }
+    let scheme = rest
+        .bytes()
+        .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'.' | b'-'))
+        .count();
+    scheme > 0 && rest.as_bytes()[0].is_ascii_alphabetic() && rest[scheme..].starts_with("://")
 }
 
 /// Apply the safe fixes of `slips` to `text`, by their exact byte spans.
@@ -382,6 +440,25 @@ mod tests {
                 // Fixing is idempotent: nothing fixable is left.
                 assert!(scan(&fixed).iter().all(|s| s.fix.is_none()), "{piece:?}");
             }
+        }
+    }
+
+    #[test]
+    fn spaces_that_make_a_hard_break_stay() {
+        // Two or more spaces before another line of the same paragraph, in
+        // any block, with either line end.
+        for kept in [
+            "甲   \r\n乙\r\n",
+            "甲    \n乙\n",
+            "- 项目    \n  续行\n",
+            "> 引文   \n> 续行\n",
+        ] {
+            assert!(scan(kept).is_empty(), "{kept:?}: {:?}", scan(kept));
+        }
+        // At a paragraph's end, or one space, they are only trailing spaces.
+        for slip in ["甲   \n\n乙\n", "甲 \u{3000}\n乙\n", "甲 \n乙\n"] {
+            let rules: Vec<_> = scan(slip).iter().map(|s| s.rule).collect();
+            assert_eq!(rules, vec![rules::TRAILING_SPACE], "{slip:?}");
         }
     }
 
