@@ -1,14 +1,27 @@
 //! `casebook new ID`: write a case skeleton with every field and section,
-//! so editors start from the contract instead of from memory.
+//! so editors start from the contract instead of from memory. Ids whose year
+//! `check` would refuse are refused first; the file is written by
+//! `editor_files::create_new` (never over anything, never through a link).
 
 use std::path::Path;
 
 use crate::config::Config;
-use crate::content::is_valid_id;
+use crate::content::{is_valid_id, plausible_years};
+use crate::editor_files;
 
 pub fn run(root: &Path, id: &str) -> i32 {
     if !is_valid_id(id) {
         eprintln!("错误：案例编号“{id}”格式不对，应为“年份-序号”，例如 2024-001");
+        return 2;
+    }
+    let year = &id[..4];
+    let years = plausible_years();
+    if !year.parse().is_ok_and(|y: i64| years.contains(&y)) {
+        eprintln!(
+            "错误：案例编号“{id}”的年份 {year} 不合理：casebook check 只接受 {} 到 {} 年的案例",
+            years.start(),
+            years.end()
+        );
         return 2;
     }
     let config = match Config::load(root) {
@@ -18,20 +31,21 @@ pub fn run(root: &Path, id: &str) -> i32 {
             return 1;
         }
     };
-    let year = &id[..4];
-    let dir = root.join("content/cases").join(year).join(id);
-    let file = dir.join("index.md");
-    let taken = root
-        .join("content/cases")
-        .join(year)
-        .join(format!("{id}.md"));
-    if file.exists() || taken.exists() {
-        eprintln!("错误：案例 {id} 已存在");
-        return 1;
+    let year_dir = Path::new("content/cases").join(year);
+    let bundle = year_dir.join(id).join("index.md");
+    // Taken in any form: a bundle, a single file, or a link (even a
+    // dangling one) at either name.
+    for taken in [year_dir.join(id), year_dir.join(format!("{id}.md"))] {
+        if std::fs::symlink_metadata(root.join(&taken)).is_ok() {
+            eprintln!("错误：案例 {id} 已存在：{}", root.join(&taken).display());
+            return 1;
+        }
     }
-    if let Err(err) = std::fs::create_dir_all(&dir)
-        .and_then(|_| std::fs::write(&file, skeleton(id, year, &config)))
-    {
+    let file = root.join(&bundle);
+    // A new file, never over anything, never through a linked
+    // `content/cases`, year or bundle folder.
+    let text = skeleton(id, year, &config);
+    if let Err(err) = editor_files::create_new(root, &bundle, text.as_bytes()) {
         eprintln!("错误：无法创建 {}：{err}", file.display());
         return 1;
     }

@@ -81,21 +81,21 @@ fn new_case(id: &str) -> (tempfile::TempDir, std::process::Output) {
 
 #[test]
 fn new_creates_a_skeleton_with_every_field_and_section() {
-    let (site, output) = new_case("2030-001");
+    let (site, output) = new_case("2025-001");
     assert_eq!(code(&output), 0, "{}", stderr(&output));
-    let file = site.path().join("content/cases/2030/2030-001/index.md");
+    let file = site.path().join("content/cases/2025/2025-001/index.md");
     assert!(
         stdout(&output)
             .trim()
-            .ends_with("content/cases/2030/2030-001/index.md"),
+            .ends_with("content/cases/2025/2025-001/index.md"),
         "{}",
         stdout(&output)
     );
     let text = std::fs::read_to_string(&file).unwrap();
     assert!(text.starts_with("---\n"));
     for line in [
-        "id: \"2030-001\"",
-        "year: 2030",
+        "id: \"2025-001\"",
+        "year: 2025",
         "status: draft",
         // The first configured terms as defaults.
         "priority_area: 促进产业高质量发展",
@@ -121,7 +121,7 @@ fn new_creates_a_skeleton_with_every_field_and_section() {
     // A second `new` with the same id refuses and leaves the file alone.
     let again = casebook([
         "new".as_ref(),
-        "2030-001".as_ref(),
+        "2025-001".as_ref(),
         "--root".as_ref(),
         site.path().as_os_str(),
     ]);
@@ -142,7 +142,7 @@ fn new_refuses_an_id_taken_by_a_single_file_case() {
 // drafts are parsed too, the whole site stops building until it is edited.
 #[test]
 fn new_skeleton_passes_check_and_stays_unpublished() {
-    let (site, output) = new_case("2030-001");
+    let (site, output) = new_case("2025-001");
     assert_eq!(code(&output), 0, "{}", stderr(&output));
 
     let (code, diags) = check_json(site.path());
@@ -151,15 +151,15 @@ fn new_skeleton_passes_check_and_stays_unpublished() {
     assert_eq!(code, 0);
     // Any warnings concern the new case only (its placeholder values).
     for d in &diags {
-        assert_eq!(d.file, "content/cases/2030/2030-001/index.md", "{d:?}");
+        assert_eq!(d.file, "content/cases/2025/2025-001/index.md", "{d:?}");
     }
 
     // A draft: not published, but previewed with --drafts, without its
     // private contact.
     let built = build_ok(site.path(), &[]);
-    assert!(!built.exists("cases/2030-001/index.html"));
+    assert!(!built.exists("cases/2025-001/index.html"));
     let preview = build_ok(site.path(), &["--drafts"]);
-    let page = preview.read("cases/2030-001/index.html");
+    let page = preview.read("cases/2025-001/index.html");
     assert!(page.contains("草稿"));
     for (path, bytes) in preview.files() {
         let text = String::from_utf8_lossy(&bytes);
@@ -224,5 +224,89 @@ fn verbose_build_prints_each_phase_with_time_and_peak_memory() {
         if cfg!(target_os = "linux") {
             assert!(line.contains("峰值内存") && line.ends_with("MiB"), "{line}");
         }
+    }
+}
+
+/// `new` takes only ids whose year `check` accepts (one shared range), and
+/// refuses the rest with exit 2 before writing anything.
+#[test]
+fn new_takes_only_years_check_accepts() {
+    let years = casebook::content::plausible_years();
+    let (first, last) = (*years.start(), *years.end());
+    let site = temp_dir();
+    copy_dir(&fixture("basic"), site.path());
+    let root = site.path().as_os_str();
+    for year in [9999, 1900, first - 1, last + 1, last + 2, 2101] {
+        let id = format!("{year}-001");
+        let output = casebook(["new".as_ref(), id.as_ref(), "--root".as_ref(), root]);
+        assert_eq!(code(&output), 2, "{id}: {}", stderr(&output));
+        assert!(
+            stderr(&output).contains("年份"),
+            "{id}: {}",
+            stderr(&output)
+        );
+        let folder = site.path().join(format!("content/cases/{year}"));
+        assert!(!folder.exists(), "{id}: {} was made", folder.display());
+    }
+    // Every other year: the new case passes check's id and year rules.
+    for (n, year) in [first, 2012, casebook::content::current_year(), last]
+        .into_iter()
+        .enumerate()
+    {
+        let id = format!("{year}-{:03}", 901 + n);
+        let output = casebook(["new".as_ref(), id.as_ref(), "--root".as_ref(), root]);
+        assert_eq!(code(&output), 0, "{id}: {}", stderr(&output));
+    }
+    // The skeletons are alike, so they are duplicates of each other;
+    // nothing else is wrong.
+    let (_, diags) = check_json(site.path());
+    let errors: Vec<&Diag> = diags
+        .iter()
+        .filter(|d| d.is_error() && d.rule != "case-duplicate")
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+}
+
+/// `new` never writes through a link: a linked `content/cases`, year or
+/// bundle folder (inside or outside the site), a dangling link at the
+/// bundle's or the single file's name. Refused, the link and its target
+/// untouched.
+#[test]
+fn new_never_writes_through_a_link() {
+    use std::os::unix::fs::symlink;
+    let cases: [(&str, &str, bool); 5] = [
+        ("content/cases", "elsewhere", true),
+        ("content/cases/2025", "elsewhere", true),
+        ("content/cases/2025/2025-001", "elsewhere", true),
+        ("content/cases/2025/2025-001", "nowhere", false),
+        ("content/cases/2025/2025-001.md", "nowhere", false),
+    ];
+    for (link, target, is_dir) in cases {
+        let dir = temp_dir();
+        let root = dir.path().join("site");
+        copy_dir(&fixture("basic"), &root);
+        let target = dir.path().join(target);
+        if is_dir {
+            std::fs::create_dir_all(&target).unwrap();
+        }
+        let link = root.join(link);
+        if link.exists() {
+            std::fs::rename(&link, &target).unwrap();
+        }
+        std::fs::create_dir_all(link.parent().unwrap()).unwrap();
+        symlink(&target, &link).unwrap();
+        let before = is_dir.then(|| snapshot(&target));
+        let output = casebook([
+            "new".as_ref(),
+            "2025-001".as_ref(),
+            "--root".as_ref(),
+            root.as_os_str(),
+        ]);
+        assert_eq!(code(&output), 1, "{link:?}: {}", stderr(&output));
+        assert!(has_cjk(&stderr(&output)), "{}", stderr(&output));
+        assert!(link.is_symlink(), "{link:?} was replaced");
+        let after = is_dir.then(|| snapshot(&target));
+        assert_eq!(after, before, "{link:?}: target changed");
+        assert_eq!(target.exists(), is_dir, "{link:?}: target made");
     }
 }

@@ -125,6 +125,22 @@ pub fn is_valid_id(id: &str) -> bool {
         && seq.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// The current year, from the system clock.
+pub fn current_year() -> i64 {
+    use chrono::Datelike;
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    chrono::DateTime::from_timestamp(secs, 0).map_or(2025, |t| i64::from(t.year()))
+}
+
+/// The years a case (its `year`, its id, a book's folder) may belong to:
+/// from the programme's start to next year (a cycle is planned a year
+/// ahead, never more). `check` and `casebook new` share this one range.
+pub fn plausible_years() -> std::ops::RangeInclusive<i64> {
+    2000..=current_year() + 1
+}
+
 pub fn parse(
     text: &str,
     source: SourceFile,
@@ -319,14 +335,19 @@ fn read_year(fields: &mut Fields, map: &Mapping) -> Option<i64> {
         return None;
     }
     let year = fields.integer(map, &["year"])?;
-    if (2000..=2100).contains(&year) {
+    let years = plausible_years();
+    if years.contains(&year) {
         Some(year)
     } else {
         fields.error(
             rules::YEAR_IMPLAUSIBLE,
             &["year"],
             format!("年度 {year} 不合理"),
-            "写四位数的年度，例如 year: 2023",
+            format!(
+                "写 {} 到 {} 之间的四位数年度，例如 year: 2023",
+                years.start(),
+                years.end()
+            ),
         );
         None
     }

@@ -24,7 +24,7 @@ pub fn parse(
     let Some(year) = folder
         .parse::<i64>()
         .ok()
-        .filter(|y| (2000..=2100).contains(y))
+        .filter(|y| super::plausible_years().contains(y))
     else {
         let diag = Diagnostic::error(
             rules::YEAR_IMPLAUSIBLE,

@@ -4,12 +4,15 @@
 //!
 //! The document is read by `docx-rs` ([`docx`]: paragraphs, runs, styles,
 //! tables, pictures → blocks), turned into Markdown by [`convert`], and
-//! written here. Files Word cannot hand over (encrypted, old .doc, broken)
+//! written here (every file new, checked before any is written, through
+//! `editor_files`: atomic, never over anything, never through a link).
+//! Files Word cannot hand over (encrypted, old .doc, broken)
 //! are recognised by their first bytes and explained in Chinese.
 
 mod convert;
 mod docx;
 
+use std::io;
 use std::path::{Path, PathBuf};
 
 pub use convert::{convert, section_of, Converted, Meta};
@@ -18,6 +21,7 @@ pub use docx::{blocks, Block, Para};
 use crate::config::Config;
 use crate::content;
 use crate::diagnostics;
+use crate::editor_files;
 
 /// Why a file cannot be imported: what is wrong and what to do.
 #[derive(Debug, PartialEq, Eq)]
@@ -153,13 +157,6 @@ pub fn run(file: &Path, id: Option<&str>, out: Option<&Path>, root: &Path) -> i3
         Path::to_path_buf,
     );
     let index = dir.join("index.md");
-    if index.exists() {
-        eprintln!(
-            "错误：{} 已存在，不覆盖；换一个 --id 或 --out",
-            index.display()
-        );
-        return 2;
-    }
     let meta = Meta {
         id: &id,
         year,
@@ -169,7 +166,12 @@ pub fn run(file: &Path, id: Option<&str>, out: Option<&Path>, root: &Path) -> i3
             .unwrap_or_default(),
     };
     let converted = convert(&blocks(&docx), &meta);
-    if let Err(err) = write_bundle(&dir, &converted) {
+    let (base, rel) = bundle_place(root, out, &dir);
+    if let Err(err) = write_bundle(&base, &rel, &converted) {
+        if err.kind() == io::ErrorKind::AlreadyExists {
+            eprintln!("错误：{err}；换一个 --id 或 --out");
+            return 2;
+        }
         eprintln!("错误：无法写入 {}：{err}", dir.display());
         return 1;
     }
@@ -183,12 +185,66 @@ pub fn run(file: &Path, id: Option<&str>, out: Option<&Path>, root: &Path) -> i3
     0
 }
 
-fn write_bundle(dir: &Path, converted: &Converted) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
-    for (name, bytes) in &converted.images {
-        std::fs::write(dir.join(name), bytes)?;
+/// Where the bundle goes, as a folder that must already be real (the site
+/// root, or the folder `--out` names its bundle in) and the folders below
+/// it that `editor_files` may make, refusing any link on the way.
+fn bundle_place(root: &Path, out: Option<&Path>, dir: &Path) -> (PathBuf, PathBuf) {
+    let Some(out) = out else {
+        let rel = dir.strip_prefix(root).unwrap_or(dir);
+        return (root.to_path_buf(), rel.to_path_buf());
+    };
+    match (out.parent(), out.file_name()) {
+        (Some(parent), Some(name)) => {
+            let parent = if parent.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                parent
+            };
+            (parent.to_path_buf(), PathBuf::from(name))
+        }
+        _ => (out.to_path_buf(), PathBuf::new()),
     }
-    std::fs::write(dir.join("index.md"), &converted.markdown)
+}
+
+/// Write `index.md` and every picture into `base/rel`, each as a new file
+/// (`editor_files::create_new`: atomic, never over anything, never through
+/// a link). Every name is checked before any is written, so a bundle
+/// folder that already holds one of them is left exactly as it was; a
+/// write that fails midway removes the files this import made.
+fn write_bundle(base: &Path, rel: &Path, converted: &Converted) -> io::Result<()> {
+    let files: Vec<(&str, &[u8])> = converted
+        .images
+        .iter()
+        .map(|(name, bytes)| (name.as_str(), bytes.as_slice()))
+        .chain([("index.md", converted.markdown.as_bytes())])
+        .collect();
+    let dir = base.join(rel);
+    for (name, _) in &files {
+        let path = dir.join(name);
+        if std::fs::symlink_metadata(&path).is_ok() {
+            return Err(io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                format!("{} 已存在，不覆盖（导入不写任何文件）", path.display()),
+            ));
+        }
+    }
+    let made_dir = std::fs::symlink_metadata(&dir).is_err();
+    editor_files::create_dir(base, rel)?;
+    let mut written = Vec::new();
+    for (name, bytes) in files {
+        if let Err(err) = editor_files::create_new(base, &rel.join(name), bytes) {
+            for done in written {
+                let _ = std::fs::remove_file(dir.join(done));
+            }
+            if made_dir {
+                // Only if empty: never removes anything else.
+                let _ = std::fs::remove_dir(&dir);
+            }
+            return Err(err);
+        }
+        written.push(name);
+    }
+    Ok(())
 }
 
 /// Run the rulebook on the new case and list what the editor still does.
