@@ -302,3 +302,99 @@ fn unreadable_documents_get_clear_errors() {
     let missing = import(&root, &dir.path().join("nope.docx"), &[]);
     assert_eq!(code(&missing), 2);
 }
+
+/// Import checks every file it would write (index.md AND each picture)
+/// before writing any: a picture or a link (even dangling) already at one
+/// of those names in the target folder means nothing is written and
+/// nothing there changes. A target folder, `content/cases` or year folder
+/// that is a link is refused too: import never writes through a link.
+#[test]
+fn import_never_overwrites_or_writes_through_a_link() {
+    use std::os::unix::fs::symlink;
+    let dir = temp_dir();
+    let root = site(dir.path());
+    let docx = dir.path().join("a.docx");
+    styled(&docx);
+    let outside = dir.path().join("outside");
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::write(outside.join("keep.txt"), "theirs").unwrap();
+
+    // Something already at a name import would write, in --out DIR.
+    type Plant = fn(&Path, &Path);
+    let taken: [(&str, Plant); 4] = [
+        ("picture", |out, _| {
+            std::fs::write(out.join("figure-1.png"), "their picture").unwrap()
+        }),
+        ("picture link", |out, outside| {
+            symlink(outside.join("keep.txt"), out.join("figure-1.png")).unwrap()
+        }),
+        ("dangling index.md", |out, outside| {
+            symlink(outside.join("nowhere.md"), out.join("index.md")).unwrap()
+        }),
+        ("index.md", |out, _| {
+            std::fs::write(out.join("index.md"), "their text").unwrap()
+        }),
+    ];
+    for (n, (what, plant)) in taken.into_iter().enumerate() {
+        let out = dir.path().join(format!("bundle-{n}"));
+        std::fs::create_dir_all(&out).unwrap();
+        plant(&out, &outside);
+        let before = entries(&out);
+        let output = import(&root, &docx, &["--out", out.to_str().unwrap()]);
+        assert_eq!(code(&output), 2, "{what}: {}", stderr(&output));
+        assert!(
+            stderr(&output).contains("已存在"),
+            "{what}: {}",
+            stderr(&output)
+        );
+        assert_eq!(
+            entries(&out),
+            before,
+            "{what}: a file was written or changed"
+        );
+    }
+    assert!(!outside.join("nowhere.md").exists());
+    assert_eq!(snapshot(&outside).len(), 1);
+
+    // A link where import would make or enter a folder.
+    let link_out = dir.path().join("linked-bundle");
+    symlink(&outside, &link_out).unwrap();
+    let output = import(&root, &docx, &["--out", link_out.to_str().unwrap()]);
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    assert!(stderr(&output).contains("符号链接"), "{}", stderr(&output));
+    for link in ["content/cases/2024", "content/cases"] {
+        let site_dir = dir.path().join(format!("site-{}", link.len()));
+        copy_dir(&fixture("rulebook-good"), &site_dir);
+        let link = site_dir.join(link);
+        if link.exists() {
+            std::fs::remove_dir_all(&link).unwrap();
+        }
+        std::fs::create_dir_all(link.parent().unwrap()).unwrap();
+        symlink(&outside, &link).unwrap();
+        let output = import(&site_dir, &docx, &["--id", "2024-050"]);
+        assert_eq!(code(&output), 1, "{link:?}: {}", stderr(&output));
+        assert!(stderr(&output).contains("符号链接"), "{}", stderr(&output));
+        assert!(link.is_symlink());
+    }
+    let after = snapshot(&outside);
+    assert_eq!(after.len(), 1, "{:?}", after.keys());
+    assert_eq!(after["keep.txt"], b"theirs");
+}
+
+/// Each entry of `dir`: its name and its bytes, or where it links to.
+fn entries(dir: &Path) -> Vec<(std::ffi::OsString, Vec<u8>)> {
+    use std::os::unix::ffi::OsStrExt;
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let path = e.unwrap().path();
+            let bytes = match std::fs::read_link(&path) {
+                Ok(target) => target.as_os_str().as_bytes().to_vec(),
+                Err(_) => std::fs::read(&path).unwrap(),
+            };
+            (path.file_name().unwrap().to_owned(), bytes)
+        })
+        .collect();
+    entries.sort();
+    entries
+}
