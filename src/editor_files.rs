@@ -28,7 +28,7 @@ pub fn replace(root: &Path, rel: &Path, bytes: &[u8]) -> io::Result<()> {
     if !meta.file_type().is_file() {
         return Err(not_a_plain_file(&target, &meta));
     }
-    let temporary = write_temporary(&target, bytes, Some(meta.permissions()))?;
+    let temporary = write_temporary(&target, bytes, Some(&meta))?;
     // Look again just before the rename: a link put in its place since
     // would otherwise be replaced by a file, silently.
     let still_file = fs::symlink_metadata(&target).is_ok_and(|m| m.file_type().is_file());
@@ -63,7 +63,8 @@ pub fn create_dir(root: &Path, rel: &Path) -> io::Result<PathBuf> {
             Ok(meta) if meta.file_type().is_dir() => {}
             Ok(meta) => return Err(not_a_plain_folder(&dir, &meta)),
             Err(err) if err.kind() == io::ErrorKind::NotFound => match fs::create_dir(&dir) {
-                Ok(()) => {}
+                // Flush the parent so the new folder survives a power cut.
+                Ok(()) => sync_dir(parent_of(&dir))?,
                 // Made by someone else meanwhile: fine if it is a folder.
                 Err(err) if err.kind() == io::ErrorKind::AlreadyExists => {
                     let meta = fs::symlink_metadata(&dir)?;
@@ -117,12 +118,15 @@ fn relative_components(rel: &Path) -> io::Result<Vec<&std::ffi::OsStr>> {
 
 /// Write `bytes` to a new temporary file beside `target` and flush it to
 /// disk. The file is created exclusively, so no link at its name is
-/// followed.
+/// followed. Replacing a file, it gets that file's permissions (and owner,
+/// where allowed) before a byte is written: a private file's new text is
+/// never readable by others, not even for a moment.
 fn write_temporary(
     target: &Path,
     bytes: &[u8],
-    permissions: Option<fs::Permissions>,
+    replacing: Option<&fs::Metadata>,
 ) -> io::Result<PathBuf> {
+    use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
     static COUNTER: AtomicU32 = AtomicU32::new(0);
     let name = target.file_name().unwrap_or_default().to_string_lossy();
     let temporary = target.with_file_name(format!(
@@ -131,14 +135,18 @@ fn write_temporary(
         COUNTER.fetch_add(1, Ordering::Relaxed)
     ));
     let written = (|| {
-        let mut file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&temporary)?;
-        file.write_all(bytes)?;
-        if let Some(permissions) = permissions {
-            file.set_permissions(permissions)?;
+        let mut options = OpenOptions::new();
+        options.write(true).create_new(true);
+        if replacing.is_some() {
+            options.mode(0o600);
         }
+        let mut file = options.open(&temporary)?;
+        if let Some(meta) = replacing {
+            // Another owner is kept only by root; anyone else keeps theirs.
+            let _ = std::os::unix::fs::fchown(&file, Some(meta.uid()), Some(meta.gid()));
+            file.set_permissions(meta.permissions())?;
+        }
+        file.write_all(bytes)?;
         file.sync_all()
     })();
     match written {
@@ -157,10 +165,14 @@ fn finish(renamed: io::Result<()>, temporary: &Path, target: &Path) -> io::Resul
         let _ = fs::remove_file(temporary);
         return Err(err);
     }
-    match target.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => sync_dir(dir),
-        _ => sync_dir(Path::new(".")),
-    }
+    sync_dir(parent_of(target))
+}
+
+/// The folder holding `path` (`.` for a bare name).
+fn parent_of(path: &Path) -> &Path {
+    path.parent()
+        .filter(|dir| !dir.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
 }
 
 fn sync_dir(dir: &Path) -> io::Result<()> {
@@ -244,6 +256,25 @@ mod tests {
         assert_eq!(mode, 0o640);
         let names: Vec<_> = fs::read_dir(dir.path().join("content")).unwrap().collect();
         assert_eq!(names.len(), 1, "no temporary file left");
+    }
+
+    #[test]
+    fn replace_keeps_the_owner_where_allowed() {
+        use std::os::unix::fs::MetadataExt;
+        // Only root may give a file to someone else (and keep it theirs).
+        if unsafe { libc::geteuid() } != 0 {
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a.md");
+        fs::write(&file, "old").unwrap();
+        std::os::unix::fs::chown(&file, Some(4321), Some(4322)).unwrap();
+        fs::set_permissions(&file, fs::Permissions::from_mode(0o600)).unwrap();
+        replace(dir.path(), Path::new("a.md"), b"new").unwrap();
+        let meta = fs::metadata(&file).unwrap();
+        assert_eq!((meta.uid(), meta.gid()), (4321, 4322));
+        assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+        assert_eq!(fs::read_to_string(&file).unwrap(), "new");
     }
 
     #[test]
