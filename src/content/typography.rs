@@ -2,9 +2,13 @@
 //! punctuation inside Chinese sentences, full-width digits and letters,
 //! doubled punctuation, empty headings, trailing spaces.
 //!
-//! The scanner works on the file's own text (front matter skipped, code left
-//! alone) and reports each slip with its exact byte span, so that `casebook
-//! check --fix` can replace exactly those bytes and nothing else.
+//! The scanner works on the file's own text and reports each slip with its
+//! exact byte span, so that `casebook check --fix` can replace exactly those
+//! bytes and nothing else. Only prose is looked at: which bytes are prose
+//! comes from pulldown-cmark's offsets (`Layout`), so code of every kind,
+//! raw HTML, link destinations, autolinks, reference definitions and (by
+//! their shape) bare URLs are neither warned about nor changed, and `check`
+//! and `--fix` agree. Front matter is skipped.
 
 use std::ops::Range;
 
