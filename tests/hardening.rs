@@ -986,6 +986,56 @@ fn nothing_is_published_through_a_symlink_or_from_another_case() {
     }
 }
 
+#[test]
+fn a_bundle_index_beside_other_case_files_is_an_error() {
+    let title = "上海测试有限公司推行六西格玛的经验";
+    // (where the stray index.md goes, what else is written, what it hides)
+    let layouts: &[(&str, &[&str], &str)] = &[
+        // The shape: a year folder with single-file cases.
+        ("content/cases/2023/index.md", &[], "2023-001.md"),
+        // The root of the cases: every case below.
+        ("content/cases/index.md", &[], "2022/2022-001/index.md"),
+        // A bundle with a stray Markdown note (other name, other case).
+        (
+            "content/cases/2022/2022-001/index.md",
+            &["content/cases/2022/2022-001/notes.md"],
+            "notes.md",
+        ),
+        // A bundle inside a bundle.
+        (
+            "content/cases/2022/2022-001/index.md",
+            &["content/cases/2022/2022-001/appendix/index.md"],
+            "appendix/index.md",
+        ),
+    ];
+    for (index, extra, hidden) in layouts {
+        let (_dir, root) = basic_copy();
+        if !root.join(index).exists() {
+            write(&root.join(index), case("2023-760", title, "", ""));
+        }
+        for file in *extra {
+            write(&root.join(file), case("2022-761", title, "", ""));
+        }
+        // Parked files and other types are no ambiguity.
+        write(&root.join("content/cases/2023/_notes.md"), "草稿");
+        let (code, diags) = check_json(&root);
+        assert_eq!(code, 1, "{index}: {diags:?}");
+        let found: Vec<&Diag> = diags
+            .iter()
+            .filter(|d| d.rule == "bundle-ambiguous")
+            .collect();
+        assert_eq!(found.len(), 1, "{index}: {diags:?}");
+        let d = found[0];
+        assert_eq!((d.file.as_str(), d.line), (*index, 0), "{d:?}");
+        assert!(d.is_error() && d.message.contains(hidden), "{d:?}");
+        assert!(d.help.as_deref().is_some_and(has_cjk), "{d:?}");
+        let out = root.join("out");
+        let (code, _) = build_bounded(&root, &out);
+        assert_eq!(code, 1, "{index}");
+        assert!(!out.exists(), "{index}");
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Nothing unpublished leaks, in any byte of any output
 // ---------------------------------------------------------------------------
