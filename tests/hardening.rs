@@ -1036,6 +1036,50 @@ fn a_bundle_index_beside_other_case_files_is_an_error() {
     }
 }
 
+#[test]
+fn invisible_required_text_is_missing() {
+    let (_dir, root) = basic_copy();
+    let invisible = [
+        "\u{200b}\u{200b}\u{200b}",
+        "\u{202e}\u{2066}\u{2069}",
+        "\u{3000}\u{200d}\u{3000}",
+        "\u{feff}",
+        "\u{2060} \u{200c}\u{00ad}",
+        "\u{3164}\u{e0020}",
+    ];
+    let dir = root.join("content/cases/2023");
+    let mut expected = Vec::new();
+    for (n, text) in invisible.iter().enumerate() {
+        // Titles (line 3) and, with a visible title, enterprise names (line 5).
+        let id = format!("2023-77{n}");
+        write(&dir.join(format!("{id}.md")), case(&id, text, "", ""));
+        expected.push((format!("content/cases/2023/{id}.md"), 3));
+        let id = format!("2023-78{n}");
+        let named = case(&id, "上海测试有限公司推行六西格玛的经验", "", "")
+            .replace(&format!("上海测试有限公司{id}\n"), &format!("\"{text}\"\n"));
+        write(&dir.join(format!("{id}.md")), named);
+        expected.push((format!("content/cases/2023/{id}.md"), 5));
+    }
+    write(
+        &root.join("content/pages/blank.md"),
+        "---\ntitle: \"\u{200b}\u{2063}\"\nslug: blank\n---\n正文\n",
+    );
+    expected.push(("content/pages/blank.md".to_string(), 2));
+    let (code, diags) = check_json(&root);
+    assert_eq!(code, 1);
+    for (file, line) in &expected {
+        let d = diags
+            .iter()
+            .find(|d| &d.file == file && d.rule == "field-missing")
+            .unwrap_or_else(|| panic!("no field-missing for {file}: {diags:?}"));
+        assert_eq!(d.line, *line, "{d:?}");
+        assert!(d.is_error() && d.message.contains("看不见"), "{d:?}");
+    }
+    let out = root.join("out");
+    assert_eq!(build_bounded(&root, &out).0, 1);
+    assert!(!out.exists());
+}
+
 // ---------------------------------------------------------------------------
 // Nothing unpublished leaks, in any byte of any output
 // ---------------------------------------------------------------------------
