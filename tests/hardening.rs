@@ -1080,6 +1080,53 @@ fn invisible_required_text_is_missing() {
     assert!(!out.exists());
 }
 
+#[test]
+fn site_links_that_normalise_elsewhere_are_refused() {
+    let (_dir, root) = basic_copy();
+    let dir = root.join("content/cases/2023");
+    let links = [
+        "/cases/2023-002/../../x/",
+        "/cases/2023-001/%2e%2e/%2e%2e/casebook.toml",
+        "/cases/2023-003/.%2E/2024-001/",
+        "/about/./../cases/2024-001/",
+        "/cases/2022-001/..%5C..%5Cdata/cases.json",
+    ];
+    for (n, link) in links.iter().enumerate() {
+        let id = format!("2023-79{n}");
+        let body = format!("参见[相关案例]({link})。");
+        write(
+            &dir.join(format!("{id}.md")),
+            case(&id, "上海测试有限公司推行六西格玛的经验", "", &body),
+        );
+    }
+    write(
+        &root.join("content/pages/dots.md"),
+        "---\ntitle: 说明\nslug: dots\n---\n参见[案例](/cases/2022-001/../2024-001/)\n",
+    );
+    let (code, diags) = check_json(&root);
+    assert_eq!(code, 1);
+    let mut expected: Vec<(String, usize)> = (0..links.len())
+        .map(|n| {
+            let file = format!("content/cases/2023/2023-79{n}.md");
+            let text = std::fs::read_to_string(root.join(&file)).unwrap();
+            let line = 1 + text.lines().position(|l| l.contains("参见")).unwrap();
+            (file, line)
+        })
+        .collect();
+    expected.push(("content/pages/dots.md".into(), 5));
+    for (file, line) in expected {
+        let d = diags
+            .iter()
+            .find(|d| d.file == file && d.rule == "link-dot-segment")
+            .unwrap_or_else(|| panic!("no link-dot-segment for {file}: {diags:?}"));
+        assert_eq!((d.line, d.column), (line, 3), "{d:?}");
+        assert!(d.is_error() && has_cjk(&d.message), "{d:?}");
+    }
+    let out = root.join("out");
+    assert_eq!(build_bounded(&root, &out).0, 1);
+    assert!(!out.exists());
+}
+
 // ---------------------------------------------------------------------------
 // Nothing unpublished leaks, in any byte of any output
 // ---------------------------------------------------------------------------

@@ -323,6 +323,19 @@ fn link_scheme(dest: &str) -> Option<String> {
     valid.then(|| scheme.to_ascii_lowercase())
 }
 
+/// Whether a site link's decoded path is what a browser will fetch: no
+/// `.` or `..` segment (which the browser resolves, so
+/// `/cases/2023-002/../../x/` is not a link to 2023-002) and no backslash
+/// (which browsers read as `/`). Tabs and newlines, which browsers drop,
+/// are dropped first.
+fn is_normal_site_path(path: &str) -> bool {
+    let path: String = path
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .collect();
+    !path.contains('\\') && !path.split('/').any(|s| s == "." || s == "..")
+}
+
 struct Walk<'o> {
     options: &'o MarkdownOptions<'o>,
     lines: LineIndex<'o>,
@@ -699,10 +712,25 @@ impl<'o> Walk<'o> {
             Target::SiteRoot(rest) => {
                 let (line, column) = self.lines.position(offset);
                 let path = rest.split(['#', '?']).next().unwrap_or("");
+                let path = percent_encoding::percent_decode_str(path)
+                    .decode_utf8_lossy()
+                    .into_owned();
+                if !is_normal_site_path(&path) {
+                    let diag = self
+                        .located(
+                            Diagnostic::error(
+                                rules::LINK_DOT_SEGMENT,
+                                self.options.file,
+                                format!("站内链接“{dest}”含有 . 或 .. 路径段（或反斜杠），浏览器打开的不是它写的页面"),
+                            ),
+                            offset,
+                        )
+                        .help("直接写目标页面的完整路径，例如 /cases/2023-001/；不要用 ./ 或 ../");
+                    self.diagnostics.push(diag);
+                    return "#".into();
+                }
                 self.body.site_links.push(SiteLink {
-                    path: percent_encoding::percent_decode_str(path)
-                        .decode_utf8_lossy()
-                        .into_owned(),
+                    path,
                     line: self.options.first_line + line,
                     column,
                 });

@@ -147,6 +147,31 @@ fn links_and_symlinks_to_other_files_are_refused() {
 }
 
 #[test]
+fn site_links_with_dot_segments_are_refused() {
+    for dest in [
+        "/cases/2023-002/../../x/",
+        "/cases/2023-002/%2e%2e/%2E%2e/x/",
+        "/cases/2023-002/.%2e/x/",
+        "/cases/./2023-002/",
+        "/cases/2023-002/..",
+        "/cases/2023-002/..%5c..%5cx/",
+        "/cases/2023-002/..\\x/",
+        "/cases/2023-002/%2e%2e?x=1",
+    ] {
+        let (body, diags) = render_str(&format!("见[另一案例]({dest})。\n"));
+        assert_eq!(diags.len(), 1, "{dest}: {diags:?}");
+        assert_eq!(diags[0].rule, rules::LINK_DOT_SEGMENT, "{dest}");
+        assert_eq!((diags[0].line, diags[0].column), (10, 2), "{dest}");
+        assert!(body.site_links.is_empty(), "{dest}");
+        assert!(!body.html.contains("2023-002"), "{dest}: {}", body.html);
+    }
+    // Dots inside names are fine.
+    let (body, diags) = render_str("[a](/files/v1.2/report..pdf) [b](/cases/2023-002/#a.b)\n");
+    assert!(diags.is_empty(), "{diags:?}");
+    assert_eq!(body.site_links.len(), 2);
+}
+
+#[test]
 fn case_links_are_collected_and_prefixed() {
     let (body, _) = render_str("见[另一案例](/cases/2022-003/)。\n");
     assert_eq!(body.site_links.len(), 1);
