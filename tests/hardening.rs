@@ -1127,6 +1127,56 @@ fn site_links_that_normalise_elsewhere_are_refused() {
     assert!(!out.exists());
 }
 
+#[test]
+fn aliases_over_any_output_file_are_collisions_at_their_line() {
+    let (_dir, root) = basic_copy();
+    let dir = root.join("content/cases/2023");
+    // Files the site writes itself (a folder would be needed beside each),
+    // one a page would be written over, and a file below a file.
+    let aliases = [
+        "/robots.txt",
+        "/sitemap.xml",
+        "/data/cases.json",
+        "/data/cases.xlsx/",
+        "/qr/2022-001.svg",
+        "/atom.xml",
+        "/urls.txt",
+        "/favicon.ico",
+        "/404.html",
+        "/data/cases.csv/old.html",
+        "/c/2022-001.html",
+    ];
+    for (n, alias) in aliases.iter().enumerate() {
+        let id = format!("2023-8{n:02}");
+        let extra = format!("aliases:\n  - /old/{id}/\n  - {alias}\n");
+        write(
+            &dir.join(format!("{id}.md")),
+            case(&id, "上海测试有限公司推行六西格玛的经验", &extra, ""),
+        );
+    }
+    let (code, diags) = check_json(&root);
+    assert_eq!(code, 1);
+    for (n, alias) in aliases.iter().enumerate() {
+        let file = format!("content/cases/2023/2023-8{n:02}.md");
+        let d = diags
+            .iter()
+            .find(|d| d.file == file && d.rule == "output-collision")
+            .unwrap_or_else(|| panic!("no output-collision for {alias}: {diags:?}"));
+        // Line 12 is `aliases:`, 13 the harmless one, 14 this one.
+        assert_eq!((d.line, d.column), (14, 3), "{alias}: {d:?}");
+        assert!(d.is_error() && d.message.contains(alias), "{d:?}");
+    }
+    assert!(
+        !diags.iter().any(|d| d.message.contains("Is a directory")),
+        "{diags:?}"
+    );
+    let out = root.join("out");
+    let (code, stderr) = build_bounded(&root, &out);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("output-collision"), "{stderr}");
+    assert!(!out.exists());
+}
+
 // ---------------------------------------------------------------------------
 // Nothing unpublished leaks, in any byte of any output
 // ---------------------------------------------------------------------------

@@ -184,7 +184,7 @@ pub fn parse(
     let honors = fields.string_list(&map, &["honors"]);
     let cohort = fields.string(&map, &["cohort"]);
     let recommender = fields.string(&map, &["recommender"]);
-    let aliases = read_aliases(&mut fields, &map);
+    let (aliases, aliases_at) = read_aliases(&mut fields, &map).into_iter().unzip();
     let metrics = read_metrics(&mut fields, &map);
     rulebook::check_results_data(&mut fields, &map, &metrics);
     let date = read_date(&mut fields, &map);
@@ -274,6 +274,7 @@ pub fn parse(
         cover,
         cover_size,
         aliases,
+        aliases_at,
         metrics,
         date,
         body,
@@ -451,10 +452,11 @@ fn read_status(fields: &mut Fields, map: &Mapping) -> Option<Status> {
     found
 }
 
-fn read_aliases(fields: &mut Fields, map: &Mapping) -> Vec<String> {
+/// The valid aliases, each with where it is written (line, column).
+fn read_aliases(fields: &mut Fields, map: &Mapping) -> Vec<(String, (usize, usize))> {
     let aliases = fields.string_list(map, &["aliases"]);
     let mut valid = Vec::new();
-    for alias in aliases {
+    for (n, alias) in aliases.into_iter().enumerate() {
         let ok = alias.starts_with('/')
             && alias.len() > 1
             && alias.is_ascii()
@@ -462,7 +464,8 @@ fn read_aliases(fields: &mut Fields, map: &Mapping) -> Vec<String> {
             && !alias.contains("//")
             && !alias.contains(['?', '#', '\\', ' ', '"', '<', '>']);
         if ok {
-            valid.push(alias);
+            let at = fields.locator.locate(&["aliases", &format!("[{n}]")]);
+            valid.push((alias, at));
         } else {
             fields.error(
                 rules::ALIAS_INVALID,
