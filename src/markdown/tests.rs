@@ -147,6 +147,31 @@ fn links_and_symlinks_to_other_files_are_refused() {
 }
 
 #[test]
+fn images_from_the_sites_static_folder_are_checked_too() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("static")).unwrap();
+    std::fs::write(dir.path().join("static/logo.svg"), "<svg/>").unwrap();
+    std::fs::write(dir.path().join("static/empty.png"), "").unwrap();
+    std::fs::write(dir.path().join("static/ok.png"), tiny_png()).unwrap();
+    let (body, diags) = render_in(
+        dir.path(),
+        "![a](/logo.svg)\n\n![b](/empty.png)\n\n![c](/ok.png)\n",
+    );
+    let rules: Vec<&str> = diags.iter().map(|d| d.rule).collect();
+    assert_eq!(
+        rules,
+        [rules::ATTACHMENT_TYPE, rules::IMAGE_INVALID],
+        "{diags:?}"
+    );
+    assert!(
+        body.html.contains("src=\"/ok.png\" alt=\"c\" width=\"4\""),
+        "{}",
+        body.html
+    );
+    assert!(!body.html.contains("logo.svg"), "{}", body.html);
+}
+
+#[test]
 fn site_links_with_dot_segments_are_refused() {
     for dest in [
         "/cases/2023-002/../../x/",
