@@ -321,6 +321,17 @@ mod tests {
     }
 
     #[test]
+    fn the_documented_list_is_the_one_checked() {
+        for ext in ALLOWED {
+            assert!(Format::of_extension(ext).is_some(), "{ext}");
+        }
+        let readme = include_str!("../../README.md");
+        for ext in ALLOWED {
+            assert!(readme.contains(&format!("`.{ext}`")), "README lacks .{ext}");
+        }
+    }
+
+    #[test]
     fn active_and_unknown_types_are_refused_by_extension() {
         for name in [
             "evil.html",
