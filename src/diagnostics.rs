@@ -47,12 +47,17 @@ pub mod rules {
     pub const IMAGE_MISSING: &str = "image-missing";
     pub const IMAGE_REMOTE: &str = "image-remote";
     pub const PATH_OUTSIDE: &str = "path-outside";
+    pub const PATH_SYMLINK: &str = "path-symlink";
+    pub const ATTACHMENT_TYPE: &str = "attachment-type";
+    pub const IMAGE_INVALID: &str = "image-invalid";
+    pub const BUNDLE_AMBIGUOUS: &str = "bundle-ambiguous";
     pub const FIGURE_CAPTION_MISSING: &str = "figure-caption-missing";
     pub const TABLE_CAPTION_MISSING: &str = "table-caption-missing";
     pub const LINK_BROKEN_CASE: &str = "link-broken-case";
     pub const LINK_BROKEN_FILE: &str = "link-broken-file";
     pub const LINK_BROKEN: &str = "link-broken";
     pub const LINK_SCHEME: &str = "link-scheme";
+    pub const LINK_DOT_SEGMENT: &str = "link-dot-segment";
     pub const HTML_TOO_DEEP: &str = "html-too-deep";
     pub const HTML_SITE_LINK: &str = "html-site-link";
     pub const ALIAS_INVALID: &str = "alias-invalid";
@@ -112,10 +117,27 @@ pub mod rules {
         (IMAGE_MISSING, "找不到图片"),
         (IMAGE_REMOTE, "图片来自其他网站"),
         (PATH_OUTSIDE, "路径指向站点目录之外"),
+        (
+            PATH_SYMLINK,
+            "引用的图片或附件是符号链接（或在链接的文件夹里）",
+        ),
+        (
+            ATTACHMENT_TYPE,
+            "图片或附件的类型不能发布（网页、SVG、脚本等），或内容与扩展名不符",
+        ),
+        (
+            IMAGE_INVALID,
+            "图片是空文件、已损坏，或文件头声称的尺寸不合理",
+        ),
+        (
+            BUNDLE_AMBIGUOUS,
+            "index.md 所在文件夹里还有其他案例文件，无法确定哪些是案例",
+        ),
         (FIGURE_CAPTION_MISSING, "图没有图题"),
         (TABLE_CAPTION_MISSING, "表没有表题"),
         (LINK_BROKEN_CASE, "链接到不存在或未发布的案例"),
         (LINK_SCHEME, "链接使用了不安全的协议（如 javascript:）"),
+        (LINK_DOT_SEGMENT, "站内链接含 . 或 .. 路径段（或反斜杠）"),
         (HTML_TOO_DEEP, "正文 HTML 标签嵌套过深"),
         (
             HTML_SITE_LINK,

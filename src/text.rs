@@ -91,6 +91,21 @@ pub fn visible_chars(s: &str) -> usize {
     s.chars().filter(|c| !c.is_whitespace()).count()
 }
 
+/// Whether `c` shows nothing: white space (U+3000 included), zero-width
+/// characters and joiners, bidi controls, the BOM, soft hyphen, variation
+/// selectors, Hangul fillers, the blank Braille pattern and tag characters.
+pub fn is_invisible(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(c as u32,
+            0x00AD | 0x034F | 0x061C | 0x115F | 0x1160 | 0x17B4 | 0x17B5
+            | 0x180B..=0x180F
+            | 0x200B..=0x200F    // zero-width space, joiners, LRM, RLM
+            | 0x202A..=0x202E    // bidi embeddings and overrides
+            | 0x2060..=0x206F    // word joiner, invisible operators, isolates
+            | 0x2800 | 0x3164 | 0xFE00..=0xFE0F | 0xFEFF | 0xFFA0
+            | 0xE0000..=0xE0FFF)
+}
+
 /// Minutes to read `chars` characters of Chinese (about 450 a minute), at
 /// least one.
 pub fn reading_minutes(chars: usize) -> usize {

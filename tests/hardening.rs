@@ -252,7 +252,8 @@ fn symlink_loops_do_not_hang_discovery() {
     );
     let (code, stderr) = build_bounded(&root, &root.join("out"));
     assert_eq!(code, 1, "{stderr}");
-    assert!(stderr.contains("image-missing"), "{stderr}");
+    // A symlink is refused as one before it would be followed.
+    assert!(stderr.contains("path-symlink"), "{stderr}");
     assert!(stderr.contains("ring.png"), "{stderr}");
     // Linked folders and Markdown files are named, not followed.
     for link in ["2023/loop", "2023/self.md"] {
@@ -648,6 +649,533 @@ fn paths_from_content_cannot_leave_the_site() {
     assert_eq!(code, 1);
     assert!(!out.exists());
     assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 1);
+}
+
+// ---------------------------------------------------------------------------
+// Only files meant to be published are: types, bytes, links, other cases
+// ---------------------------------------------------------------------------
+
+/// A PNG header claiming `width`×`height` pixels: all an image check reads.
+fn png_header(width: u32, height: u32) -> Vec<u8> {
+    let mut bytes = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
+    bytes.extend(width.to_be_bytes());
+    bytes.extend(height.to_be_bytes());
+    bytes.extend([8, 6, 0, 0, 0, 0, 0, 0, 0]);
+    bytes
+}
+
+/// A hostile case: its id, files written beside it, front matter lines,
+/// a body line, and the rule it must get at the line naming `target`.
+struct Hostile {
+    id: &'static str,
+    files: Vec<(&'static str, Vec<u8>)>,
+    extra: String,
+    body: String,
+    target: &'static str,
+    rule: &'static str,
+}
+
+fn hostile(id: &'static str, target: &'static str, rule: &'static str) -> Hostile {
+    Hostile {
+        id,
+        files: Vec::new(),
+        extra: String::new(),
+        body: String::new(),
+        target,
+        rule,
+    }
+}
+
+impl Hostile {
+    fn file(mut self, name: &'static str, bytes: impl Into<Vec<u8>>) -> Self {
+        self.files.push((name, bytes.into()));
+        self
+    }
+    fn cover(mut self) -> Self {
+        self.extra = format!("cover: {}\n", self.target);
+        self
+    }
+    fn figure(mut self) -> Self {
+        self.body = format!("![示意图](./{})", self.target);
+        self
+    }
+    fn attachment(mut self) -> Self {
+        self.body = format!("详见[附件](./{})。", self.target);
+        self
+    }
+}
+
+/// Write each hostile case as a bundle `content/cases/2023/ID/index.md`,
+/// then assert `check` gives each its rule at the line naming its target,
+/// and that a build fails and writes nothing.
+fn assert_each_refused(root: &Path, cases: &[Hostile]) {
+    for case_ in cases {
+        let dir = root.join(format!("content/cases/2023/{}", case_.id));
+        for (name, bytes) in &case_.files {
+            write(&dir.join(name), bytes);
+        }
+        write(
+            &dir.join("index.md"),
+            case(
+                case_.id,
+                "上海测试有限公司推行六西格玛的经验",
+                &case_.extra,
+                &case_.body,
+            ),
+        );
+    }
+    let (code, diags) = check_json(root);
+    assert_eq!(code, 1, "{diags:?}");
+    for case_ in cases {
+        let file = format!("content/cases/2023/{}/index.md", case_.id);
+        let text = std::fs::read_to_string(root.join(&file)).unwrap();
+        let line = 1 + text.lines().position(|l| l.contains(case_.target)).unwrap();
+        let found = diags
+            .iter()
+            .find(|d| d.file == file && d.rule == case_.rule && d.is_error());
+        let d = found.unwrap_or_else(|| panic!("no {} for {file}: {diags:?}", case_.rule));
+        assert_eq!(
+            (d.line, d.rule.as_str()),
+            (line, case_.rule),
+            "{}: {d:?}",
+            case_.target
+        );
+        assert!(
+            d.column >= 1 && has_cjk(&d.message) && d.help.is_some(),
+            "{d:?}"
+        );
+    }
+    let out = root.join("out");
+    let (code, stderr) = build_bounded(root, &out);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(!out.exists(), "a refused build wrote its output");
+}
+
+#[test]
+fn only_files_of_safe_types_are_published() {
+    let (_dir, root) = basic_copy();
+    let script = b"<script>alert(document.cookie)</script>".to_vec();
+    let mut cases = Vec::new();
+    // Types that run script on the site's origin, or are unknown.
+    for (id, name) in [
+        ("2023-701", "evil.html"),
+        ("2023-702", "page.HTM"),
+        ("2023-703", "doc.xhtml"),
+        ("2023-704", "chart.svg"),
+        ("2023-705", "feed.xml"),
+        ("2023-706", "app.js"),
+        ("2023-707", "mod.mjs"),
+        ("2023-708", "site.css"),
+        ("2023-709", "data.json"),
+        ("2023-710", "notes.md"),
+        ("2023-711", "tool.exe"),
+        ("2023-712", "README"),
+    ] {
+        cases.push(
+            hostile(id, name, "attachment-type")
+                .file(name, script.clone())
+                .attachment(),
+        );
+    }
+    // SVG as a figure or a cover; a PDF as a figure.
+    cases.push(
+        hostile("2023-713", "figure.svg", "attachment-type")
+            .file("figure.svg", "<svg onload=alert(1)/>")
+            .figure(),
+    );
+    cases.push(
+        hostile("2023-714", "share.svg", "attachment-type")
+            .file("share.svg", "<svg/>")
+            .cover(),
+    );
+    cases.push(
+        hostile("2023-715", "scan.pdf", "attachment-type")
+            .file("scan.pdf", "%PDF-1.4")
+            .figure(),
+    );
+    // Bytes that are not what the name says.
+    cases.push(
+        hostile("2023-716", "trend.png", "attachment-type")
+            .file("trend.png", script.clone())
+            .figure(),
+    );
+    cases.push(
+        hostile("2023-717", "report.pdf", "attachment-type")
+            .file("report.pdf", "<html><body>%PDF-1.4")
+            .attachment(),
+    );
+    cases.push(
+        hostile("2023-718", "photo.jpg", "attachment-type")
+            .file("photo.jpg", "\u{feff}\n<svg onload=alert(1)>")
+            .cover(),
+    );
+    cases.push(
+        hostile("2023-719", "table.xlsx", "attachment-type")
+            .file("table.xlsx", "%PDF-1.4")
+            .attachment(),
+    );
+    cases.push(
+        hostile("2023-720", "data.csv", "attachment-type")
+            .file("data.csv", "  <!DOCTYPE html><script>x</script>")
+            .attachment(),
+    );
+    // Empty and implausible images.
+    cases.push(
+        hostile("2023-721", "empty.png", "image-invalid")
+            .file("empty.png", "")
+            .figure(),
+    );
+    cases.push(
+        hostile("2023-722", "empty.jpg", "image-invalid")
+            .file("empty.jpg", "")
+            .cover(),
+    );
+    cases.push(
+        hostile("2023-723", "huge.png", "image-invalid")
+            .file("huge.png", png_header(2_147_483_647, 630))
+            .cover(),
+    );
+    cases.push(
+        hostile("2023-724", "flat.png", "image-invalid")
+            .file("flat.png", png_header(800, 0))
+            .figure(),
+    );
+    let mut gif = b"GIF89a".to_vec();
+    gif.extend(30_000u16.to_le_bytes());
+    gif.extend(10u16.to_le_bytes());
+    gif.extend([0, 0, 0]);
+    cases.push(
+        hostile("2023-725", "wide.gif", "image-invalid")
+            .file("wide.gif", gif)
+            .figure(),
+    );
+    cases.push(
+        hostile("2023-726", "cut.png", "image-invalid")
+            .file("cut.png", &b"\x89PNG\r\n\x1a\n"[..])
+            .figure(),
+    );
+    assert_each_refused(&root, &cases);
+}
+
+#[test]
+fn files_of_safe_types_are_published_as_they_are() {
+    let (_dir, root) = basic_copy();
+    let dir = root.join("content/cases/2023/2023-730");
+    let files: Vec<(&str, Vec<u8>)> = vec![
+        ("report.pdf", b"%PDF-1.7\n%probe".to_vec()),
+        ("slides.pptx", b"PK\x03\x04probe".to_vec()),
+        ("old.wps", b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1probe".to_vec()),
+        ("data.csv", "年份,良率\n2022,97.2\n".as_bytes().to_vec()),
+        ("wide.png", png_header(1200, 630)),
+    ];
+    let mut body = String::new();
+    for (name, bytes) in &files {
+        write(&dir.join(name), bytes);
+        body.push_str(&format!("[{name}]({name})。"));
+    }
+    write(
+        &dir.join("index.md"),
+        case(
+            "2023-730",
+            "上海测试有限公司推行六西格玛的经验",
+            "cover: wide.png\n",
+            &body,
+        ),
+    );
+    let built = build_ok(&root, &[]);
+    for (name, bytes) in &files {
+        let published = std::fs::read(built.path(&format!("cases/2023-730/{name}"))).unwrap();
+        assert_eq!(&published, bytes, "{name}");
+    }
+    let page = built.read("cases/2023-730/index.html");
+    assert!(
+        page.contains("content=\"1200\""),
+        "og:image:width of the cover"
+    );
+}
+
+#[test]
+fn nothing_is_published_through_a_symlink_or_from_another_case() {
+    use std::os::unix::fs::symlink;
+    let (_dir, root) = basic_copy();
+    let cases_dir = root.join("content/cases");
+    // 2024-001 is a draft bundle of the basic fixture.
+    let draft = cases_dir.join("2024/2024-001");
+    let cases = vec![
+        // `notes.txt` → the draft's Markdown: a symlink whatever its name.
+        hostile("2023-740", "notes.txt", "path-symlink").attachment(),
+        hostile("2023-741", "report.pdf", "path-symlink").attachment(),
+        hostile("2023-742", "photo.png", "path-symlink").figure(),
+        hostile("2023-743", "cover.png", "path-symlink").cover(),
+        hostile("2023-744", "linked/zqxdraft-photo.png", "path-symlink").figure(),
+        // Parked files are not published either.
+        hostile("2023-745", "_private/plan.pdf", "path-outside")
+            .file("_private/plan.pdf", "%PDF-1.4")
+            .attachment(),
+        hostile("2023-746", ".hidden.pdf", "path-outside")
+            .file(".hidden.pdf", "%PDF-1.4")
+            .attachment(),
+        // A bundle inside this bundle is another case.
+        hostile("2023-747", "inner/plan.pdf", "path-outside")
+            .file("inner/plan.pdf", "%PDF-1.4")
+            .attachment(),
+    ];
+    let bundle = |id: &str| cases_dir.join(format!("2023/{id}"));
+    for id in [
+        "2023-740", "2023-741", "2023-742", "2023-743", "2023-744", "2023-747",
+    ] {
+        std::fs::create_dir_all(bundle(id)).unwrap();
+    }
+    symlink(draft.join("index.md"), bundle("2023-740").join("notes.txt")).unwrap();
+    symlink(
+        "../../2024/2024-001/index.md",
+        bundle("2023-741").join("report.pdf"),
+    )
+    .unwrap();
+    symlink(
+        "../../2024/2024-001/zqxdraft-photo.png",
+        bundle("2023-742").join("photo.png"),
+    )
+    .unwrap();
+    symlink(
+        cases_dir.join("2022/2022-001/cover.png"),
+        bundle("2023-743").join("cover.png"),
+    )
+    .unwrap();
+    symlink(&draft, bundle("2023-744").join("linked")).unwrap();
+    write(
+        &bundle("2023-747").join("inner/index.md"),
+        case("2023-748", "上海测试有限公司推行精益的经验", "", "").replace("approved", "draft"),
+    );
+    // A single-file case reaching into the draft's bundle beside it.
+    let single = cases_dir.join("2024/2024-749.md");
+    write(
+        &single,
+        case(
+            "2024-749",
+            "上海测试有限公司推行六西格玛的经验",
+            "",
+            "![草稿的图](2024-001/zqxdraft-photo.png)",
+        )
+        .replace("year: 2023", "year: 2024"),
+    );
+    assert_each_refused(&root, &cases);
+    let (_, diags) = check_json(&root);
+    let d = diags
+        .iter()
+        .find(|d| d.file == "content/cases/2024/2024-749.md" && d.is_error())
+        .unwrap_or_else(|| panic!("{diags:?}"));
+    assert_eq!(d.rule, "path-outside", "{d:?}");
+    assert!(d.message.contains("2024-001"), "{d:?}");
+    // Without the hostile cases the site builds, and nothing of the
+    // draft is in any output byte, under any name.
+    for id in [
+        "2023-740", "2023-741", "2023-742", "2023-743", "2023-744", "2023-745", "2023-746",
+        "2023-747",
+    ] {
+        std::fs::remove_dir_all(bundle(id)).unwrap();
+    }
+    std::fs::remove_file(&single).unwrap();
+    let built = build_ok(&root, &[]);
+    for (rel, bytes) in built.files() {
+        let lower = rel.to_lowercase();
+        assert!(!lower.contains("zqxdraft"), "{rel}");
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains("ZQXDRAFT"),
+            "{rel}"
+        );
+    }
+}
+
+#[test]
+fn a_bundle_index_beside_other_case_files_is_an_error() {
+    let title = "上海测试有限公司推行六西格玛的经验";
+    // (where the stray index.md goes, what else is written, what it hides)
+    let layouts: &[(&str, &[&str], &str)] = &[
+        // The shape: a year folder with single-file cases.
+        ("content/cases/2023/index.md", &[], "2023-001.md"),
+        // The root of the cases: every case below.
+        ("content/cases/index.md", &[], "2022/2022-001/index.md"),
+        // A bundle with a stray Markdown note (other name, other case).
+        (
+            "content/cases/2022/2022-001/index.md",
+            &["content/cases/2022/2022-001/notes.md"],
+            "notes.md",
+        ),
+        // A bundle inside a bundle.
+        (
+            "content/cases/2022/2022-001/index.md",
+            &["content/cases/2022/2022-001/appendix/index.md"],
+            "appendix/index.md",
+        ),
+    ];
+    for (index, extra, hidden) in layouts {
+        let (_dir, root) = basic_copy();
+        if !root.join(index).exists() {
+            write(&root.join(index), case("2023-760", title, "", ""));
+        }
+        for file in *extra {
+            write(&root.join(file), case("2022-761", title, "", ""));
+        }
+        // Parked files and other types are no ambiguity.
+        write(&root.join("content/cases/2023/_notes.md"), "草稿");
+        let (code, diags) = check_json(&root);
+        assert_eq!(code, 1, "{index}: {diags:?}");
+        let found: Vec<&Diag> = diags
+            .iter()
+            .filter(|d| d.rule == "bundle-ambiguous")
+            .collect();
+        assert_eq!(found.len(), 1, "{index}: {diags:?}");
+        let d = found[0];
+        assert_eq!((d.file.as_str(), d.line), (*index, 0), "{d:?}");
+        assert!(d.is_error() && d.message.contains(hidden), "{d:?}");
+        assert!(d.help.as_deref().is_some_and(has_cjk), "{d:?}");
+        let out = root.join("out");
+        let (code, _) = build_bounded(&root, &out);
+        assert_eq!(code, 1, "{index}");
+        assert!(!out.exists(), "{index}");
+    }
+}
+
+#[test]
+fn invisible_required_text_is_missing() {
+    let (_dir, root) = basic_copy();
+    let invisible = [
+        "\u{200b}\u{200b}\u{200b}",
+        "\u{202e}\u{2066}\u{2069}",
+        "\u{3000}\u{200d}\u{3000}",
+        "\u{feff}",
+        "\u{2060} \u{200c}\u{00ad}",
+        "\u{3164}\u{e0020}",
+    ];
+    let dir = root.join("content/cases/2023");
+    let mut expected = Vec::new();
+    for (n, text) in invisible.iter().enumerate() {
+        // Titles (line 3) and, with a visible title, enterprise names (line 5).
+        let id = format!("2023-77{n}");
+        write(&dir.join(format!("{id}.md")), case(&id, text, "", ""));
+        expected.push((format!("content/cases/2023/{id}.md"), 3));
+        let id = format!("2023-78{n}");
+        let named = case(&id, "上海测试有限公司推行六西格玛的经验", "", "")
+            .replace(&format!("上海测试有限公司{id}\n"), &format!("\"{text}\"\n"));
+        write(&dir.join(format!("{id}.md")), named);
+        expected.push((format!("content/cases/2023/{id}.md"), 5));
+    }
+    write(
+        &root.join("content/pages/blank.md"),
+        "---\ntitle: \"\u{200b}\u{2063}\"\nslug: blank\n---\n正文\n",
+    );
+    expected.push(("content/pages/blank.md".to_string(), 2));
+    let (code, diags) = check_json(&root);
+    assert_eq!(code, 1);
+    for (file, line) in &expected {
+        let d = diags
+            .iter()
+            .find(|d| &d.file == file && d.rule == "field-missing")
+            .unwrap_or_else(|| panic!("no field-missing for {file}: {diags:?}"));
+        assert_eq!(d.line, *line, "{d:?}");
+        assert!(d.is_error() && d.message.contains("看不见"), "{d:?}");
+    }
+    let out = root.join("out");
+    assert_eq!(build_bounded(&root, &out).0, 1);
+    assert!(!out.exists());
+}
+
+#[test]
+fn site_links_that_normalise_elsewhere_are_refused() {
+    let (_dir, root) = basic_copy();
+    let dir = root.join("content/cases/2023");
+    let links = [
+        "/cases/2023-002/../../x/",
+        "/cases/2023-001/%2e%2e/%2e%2e/casebook.toml",
+        "/cases/2023-003/.%2E/2024-001/",
+        "/about/./../cases/2024-001/",
+        "/cases/2022-001/..%5C..%5Cdata/cases.json",
+    ];
+    for (n, link) in links.iter().enumerate() {
+        let id = format!("2023-79{n}");
+        let body = format!("参见[相关案例]({link})。");
+        write(
+            &dir.join(format!("{id}.md")),
+            case(&id, "上海测试有限公司推行六西格玛的经验", "", &body),
+        );
+    }
+    write(
+        &root.join("content/pages/dots.md"),
+        "---\ntitle: 说明\nslug: dots\n---\n参见[案例](/cases/2022-001/../2024-001/)\n",
+    );
+    let (code, diags) = check_json(&root);
+    assert_eq!(code, 1);
+    let mut expected: Vec<(String, usize)> = (0..links.len())
+        .map(|n| {
+            let file = format!("content/cases/2023/2023-79{n}.md");
+            let text = std::fs::read_to_string(root.join(&file)).unwrap();
+            let line = 1 + text.lines().position(|l| l.contains("参见")).unwrap();
+            (file, line)
+        })
+        .collect();
+    expected.push(("content/pages/dots.md".into(), 5));
+    for (file, line) in expected {
+        let d = diags
+            .iter()
+            .find(|d| d.file == file && d.rule == "link-dot-segment")
+            .unwrap_or_else(|| panic!("no link-dot-segment for {file}: {diags:?}"));
+        assert_eq!((d.line, d.column), (line, 3), "{d:?}");
+        assert!(d.is_error() && has_cjk(&d.message), "{d:?}");
+    }
+    let out = root.join("out");
+    assert_eq!(build_bounded(&root, &out).0, 1);
+    assert!(!out.exists());
+}
+
+#[test]
+fn aliases_over_any_output_file_are_collisions_at_their_line() {
+    let (_dir, root) = basic_copy();
+    let dir = root.join("content/cases/2023");
+    // Files the site writes itself (a folder would be needed beside each),
+    // one a page would be written over, and a file below a file.
+    let aliases = [
+        "/robots.txt",
+        "/sitemap.xml",
+        "/data/cases.json",
+        "/data/cases.xlsx/",
+        "/qr/2022-001.svg",
+        "/atom.xml",
+        "/urls.txt",
+        "/favicon.ico",
+        "/404.html",
+        "/data/cases.csv/old.html",
+        "/c/2022-001.html",
+    ];
+    for (n, alias) in aliases.iter().enumerate() {
+        let id = format!("2023-8{n:02}");
+        let extra = format!("aliases:\n  - /old/{id}/\n  - {alias}\n");
+        write(
+            &dir.join(format!("{id}.md")),
+            case(&id, "上海测试有限公司推行六西格玛的经验", &extra, ""),
+        );
+    }
+    let (code, diags) = check_json(&root);
+    assert_eq!(code, 1);
+    for (n, alias) in aliases.iter().enumerate() {
+        let file = format!("content/cases/2023/2023-8{n:02}.md");
+        let d = diags
+            .iter()
+            .find(|d| d.file == file && d.rule == "output-collision")
+            .unwrap_or_else(|| panic!("no output-collision for {alias}: {diags:?}"));
+        // Line 12 is `aliases:`, 13 the harmless one, 14 this one.
+        assert_eq!((d.line, d.column), (14, 3), "{alias}: {d:?}");
+        assert!(d.is_error() && d.message.contains(alias), "{d:?}");
+    }
+    assert!(
+        !diags.iter().any(|d| d.message.contains("Is a directory")),
+        "{diags:?}"
+    );
+    let out = root.join("out");
+    let (code, stderr) = build_bounded(&root, &out);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("output-collision"), "{stderr}");
+    assert!(!out.exists());
 }
 
 // ---------------------------------------------------------------------------

@@ -12,7 +12,8 @@ use super::{rulebook, typography};
 use super::{Case, Enterprise, Metric, ParseOptions, SourceFile, Status};
 use crate::config::TermConfig;
 use crate::diagnostics::{rules, Diagnostic};
-use crate::markdown::{self, resolve_local, LocalPathError, MarkdownOptions, RenderedBody};
+use crate::markdown::assets::{self, Use};
+use crate::markdown::{self, resolve_local, Asset, LocalPathError, MarkdownOptions, RenderedBody};
 use crate::text::fold_width;
 
 /// Every front matter field a case may have.
@@ -199,7 +200,7 @@ pub fn parse(
     let honors = fields.string_list(&map, &["honors"]);
     let cohort = fields.string(&map, &["cohort"]);
     let recommender = fields.string(&map, &["recommender"]);
-    let aliases = read_aliases(&mut fields, &map);
+    let (aliases, aliases_at) = read_aliases(&mut fields, &map).into_iter().unzip();
     let metrics = read_metrics(&mut fields, &map);
     rulebook::check_results_data(&mut fields, &map, &metrics);
     let date = read_date(&mut fields, &map);
@@ -228,15 +229,13 @@ pub fn parse(
     let mut assets = body.assets.clone();
     let mut cover_size = None;
     if let Some(cover) = &cover {
-        match resolve_local(&source.dir, options.root, cover) {
-            Ok(asset) => {
-                cover_size = imagesize::size(&asset.source).ok().and_then(|s| {
-                    Some((u32::try_from(s.width).ok()?, u32::try_from(s.height).ok()?))
-                });
+        let (line, column) = KeyLocator::new(&split).locate(&["cover"]);
+        match read_cover(&source.dir, options.root, cover, file) {
+            Ok((asset, size)) => {
+                cover_size = size;
                 if let Some((width, height)) =
-                    cover_size.filter(|&(w, h)| w < MIN_COVER_PX || h < MIN_COVER_PX)
+                    size.filter(|&(w, h)| w < MIN_COVER_PX || h < MIN_COVER_PX)
                 {
-                    let (line, column) = KeyLocator::new(&split).locate(&["cover"]);
                     diagnostics.push(
                         Diagnostic::warning(
                             rules::COVER_SMALL,
@@ -249,19 +248,7 @@ pub fn parse(
                 }
                 assets.push(asset);
             }
-            Err(problem) => {
-                let (line, column) = KeyLocator::new(&split).locate(&["cover"]);
-                let diag = match problem {
-                    LocalPathError::Missing => Diagnostic::error(
-                        rules::IMAGE_MISSING,
-                        file,
-                        format!("找不到封面图片“{cover}”"),
-                    )
-                    .help("把图片放在案例文件所在的文件夹里，cover 写它的文件名"),
-                    other => other.diagnostic(file, cover),
-                };
-                diagnostics.push(diag.at(line, column));
-            }
+            Err(diag) => diagnostics.push(diag.at(line, column)),
         }
     }
     assets.sort();
@@ -303,12 +290,36 @@ pub fn parse(
         cover,
         cover_size,
         aliases,
+        aliases_at,
         metrics,
         date,
         body,
         assets,
     };
     (Some(case), diagnostics)
+}
+
+/// The cover's file, checked as an image ([`markdown::assets`]), and its
+/// size; or the diagnostic (the caller places it at the `cover` key).
+fn read_cover(
+    dir: &std::path::Path,
+    root: &std::path::Path,
+    cover: &str,
+    file: &str,
+) -> Result<(Asset, Option<(u32, u32)>), Diagnostic> {
+    let asset = resolve_local(dir, root, cover).map_err(|problem| match problem {
+        LocalPathError::Missing => Diagnostic::error(
+            rules::IMAGE_MISSING,
+            file,
+            format!("找不到封面图片“{cover}”"),
+        )
+        .help("把图片放在案例文件所在的文件夹里，cover 写它的文件名"),
+        other => other.diagnostic(file, cover),
+    })?;
+    match assets::check(&asset.source, &asset.rel, Use::Image) {
+        Ok(size) => Ok((asset, size)),
+        Err(problem) => Err(problem.diagnostic(file, cover)),
+    }
 }
 
 /// WeChat shows no share picture smaller than this (pixels, each side).
@@ -462,10 +473,11 @@ fn read_status(fields: &mut Fields, map: &Mapping) -> Option<Status> {
     found
 }
 
-fn read_aliases(fields: &mut Fields, map: &Mapping) -> Vec<String> {
+/// The valid aliases, each with where it is written (line, column).
+fn read_aliases(fields: &mut Fields, map: &Mapping) -> Vec<(String, (usize, usize))> {
     let aliases = fields.string_list(map, &["aliases"]);
     let mut valid = Vec::new();
-    for alias in aliases {
+    for (n, alias) in aliases.into_iter().enumerate() {
         let ok = alias.starts_with('/')
             && alias.len() > 1
             && alias.is_ascii()
@@ -473,7 +485,8 @@ fn read_aliases(fields: &mut Fields, map: &Mapping) -> Vec<String> {
             && !alias.contains("//")
             && !alias.contains(['?', '#', '\\', ' ', '"', '<', '>']);
         if ok {
-            valid.push(alias);
+            let at = fields.locator.locate(&["aliases", &format!("[{n}]")]);
+            valid.push((alias, at));
         } else {
             fields.error(
                 rules::ALIAS_INVALID,

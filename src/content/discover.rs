@@ -1,6 +1,8 @@
 //! Finding content files: every `*.md` under `content/cases/` at any depth
 //! (a folder holding `index.md` is a bundle: its other files belong to that
-//! case), `content/pages/*.md`, and the prefaces of the annual books,
+//! case, so it may hold no other case file, `bundle-ambiguous`: an
+//! `index.md` dropped into a year folder would hide every case there),
+//! `content/pages/*.md`, and the prefaces of the annual books,
 //! `content/compilation/{year}/preface.md`. Names starting with `_` or `.` are
 //! skipped, so editors can park work in progress.
 
@@ -72,7 +74,11 @@ pub fn discover(root: &Path) -> Discovered {
                 }
                 Ok(entry) if entry.file_type().is_file() && is_markdown(entry.path()) => {
                     let path = entry.path();
-                    let in_bundle = path.file_name().is_some_and(|n| n != "index.md")
+                    if kind == SourceKind::Case && entry.file_name() == "index.md" {
+                        diagnostics.extend(ambiguous_bundle(root, path));
+                    }
+                    let in_bundle = kind == SourceKind::Case
+                        && entry.file_name() != "index.md"
                         && path.parent().is_some_and(|p| p.join("index.md").is_file());
                     if !in_bundle {
                         files.push((kind, path.to_path_buf()));
@@ -98,4 +104,36 @@ pub fn discover(root: &Path) -> Discovered {
         }
     }
     Discovered { files, diagnostics }
+}
+
+/// The `bundle-ambiguous` error for the bundle `index` when its folder holds
+/// other (not parked) Markdown files at any depth: single-file cases it
+/// would hide, or bundles inside it.
+fn ambiguous_bundle(root: &Path, index: &Path) -> Option<Diagnostic> {
+    let folder = index.parent()?;
+    let others: Vec<String> = WalkDir::new(folder)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !is_hidden(e.file_name()))
+        .filter_map(Result::ok)
+        .filter(|e| e.path() != index && is_markdown(e.path()) && !e.file_type().is_dir())
+        .map(|e| super::relative_display(folder, e.path()))
+        .collect();
+    let first = others.first()?;
+    let count = if others.len() > 1 {
+        format!("等 {} 个文件", others.len())
+    } else {
+        String::new()
+    };
+    let folder = super::relative_display(root, folder);
+    Some(
+        Diagnostic::error(
+            rules::BUNDLE_AMBIGUOUS,
+            &super::relative_display(root, index),
+            format!(
+                "index.md 让文件夹 {folder}/ 成为一个案例包，但里面还有其他案例文件（{first}{count}），无法确定哪些是案例：它们会被当作这个案例的附属文件而不发布"
+            ),
+        )
+        .help("如果 index.md 是一个案例，把它移到以案例编号命名的子文件夹里（如 2023/2023-010/index.md）；不发布的附注等文件改用以 _ 开头的名字"),
+    )
 }

@@ -147,6 +147,16 @@ impl<'a> Fields<'a> {
     ) -> Option<String> {
         let present = path.last().and_then(|k| get(map, k)).is_some();
         match self.string(map, path) {
+            Some(s) if !s.is_empty() && s.chars().all(crate::text::is_invisible) => {
+                let name = display_path(path);
+                self.error(
+                    rules::FIELD_MISSING,
+                    path,
+                    format!("字段 {name}（{what}）只有看不见的字符（零宽字符、方向控制符或空格），等于没有填写"),
+                    format!("删掉这些字符，填上内容，例如 {example}"),
+                );
+                None
+            }
             Some(s) if !s.is_empty() => Some(s),
             // Present but of the wrong type: already reported.
             None if present => None,

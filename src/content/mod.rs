@@ -121,6 +121,8 @@ pub struct Case {
     /// The cover's width and height in pixels, when its header could be read.
     pub cover_size: Option<(u32, u32)>,
     pub aliases: Vec<String>,
+    /// Where each alias is written (line, column), in the same order.
+    pub aliases_at: Vec<(usize, usize)>,
     pub metrics: Vec<Metric>,
     pub date: Option<chrono::NaiveDate>,
     pub body: RenderedBody,

@@ -7,12 +7,14 @@
 //! - a soft line break between two CJK characters renders as nothing;
 //! - headings get ASCII anchors (fixed ones for the required sections);
 //! - code blocks are highlighted with CSS classes;
-//! - local images and links are checked and collected as assets, links to
+//! - local images and links are checked (their path: [`resolve_local`];
+//!   their type and bytes: [`assets`]) and collected as assets, links to
 //!   `/cases/{id}/` are collected for the site to validate;
 //! - raw HTML, when present, is sanitised.
 //!
 //! It reads only file metadata (existence, image size); it writes nothing.
 
+pub mod assets;
 mod highlight;
 
 use std::ops::Range;
@@ -24,6 +26,7 @@ use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use crate::diagnostics::{rules, Diagnostic};
 use crate::slug::{slugify, AnchorSet};
 use crate::text::{is_cjk, visible_chars};
+use assets::Use;
 
 pub use highlight::stylesheet as highlight_stylesheet;
 
@@ -318,6 +321,19 @@ fn link_scheme(dest: &str) -> Option<String> {
     let valid = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
         && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
     valid.then(|| scheme.to_ascii_lowercase())
+}
+
+/// Whether a site link's decoded path is what a browser will fetch: no
+/// `.` or `..` segment (which the browser resolves, so
+/// `/cases/2023-002/../../x/` is not a link to 2023-002) and no backslash
+/// (which browsers read as `/`). Tabs and newlines, which browsers drop,
+/// are dropped first.
+fn is_normal_site_path(path: &str) -> bool {
+    let path: String = path
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .collect();
+    !path.contains('\\') && !path.split('/').any(|s| s == "." || s == "..")
 }
 
 struct Walk<'o> {
@@ -654,33 +670,16 @@ impl<'o> Walk<'o> {
             // `/img/x.png`: a file of the site's own `static/` folder.
             Target::SiteRoot(rest) => {
                 let statics = self.options.root.join("static");
-                match resolve_local(&statics, self.options.root, rest) {
-                    Ok(asset) => Some((
-                        format!("{}{}", self.options.base_path, asset.rel),
-                        Some(asset.source),
-                    )),
-                    Err(LocalPathError::Missing) => {
-                        self.missing(rules::IMAGE_MISSING, dest, offset);
-                        None
-                    }
-                    Err(problem) => {
-                        let diag =
-                            self.located(problem.diagnostic(self.options.file, dest), offset);
-                        self.diagnostics.push(diag);
-                        None
-                    }
-                }
+                self.checked_file(&statics, rest, dest, offset, Use::Image)
+                    .map(|(asset, size)| (format!("{}{}", self.options.base_path, asset.rel), size))
             }
-            Target::Local(rel) => self
-                .local_asset(&rel, dest, offset, rules::IMAGE_MISSING)
-                .map(|(url, file)| (url, Some(file))),
+            Target::Local(rel) => self.local_asset(&rel, dest, offset, Use::Image),
         };
-        let Some((src, file)) = resolved else {
+        let Some((src, size)) = resolved else {
             return alt_attr;
         };
-        let size = file
-            .and_then(|f| imagesize::size(f).ok())
-            .map(|s| format!(" width=\"{}\" height=\"{}\"", s.width, s.height))
+        let size = size
+            .map(|(width, height)| format!(" width=\"{width}\" height=\"{height}\""))
             .unwrap_or_default();
         format!(
             "<img src=\"{}\" alt=\"{alt_attr}\"{size} loading=\"lazy\" decoding=\"async\">",
@@ -713,53 +712,83 @@ impl<'o> Walk<'o> {
             Target::SiteRoot(rest) => {
                 let (line, column) = self.lines.position(offset);
                 let path = rest.split(['#', '?']).next().unwrap_or("");
+                let path = percent_encoding::percent_decode_str(path)
+                    .decode_utf8_lossy()
+                    .into_owned();
+                if !is_normal_site_path(&path) {
+                    let diag = self
+                        .located(
+                            Diagnostic::error(
+                                rules::LINK_DOT_SEGMENT,
+                                self.options.file,
+                                format!("站内链接“{dest}”含有 . 或 .. 路径段（或反斜杠），浏览器打开的不是它写的页面"),
+                            ),
+                            offset,
+                        )
+                        .help("直接写目标页面的完整路径，例如 /cases/2023-001/；不要用 ./ 或 ../");
+                    self.diagnostics.push(diag);
+                    return "#".into();
+                }
                 self.body.site_links.push(SiteLink {
-                    path: percent_encoding::percent_decode_str(path)
-                        .decode_utf8_lossy()
-                        .into_owned(),
+                    path,
                     line: self.options.first_line + line,
                     column,
                 });
                 format!("{}{rest}", self.options.base_path).into()
             }
-            Target::Local(rel) => {
-                match self.local_asset(&rel, dest, offset, rules::LINK_BROKEN_FILE) {
-                    Some((url, _)) => url.into(),
-                    None => dest.clone(),
-                }
-            }
+            Target::Local(rel) => match self.local_asset(&rel, dest, offset, Use::Attachment) {
+                Some((url, _)) => url.into(),
+                None => dest.clone(),
+            },
         }
     }
 
     /// Check a relative path and record it as an asset. Returns its
-    /// published URL and source file.
+    /// published URL and, for an image, its size.
     fn local_asset(
         &mut self,
         rel: &str,
         dest: &str,
         offset: usize,
-        missing_rule: &'static str,
-    ) -> Option<(String, PathBuf)> {
-        match resolve_local(self.options.dir, self.options.root, rel) {
-            Ok(asset) => {
-                let url = format!(
-                    "{}{}{}",
-                    self.options.base_path, self.options.page_path, asset.rel
-                );
-                let real = asset.source.clone();
-                self.body.assets.push(asset);
-                Some((url, real))
-            }
+        usage: Use,
+    ) -> Option<(String, Option<(u32, u32)>)> {
+        let (asset, size) = self.checked_file(self.options.dir, rel, dest, offset, usage)?;
+        let url = format!(
+            "{}{}{}",
+            self.options.base_path, self.options.page_path, asset.rel
+        );
+        self.body.assets.push(asset);
+        Some((url, size))
+    }
+
+    /// Resolve `rel` below `dir` and check the file for `usage`; every
+    /// problem becomes a diagnostic at `offset`.
+    fn checked_file(
+        &mut self,
+        dir: &Path,
+        rel: &str,
+        dest: &str,
+        offset: usize,
+        usage: Use,
+    ) -> Option<(Asset, Option<(u32, u32)>)> {
+        let problem = match resolve_local(dir, self.options.root, rel) {
+            Ok(asset) => match assets::check(&asset.source, &asset.rel, usage) {
+                Ok(size) => return Some((asset, size)),
+                Err(problem) => problem.diagnostic(self.options.file, dest),
+            },
             Err(LocalPathError::Missing) => {
-                self.missing(missing_rule, dest, offset);
-                None
+                let rule = match usage {
+                    Use::Image => rules::IMAGE_MISSING,
+                    Use::Attachment => rules::LINK_BROKEN_FILE,
+                };
+                self.missing(rule, dest, offset);
+                return None;
             }
-            Err(problem) => {
-                let diag = self.located(problem.diagnostic(self.options.file, dest), offset);
-                self.diagnostics.push(diag);
-                None
-            }
-        }
+            Err(problem) => problem.diagnostic(self.options.file, dest),
+        };
+        let diag = self.located(problem, offset);
+        self.diagnostics.push(diag);
+        None
     }
 
     fn missing(&mut self, rule: &'static str, dest: &str, offset: usize) {
@@ -792,6 +821,14 @@ pub enum LocalPathError {
     Escapes,
     /// Resolves (through a symlink) outside the site root.
     LinksOutside,
+    /// A symlink on the way (inside the site, but links are not followed:
+    /// `notes.txt` → a draft's `index.md` would publish the draft).
+    Symlink,
+    /// Inside another case's bundle (a folder below holding `index.md`):
+    /// that case's files are its own, and it may be unpublished.
+    OtherBundle(String),
+    /// A name starting with `_` or `.`: parked work, never published.
+    Parked,
     Missing,
 }
 
@@ -805,6 +842,28 @@ impl LocalPathError {
                 format!("“{dest}”指向站点目录之外的文件"),
             )
             .help("把文件复制到案例文件夹里，不要用指向外部的符号链接"),
+            LocalPathError::Symlink => Diagnostic::error(
+                rules::PATH_SYMLINK,
+                file,
+                format!(
+                    "“{dest}”是符号链接（或在链接的文件夹里），Casebook 不通过链接读取要发布的文件"
+                ),
+            )
+            .help("把文件本身复制到案例文件夹里，删除这个链接"),
+            LocalPathError::OtherBundle(folder) => Diagnostic::error(
+                rules::PATH_OUTSIDE,
+                file,
+                format!("“{dest}”在另一个案例的文件夹 {folder}/ 里（那里有它自己的 index.md）"),
+            )
+            .help(
+                "每个案例只能引用自己文件夹里的文件：把文件复制到本案例旁边（或本案例的文件夹里）",
+            ),
+            LocalPathError::Parked => Diagnostic::error(
+                rules::PATH_OUTSIDE,
+                file,
+                format!("“{dest}”的路径里有以 _ 或 . 开头的名字：这些是暂存、不发布的内容"),
+            )
+            .help("要发布的文件改用不以 _ 或 . 开头的名字"),
             _ => Diagnostic::error(
                 rules::PATH_OUTSIDE,
                 file,
@@ -815,8 +874,10 @@ impl LocalPathError {
     }
 }
 
-/// Resolve `rel` against `dir`: it must stay inside `dir` (no `..`), be a
-/// file, and not resolve outside the (canonical) site `root`.
+/// Resolve `rel` against `dir`: it must stay inside `dir` (no `..`), name
+/// no parked (`_`, `.`) file or folder, pass through no symlink and no
+/// other case's bundle folder, be a file, and not resolve outside the
+/// (canonical) site `root`.
 pub fn resolve_local(dir: &Path, root: &Path, rel: &str) -> Result<Asset, LocalPathError> {
     let parts: Vec<&str> = rel
         .split('/')
@@ -825,14 +886,34 @@ pub fn resolve_local(dir: &Path, root: &Path, rel: &str) -> Result<Asset, LocalP
     if parts.is_empty() || parts.contains(&"..") || rel.contains('\\') || rel.starts_with('/') {
         return Err(LocalPathError::Escapes);
     }
-    let file = parts.iter().fold(dir.to_path_buf(), |p, c| p.join(c));
+    if parts.iter().any(|p| p.starts_with(['_', '.'])) {
+        return Err(LocalPathError::Parked);
+    }
+    let mut file = dir.to_path_buf();
+    for (i, part) in parts.iter().enumerate() {
+        file.push(part);
+        let meta = std::fs::symlink_metadata(&file).map_err(|_| LocalPathError::Missing)?;
+        if meta.file_type().is_symlink() {
+            return Err(match file.canonicalize() {
+                Ok(real) if !real.starts_with(root) => LocalPathError::LinksOutside,
+                _ => LocalPathError::Symlink,
+            });
+        }
+        let is_last = i + 1 == parts.len();
+        if !is_last && std::fs::symlink_metadata(file.join("index.md")).is_ok() {
+            return Err(LocalPathError::OtherBundle(parts[..=i].join("/")));
+        }
+        if is_last != meta.is_file() {
+            return Err(LocalPathError::Missing);
+        }
+    }
     match file.canonicalize() {
         Ok(real) if !real.starts_with(root) => Err(LocalPathError::LinksOutside),
-        Ok(real) if real.is_file() => Ok(Asset {
+        Ok(real) => Ok(Asset {
             rel: parts.join("/"),
             source: real,
         }),
-        _ => Err(LocalPathError::Missing),
+        Err(_) => Err(LocalPathError::Missing),
     }
 }
 

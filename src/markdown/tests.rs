@@ -23,6 +23,15 @@ fn render_in(dir: &Path, text: &str) -> (RenderedBody, Vec<Diagnostic>) {
     render(text, &options)
 }
 
+/// A PNG header of 4×3 pixels: all an image check reads.
+fn tiny_png() -> Vec<u8> {
+    let mut bytes = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
+    bytes.extend(4u32.to_be_bytes());
+    bytes.extend(3u32.to_be_bytes());
+    bytes.extend([8, 6, 0, 0, 0, 0, 0, 0, 0]);
+    bytes
+}
+
 fn render_str(text: &str) -> (RenderedBody, Vec<Diagnostic>) {
     let dir = tempfile::tempdir().unwrap();
     render_in(dir.path(), text)
@@ -59,7 +68,7 @@ fn sections_get_fixed_and_pinyin_anchors() {
 #[test]
 fn figures_and_tables_are_numbered_with_captions_placed() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("a.png"), b"not really a png").unwrap();
+    std::fs::write(dir.path().join("a.png"), tiny_png()).unwrap();
     let text = "![良率趋势](a.png)\n\n表：主要指标\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n表2：第二张\n\n| c |\n|---|\n| 3 |\n\n![第二图](a.png)\n";
     let (body, diags) = render_in(dir.path(), text);
     assert!(diags.is_empty(), "{diags:?}");
@@ -96,6 +105,95 @@ fn missing_and_remote_images_are_errors_with_positions() {
 fn paths_may_not_leave_the_folder() {
     let (_, diags) = render_str("![图](../secret.png)\n");
     assert_eq!(diags[0].rule, rules::PATH_OUTSIDE);
+}
+
+#[test]
+fn links_and_symlinks_to_other_files_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("other")).unwrap();
+    std::fs::write(root.join("other/index.md"), "---\n---\n").unwrap();
+    std::fs::write(root.join("other/notes.pdf"), "%PDF-1.4").unwrap();
+    std::fs::write(root.join("a.png"), tiny_png()).unwrap();
+    std::os::unix::fs::symlink("other/index.md", root.join("notes.txt")).unwrap();
+    std::os::unix::fs::symlink("a.png", root.join("b.png")).unwrap();
+    std::os::unix::fs::symlink("other", root.join("linked")).unwrap();
+    std::fs::create_dir(root.join("_parked")).unwrap();
+    std::fs::write(root.join("_parked/x.pdf"), "%PDF-1.4").unwrap();
+    let text = "[a](notes.txt)\n\n![b](b.png)\n\n[c](linked/notes.pdf)\n\n\
+                [d](other/notes.pdf)\n\n[e](_parked/x.pdf)\n\n[f](other/index.md)\n\n![g](a.png)\n";
+    let (body, diags) = render_in(root, text);
+    let rules: Vec<&str> = diags.iter().map(|d| d.rule).collect();
+    assert_eq!(
+        rules,
+        [
+            rules::PATH_SYMLINK,
+            rules::PATH_SYMLINK,
+            rules::PATH_SYMLINK,
+            rules::PATH_OUTSIDE,
+            rules::PATH_OUTSIDE,
+            rules::PATH_OUTSIDE,
+        ],
+        "{diags:?}"
+    );
+    assert_eq!(diags[3].line, 16, "{diags:?}");
+    // Only the real image beside the page is published, with its size.
+    assert_eq!(body.assets.len(), 1);
+    assert!(
+        body.html.contains("width=\"4\" height=\"3\""),
+        "{}",
+        body.html
+    );
+}
+
+#[test]
+fn images_from_the_sites_static_folder_are_checked_too() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("static")).unwrap();
+    std::fs::write(dir.path().join("static/logo.svg"), "<svg/>").unwrap();
+    std::fs::write(dir.path().join("static/empty.png"), "").unwrap();
+    std::fs::write(dir.path().join("static/ok.png"), tiny_png()).unwrap();
+    let (body, diags) = render_in(
+        dir.path(),
+        "![a](/logo.svg)\n\n![b](/empty.png)\n\n![c](/ok.png)\n",
+    );
+    let rules: Vec<&str> = diags.iter().map(|d| d.rule).collect();
+    assert_eq!(
+        rules,
+        [rules::ATTACHMENT_TYPE, rules::IMAGE_INVALID],
+        "{diags:?}"
+    );
+    assert!(
+        body.html.contains("src=\"/ok.png\" alt=\"c\" width=\"4\""),
+        "{}",
+        body.html
+    );
+    assert!(!body.html.contains("logo.svg"), "{}", body.html);
+}
+
+#[test]
+fn site_links_with_dot_segments_are_refused() {
+    for dest in [
+        "/cases/2023-002/../../x/",
+        "/cases/2023-002/%2e%2e/%2E%2e/x/",
+        "/cases/2023-002/.%2e/x/",
+        "/cases/./2023-002/",
+        "/cases/2023-002/..",
+        "/cases/2023-002/..%5c..%5cx/",
+        "/cases/2023-002/..\\x/",
+        "/cases/2023-002/%2e%2e?x=1",
+    ] {
+        let (body, diags) = render_str(&format!("见[另一案例]({dest})。\n"));
+        assert_eq!(diags.len(), 1, "{dest}: {diags:?}");
+        assert_eq!(diags[0].rule, rules::LINK_DOT_SEGMENT, "{dest}");
+        assert_eq!((diags[0].line, diags[0].column), (10, 2), "{dest}");
+        assert!(body.site_links.is_empty(), "{dest}");
+        assert!(!body.html.contains("2023-002"), "{dest}: {}", body.html);
+    }
+    // Dots inside names are fine.
+    let (body, diags) = render_str("[a](/files/v1.2/report..pdf) [b](/cases/2023-002/#a.b)\n");
+    assert!(diags.is_empty(), "{diags:?}");
+    assert_eq!(body.site_links.len(), 2);
 }
 
 #[test]

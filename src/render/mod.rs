@@ -6,6 +6,7 @@
 //! copy (images beside cases) are passed on as paths for the writer.
 
 mod book;
+mod collisions;
 mod partial;
 mod qr;
 mod share;
@@ -206,7 +207,10 @@ pub fn render_site_as(
             });
         }
     }
-    check_collisions(&out.written())
+    // Written after rendering, by `build`, but taken all the same.
+    let mut reserved = vec![crate::published::FILE.to_string()];
+    reserved.extend(pdfs.iter().map(|&year| book_pdf_path(year)));
+    collisions::check(site, &out.written(), &reserved)
 }
 
 /// The book of `year` alone (`casebook compile`): the files of its folder,
@@ -1039,39 +1043,4 @@ pub fn short_link_path(id: &str) -> String {
 fn short_link_files(id: &str) -> [String; 2] {
     let short = short_link_path(id);
     [format!("{short}/index.html"), format!("{short}.html")]
-}
-
-/// Two things may not be written to one path (an alias over a case page, a
-/// page slug over a static file …).
-fn check_collisions(files: &[Written]) -> Result<(), Vec<Diagnostic>> {
-    let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut problems = Vec::new();
-    for (i, file) in files.iter().enumerate() {
-        if let Some(&first) = seen.get(file.path.as_str()) {
-            let describe = |f: &Written| match &f.copied_from {
-                Some(source) => source.display().to_string(),
-                None => "生成的页面".to_string(),
-            };
-            problems.push(
-                Diagnostic::error(
-                    rules::OUTPUT_COLLISION,
-                    &file.path,
-                    format!(
-                        "两个来源要写入同一个输出文件 {}：{} 和 {}",
-                        file.path,
-                        describe(&files[first]),
-                        describe(file)
-                    ),
-                )
-                .help("检查 aliases 是否与现有网址重复，页面 slug 是否与静态文件重名"),
-            );
-        } else {
-            seen.insert(&file.path, i);
-        }
-    }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(problems)
-    }
 }

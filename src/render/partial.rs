@@ -179,12 +179,7 @@ impl Renderer<'_> {
         let target = Views::case_path(case);
         let mut files = Vec::new();
         for alias in &case.aliases {
-            let trimmed = alias.trim_start_matches('/');
-            let path = if trimmed.ends_with(".html") || trimmed.ends_with(".htm") {
-                trimmed.to_string()
-            } else {
-                format!("{}/index.html", trimmed.trim_end_matches('/'))
-            };
+            let path = alias_output_path(alias);
             let mut context = self.context(&target);
             context.insert("title", &case.title);
             context.insert("target", &self.views.url(&target));
@@ -304,5 +299,16 @@ impl Renderer<'_> {
             context.insert("book", &book);
         }
         self.render("term.html", format!("{path}index.html"), &context)
+    }
+}
+
+/// The file an alias's redirect page is written to: the alias itself when
+/// it names an `.html`/`.htm` file, else `index.html` in its folder.
+pub(super) fn alias_output_path(alias: &str) -> String {
+    let trimmed = alias.trim_start_matches('/');
+    if trimmed.ends_with(".html") || trimmed.ends_with(".htm") {
+        trimmed.to_string()
+    } else {
+        format!("{}/index.html", trimmed.trim_end_matches('/'))
     }
 }
