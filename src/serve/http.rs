@@ -180,11 +180,15 @@ fn read_head(stream: &mut TcpStream) -> Result<Vec<u8>, Option<Response>> {
     let deadline = Instant::now() + HEAD_TIME;
     let mut head = Vec::new();
     let mut chunk = [0u8; 4096];
+    // Where the search for the end goes on from: a head sent a byte at a
+    // time is not searched again from its start for every byte.
+    let mut searched = 0;
     loop {
-        if let Some(end) = find(&head, b"\r\n\r\n") {
-            head.truncate(end);
+        if let Some(end) = find(&head[searched..], b"\r\n\r\n") {
+            head.truncate(searched + end);
             return Ok(head);
         }
+        searched = head.len().saturating_sub(3);
         if head.len() > MAX_HEAD {
             return Err(Some(if find(&head, b"\r\n").is_none() {
                 let line = String::from_utf8_lossy(&head[..64]);
@@ -414,6 +418,47 @@ mod tests {
         }
         assert!(allowed_host("localhost", 80));
         assert!(allowed_host("127.0.0.1:80", 80));
+    }
+
+    /// The head `sent` (in pieces of `piece` bytes) as `read_head` reads it.
+    fn read_sent(sent: &[u8], piece: usize) -> Result<Vec<u8>, Option<u16>> {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let mut client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        client.set_nodelay(true).unwrap();
+        let (mut server, _) = listener.accept().unwrap();
+        let sent = sent.to_vec();
+        let writer = std::thread::spawn(move || {
+            for part in sent.chunks(piece) {
+                if client.write_all(part).is_err() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            // Closed when all is sent: a reader waiting for more sees the end.
+            let _ = client.shutdown(Shutdown::Write);
+            client
+        });
+        let head = read_head(&mut server).map_err(|e| e.map(|r| r.status));
+        drop(writer.join());
+        head
+    }
+
+    #[test]
+    fn a_head_ends_at_its_blank_line_however_it_is_cut() {
+        let sent = b"GET / HTTP/1.1\r\nHost: localhost:1\r\n\r\nbody after";
+        for piece in [1, 2, 3, 5, 4096] {
+            let head = read_sent(sent, piece).unwrap();
+            assert_eq!(head, b"GET / HTTP/1.1\r\nHost: localhost:1", "{piece}");
+        }
+        let long_line = [b"GET /".as_slice(), &[b'a'; MAX_HEAD + 10]].concat();
+        assert_eq!(read_sent(&long_line, 4096), Err(Some(414)));
+        let many = [
+            b"GET / HTTP/1.1\r\n".as_slice(),
+            &b"X: y\r\n".repeat(MAX_HEAD / 5),
+        ]
+        .concat();
+        assert_eq!(read_sent(&many, 4096), Err(Some(431)));
+        assert_eq!(read_sent(b"", 1), Err(None));
     }
 
     fn status(head: &str) -> u16 {

@@ -494,5 +494,15 @@ mod tests {
         assert_eq!(response.status, 503);
         assert_eq!(live_search(None, "q=x&limit=0").status, 400);
         assert_eq!(live_search(None, "q=x&year=abc").status, 400);
+        // Too long, counted in characters after decoding, before the index
+        // is asked.
+        let long = format!("q={}", "%E8%B4%A8".repeat(MAX_QUERY + 1));
+        let response = live_search(None, &long);
+        assert_eq!(response.status, 400);
+        assert!(String::from_utf8(response.body)
+            .unwrap()
+            .contains("搜索词太长"));
+        let most = format!("q={}", "%E8%B4%A8".repeat(MAX_QUERY));
+        assert_eq!(live_search(None, &most).status, 503);
     }
 }
