@@ -106,13 +106,11 @@ pub fn serve(listener: TcpListener, port: u16, site: Arc<dyn Site>) {
         };
         let site = Arc::clone(&site);
         let streams = Arc::clone(&streams);
-        let spawned = std::thread::Builder::new()
+        // If no thread can be started, the closure (the socket, its slot)
+        // is dropped: the client sees the connection close.
+        let _ = std::thread::Builder::new()
             .name("serve-connection".into())
             .spawn(move || connection(stream, port, &*site, slot, &streams));
-        if spawned.is_err() {
-            // The thread (and its slot) is gone; the socket closes with it.
-            continue;
-        }
     }
 }
 
