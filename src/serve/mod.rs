@@ -1,6 +1,7 @@
 //! `casebook serve`: a local preview. Builds into a private temporary
-//! folder (never `output/`, which keeps the real base URL), serves it on
-//! 127.0.0.1, and rebuilds when content, templates, static files or the
+//! folder (`private`: never `output/`, which keeps the real base URL; its
+//! owner's alone, gone when the server ends), serves it on 127.0.0.1 to
+//! requests addressed to it (`http`), and rebuilds when content, templates, static files or the
 //! config change: an edited case is parsed again on its own and only the
 //! pages it shows on are rendered and written again (`incremental`). Open
 //! pages reload when they changed, and show the diagnostics over the page
