@@ -16,9 +16,25 @@ struct Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
+        // SIGTERM, so that the server removes its private folder.
+        let _ = stop(&mut self.child, libc::SIGTERM);
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Send `signal` to `child` and wait (at most a minute) for it to end.
+fn stop(child: &mut Child, signal: libc::c_int) -> Option<std::process::ExitStatus> {
+    // SAFETY: kill has no memory preconditions; the pid is our child's.
+    unsafe { libc::kill(child.id() as libc::pid_t, signal) };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if let Ok(Some(status)) = child.try_wait() {
+            return Some(status);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    None
 }
 
 fn free_port() -> u16 {
@@ -35,7 +51,7 @@ fn get(port: u16, path: &str) -> Option<(u16, String)> {
     stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
     write!(
         stream,
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
     )
     .ok()?;
     let mut response = Vec::new();
@@ -50,10 +66,21 @@ fn get(port: u16, path: &str) -> Option<(u16, String)> {
 }
 
 fn start(root: &Path) -> Server {
+    start_with(root, &[], None)
+}
+
+/// `casebook serve` on `root` with `extra` arguments, its temporary folder
+/// in `tmp` when given; returns once it answers `/`.
+fn start_with(root: &Path, extra: &[&str], tmp: Option<&Path>) -> Server {
     let port = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_casebook"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_casebook"));
+    if let Some(tmp) = tmp {
+        command.env("TMPDIR", tmp);
+    }
+    let child = command
         .args(["serve", "--port", &port.to_string(), "--root"])
         .arg(root)
+        .args(extra)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -222,7 +249,7 @@ impl Events {
             .unwrap();
         write!(
             stream,
-            "GET /__casebook/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n"
+            "GET /__casebook/events HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: text/event-stream\r\n\r\n"
         )
         .unwrap();
         let mut events = Events {
@@ -343,4 +370,342 @@ fn tells_open_pages_to_reload_and_shows_errors() {
     let (status, page) = get(port, "/cases/2023-003/").unwrap();
     assert_eq!(status, 200);
     assert!(page.contains("提升检测服务水平的经验"));
+}
+
+// ---------------------------------------------------------------------------
+// Safe to leave running: only its own names, no client delays another,
+// bounded queries, a private folder that never outlives the server.
+// ---------------------------------------------------------------------------
+
+fn basic_fixture() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/basic")
+}
+
+/// Send `head` (request line and headers, without the blank line) and
+/// read the whole answer; returns (status, body).
+fn raw(port: u16, head: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(b"\r\n\r\n").unwrap();
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response);
+    let text = String::from_utf8_lossy(&response).into_owned();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_string());
+    (status, body.unwrap_or_default())
+}
+
+/// A page of another site whose name resolves to 127.0.0.1 (DNS
+/// rebinding) sends its own name as `Host`: refused, whatever the path;
+/// the server's own names, in any case, with its port, are answered.
+#[test]
+fn answers_only_requests_for_its_own_names() {
+    let server = start_with(&basic_fixture(), &["--drafts"], None);
+    let port = server.port;
+    let other = port.wrapping_add(1);
+    let refused = [
+        "evil.example".to_string(),
+        format!("evil.example:{port}"),
+        format!("127.0.0.1.nip.io:{port}"),
+        format!("localhost.nip.io:{port}"),
+        format!("localhost.:{port}"),
+        format!("LOCALHOST.:{port}"),
+        "localhost:80".to_string(),
+        format!("localhost:{other}"),
+        format!("127.0.0.1:{other}"),
+        format!("localhost:0{port}"),
+        "127.0.0.1".to_string(),
+        "localhost".to_string(),
+        format!("127.0.0.2:{port}"),
+        format!("0.0.0.0:{port}"),
+        format!("[::ffff:127.0.0.1]:{port}"),
+        format!("[0:0:0:0:0:0:0:1]:{port}"),
+        "[::1]".to_string(),
+        format!("localhost:{port}@evil.example"),
+        format!("evil.example#@localhost:{port}"),
+    ];
+    // The drafts, the search and the event stream are what a rebinding
+    // page would be after.
+    for path in [
+        "/",
+        "/cases/2024-001/",
+        "/api/search?q=test",
+        "/__casebook/events",
+    ] {
+        for host in &refused {
+            let (status, body) = raw(port, &format!("GET {path} HTTP/1.1\r\nHost: {host}"));
+            assert_eq!(status, 421, "Host: {host} on {path}");
+            assert!(body.contains("预览服务器只接受"), "Host: {host}: {body}");
+            assert!(!body.contains("<html"), "Host: {host} got a page");
+        }
+        // Two Host headers, one of them right: refused too.
+        let two = format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nHost: evil.example");
+        assert_eq!(raw(port, &two).0, 421, "two Host headers on {path}");
+        // No Host at all (HTTP/1.0 allows it): refused, a browser always
+        // sends one.
+        let (status, body) = raw(port, &format!("GET {path} HTTP/1.0"));
+        assert_eq!(status, 400, "no Host on {path}");
+        assert!(body.contains("Host"), "{body}");
+    }
+    for host in [
+        format!("127.0.0.1:{port}"),
+        format!("localhost:{port}"),
+        format!("LOCALHOST:{port}"),
+        format!("LocalHost:{port}"),
+        format!("[::1]:{port}"),
+    ] {
+        for version in ["HTTP/1.1", "HTTP/1.0"] {
+            let (status, body) = raw(
+                port,
+                &format!("GET /cases/2024-001/ {version}\r\nHost: {host}"),
+            );
+            assert_eq!(status, 200, "Host: {host} {version}");
+            assert!(body.contains("<html"), "Host: {host}");
+        }
+        let (status, _) = raw(
+            port,
+            &format!("GET /api/search?q=test HTTP/1.1\r\nhost: {host}"),
+        );
+        assert_eq!(status, 200, "search with Host: {host}");
+    }
+}
+
+/// Whether the server still holds `stream` open (nothing to read, not
+/// closed).
+fn still_open(stream: &TcpStream) -> bool {
+    stream.set_nonblocking(true).unwrap();
+    let mut byte = [0u8; 1];
+    let open =
+        matches!(stream.peek(&mut byte), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock);
+    stream.set_nonblocking(false).unwrap();
+    open
+}
+
+/// Clients that stall (`Expect: 100-continue` and then nothing, headers a
+/// byte at a time, a connection that says nothing, a head without its end)
+/// never delay another: while they are all still open, other clients get
+/// pages, searches, and the refusal of a 1 MB query.
+#[test]
+fn no_stalled_client_delays_another() {
+    let server = start_with(&basic_fixture(), &[], None);
+    let port = server.port;
+    let host = format!("Host: 127.0.0.1:{port}");
+
+    // Expect: 100-continue, a body declared and never sent: refused at
+    // once (the old server waited for the body on the thread that answered
+    // everyone), in either size, on any method.
+    let mut expecting = Vec::new();
+    for (method, length) in [("POST", 500), ("PUT", 10), ("GET", 1_000_000)] {
+        let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(60)))
+            .unwrap();
+        write!(
+            stream,
+            "{method} /about/ HTTP/1.1\r\n{host}\r\nExpect: 100-continue\r\nContent-Length: {length}\r\n\r\n"
+        )
+        .unwrap();
+        let mut head = [0u8; 12];
+        stream.read_exact(&mut head).unwrap();
+        assert_eq!(&head, b"HTTP/1.1 417", "{method} {length}");
+        expecting.push(stream);
+    }
+    // Slowloris: a header a byte every 50 ms, for as long as the test runs.
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let slow = {
+        let done = std::sync::Arc::clone(&done);
+        let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        std::thread::spawn(move || {
+            stream.write_all(b"GET / HTTP/1.1\r\n").unwrap();
+            let mut sent = 0;
+            while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                if stream.write_all(b"X").is_err() {
+                    return None;
+                }
+                sent += 1;
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            Some(sent)
+        })
+    };
+    // Forty connections that say nothing, and some heads never finished.
+    let idle: Vec<TcpStream> = (0..40)
+        .map(|_| TcpStream::connect(("127.0.0.1", port)).unwrap())
+        .collect();
+    let mut unfinished = Vec::new();
+    for head in [
+        format!("GET / HTTP/1.1\r\n{host}"),
+        format!("GET /api/search?q=test HTTP/1.1\r\n{host}\r\n"),
+        "GET /cases/2023-001/ HTT".to_string(),
+    ] {
+        let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        stream.write_all(head.as_bytes()).unwrap();
+        unfinished.push(stream);
+    }
+
+    // Meanwhile, everyone else is answered.
+    for _ in 0..5 {
+        let (status, body) = get(port, "/about/").unwrap();
+        assert_eq!(status, 200);
+        assert!(body.contains("<html"));
+    }
+    let (status, hits) = get(port, "/api/search?q=test").unwrap();
+    assert_eq!(status, 200, "{hits}");
+    assert!(hits.starts_with('['), "{hits}");
+    // A 1 MB query: refused, in Chinese JSON, without reading it all.
+    let huge = format!(
+        "GET /api/search?q={} HTTP/1.1\r\n{host}",
+        "质".repeat(350_000)
+    );
+    let (status, body) = raw(port, &huge);
+    assert_eq!(status, 414);
+    let error: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert!(error["error"].as_str().unwrap().contains("请求地址太长"));
+
+    // All of that happened while the stalled clients were still there.
+    for stream in idle.iter().chain(&unfinished) {
+        assert!(still_open(stream), "a stalled connection was closed");
+    }
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    let sent = slow.join().unwrap();
+    assert!(sent.is_some_and(|n| n > 0), "the slow client was cut off");
+    drop((expecting, idle, unfinished));
+    assert_eq!(get(port, "/").unwrap().0, 200);
+}
+
+/// `/api/search` takes at most 256 characters of query, counted after
+/// decoding: longer ones are refused with a Chinese JSON error (a 1 MB
+/// query took 16 s).
+#[test]
+fn search_queries_have_a_length_limit() {
+    let server = start_with(&basic_fixture(), &[], None);
+    let port = server.port;
+    let encoded = |c: &str, n: usize| {
+        percent_encoding::utf8_percent_encode(&c.repeat(n), percent_encoding::NON_ALPHANUMERIC)
+            .to_string()
+    };
+    for (text, n) in [("a", 256), ("质", 256), ("质量 ", 85)] {
+        let (status, body) = get(port, &format!("/api/search?q={}", encoded(text, n))).unwrap();
+        assert_eq!(status, 200, "{n} × {text:?}: {body}");
+    }
+    for (text, n) in [("a", 257), ("质", 257), ("质量 ", 86), ("x", 2000)] {
+        let (status, body) = get(port, &format!("/api/search?q={}", encoded(text, n))).unwrap();
+        assert_eq!(status, 400, "{n} × {text:?}");
+        let error: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let message = error["error"].as_str().unwrap();
+        assert!(
+            message.contains("搜索词太长") && message.contains("256"),
+            "{message}"
+        );
+    }
+    // Over the request-target limit, anywhere: 414.
+    let (status, body) = get(port, &format!("/{}", "a".repeat(9000))).unwrap();
+    assert_eq!(status, 414);
+    assert!(body.contains("请求地址太长"), "{body}");
+}
+
+/// The preview folder of the server with process id `pid` in `tmp`.
+fn private_folder(tmp: &Path, pid: u32) -> std::path::PathBuf {
+    tmp.join(format!("casebook-serve-{pid}"))
+}
+
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::symlink_metadata(path)
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+/// With `--drafts` the private folder holds drafts: it is its owner's
+/// alone from the start (0700), and SIGTERM, SIGINT and SIGHUP remove it;
+/// the server exits with 128 + the signal.
+#[test]
+fn ending_signals_remove_the_private_folder() {
+    for (signal, code) in [
+        (libc::SIGTERM, 143),
+        (libc::SIGINT, 130),
+        (libc::SIGHUP, 129),
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut server = start_with(&basic_fixture(), &["--drafts"], Some(tmp.path()));
+        let folder = private_folder(tmp.path(), server.child.id());
+        assert_eq!(mode(&folder), 0o700, "{folder:?}");
+        let draft = folder.join("site/cases/2024-001/index.html");
+        assert!(draft.is_file(), "the draft is built into {folder:?}");
+        let status = stop(&mut server.child, signal).expect("the server ends");
+        assert_eq!(status.code(), Some(code), "signal {signal}");
+        assert!(!folder.exists(), "signal {signal} left {folder:?}");
+        assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
+    }
+}
+
+/// SIGKILL cannot be caught: the folder stays, and the next start removes
+/// it. Nothing else in the temporary directory is touched: folders by the
+/// same name without the mark, with a copied mark but a live process or a
+/// name Casebook never makes, a link to a marked folder, a plain file.
+#[test]
+fn the_next_start_removes_a_killed_servers_folder_and_nothing_else() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tmp.path();
+    let mut killed = start_with(&basic_fixture(), &["--drafts"], Some(tmp));
+    let leftover = private_folder(tmp, killed.child.id());
+    let status = stop(&mut killed.child, libc::SIGKILL).unwrap();
+    assert!(status.code().is_none());
+    assert!(leftover.join("site/cases/2024-001/index.html").is_file());
+    let mark = std::fs::read(leftover.join(".casebook-serve")).unwrap();
+
+    // Process ids that are gone: short processes, waited for.
+    let dead = || {
+        let mut child = Command::new("true").spawn().unwrap();
+        let pid = child.id();
+        child.wait().unwrap();
+        pid
+    };
+    let keep = |name: String, marked: bool| {
+        let path = tmp.join(name);
+        std::fs::create_dir(&path).unwrap();
+        std::fs::write(path.join("keep.txt"), "not Casebook's").unwrap();
+        if marked {
+            std::fs::write(path.join(".casebook-serve"), &mark).unwrap();
+        }
+        path
+    };
+    let kept = [
+        keep(format!("casebook-serve-{}", dead()), false),
+        keep(format!("casebook-serve-{}", std::process::id()), true),
+        keep(format!("casebook-serve-0{}", dead()), true),
+        keep(format!("casebook-serve-{}.old", dead()), true),
+        keep(format!("casebook-server-{}", dead()), true),
+    ];
+    let wrong_mark = keep(format!("casebook-serve-{}", dead()), false);
+    std::fs::write(wrong_mark.join(".casebook-serve"), "casebook\n").unwrap();
+    let target = keep("marked-elsewhere".to_string(), true);
+    let link = tmp.join(format!("casebook-serve-{}", dead()));
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let file = tmp.join(format!("casebook-serve-{}", dead()));
+    std::fs::write(&file, "a file").unwrap();
+
+    let mut next = start_with(&basic_fixture(), &[], Some(tmp));
+    assert!(!leftover.exists(), "the killed server's folder stays");
+    for path in kept.iter().chain([&wrong_mark, &target]) {
+        assert!(path.join("keep.txt").is_file(), "{path:?} was touched");
+    }
+    assert!(link.is_symlink() && target.join(".casebook-serve").is_file());
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "a file");
+    let own = private_folder(tmp, next.child.id());
+    assert_eq!(mode(&own), 0o700);
+    assert_eq!(
+        stop(&mut next.child, libc::SIGTERM).unwrap().code(),
+        Some(143)
+    );
+    assert!(!own.exists());
 }

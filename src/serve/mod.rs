@@ -1,6 +1,7 @@
 //! `casebook serve`: a local preview. Builds into a private temporary
-//! folder (never `output/`, which keeps the real base URL), serves it on
-//! 127.0.0.1, and rebuilds when content, templates, static files or the
+//! folder (`private`: never `output/`, which keeps the real base URL; its
+//! owner's alone, gone when the server ends), serves it on 127.0.0.1 to
+//! requests addressed to it (`http`), and rebuilds when content, templates, static files or the
 //! config change: an edited case is parsed again on its own and only the
 //! pages it shows on are rendered and written again (`incremental`). Open
 //! pages reload when they changed, and show the diagnostics over the page
@@ -8,7 +9,9 @@
 //! from the tantivy index of the last good build, as `casebook search
 //! --json` does.
 
+mod http;
 mod incremental;
+mod private;
 mod reload;
 
 use std::path::{Component, Path, PathBuf};
@@ -20,6 +23,7 @@ use notify::{RecursiveMode, Watcher};
 
 use crate::diagnostics;
 use crate::search::{Filters, SearchError, SearchIndex};
+use http::Response;
 
 pub use incremental::{Outcome, Preview};
 
@@ -39,6 +43,10 @@ const API_SEARCH: &str = "/api/search";
 const DEFAULT_LIMIT: usize = 10;
 const MAX_LIMIT: usize = 100;
 
+/// The longest search (characters, after decoding): a 1 MB query took
+/// 16 s to answer.
+const MAX_QUERY: usize = 256;
+
 /// Paths below the site root whose changes trigger a rebuild.
 const WATCHED: &[&str] = &["casebook.toml", "content", "templates", "static", "themes"];
 
@@ -49,20 +57,29 @@ const DEBOUNCE: Duration = Duration::from_millis(30);
 /// changes (they take seconds on a large site).
 const QUIET: Duration = Duration::from_millis(1000);
 
-/// The preview folders are named by process id.
-const FOLDER_PREFIX: &str = "casebook-serve-";
-
 pub fn run(root: &Path, port: u16, drafts: bool) -> i32 {
+    // Before any thread starts, so that every thread inherits the mask and
+    // the signals reach only the thread that cleans up.
+    private::block_signals();
     let temp = std::env::temp_dir();
-    remove_leftovers(&temp);
-    let out = temp.join(format!("{FOLDER_PREFIX}{}", std::process::id()));
+    private::remove_leftovers(&temp);
+    let folder = match private::Folder::create(&temp) {
+        Ok(folder) => Arc::new(folder),
+        Err(err) => {
+            eprintln!("无法在 {} 中创建预览的私有目录：{err}", temp.display());
+            return 1;
+        }
+    };
+    private::clean_up_on_signal(Arc::clone(&folder));
+    let out = folder.site();
     let base_url = format!("http://127.0.0.1:{port}/");
-    let server = match tiny_http::Server::http(("127.0.0.1", port)) {
-        Ok(server) => server,
+    let listener = match std::net::TcpListener::bind(("127.0.0.1", port)) {
+        Ok(listener) => listener,
         Err(err) => {
             eprintln!(
                 "无法在 127.0.0.1:{port} 上启动预览：{err}。换一个端口：casebook serve --port 8080"
             );
+            folder.remove();
             return 1;
         }
     };
@@ -93,6 +110,7 @@ pub fn run(root: &Path, port: u16, drafts: bool) -> i32 {
         Ok(w) => w,
         Err(err) => {
             eprintln!("无法监视文件变化：{err}");
+            folder.remove();
             return 1;
         }
     };
@@ -108,20 +126,9 @@ pub fn run(root: &Path, port: u16, drafts: bool) -> i32 {
         std::thread::spawn(move || watch(preview, &rx, &pending, &state, &hub));
     }
     eprintln!("预览地址：{base_url}（Ctrl+C 结束）");
-    for request in server.incoming_requests() {
-        let Some(request) = refuse_large_body(request) else {
-            continue;
-        };
-        let path = request.url().split(['?', '#']).next().unwrap_or("/");
-        if path == reload::EVENTS {
-            let hub = Arc::clone(&hub);
-            std::thread::spawn(move || hub.stream(request));
-            continue;
-        }
-        let response = respond(&out, request.url(), &state);
-        let _ = request.respond(response);
-    }
-    let _ = std::fs::remove_dir_all(&out);
+    let site = Arc::new(Site { out, state, hub });
+    http::serve(listener, port, site);
+    folder.remove();
     drop(watcher);
     0
 }
@@ -189,28 +196,6 @@ fn watch(
         paths.clear();
         healthy = matches!(outcome, Outcome::Built { .. });
         report(&mut preview, outcome, started, state, hub);
-    }
-}
-
-/// Remove the preview folders of servers that are gone (Ctrl+C ends a
-/// server without its cleaning up; a large site's folder is gigabytes).
-fn remove_leftovers(temp: &Path) {
-    // Whether a process is alive is read from /proc (Linux).
-    let Ok(entries) = std::fs::read_dir(temp) else {
-        return;
-    };
-    if !Path::new("/proc/self").exists() {
-        return;
-    }
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let Some(pid) = name.to_str().and_then(|n| n.strip_prefix(FOLDER_PREFIX)) else {
-            continue;
-        };
-        let alive = Path::new("/proc").join(pid).exists();
-        if pid.parse::<u32>().is_ok() && !alive {
-            let _ = std::fs::remove_dir_all(entry.path());
-        }
     }
 }
 
@@ -294,32 +279,32 @@ fn report(
     }
 }
 
-type Response = tiny_http::Response<std::io::Cursor<Vec<u8>>>;
-
-/// The largest request body the preview lets tiny_http handle (it reads
-/// bodies up to 1 KB before handing the request over). The preview never
-/// reads a body, and tiny_http 0.12 drains an unread larger one when the
-/// request is dropped, into one buffer of the declared size and blocking
-/// until it arrives: `Content-Length: 99999999999` aborted the process, and
-/// a client that declared a body and sent none stalled every other request.
-/// Such requests get 413 and their connection is abandoned (left open,
-/// never drained): a local preview can afford the descriptor.
-const MAX_BODY: usize = 1024;
-
-fn refuse_large_body(request: tiny_http::Request) -> Option<tiny_http::Request> {
-    if request.body_length().is_none_or(|n| n <= MAX_BODY) {
-        return Some(request);
-    }
-    let refusal = tiny_http::Response::from_string("413 Payload Too Large").with_status_code(413);
-    std::mem::forget(request.upgrade("close", refusal));
-    None
+/// What the server serves: the private folder's site, the reload script
+/// and stream, and live search.
+struct Site {
+    out: PathBuf,
+    state: Arc<Mutex<State>>,
+    hub: Arc<reload::Hub>,
 }
 
-fn respond(out: &Path, url: &str, state: &Mutex<State>) -> Response {
-    let path = url.split(['?', '#']).next().unwrap_or("/");
+impl http::Site for Site {
+    fn answer(&self, request: &http::Request) -> http::Answer {
+        if request.path() == reload::EVENTS {
+            return http::Answer::Events;
+        }
+        http::Answer::Page(respond(&self.out, request, &self.state))
+    }
+
+    fn stream(&self, stream: std::net::TcpStream) {
+        self.hub.stream(stream);
+    }
+}
+
+fn respond(out: &Path, request: &http::Request, state: &Mutex<State>) -> Response {
+    let path = request.path();
     if path == reload::SCRIPT {
         let body = reload::SCRIPT_SOURCE.as_bytes().to_vec();
-        return with_type(tiny_http::Response::from_data(body), Path::new("live.js"));
+        return with_type(Response::new(200, body), Path::new("live.js"));
     }
     if path == API_SEARCH {
         let index = state
@@ -327,8 +312,7 @@ fn respond(out: &Path, url: &str, state: &Mutex<State>) -> Response {
             .unwrap_or_else(|e| e.into_inner())
             .index
             .clone();
-        let query = url.split_once('?').map_or("", |(_, q)| q);
-        return live_search(index.as_deref(), query);
+        return live_search(index.as_deref(), request.query());
     }
     let Some(file) = resolve(out, path) else {
         return not_found(out);
@@ -345,11 +329,8 @@ fn respond(out: &Path, url: &str, state: &Mutex<State>) -> Response {
         }
     }
     match std::fs::read(&file) {
-        Ok(bytes) if is_html => with_type(
-            tiny_http::Response::from_data(reload::inject(&bytes)),
-            &file,
-        ),
-        Ok(bytes) => with_type(tiny_http::Response::from_data(bytes), &file),
+        Ok(bytes) if is_html => with_type(Response::new(200, reload::inject(&bytes)), &file),
+        Ok(bytes) => with_type(Response::new(200, bytes), &file),
         Err(_) => not_found(out),
     }
 }
@@ -364,6 +345,13 @@ fn live_search(index: Option<&SearchIndex>, query: &str) -> Response {
     for (key, value) in url_params(query) {
         let value = value.trim().to_string();
         match key.as_str() {
+            "q" if value.chars().count() > MAX_QUERY => {
+                let message = format!(
+                    "搜索词太长：最多 {MAX_QUERY} 个字符，收到 {} 个；换几个关键词再搜",
+                    value.chars().count()
+                );
+                return json_error(400, &message);
+            }
             "q" => q = value,
             "area" if !value.is_empty() => filters.area = Some(value),
             "industry" if !value.is_empty() => filters.industry = Some(value),
@@ -413,11 +401,7 @@ fn url_params(query: &str) -> Vec<(String, String)> {
 
 fn json_response(status: u16, value: &serde_json::Value) -> Response {
     let body = serde_json::to_vec(value).expect("JSON values serialise");
-    let header = tiny_http::Header::from_bytes("Content-Type", "application/json; charset=utf-8")
-        .expect("a valid header");
-    tiny_http::Response::from_data(body)
-        .with_header(header)
-        .with_status_code(status)
+    Response::new(status, body).with_header("Content-Type", "application/json; charset=utf-8")
 }
 
 fn json_error(status: u16, message: &str) -> Response {
@@ -454,17 +438,14 @@ fn with_type(response: Response, file: &Path) -> Response {
         } else {
             mime.to_string()
         };
-    match tiny_http::Header::from_bytes("Content-Type", value) {
-        Ok(header) => response.with_header(header),
-        Err(_) => response,
-    }
+    response.with_header("Content-Type", &value)
 }
 
 fn not_found(out: &Path) -> Response {
     let page = out.join("404.html");
     let body = std::fs::read(&page).unwrap_or_else(|_| "404 Not Found".as_bytes().to_vec());
     let body = reload::inject(&body);
-    with_type(tiny_http::Response::from_data(body), &page).with_status_code(404)
+    with_type(Response::new(404, body), &page)
 }
 
 fn error_page(report: &str) -> Response {
@@ -476,7 +457,7 @@ fn error_page(report: &str) -> Response {
          <p>修改下面的问题并保存，页面会自动恢复。</p><pre style=\"white-space:pre-wrap\">{escaped}</pre></body></html>"
     );
     let html = reload::inject(html.as_bytes());
-    with_type(tiny_http::Response::from_data(html), Path::new("x.html")).with_status_code(500)
+    with_type(Response::new(500, html), Path::new("x.html"))
 }
 
 #[cfg(test)]
@@ -511,8 +492,18 @@ mod tests {
     #[test]
     fn the_search_endpoint_explains_what_it_cannot_answer() {
         let response = live_search(None, "q=%E7%B2%BE%E7%9B%8A");
-        assert_eq!(response.status_code().0, 503);
-        assert_eq!(live_search(None, "q=x&limit=0").status_code().0, 400);
-        assert_eq!(live_search(None, "q=x&year=abc").status_code().0, 400);
+        assert_eq!(response.status, 503);
+        assert_eq!(live_search(None, "q=x&limit=0").status, 400);
+        assert_eq!(live_search(None, "q=x&year=abc").status, 400);
+        // Too long, counted in characters after decoding, before the index
+        // is asked.
+        let long = format!("q={}", "%E8%B4%A8".repeat(MAX_QUERY + 1));
+        let response = live_search(None, &long);
+        assert_eq!(response.status, 400);
+        assert!(String::from_utf8(response.body)
+            .unwrap()
+            .contains("搜索词太长"));
+        let most = format!("q={}", "%E8%B4%A8".repeat(MAX_QUERY));
+        assert_eq!(live_search(None, &most).status, 503);
     }
 }

@@ -69,11 +69,10 @@ impl Hub {
 
     /// Answer an event-stream request: headers, then events as they come,
     /// until the page goes away. Blocks; run it on a thread of its own.
-    pub fn stream(&self, request: tiny_http::Request) {
+    pub fn stream(&self, mut writer: std::net::TcpStream) {
         let events = self.subscribe();
-        let mut writer = request.into_writer();
         let head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\n\
-                    Cache-Control: no-store\r\nConnection: keep-alive\r\n\r\nretry: 500\n\n";
+                    Cache-Control: no-store\r\nConnection: close\r\n\r\nretry: 500\n\n";
         if writer.write_all(head.as_bytes()).is_err() || writer.flush().is_err() {
             return;
         }
