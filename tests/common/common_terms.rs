@@ -224,8 +224,8 @@ fn read_cases(root: &Path) -> Vec<Read> {
         .collect()
 }
 
-/// One query of the end-to-end tests: words, facets (`area`=slug …), and
-/// the facet terms the export names them by.
+/// One query of the end-to-end tests: its words, and its facets as the
+/// search page's parameters (`area`=slug …).
 pub struct Query {
     pub q: &'static str,
     pub facets: &'static [(&'static str, &'static str)],
