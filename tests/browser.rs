@@ -5,7 +5,8 @@
 //! WeChat links and the phone byte budget, and lighthouse.test.mjs, which
 //! builds its own copy with a local `--base-url` and runs Lighthouse on it;
 //! live.test.mjs runs `casebook serve` on a copy and edits a case under an
-//! open page).
+//! open page; search-common.test.mjs searches the generated common-terms
+//! site, tests/common/common_terms.rs, built here too).
 //! The files run one after another, so Lighthouse measures an idle machine.
 //!
 //! Needs /usr/bin/chromium (Debian's `chromium`, with `fonts-noto-cjk`),
@@ -16,6 +17,8 @@
 //! Run it alone, with the test's own output: `cargo test --test browser --
 //! --nocapture`. The screenshots it takes are removed afterwards unless
 //! `CASEBOOK_SCREENSHOTS=DIR` names a folder to keep them in.
+
+mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -122,6 +125,8 @@ fn theme_in_headless_chromium() {
         site.display()
     );
 
+    let common_terms = common::common_terms::prepare();
+
     let tests = root.join("tests/browser");
     install_packages(&tests);
 
@@ -133,6 +138,8 @@ fn theme_in_headless_chromium() {
         .env("CASEBOOK_SITE_DIR", &site)
         .env("CASEBOOK_BIN", env!("CARGO_BIN_EXE_casebook"))
         .env("CASEBOOK_ROOT", &root)
+        .env("CASEBOOK_COMMON_OUT", &common_terms.out)
+        .env("CASEBOOK_COMMON_EXPECTED", &common_terms.expected)
         .output()
         .expect("run node --test");
     println!("{}", show(&run));

@@ -2,7 +2,11 @@
 //! (themes/default/static/js/search.js), checked by `node --test tests/js/`
 //! against the same tokenizer vectors as the Rust analyzer; the same run
 //! tests the WeChat share script (static/js/wechat.js, wechat.test.mjs)
-//! with a fake `wx`. Skipped without node, except under CI=true.
+//! with a fake `wx`; common-terms.test.mjs searches the export of the
+//! generated common-terms site (tests/common/common_terms.rs), built here,
+//! against its Markdown oracle. Skipped without node, except under CI=true.
+
+mod common;
 
 use std::process::Command;
 
@@ -20,9 +24,12 @@ fn search_js_matches_the_rust_analyzer() {
         println!("SKIPPED: node not installed");
         return;
     }
+    let site = common::common_terms::prepare();
     let run = Command::new("node")
         .args(["--test", "tests/js/"])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("CASEBOOK_COMMON_OUT", &site.out)
+        .env("CASEBOOK_COMMON_EXPECTED", &site.expected)
         .output()
         .expect("run node --test tests/js/");
     assert!(

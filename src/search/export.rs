@@ -766,6 +766,63 @@ mod tests {
         assert_eq!(big(sparse, 6000)["docs"].as_str().unwrap().len(), 300);
     }
 
+    /// `tests/fixtures/search/export-vectors.json`, which `search.js`'s
+    /// test decodes: the real encoders write exactly its strings, and the
+    /// decoder here reads them back.
+    #[test]
+    fn shared_vectors_encode_as_listed() {
+        let vectors: serde_json::Value = serde_json::from_str(include_str!(
+            "../../tests/fixtures/search/export-vectors.json"
+        ))
+        .unwrap();
+        let list = |key: &str| vectors[key].as_array().unwrap().clone();
+        let numbers = |v: &serde_json::Value| -> Vec<u32> {
+            v.as_array()
+                .unwrap()
+                .iter()
+                .map(|n| n.as_u64().unwrap() as u32)
+                .collect()
+        };
+        let pairs = |v: &serde_json::Value| -> Vec<(u32, u32)> {
+            v.as_array()
+                .unwrap()
+                .iter()
+                .map(|p| (p[0].as_u64().unwrap() as u32, p[1].as_u64().unwrap() as u32))
+                .collect()
+        };
+        for v in list("varints") {
+            let mut text = String::new();
+            for n in numbers(&v["numbers"]) {
+                push_varint(&mut text, n);
+            }
+            assert_eq!(text, v["text"], "{v}");
+            assert_eq!(decode(&text), numbers(&v["numbers"]));
+        }
+        for v in list("postings") {
+            assert_eq!(posting_string(&mut pairs(&v["pairs"])), v["text"], "{v}");
+        }
+        for v in list("bitmaps") {
+            let docs: Vec<(u32, u32)> = numbers(&v["docs"]).iter().map(|&d| (d, 1)).collect();
+            assert_eq!(bitmap(&docs), v["text"], "{v}");
+        }
+        for v in list("doc_lists") {
+            assert_eq!(doc_list(numbers(&v["docs"]).into_iter()), v["text"], "{v}");
+        }
+        let mut forms = std::collections::BTreeSet::new();
+        for v in list("terms") {
+            let docs = v["docs"].as_u64().unwrap() as usize;
+            let value: serde_json::Value =
+                serde_json::from_slice(&term_value(pairs(&v["postings"]), docs)).unwrap();
+            assert_eq!(value, v["value"], "term {}", v["name"]);
+            for form in ["bits", "docs", "absent"] {
+                if value.get(form).is_some() {
+                    forms.insert(form);
+                }
+            }
+        }
+        assert_eq!(forms.len(), 3, "the vectors hold every membership form");
+    }
+
     /// A character's gathered postings come out sorted by document with
     /// the summed counts, whether few slots were touched (sorted) or most
     /// (read densely): the same entries a plain map gives.

@@ -15,6 +15,8 @@ use scraper::{Html, Selector};
 use serde::Deserialize;
 use tempfile::TempDir;
 
+pub mod common_terms;
+
 pub const BIN: &str = env!("CARGO_BIN_EXE_casebook");
 
 /// The repository root: the bundled example site lives here.

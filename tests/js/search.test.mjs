@@ -1,6 +1,8 @@
-// The browser search's tokenizer and shard hash against the Rust side:
-// tests/fixtures/search/tokenizer-vectors.json (which src/search/analyzer.rs
-// is checked against too) and FNV-1a values from src/search/export.rs.
+// The browser search's tokenizer, shard hash and decoders against the Rust
+// side: tests/fixtures/search/tokenizer-vectors.json (which
+// src/search/analyzer.rs is checked against too), FNV-1a values from
+// src/search/export.rs, and tests/fixtures/search/export-vectors.json (which
+// export.rs's encoders are checked against).
 // Run by `cargo test --test search_js`, or `node --test tests/js/`.
 
 import { test } from "node:test";
@@ -45,13 +47,41 @@ test("shard hash is FNV-1a of UTF-8, as in export.rs", () => {
   assert.equal(search.shardOf("西格", 1), 0);
 });
 
-// The same vectors as the unit tests in src/search/export.rs.
-test("varints, posting strings and bitmaps decode as export.rs writes them", () => {
-  assert.deepEqual(search.decodeVarints("AfgB_fggB"), [0, 31, 32, 1023, 1024]);
-  assert.deepEqual([...search.decodePostings("DBlBC")], [[3, 1], [40, 2]]);
-  assert.deepEqual(search.bitmapDocs("hC"), [0, 5, 7]);
-  assert.deepEqual(search.docList("DlB"), [3, 40]);
+// tests/fixtures/search/export-vectors.json: src/search/export.rs's unit
+// test `shared_vectors_encode_as_listed` encodes the same inputs with the
+// real export code and gets these strings.
+const exportVectors = JSON.parse(
+  fs.readFileSync(path.join(root, "tests/fixtures/search/export-vectors.json"), "utf8"),
+);
+
+test("varints, posting strings, bitmaps and doc lists decode as the shared vectors", () => {
+  for (const v of exportVectors.varints) assert.deepEqual(search.decodeVarints(v.text), v.numbers, v.text);
+  for (const v of exportVectors.postings) {
+    const sorted = [...v.pairs].sort((a, b) => a[0] - b[0]);
+    assert.deepEqual([...search.decodePostings(v.text)], sorted, v.text);
+  }
+  for (const v of exportVectors.bitmaps) assert.deepEqual(search.bitmapDocs(v.text), v.docs, v.text);
+  for (const v of exportVectors.doc_lists) assert.deepEqual(search.docList(v.text), v.docs, v.text);
   assert.throws(() => search.decodeVarints("A*"), /bad digit/);
+});
+
+test("every term of the shared vectors reads back as its postings", () => {
+  const forms = new Set();
+  for (const v of exportVectors.terms) {
+    const data = search.termData(v.value, v.docs);
+    const impacts = new Map(v.postings);
+    assert.equal(data.n, v.postings.length, v.name);
+    for (let doc = 0; doc < v.docs + 8; doc++) assert.equal(data.has(doc), impacts.has(doc), `${v.name}: doc ${doc}`);
+    // Its best 256 documents keep their own impacts (ties: the lower doc).
+    const best = [...v.postings].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, 256);
+    const byDoc = (a, b) => a[0] - b[0];
+    assert.deepEqual([...data.top].sort(byDoc), best.sort(byDoc), v.name);
+    const big = typeof v.value === "object";
+    assert.equal(data.min, big ? Math.min(...impacts.values()) : 0, v.name);
+    if (data.list) assert.deepEqual(data.list, [...impacts.keys()].sort((a, b) => a - b), v.name);
+    for (const form of ["bits", "docs", "absent"]) if (big && form in v.value) forms.add(form);
+  }
+  assert.deepEqual([...forms].sort(), ["absent", "bits", "docs"]);
 });
 
 test("impacts are a log scale with 0 for none", () => {
@@ -89,59 +119,53 @@ test("every word and facet must match; impacts add up", () => {
   assert.deepEqual(all(search.search(words, [], values, meta)), [2, 0, 5]);
 });
 
-/** A big term's value: `docs` as a bitmap, `top` as Map doc → impact. */
-function bigTerm(docs, top, min) {
-  let bits = "";
-  const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  const max = Math.max(...docs);
-  for (let i = 0; i * 6 <= max; i++) {
-    let d = 0;
-    for (let b = 0; b < 6; b++) if (docs.includes(i * 6 + b)) d |= 1 << b;
-    bits += ALPHABET[d];
-  }
-  const varint = (v) => {
-    let out = "";
-    do {
-      const low = v % 32;
-      v = Math.floor(v / 32);
-      out += ALPHABET[low + (v > 0 ? 32 : 0)];
-    } while (v > 0);
-    return out;
-  };
-  let topText = "";
-  let last = 0;
-  for (const [doc, impact] of [...top].sort((a, b) => a[0] - b[0])) {
-    topText += varint(doc - last) + varint(impact);
-    last = doc;
-  }
-  return { n: docs.length, min, top: topText, bits };
+/** Shared vector `name` (see above). */
+function vector(name) {
+  return exportVectors.terms.find((v) => v.name === name);
 }
 
-test("big terms alone: top lists first, the rest in book order, paged and counted", () => {
-  const meta = { docs: 40, impact_min: 1e-5, impact_steps: 50 };
-  const even = Array.from({ length: 20 }, (_, i) => i * 2); // 0, 2, … 38
-  const threes = Array.from({ length: 14 }, (_, i) => i * 3); // 0, 3, … 39
-  const terms = new Map([
-    ["质量", search.termData(bigTerm(even, new Map([[30, 9], [4, 5], [6, 2]]), 2), meta.docs)],
-    ["管理", search.termData(bigTerm(threes, new Map([[12, 7], [9, 8]]), 2), meta.docs)],
-    ["#y:2024", search.termData({ n: 37, min: 0, top: "", absent: "BBB" }, meta.docs)], // all but 1, 2, 3
+/** What `rank` must give, worked out the slow way: every document holding
+ *  every term, scored by each word term's own impact in its top list or
+ *  else its lowest, best first, ties in book order. */
+function bruteForce(wordTerms, facets, values, meta) {
+  const table = search.scores(meta);
+  const data = new Map([...values].map(([t, v]) => [t, search.termData(v, meta.docs)]));
+  const score = (doc) => wordTerms.reduce((sum, t) => sum + table[data.get(t).top.get(doc) ?? data.get(t).min], 0);
+  const docs = [];
+  for (let doc = 0; doc < meta.docs; doc++) {
+    if ([...wordTerms, ...facets].every((t) => data.get(t).has(doc))) docs.push([doc, score(doc)]);
+  }
+  return docs.sort((a, b) => b[1] - a[1] || a[0] - b[0]).map(([doc]) => doc);
+}
+
+test("big terms: top lists first, the rest in book order, paged and counted", () => {
+  // The export's own values over 600 documents: 质量 in every other one (a
+  // bitmap), 管理 in all but 12 (absent list), a facet in 3 (postings).
+  const meta = { docs: 600, impact_min: 1e-5, impact_steps: 50 };
+  assert.equal(vector("bits").docs, meta.docs);
+  assert.equal(vector("absent").docs, meta.docs);
+  const values = new Map([
+    ["质量", vector("bits").value],
+    ["管理", vector("absent").value],
+    ["#y:2024", vector("small").value],
   ]);
-  const words = search.queryWords("质量 管理");
-  const hits = search.rank(words, [], terms, meta);
-  // Both: multiples of 6. Boosted: 30 (质量 9), 12 (管理 7); 6 has 质量 at its minimum.
-  assert.equal(hits.count, 7);
-  assert.deepEqual(hits.page(0, 3), [30, 12, 0]);
-  assert.deepEqual(hits.page(3, 10), [6, 18, 24, 36]);
-  assert.ok(hits.score(30) > hits.score(12) && hits.score(12) > hits.score(0));
-  assert.equal(hits.score(6), hits.score(0));
-  // A facet stored as its absences: the even documents but 2.
-  const filtered = search.rank(search.queryWords("质量"), ["#y:2024"], terms, meta);
-  assert.equal(filtered.count, 19);
-  assert.deepEqual(filtered.page(0, 4), [30, 4, 0, 6]);
-  // Absent-only terms: every document but the absent ones.
-  const only = search.rank([], ["#y:2024"], terms, meta);
-  assert.equal(only.count, 37);
-  assert.deepEqual(only.page(0, 3), [0, 4, 5]);
+  for (const [query, facets] of [
+    ["质量", []],
+    ["管理", []],
+    ["质量 管理", []],
+    ["管理", ["#y:2024"]],
+    ["", ["#y:2024"]],
+  ]) {
+    const words = search.queryWords(query);
+    const expected = bruteForce(words.flat().map(([t]) => t), facets, values, meta);
+    const hits = search.search(words, facets, values, meta);
+    assert.equal(hits.count, expected.length, `${query} ${facets}`);
+    assert.deepEqual(hits.page(0, Infinity), expected, `${query} ${facets}`);
+    const paged = [];
+    for (let from = 0; from < expected.length; from += 10) paged.push(...hits.page(from, 10));
+    assert.deepEqual(paged, expected, `${query} ${facets}, page by page`);
+  }
+  assert.equal(bruteForce(["质量", "管理"], [], values, meta).length, 288, "the oracle itself: 300 even, 12 absent");
 });
 
 test("the warm-up runs on any site size and leaves searches unchanged", () => {
