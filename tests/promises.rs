@@ -127,3 +127,13 @@ fn a_bundle_publishes_only_the_files_its_page_references() {
         }
     }
 }
+
+#[test]
+fn ci_is_read_one_way() {
+    for on in ["true", "1", "yes", "TRUE", " true "] {
+        assert!(is_ci_value(on), "{on:?}");
+    }
+    for off in ["", "0", "false", "False", " "] {
+        assert!(!is_ci_value(off), "{off:?}");
+    }
+}
