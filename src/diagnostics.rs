@@ -4,6 +4,9 @@
 //! on the first one, so an editor sees all of a file's problems at once.
 //! Content diagnostics are written in Chinese (the editors read them) and
 //! carry a stable rule id from [`rules`] that tools and docs can refer to.
+//! A new rule gets a const, an entry in `rules::ALL`, and one line in
+//! `tests/rules.rs`'s `TRIGGERS` with a function building content that
+//! triggers it (that test fails for any rule without one).
 
 use std::io::{self, IsTerminal};
 use std::path::Path;
@@ -150,7 +153,7 @@ pub mod rules {
         (SLUG_COLLISION, "两个分类词条的网址名相同"),
         (OUTPUT_COLLISION, "两个输出文件路径相同"),
         (TEMPLATE_ERROR, "模板错误"),
-        (SEARCH_INDEX, "无法生成搜索索引"),
+        (SEARCH_INDEX, "无法生成搜索索引（内部故障，内容无法触发）"),
         (URL_REMOVED, "上次发布的网址将消失"),
         (QR_CODE, "无法生成二维码"),
         (COVER_SMALL, "封面图片太小，不够做微信分享卡片"),

@@ -38,7 +38,9 @@ fn source(name: &str) -> SourceFile {
 
 /// A case file's bytes: decoding (BOM, CRLF, GBK detection), the front
 /// matter split, YAML, every field reader, the writing rules and the body.
-/// Every diagnostic must point inside the file (line ≥ 1).
+/// Every diagnostic must point inside the file: a line from 1 to the
+/// file's last (one past it for a problem at its end), or line 0 for the
+/// rules in [`WHOLE_FILE`], which concern the file as a whole.
 pub fn case_file(data: &[u8]) {
     let options = ParseOptions {
         config: &CONFIG,
@@ -47,12 +49,23 @@ pub fn case_file(data: &[u8]) {
         highlight: false,
     };
     let (_, diagnostics) = content::parse_bytes(SourceKind::Case, data, source("x.md"), &options);
+    let lines = data.split(|&b| b == b'\n').count();
     for d in &diagnostics {
         assert!(!d.message.is_empty(), "a diagnostic without a message");
+        assert!(
+            (1..=lines + 1).contains(&d.line) || (d.line == 0 && WHOLE_FILE.contains(&d.rule)),
+            "{} at line {} of a file of {lines} lines",
+            d.rule,
+            d.line
+        );
     }
     // The same bytes as a free-form page and as a book preface.
     let _ = content::parse_bytes(SourceKind::Page, data, source("p.md"), &options);
 }
+
+/// Rules that may concern a case file as a whole (line 0): a UTF-16 file
+/// has no UTF-8 line to point at.
+pub const WHOLE_FILE: &[&str] = &[crate::diagnostics::rules::ENCODING_INVALID];
 
 /// A Markdown body: the pipeline with highlighting and the case
 /// conventions, then the property that matters for a public site: no

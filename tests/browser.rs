@@ -10,8 +10,8 @@
 //! The files run one after another, so Lighthouse measures an idle machine.
 //!
 //! Needs /usr/bin/chromium (Debian's `chromium`, with `fonts-noto-cjk`),
-//! node and npm. Without them the test is skipped, except under CI=true,
-//! where it fails. The npm packages are installed with `npm ci` from
+//! node and npm. Without them the test is skipped (a `SKIPPED` line on
+//! stderr), except under CI (`common::ci`), where it fails. The npm packages are installed with `npm ci` from
 //! tests/browser/package-lock.json when node_modules is missing or stale.
 //!
 //! Run it alone, with the test's own output: `cargo test --test browser --
@@ -30,21 +30,13 @@ fn chromium() -> PathBuf {
         .map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from)
 }
 
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true")
-}
-
 /// Whether a prerequisite is there; if not, fail in CI and skip elsewhere.
 /// Returns false when the test should stop (skipped).
 fn require(present: bool, what: &str, install: &str) -> bool {
-    if present {
-        return true;
+    if !present {
+        common::skip("browser", what, install);
     }
-    if in_ci() {
-        panic!("{what} is not installed, and CI=true: install it ({install}) so the browser test can run");
-    }
-    println!("SKIPPED: {what} not installed (install: {install})");
-    false
+    present
 }
 
 fn runs(program: &str) -> bool {

@@ -849,11 +849,8 @@ fn soft_break_between_cjk_characters_is_dropped() {
     );
 }
 
-// BUG: src/markdown/mod.rs, `Event::SoftBreak` arm of `Walk::step` (line ~370)
-// with `last_char`/`first_char` (lines ~736-750): only a `Text`/`Code` event
-// directly next to the soft break is looked at, so after inline markup
-// (`**质量改进**⏎活动`, `[链接](…)⏎后文`) the newline between two CJK
-// characters is kept and renders as a space.
+// A soft break between CJK characters is dropped after inline markup too
+// (`**质量改进**⏎活动`), not only between plain text.
 #[test]
 fn soft_break_between_cjk_after_inline_markup_is_dropped() {
     let built = basic();

@@ -275,9 +275,7 @@ fn duplicate_ids_name_both_files() {
     );
 }
 
-// BUG: src/site.rs `check_duplicate_ids` (line ~113) reports every duplicate
-// at a hard-coded `.at(2, 1)` instead of the line of the `id:` key; here the
-// second file has `title:` on line 2 and `id:` on line 3.
+// The duplicate is reported at its `id:` line (here line 3, after `title:`).
 #[test]
 fn duplicate_id_points_at_the_id_line() {
     run_bad_fixture(
@@ -323,10 +321,7 @@ fn remote_image() {
     );
 }
 
-// BUG: src/markdown/mod.rs: only Markdown images (`![…](…)`) are checked for
-// remote URLs (`image_tag`, line ~504); a raw HTML `<img src="https://…">`
-// passes `check` and `build` (ammonia keeps http(s) `src`), so the
-// published page loads an image from another host.
+// Raw HTML `<img src="https://…">` is refused like a Markdown image.
 #[test]
 fn remote_image_in_raw_html() {
     run_bad_fixture(
@@ -385,11 +380,8 @@ fn metric_arrays_of_unequal_length() {
     );
 }
 
-// BUG: src/content/case.rs `read_metrics` (line ~475, `let at = |key| ["metrics",
-// key]`) locates a metric's keys by path only, and `KeyLocator::locate`
-// (src/content/frontmatter.rs line ~207) finds the first `values:` under
-// `metrics:`; a problem in the second metric is reported at the first
-// metric's line (15) instead of its own (19).
+// A problem in the second metric is reported at its own line (19), not the
+// first metric's (15).
 #[test]
 fn metric_problem_points_at_its_own_metric() {
     run_bad_fixture(
@@ -640,13 +632,35 @@ fn fix_applies_only_the_safe_fixes() {
 
 #[test]
 fn fix_keeps_crlf_and_bom() {
+    // A BOM, CRLF line ends and one bare LF (line 21): every byte but the
+    // slips' stays as it is.
+    const BEFORE: &str = "\u{feff}---\r\n\
+        id: \"2023-001\"\r\n\
+        title: 上海测试有限公司实施六西格玛的经验\r\n\
+        enterprise:\r\n  name: 上海测试有限公司\r\n\
+        year: 2023\r\npriority_area: 促进产业高质量发展\r\n\
+        industry: 集成电路\r\ndistrict: 浦东新区\r\nstatus: approved\r\n\
+        ---\r\n## 摘要\r\n\r\n摘要正文。\r\n\r\n## 企业概况\r\n\r\n概况正文。\r\n\r\n\
+        ## 管理方法（技术）的推进和应用情况\r\n\r\n\
+        公司成立于2012年,主要产品:射频模块。\r\n\
+        引入ＴＰＭ管理，一次合格率提升到９８％。 \n\
+        \r\n## 管理方法（技术）的实施效果\r\n\r\n效果正文。\r\n";
+    const AFTER: &str = "\u{feff}---\r\n\
+        id: \"2023-001\"\r\n\
+        title: 上海测试有限公司实施六西格玛的经验\r\n\
+        enterprise:\r\n  name: 上海测试有限公司\r\n\
+        year: 2023\r\npriority_area: 促进产业高质量发展\r\n\
+        industry: 集成电路\r\ndistrict: 浦东新区\r\nstatus: approved\r\n\
+        ---\r\n## 摘要\r\n\r\n摘要正文。\r\n\r\n## 企业概况\r\n\r\n概况正文。\r\n\r\n\
+        ## 管理方法（技术）的推进和应用情况\r\n\r\n\
+        公司成立于2012年，主要产品：射频模块。\r\n\
+        引入TPM管理，一次合格率提升到98％。\n\
+        \r\n## 管理方法（技术）的实施效果\r\n\r\n效果正文。\r\n";
     let dir = temp_dir();
     let root = dir.path().join("site");
     copy_dir(&fixture("bad/typography"), &root);
     let file = root.join(CASE);
-    let text = std::fs::read_to_string(&file).unwrap();
-    let crlf = format!("\u{feff}{}", text.replace('\n', "\r\n"));
-    std::fs::write(&file, &crlf).unwrap();
+    std::fs::write(&file, BEFORE).unwrap();
     let output = casebook([
         "check".as_ref(),
         "--fix".as_ref(),
@@ -654,14 +668,17 @@ fn fix_keeps_crlf_and_bom() {
         root.as_os_str(),
     ]);
     assert!(
-        stderr(&output).contains("修改了 6 处"),
+        stderr(&output).contains("修改了 5 处"),
         "{}",
         stderr(&output)
     );
-    let after = std::fs::read_to_string(&file).unwrap();
-    assert!(after.starts_with('\u{feff}'));
-    assert_eq!(after.matches("\r\n").count(), crlf.matches("\r\n").count());
-    assert!(after.contains("2012年，主要产品：射频"));
+    let after = std::fs::read(&file).unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&after),
+        AFTER,
+        "the bytes after --fix differ"
+    );
+    assert_eq!(after, AFTER.as_bytes());
 }
 
 #[test]

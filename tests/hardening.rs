@@ -15,8 +15,11 @@ use std::time::{Duration, Instant};
 
 use common::*;
 
-/// How long any single hostile build may take (debug binary, shared CI).
-const BOUND: Duration = Duration::from_secs(60);
+/// A hang guard, not a speed claim: a run still going after ten minutes
+/// (a normal one takes about a second) is killed and the test fails, so a
+/// hostile input that made a build run unbounded cannot stall the suite.
+/// Speed is measured by the benchmark (`bench/run.py`), never asserted here.
+const BOUND: Duration = Duration::from_secs(600);
 
 /// A copy of the basic fixture in a temporary folder, to add hostile
 /// content to.
@@ -198,15 +201,11 @@ fn deeply_nested_markdown_and_html_end_in_bounded_time() {
             case(id, "上海测试有限公司推行六西格玛的经验", "", &body),
         );
     }
-    let started = Instant::now();
+    // The rule is only reported by the depth scan that runs before the
+    // sanitiser: two reports prove neither body reached it.
     let (code, stderr) = build_bounded(&root, &out);
     assert_eq!(code, 1, "{stderr}");
     assert_eq!(stderr.matches("html-too-deep").count(), 2, "{stderr}");
-    assert!(
-        started.elapsed() < Duration::from_secs(20),
-        "{:?}",
-        started.elapsed()
-    );
 }
 
 #[test]
@@ -1301,11 +1300,11 @@ fn nothing_unpublished_reaches_any_output_byte() {
 #[test]
 fn nothing_unpublished_reaches_a_printed_book() {
     let Some(_) = chromium() else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must print the book: chromium is missing"
+        skip(
+            "nothing_unpublished_reaches_a_printed_book",
+            "chromium",
+            "apt-get install chromium fonts-noto-cjk",
         );
-        eprintln!("SKIPPED nothing_unpublished_reaches_a_printed_book: no chromium");
         return;
     };
     let (_dir, root) = example_with_probes();
@@ -1371,6 +1370,20 @@ impl Rng {
     }
 }
 
+/// The killed-build test's seed: `CASEBOOK_KILL_SEED` to replay a
+/// failure, else taken from the clock (every message names it).
+fn kill_seed() -> u64 {
+    let seed = match std::env::var("CASEBOOK_KILL_SEED") {
+        Ok(seed) => seed.trim().parse().expect("CASEBOOK_KILL_SEED is a number"),
+        Err(_) => std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos() as u64,
+    };
+    // xorshift never leaves 0.
+    seed | 1
+}
+
 fn staging_leftovers(parent: &Path) -> Vec<String> {
     std::fs::read_dir(parent)
         .unwrap()
@@ -1403,26 +1416,18 @@ fn builds_killed_at_random_points_never_lose_the_output() {
     std::fs::remove_dir_all(&fresh).unwrap();
     assert_ne!(old, new);
 
-    let seed = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos() as u64
-        | 1;
+    let seed = kill_seed();
     let mut rng = Rng(seed);
-    let window = took.as_micros() as u64 * 12 / 10 + 1;
-    let (mut saw_old, mut saw_new) = (0, 0);
-    for round in 0..24 {
+    let window = took.as_micros() as u64 * 2 + 1;
+    let (mut saw_old, mut saw_new, mut mid_write) = (0, 0, 0);
+    // At least 24 kills; more (bounded) until three landed while a build
+    // was writing its staging folder, the moment the swap protects.
+    let mut round = 0;
+    while round < 24 || (mid_write < 3 && round < 120) {
         // Each build heads for the other site than the one in place.
+        let before = snapshot(&out);
         let edited = text.replace("集成测试用", "集成测试所用");
-        std::fs::write(
-            &about,
-            if snapshot(&out) == old {
-                &edited
-            } else {
-                &text
-            },
-        )
-        .unwrap();
+        std::fs::write(&about, if before == old { &edited } else { &text }).unwrap();
         let delay = Duration::from_micros(rng.next() % window);
         let mut child = Command::new(BIN)
             .arg("build")
@@ -1444,12 +1449,26 @@ fn builds_killed_at_random_points_never_lose_the_output() {
             saw_new += 1;
         } else {
             panic!(
-                "seed {seed}, round {round}, killed after {delay:?}: the output is \
-                 neither the old nor the new site"
+                "CASEBOOK_KILL_SEED={seed}, round {round}, killed after {delay:?}: the \
+                 output is neither the old nor the new site"
             );
         }
+        // Its staging folder, with files in it, beside an unchanged output:
+        // the kill landed while the new output was being written.
+        let staging = dir.path().join(format!(".out.staging-{}", child.id()));
+        if now == before && staging.is_dir() && !snapshot(&staging).is_empty() {
+            mid_write += 1;
+        }
+        round += 1;
     }
-    eprintln!("seed {seed}: {saw_old} kills left the old site, {saw_new} the new one");
+    eprintln!(
+        "CASEBOOK_KILL_SEED={seed}: {round} kills, {mid_write} mid-write; \
+         {saw_old} left the old site, {saw_new} the new one"
+    );
+    assert!(
+        mid_write > 0,
+        "CASEBOOK_KILL_SEED={seed}: no kill of {round} landed while a build was writing"
+    );
     // The next build clears what killed builds left beside the output.
     std::fs::write(&about, text.replace("集成测试用", "集成测试所用")).unwrap();
     build(&out);

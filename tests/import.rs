@@ -397,4 +397,49 @@ fn entries(dir: &Path) -> Vec<(std::ffi::OsString, Vec<u8>)> {
         .collect();
     entries.sort();
     entries
+
+/// The current year in UTC, from `date` (not from Casebook's code).
+fn year_now() -> i64 {
+    let out = std::process::Command::new("date")
+        .args(["-u", "+%Y"])
+        .output()
+        .expect("run date");
+    String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
+}
+
+#[test]
+fn import_without_id_takes_the_next_free_id_of_this_year() {
+    let dir = temp_dir();
+    let root = site(dir.path());
+    let docx = dir.path().join("b.docx");
+    plain(&docx);
+    let year = year_now();
+    let case = std::fs::read_to_string(root.join("content/cases/2023/2023-002/index.md")).unwrap();
+    // This year's cases as a file and as bundles, numbered with gaps; a
+    // higher number in another year and a name that is no id around them.
+    let this_year = root.join(format!("content/cases/{year}"));
+    for rel in [
+        format!("{year}-004.md"),
+        format!("{year}-012/index.md"),
+        format!("{year}-009/index.md"),
+        format!("{year}-notes.md"),
+    ] {
+        let path = this_year.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &case).unwrap();
+    }
+    let last_year = root.join(format!("content/cases/{}", year - 1));
+    std::fs::create_dir_all(&last_year).unwrap();
+    std::fs::write(last_year.join(format!("{}-050.md", year - 1)), &case).unwrap();
+
+    let output = import(&root, &docx, &[]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let expected = format!("{year}-013");
+    let bundle = this_year.join(&expected);
+    if !bundle.exists() && year_now() != year {
+        return; // The year turned while the test ran: nothing to compare.
+    }
+    let md = std::fs::read_to_string(bundle.join("index.md"))
+        .unwrap_or_else(|e| panic!("no bundle {expected} ({e}): {}", stderr(&output)));
+    assert!(md.contains(&format!("id: \"{expected}\"")), "{md}");
 }

@@ -708,4 +708,87 @@ fn the_next_start_removes_a_killed_servers_folder_and_nothing_else() {
         Some(143)
     );
     assert!(!own.exists());
+
+/// A copy of `tests/fixtures/rules/base` with `extra` more cases, each
+/// naming 质量管理 in its summary.
+fn generated_site(extra: usize) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rules/base");
+    copy_dir(&base, dir.path());
+    let case = std::fs::read_to_string(base.join("content/cases/2023/2023-001/index.md")).unwrap();
+    for n in 2..extra + 2 {
+        let id = format!("2023-{n:03}");
+        let text = case
+            .replace("2023-001", &id)
+            .replace("上海测试有限公司", &format!("上海测试{n}号有限公司"))
+            .replace("![生产线](line.png)", "")
+            .replace("摘要正文。", "推进质量管理。");
+        std::fs::write(dir.path().join(format!("content/cases/2023/{id}.md")), text).unwrap();
+    }
+    dir
+}
+
+/// Send `request` and read until the end of the response head (or 10 s
+/// pass: a refused connection is left open, not closed).
+fn response_head(port: u16, request: &[u8]) -> String {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    stream.write_all(request).unwrap();
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") && matches!(stream.read(&mut byte), Ok(1)) {
+        head.push(byte[0]);
+    }
+    String::from_utf8_lossy(&head).into_owned()
+}
+
+#[test]
+fn bodies_over_one_kilobyte_are_answered_413() {
+    let site = generated_site(0);
+    let server = start(site.path());
+    let port = server.port;
+    for length in ["1025", "4096", "99999999999"] {
+        let request = format!("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: {length}\r\n\r\nab");
+        let head = response_head(port, request.as_bytes());
+        assert!(
+            head.starts_with("HTTP/1.1 413 "),
+            "Content-Length {length}: {head:?}"
+        );
+    }
+    // A body of exactly 1 KB is read and the request answered as usual.
+    let body = "a".repeat(1024);
+    let request = format!(
+        "POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 1024\r\n\r\n{body}"
+    );
+    let head = response_head(port, request.as_bytes());
+    assert!(head.starts_with("HTTP/1.1 200 "), "1024 bytes: {head:?}");
+}
+
+#[test]
+fn search_api_caps_limit_at_100() {
+    // 130 cases hold the query's terms: more than the cap.
+    let site = generated_site(130);
+    let server = start(site.path());
+    let count = |query: &str| -> usize {
+        // HTTP/1.0: the whole body, never chunked.
+        let mut stream = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+        let path = format!("/api/search?q=%E8%B4%A8%E9%87%8F{query}");
+        write!(stream, "GET {path} HTTP/1.0\r\n\r\n").unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        let (head, body) = response.split_once("\r\n\r\n").unwrap();
+        assert!(head.starts_with("HTTP/1.0 200 "), "{head}\n{body}");
+        let hits: serde_json::Value = serde_json::from_str(body).unwrap();
+        hits.as_array().unwrap().len()
+    };
+    assert_eq!(count(""), 10, "the default limit");
+    assert_eq!(count("&limit=120"), 100);
+    assert_eq!(count("&limit=1000"), 100);
+    assert_eq!(count("&limit=99999999999999"), 100);
+    assert_eq!(count("&limit=37"), 37);
 }

@@ -168,15 +168,9 @@ fn yaml_error(err: &serde_yaml::Error, split: &Split, file: &str) -> Diagnostic 
             "检查这一行的冒号、引号和缩进",
         )
     };
-    let (line, column) = err
-        .location()
-        .map(|loc| {
-            (
-                split.yaml_line + loc.line().saturating_sub(1),
-                loc.column().max(1),
-            )
-        })
-        .unwrap_or((split.yaml_line, 1));
+    let (line, column) = err.location().map_or((split.yaml_line, 1), |loc| {
+        yaml_position(split, loc.index())
+    });
     Diagnostic::error(
         rules::YAML_SYNTAX,
         file,
@@ -184,6 +178,21 @@ fn yaml_error(err: &serde_yaml::Error, split: &Split, file: &str) -> Diagnostic 
     )
     .at(line, column)
     .help(help)
+}
+
+/// The file's line and column (1-based, the column in characters) of
+/// byte `index` of the YAML text. YAML also ends a line at a lone CR,
+/// editors and Casebook only at LF: serde_yaml's own line number can point
+/// past the end of the file, so the position is counted again here.
+fn yaml_position(split: &Split, index: usize) -> (usize, usize) {
+    let mut end = index.min(split.yaml.len());
+    while !split.yaml.is_char_boundary(end) {
+        end -= 1;
+    }
+    let before = &split.yaml[..end];
+    let line = split.yaml_line + before.matches('\n').count();
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    (line, column)
 }
 
 /// Finds the line and column of a key in the YAML text, so a diagnostic
@@ -381,6 +390,19 @@ mod tests {
             "{}",
             errs[0].message
         );
+    }
+
+    #[test]
+    fn yaml_errors_are_placed_by_lf_lines_and_characters() {
+        // Lone CRs end lines for YAML, not for editors: the unclosed
+        // quote is on the file's line 3, not YAML's line 6.
+        let s = split_of("---\nid: x\r\r\r\ntitle: \"甲\n---\n");
+        let errs = parse(&s, "a.md").unwrap_err();
+        assert_eq!((errs[0].rule, errs[0].line), (rules::YAML_SYNTAX, 4));
+        let s = split_of("---\n\r\r\r\r\rid: x\ntitle: 甲乙: 丙\n---\n");
+        let errs = parse(&s, "a.md").unwrap_err();
+        // `: ` after 甲乙 is the 10th character of line 3.
+        assert_eq!((errs[0].line, errs[0].column), (3, 10));
     }
 
     #[test]

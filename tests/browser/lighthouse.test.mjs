@@ -1,7 +1,17 @@
 // Lighthouse (npm lighthouse@12.2.3, pinned in package.json) on the home
 // page and a case page of the example site, with its default mobile
-// emulation and throttling, in Debian's Chromium: each of performance,
-// accessibility, best practices and SEO must score at least 0.95.
+// emulation and throttling, in Debian's Chromium: accessibility, best
+// practices and SEO must score at least 0.95, and the page must not shift
+// while it loads (cumulative layout shift, a property of the page).
+//
+// The performance score is printed, not asserted: Lighthouse 12's
+// simulated throttling (Lantern) computes paint times from the trace, but
+// scales the main thread's observed task times by its 4× CPU slowdown and
+// reads speed index from observed frames, so the score moves with this
+// machine's load (98–100 on a loaded 2-core machine). That is a speed
+// measurement: it belongs to the benchmark, which runs this file with
+// CASEBOOK_LIGHTHOUSE_PERFORMANCE=1 to require 0.95 (median of three runs),
+// see bench/README.md.
 //
 // The SEO audits (canonical, is-crawlable, robots.txt) need the site's
 // URLs to be the ones it is served at, so this test builds the example site
@@ -34,6 +44,9 @@ const BIN = process.env.CASEBOOK_BIN;
 const ROOT = process.env.CASEBOOK_ROOT;
 const CATEGORIES = ["performance", "accessibility", "best-practices", "seo"];
 const MIN_SCORE = 0.95;
+/** The benchmark's run: the performance score is required too. */
+const BENCH = process.env.CASEBOOK_LIGHTHOUSE_PERFORMANCE === "1";
+const REQUIRED = BENCH ? CATEGORIES : CATEGORIES.filter((c) => c !== "performance");
 const FLAGS = "--headless --no-sandbox --disable-gpu --disable-background-networking --disable-component-update";
 
 let server;
@@ -109,17 +122,19 @@ for (const [name, pagePath] of [
       .map((id) => `${id} ${result.audits[id].displayValue}`)
       .join(", ");
     console.log(`lighthouse ${result.lighthouseVersion} ${pagePath}: ${JSON.stringify(scores)}; ${metrics}`);
-    // The performance score moves with the machine's load (speed index is
-    // observed, and this machine's two cores are shared): below the bar,
-    // take the median of three runs, as Lighthouse's docs advise for
-    // variance. The other categories do not vary and get no second try.
-    if (scores.performance < MIN_SCORE) {
+    // Layout shift is the page's own, whatever the machine's speed.
+    const cls = result.audits["cumulative-layout-shift"];
+    assert.equal(cls.score, 1, `layout shift on ${pagePath}: ${cls.displayValue}`);
+    // In the benchmark: the performance score moves with the machine's
+    // load, so below the bar take the median of three runs, as
+    // Lighthouse's docs advise for variance.
+    if (BENCH && scores.performance < MIN_SCORE) {
       const again = [];
       for (const i of [2, 3]) again.push((await lighthouse(origin + pagePath, `${name}-${i}`)).categories.performance.score);
       scores.performance = median([scores.performance, ...again]);
       console.log(`lighthouse ${pagePath}: performance again ${again.join(", ")}; median ${scores.performance}`);
     }
-    const low = CATEGORIES.filter((c) => !(scores[c] >= MIN_SCORE)).map(
+    const low = REQUIRED.filter((c) => !(scores[c] >= MIN_SCORE)).map(
       (c) => `${c} ${scores[c]}: ${losses(result, c).join(", ")}`,
     );
     assert.deepEqual(low, [], `scores below ${MIN_SCORE} on ${pagePath}`);

@@ -19,6 +19,37 @@ pub mod common_terms;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_casebook");
 
+/// Whether `CI`'s value means "under CI": anything but empty, `0` or
+/// `false` (any case). CI services set `true` (`.ci/run` does) or `1`.
+pub fn is_ci_value(value: &str) -> bool {
+    !matches!(
+        value.trim().to_ascii_lowercase().as_str(),
+        "" | "0" | "false"
+    )
+}
+
+/// Whether the tests run under CI (the one rule every test uses: see
+/// [`is_ci_value`]). Under CI a test that needs a missing tool fails.
+pub fn ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| is_ci_value(&v))
+}
+
+/// `test` cannot run here: `missing` is not installed (`install` installs
+/// it). Under CI that fails the test; elsewhere it says `SKIPPED` on the
+/// process's own stderr, which libtest's capture (it takes only `print!`
+/// and `eprint!` output) leaves alone, so a local run shows what did not
+/// run even without `--nocapture`.
+pub fn skip(test: &str, missing: &str, install: &str) {
+    if ci() {
+        panic!("{test}: {missing} is not installed, and CI is set: install it ({install})");
+    }
+    use std::io::Write;
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIPPED {test}: {missing} not installed (install: {install})"
+    );
+}
+
 /// The repository root: the bundled example site lives here.
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
