@@ -397,6 +397,7 @@ fn entries(dir: &Path) -> Vec<(std::ffi::OsString, Vec<u8>)> {
         .collect();
     entries.sort();
     entries
+}
 
 /// The current year in UTC, from `date` (not from Casebook's code).
 fn year_now() -> i64 {

@@ -167,6 +167,13 @@ const TRIGGERS: &[Trigger] = &[
     t(rules::PUNCT_DOUBLED, Check, Line, |r| bad(r, "typography")),
     t(rules::HEADING_EMPTY, Check, Line, |r| bad(r, "typography")),
     t(rules::TRAILING_SPACE, Check, Line, |r| bad(r, "typography")),
+    t(rules::PATH_SYMLINK, Check, Line, path_symlink),
+    t(rules::ATTACHMENT_TYPE, Check, Line, attachment_type),
+    t(rules::IMAGE_INVALID, Check, Line, image_invalid),
+    t(rules::BUNDLE_AMBIGUOUS, Check, File, bundle_ambiguous),
+    t(rules::LINK_DOT_SEGMENT, Check, Line, |r| {
+        base_plus(r, "详见[另一案例](/cases/2023-001/../../x/)。")
+    }),
     t(rules::CASE_DUPLICATE, Check, Line, |r| {
         bad(r, "case-duplicate")
     }),
@@ -594,4 +601,28 @@ fn image_heavy(root: &Path) {
     let mut bytes = std::fs::read(&image).unwrap();
     bytes.resize(700 * 1024, 0);
     std::fs::write(&image, bytes).unwrap();
+}
+
+const BUNDLE: &str = "content/cases/2023/2023-001";
+
+fn path_symlink(root: &Path) {
+    base_plus(root, "![生产线](line-link.png)");
+    std::os::unix::fs::symlink("line.png", root.join(BUNDLE).join("line-link.png")).unwrap();
+}
+
+fn attachment_type(root: &Path) {
+    base_plus(root, "详见[说明](notes.html)。");
+    std::fs::write(root.join(BUNDLE).join("notes.html"), "<script>1</script>").unwrap();
+}
+
+fn image_invalid(root: &Path) {
+    base_plus(root, "![空白图](empty.png)");
+    std::fs::write(root.join(BUNDLE).join("empty.png"), b"").unwrap();
+}
+
+fn bundle_ambiguous(root: &Path) {
+    base(root);
+    let single = std::fs::read_to_string(root.join(CASE)).unwrap();
+    let single = single.replace("2023-001", "2023-002");
+    std::fs::write(root.join(BUNDLE).join("2023-002.md"), single).unwrap();
 }

@@ -708,6 +708,7 @@ fn the_next_start_removes_a_killed_servers_folder_and_nothing_else() {
         Some(143)
     );
     assert!(!own.exists());
+}
 
 /// A copy of `tests/fixtures/rules/base` with `extra` more cases, each
 /// naming 质量管理 in its summary.
