@@ -1,4 +1,5 @@
-//! The preview's HTTP/1.1 server, on std's `TcpListener`: one thread per
+//! The preview's HTTP/1.1 server, on std's `TcpListener` with `httparse` for
+//! request heads: one thread per
 //! connection, a cap on connections and a separate one on event streams,
 //! a deadline for a request's head, limits on its size, and one request
 //! per connection (`Connection: close`). It owns what a local preview must
@@ -212,33 +213,38 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
-/// Parse a request head and refuse what the preview never answers.
+/// Headers a request may have (browsers send about twenty).
+const MAX_HEADERS: usize = 100;
+
+/// Parse a request head (without its blank line) with `httparse` and refuse
+/// what the preview never answers.
 fn check(head: &[u8], port: u16) -> Result<Request, Response> {
-    let head = std::str::from_utf8(head).map_err(|_| text(400, "请求头不是有效的 UTF-8"))?;
-    let mut lines = head.split("\r\n");
-    let line = lines.next().unwrap_or("");
-    let parts: Vec<&str> = line.split(' ').collect();
-    let [method, target, version] = parts[..] else {
+    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut parsed = httparse::Request::new(&mut headers);
+    let whole = [head, b"\r\n\r\n"].concat();
+    match parsed.parse(&whole) {
+        Ok(httparse::Status::Complete(_)) => {}
+        Err(httparse::Error::TooManyHeaders) => return Err(text(431, "请求头太多")),
+        Err(httparse::Error::Version) => return Err(text(505, "只支持 HTTP/1.0 和 HTTP/1.1")),
+        Ok(httparse::Status::Partial) | Err(_) => return Err(text(400, "请求头格式错误")),
+    }
+    let (Some(method), Some(target)) = (parsed.method, parsed.path) else {
         return Err(text(400, "请求行格式错误"));
     };
-    if !matches!(version, "HTTP/1.1" | "HTTP/1.0") {
-        return Err(text(505, "只支持 HTTP/1.0 和 HTTP/1.1"));
-    }
     if target.len() > MAX_TARGET {
         return Err(too_long(target));
     }
-    if !target.starts_with('/') || target.bytes().any(|b| b.is_ascii_control()) {
+    if !target.starts_with('/') {
         return Err(text(400, "请求地址格式错误"));
     }
     let mut hosts = Vec::new();
     let mut body = false;
     let mut expects = false;
-    for line in lines {
-        let Some((name, value)) = line.split_once(':') else {
-            return Err(text(400, "请求头格式错误"));
-        };
-        let value = value.trim();
-        match name.to_ascii_lowercase().as_str() {
+    for header in parsed.headers.iter() {
+        let value = std::str::from_utf8(header.value)
+            .map_err(|_| text(400, "请求头不是有效的 UTF-8"))?
+            .trim();
+        match header.name.to_ascii_lowercase().as_str() {
             "host" => hosts.push(value),
             "expect" => expects = true,
             "transfer-encoding" => body = true,
