@@ -1,6 +1,6 @@
-//! The preview's HTTP/1.1 server, on std's `TcpListener` with `httparse` for
-//! request heads: one thread per
-//! connection, a cap on connections and a separate one on event streams,
+//! The preview's HTTP/1.1 server, on std's `TcpListener` with `httparse`
+//! for request heads: one thread per connection, a cap on connections and
+//! a separate one on event streams,
 //! a deadline for a request's head, limits on its size, and one request
 //! per connection (`Connection: close`). It owns what a local preview must
 //! refuse before any page is looked up: a `Host` that is not this server
