@@ -548,6 +548,11 @@ fn read_metrics(fields: &mut Fields, map: &Mapping) -> Vec<Metric> {
         };
         let competitor = fields.number_list(m, &at("competitor")).unwrap_or_default();
         let benchmark = fields.number_list(m, &at("benchmark")).unwrap_or_default();
+        if !years_in_order(fields, &name, &years, &at("years"))
+            || !values_in_range(fields, &name, &[&values, &competitor, &benchmark], &at)
+        {
+            continue;
+        }
         let mut lengths_ok = true;
         for (label, series) in [
             ("values", &values),
@@ -583,6 +588,57 @@ fn read_metrics(fields: &mut Fields, map: &Mapping) -> Vec<Metric> {
         });
     }
     metrics
+}
+
+/// Largest magnitude a metric value may have. Real indicators (rates,
+/// ppm, yuan, days) stay far below it; past it a typo (`1e308`) is likelier
+/// than data, and sums and differences of two values stay exact enough to
+/// chart and compare.
+pub const METRIC_VALUE_LIMIT: f64 = 1e15;
+
+/// Years strictly increasing, each once: the chart's x axis and the
+/// headline's "first → last" read them in this order.
+fn years_in_order(fields: &mut Fields, name: &str, years: &[i64], path: &[&str]) -> bool {
+    let Some(pair) = years.windows(2).find(|w| w[0] >= w[1]) else {
+        return true;
+    };
+    let what = if pair[0] == pair[1] {
+        format!("年份 {} 出现了两次", pair[0])
+    } else {
+        format!("{} 年排在 {} 年之后", pair[1], pair[0])
+    };
+    fields.error(
+        rules::METRIC_YEARS,
+        path,
+        format!("指标“{name}”的 years 没有从早到晚排列：{what}"),
+        "years 按从早到晚写、每年一次，values 等列表按同样的顺序对应，例如 years: [2020, 2021, 2022]",
+    );
+    false
+}
+
+/// Every value within ±`METRIC_VALUE_LIMIT`.
+fn values_in_range<'k>(
+    fields: &mut Fields,
+    name: &str,
+    series: &[&Vec<f64>; 3],
+    at: &dyn Fn(&'static str) -> [&'k str; 3],
+) -> bool {
+    let mut ok = true;
+    for (key, values) in ["values", "competitor", "benchmark"]
+        .into_iter()
+        .zip(series)
+    {
+        if let Some(v) = values.iter().find(|v| v.abs() > METRIC_VALUE_LIMIT) {
+            ok = false;
+            fields.error(
+                rules::METRIC_INVALID,
+                &at(key),
+                format!("指标“{name}”的 {key} 中有数 {v:e}，超出了可信的范围（绝对值不超过 10¹⁵）"),
+                "检查是否多写了位数或把科学计数法写错了；很大的数可换用更大的单位（如 万元、亿元）",
+            );
+        }
+    }
+    ok
 }
 
 /// Required sections present, in order, none empty; unknown ones flagged.
