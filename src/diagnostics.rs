@@ -44,6 +44,7 @@ pub mod rules {
     pub const SECTION_MISSING: &str = "section-missing";
     pub const SECTION_ORDER: &str = "section-order";
     pub const SECTION_UNKNOWN: &str = "section-unknown";
+    pub const SECTION_UNSORTED: &str = "section-unsorted";
     pub const SECTION_EMPTY: &str = "section-empty";
     pub const IMAGE_MISSING: &str = "image-missing";
     pub const IMAGE_REMOTE: &str = "image-remote";
@@ -110,6 +111,7 @@ pub mod rules {
         (SECTION_MISSING, "缺少规定章节"),
         (SECTION_ORDER, "章节重复或顺序不对"),
         (SECTION_UNKNOWN, "二级标题不是规定章节"),
+        (SECTION_UNSORTED, "导入时未能归类的文字还没有移到规定章节"),
         (SECTION_EMPTY, "规定章节没有内容"),
         (IMAGE_MISSING, "找不到图片"),
         (IMAGE_REMOTE, "图片来自其他网站"),

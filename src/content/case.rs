@@ -641,6 +641,10 @@ fn values_in_range<'k>(
     ok
 }
 
+/// The heading `casebook import` puts over text it could not place under
+/// a required section; `check` refuses it until the editor has sorted it.
+pub const UNSORTED_HEADING: &str = "待归类内容";
+
 /// Required sections present, in order, none empty; unknown ones flagged.
 fn check_sections(
     body: &RenderedBody,
@@ -652,6 +656,20 @@ fn check_sections(
     let mut seen = Vec::new();
     for section in &body.sections {
         let heading = &section.heading;
+        if heading.text == UNSORTED_HEADING {
+            // Not a writing rule a site may turn off: this is text the
+            // editor has not read yet.
+            diagnostics.push(
+                Diagnostic::error(
+                    rules::SECTION_UNSORTED,
+                    file,
+                    format!("“## {UNSORTED_HEADING}”下是导入 Word 文档时未能归入规定章节的文字"),
+                )
+                .at(heading.line, heading.column)
+                .help("把其中的文字逐段移到对应的规定章节（或确认无用后删去），再删掉这个标题"),
+            );
+            continue;
+        }
         let Some(kind) = SectionKind::from_heading(&heading.text) else {
             let expected: Vec<&str> = SectionKind::ALL.iter().map(|k| k.heading()).collect();
             diagnostics.push(

@@ -25,7 +25,7 @@ use crate::diagnostics::Diagnostic;
 pub use crate::markdown::Asset;
 use crate::markdown::RenderedBody;
 
-pub use case::{is_valid_id, SectionKind, KNOWN_FIELDS, METRIC_VALUE_LIMIT};
+pub use case::{is_valid_id, SectionKind, KNOWN_FIELDS, METRIC_VALUE_LIMIT, UNSORTED_HEADING};
 pub use discover::{discover, Discovered, SourceKind};
 
 /// Publication status of a case.
