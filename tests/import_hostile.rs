@@ -340,6 +340,40 @@ fn archives_past_any_limit_are_refused() {
     assert_refused("styles.docx", &styles, &["word/styles.xml", "70 MB"]);
 }
 
+/// Tables nested in tables past 256 elements deep (300 overflowed the
+/// stack in docx-rs's recursive reader, exit 134) are refused; 20 levels,
+/// as deep as real documents go and more, import with their text.
+#[test]
+fn deeply_nested_xml_is_refused_before_it_overflows() {
+    let nested = |levels: usize, inner: &str| {
+        "<w:tbl><w:tr><w:tc>".repeat(levels) + inner + &"</w:tc></w:tr></w:tbl>".repeat(levels)
+    };
+    for (levels, name) in [(100, "tables-100.docx"), (20_000, "tables-20000.docx")] {
+        let bytes = package(&nested(levels, &p("深处")), None, None, None);
+        assert_refused(name, &bytes, &["word/document.xml", "256 层"]);
+    }
+    let deep_notes = format!(
+        "<w:footnote w:id=\"1\">{}</w:footnote>",
+        "<w:x>".repeat(300) + &"</w:x>".repeat(300)
+    );
+    let bytes = package(&p("正文"), Some(&deep_notes), None, None);
+    assert_refused("notes.docx", &bytes, &["word/footnotes.xml", "256 层"]);
+
+    let dir = temp_dir();
+    let root = site(dir.path());
+    let path = dir.path().join("nested-20.docx");
+    std::fs::write(
+        &path,
+        package(&nested(20, &p("depth20word")), None, None, None),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let (code, log) = import(&root, &path, &["--out", out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{log}");
+    let md = std::fs::read_to_string(out.join("index.md")).unwrap();
+    assert!(md.contains("depth20word"), "{md}");
+}
+
 // ---------------------------------------------------------------------------
 // Nothing lost
 // ---------------------------------------------------------------------------

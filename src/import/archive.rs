@@ -25,6 +25,10 @@ pub const MAX_XML_PART: u64 = 64 * 1024 * 1024;
 pub const MAX_MEDIA_PART: u64 = 50 * 1024 * 1024;
 /// Largest unpacked package in all: 200 MB.
 pub const MAX_TOTAL: u64 = 200 * 1024 * 1024;
+/// Deepest element nesting an XML part may have. docx-rs reads nested
+/// tables recursively: 300 tables in tables (900 elements deep) overflowed
+/// the stack; Word documents stay far below 256.
+pub const MAX_XML_DEPTH: usize = 256;
 /// Deflate cannot shrink data more than ~1032:1; a part declaring more
 /// (past 1 MB, where ratios mean something) lies about its size.
 const MAX_RATIO: u64 = 1100;
@@ -43,12 +47,13 @@ fn too_large(name: &str, what: String) -> ReadError {
     read_error(
         format!("文档中的“{name}”{what}，超出导入的限制，不读取"),
         format!(
-            "正常的 Word 文档远小于这些限制（每个文字部分 {} MB、每张图片 {} MB、全部 {} MB、{} 个部分）。\
-             请在 Word 中打开并另存为 .docx，压缩其中的图片（“图片格式 → 压缩图片”）后再导入",
+            "正常的 Word 文档远小于这些限制（每个文字部分 {} MB、每张图片 {} MB、全部 {} MB、{} 个部分、嵌套 {} 层）。\
+             请在 Word 中打开并另存为 .docx，压缩其中的图片（“图片格式 → 压缩图片”）、拆开层层嵌套的表格后再导入",
             MAX_XML_PART / MB,
             MAX_MEDIA_PART / MB,
             MAX_TOTAL / MB,
-            MAX_PARTS
+            MAX_PARTS,
+            MAX_XML_DEPTH
         ),
     )
 }
@@ -98,7 +103,12 @@ pub fn check_limits(bytes: &[u8]) -> Result<(), ReadError> {
             return Err(too_large(&name, what));
         }
         let method = part.compression();
-        let actual = unpacked_size(part, method, limit).map_err(corrupt)?;
+        let is_xml = name.ends_with(".xml") || name.ends_with(".rels");
+        let (actual, depth) = unpacked_size(part, method, limit, is_xml).map_err(corrupt)?;
+        if depth > MAX_XML_DEPTH {
+            let what = format!("的元素嵌套超过 {MAX_XML_DEPTH} 层（如表格套表格）");
+            return Err(too_large(&name, what));
+        }
         if actual > limit {
             let what = format!("实际解压后超过 {} MB（声称只有 {size} 字节）", limit / MB);
             return Err(too_large(&name, what));
@@ -112,19 +122,70 @@ pub fn check_limits(bytes: &[u8]) -> Result<(), ReadError> {
     Ok(())
 }
 
-/// Inflate a raw part into nothing, stopping one byte past `limit`: its
-/// true unpacked size, whatever the directory claims.
-fn unpacked_size(part: impl Read, method: CompressionMethod, limit: u64) -> Result<u64, String> {
-    let cap = limit + 1;
-    let mut sink = std::io::sink();
-    let copied = match method {
-        CompressionMethod::Stored => std::io::copy(&mut part.take(cap), &mut sink),
-        CompressionMethod::Deflated => {
-            std::io::copy(&mut DeflateDecoder::new(part).take(cap), &mut sink)
-        }
+/// Inflate a raw part, stopping one byte past `limit`: its true unpacked
+/// size, whatever the directory claims, and for XML its deepest element
+/// nesting (read as it streams; nothing is kept).
+fn unpacked_size(
+    part: impl Read,
+    method: CompressionMethod,
+    limit: u64,
+    is_xml: bool,
+) -> Result<(u64, usize), String> {
+    let inflated: Box<dyn Read + '_> = match method {
+        CompressionMethod::Stored => Box::new(part),
+        CompressionMethod::Deflated => Box::new(DeflateDecoder::new(part)),
         other => return Err(format!("不支持的压缩方式 {other:?}")),
     };
-    copied.map_err(|e| e.to_string())
+    let mut counted = Counted {
+        inner: inflated.take(limit + 1),
+        count: 0,
+    };
+    let depth = if is_xml {
+        deepest_nesting(&mut counted)
+    } else {
+        0
+    };
+    std::io::copy(&mut counted, &mut std::io::sink()).map_err(|e| e.to_string())?;
+    Ok((counted.count, depth))
+}
+
+/// A reader that counts the bytes read through it.
+struct Counted<R> {
+    inner: R,
+    count: u64,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count += n as u64;
+        Ok(n)
+    }
+}
+
+/// The deepest element nesting of the XML read from `input`, stopping as
+/// soon as it passes [`MAX_XML_DEPTH`] or the XML is malformed (docx-rs
+/// then refuses it).
+fn deepest_nesting(input: &mut impl Read) -> usize {
+    let mut reader = quick_xml::Reader::from_reader(std::io::BufReader::new(input));
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    let mut buf = Vec::new();
+    loop {
+        match reader.read_event_into(&mut buf) {
+            Ok(Event::Start(_)) => {
+                depth += 1;
+                deepest = deepest.max(depth);
+                if deepest > MAX_XML_DEPTH {
+                    break;
+                }
+            }
+            Ok(Event::End(_)) => depth = depth.saturating_sub(1),
+            Ok(Event::Eof) | Err(_) => break,
+            Ok(_) => {}
+        }
+        buf.clear();
+    }
+    deepest
 }
 
 /// The text of a package part, if present (after [`check_limits`], so
