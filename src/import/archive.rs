@@ -164,28 +164,96 @@ impl<R: Read> Read for Counted<R> {
 }
 
 /// The deepest element nesting of the XML read from `input`, stopping as
-/// soon as it passes [`MAX_XML_DEPTH`] or the XML is malformed (docx-rs
-/// then refuses it).
+/// soon as it passes [`MAX_XML_DEPTH`]. A byte-level tag counter rather
+/// than an XML reader, so that memory stays flat: a reader buffers each
+/// event whole, and one text node can be the whole 64 MB part. Comments,
+/// CDATA and processing instructions are skipped; malformed XML only gives
+/// a wrong depth, and docx-rs refuses it anyway.
 fn deepest_nesting(input: &mut impl Read) -> usize {
-    let mut reader = quick_xml::Reader::from_reader(std::io::BufReader::new(input));
-    let (mut depth, mut deepest) = (0usize, 0usize);
-    let mut buf = Vec::new();
+    let mut scan = TagDepth::default();
+    let mut buf = [0u8; 64 * 1024];
     loop {
-        match reader.read_event_into(&mut buf) {
-            Ok(Event::Start(_)) => {
-                depth += 1;
-                deepest = deepest.max(depth);
-                if deepest > MAX_XML_DEPTH {
+        match input.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                for &b in &buf[..n] {
+                    scan.byte(b);
+                }
+                if scan.deepest > MAX_XML_DEPTH {
                     break;
                 }
             }
-            Ok(Event::End(_)) => depth = depth.saturating_sub(1),
-            Ok(Event::Eof) | Err(_) => break,
-            Ok(_) => {}
         }
-        buf.clear();
     }
-    deepest
+    scan.deepest
+}
+
+/// Where [`deepest_nesting`] is in the XML.
+#[derive(Default)]
+struct TagDepth {
+    state: TagState,
+    depth: usize,
+    deepest: usize,
+    /// The two bytes before this one, to find `/>`, `-->`, `]]>`, `?>`.
+    last: [u8; 2],
+}
+
+#[derive(Clone, Copy, Default, PartialEq)]
+enum TagState {
+    #[default]
+    Text,
+    /// Just after `<`.
+    Open,
+    /// Just after `<!`.
+    Bang,
+    /// Inside a start tag: in a quoted attribute value (its quote) or not.
+    Start(Option<u8>),
+    /// Inside an end tag.
+    End,
+    /// Skipped up to their ends: `<!--…-->`, `<![CDATA[…]]>`, `<?…?>`,
+    /// `<!DOCTYPE…>`.
+    Comment,
+    CData,
+    Instruction,
+    Declaration,
+}
+
+impl TagDepth {
+    fn byte(&mut self, b: u8) {
+        use TagState::*;
+        self.state = match (self.state, b) {
+            (Text, b'<') => Open,
+            (Open, b'/') => End,
+            (Open, b'?') => Instruction,
+            (Open, b'!') => Bang,
+            (Open, _) => {
+                self.depth += 1;
+                self.deepest = self.deepest.max(self.depth);
+                Start(None)
+            }
+            (Bang, b'-') => Comment,
+            (Bang, b'[') => CData,
+            (Bang, _) => Declaration,
+            (Start(None), b'"' | b'\'') => Start(Some(b)),
+            (Start(Some(q)), _) if b == q => Start(None),
+            (Start(None), b'>') => {
+                if self.last[1] == b'/' {
+                    self.depth = self.depth.saturating_sub(1);
+                }
+                Text
+            }
+            (End, b'>') => {
+                self.depth = self.depth.saturating_sub(1);
+                Text
+            }
+            (Comment, b'>') if self.last == *b"--" => Text,
+            (CData, b'>') if self.last == *b"]]" => Text,
+            (Instruction, b'>') if self.last[1] == b'?' => Text,
+            (Declaration, b'>') => Text,
+            (state, _) => state,
+        };
+        self.last = [self.last[1], b];
+    }
 }
 
 /// The text of a package part, if present (after [`check_limits`], so
@@ -297,6 +365,27 @@ fn entity(r: &quick_xml::events::BytesRef) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn depth_of(xml: &str) -> usize {
+        deepest_nesting(&mut xml.as_bytes())
+    }
+
+    #[test]
+    fn nesting_is_counted_through_attributes_comments_and_cdata() {
+        assert_eq!(
+            depth_of("<?xml version=\"1.0\"?><a><b/><c x=\"/>\"><d></d></c></a>"),
+            3
+        );
+        assert_eq!(
+            depth_of("<a><!-- <b><c><d> --><![CDATA[<e><f>]]><g x='>'/></a>"),
+            2
+        );
+        assert_eq!(depth_of("<!DOCTYPE a><a>text > more</a>"), 1);
+        let deep = "<w:tbl>".repeat(300);
+        assert!(depth_of(&deep) > MAX_XML_DEPTH);
+        // Siblings do not add up.
+        assert_eq!(depth_of(&"<p><r>x</r></p>".repeat(10_000)), 2);
+    }
 
     #[test]
     fn notes_keep_their_text_without_deletions_or_separators() {
