@@ -43,9 +43,11 @@ pub mod rules {
     pub const ID_DUPLICATE: &str = "id-duplicate";
     pub const YEAR_IMPLAUSIBLE: &str = "year-implausible";
     pub const METRIC_INVALID: &str = "metric-invalid";
+    pub const METRIC_YEARS: &str = "metric-years";
     pub const SECTION_MISSING: &str = "section-missing";
     pub const SECTION_ORDER: &str = "section-order";
     pub const SECTION_UNKNOWN: &str = "section-unknown";
+    pub const SECTION_UNSORTED: &str = "section-unsorted";
     pub const SECTION_EMPTY: &str = "section-empty";
     pub const IMAGE_MISSING: &str = "image-missing";
     pub const IMAGE_REMOTE: &str = "image-remote";
@@ -113,9 +115,11 @@ pub mod rules {
         (ID_DUPLICATE, "案例编号重复"),
         (YEAR_IMPLAUSIBLE, "年度不合理"),
         (METRIC_INVALID, "指标数据不完整或长度不一致"),
+        (METRIC_YEARS, "指标年份没有从早到晚排列或有重复"),
         (SECTION_MISSING, "缺少规定章节"),
         (SECTION_ORDER, "章节重复或顺序不对"),
         (SECTION_UNKNOWN, "二级标题不是规定章节"),
+        (SECTION_UNSORTED, "导入时未能归类的文字还没有移到规定章节"),
         (SECTION_EMPTY, "规定章节没有内容"),
         (IMAGE_MISSING, "找不到图片"),
         (IMAGE_REMOTE, "图片来自其他网站"),

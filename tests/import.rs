@@ -193,9 +193,16 @@ fn check_imported(make: fn(&Path)) {
         assert!(!log.contains(rule), "{rule} in\n{log}");
     }
     assert!(log.contains("编辑还需处理"), "{log}");
+    // The line before the first section is kept for the editor to sort,
+    // and named in the to-do list.
+    let unsorted = "## 待归类内容\n\n申报单位：上海测试有限公司\n\n";
+    assert!(md.contains(unsorted), "{md}");
+    assert!(log.contains("1 段内容没有归入规定章节"), "{log}");
+    assert!(log.contains("section-unsorted"), "{log}");
 
-    // Filling in the placeholders is all it takes to pass check.
+    // Sorting it and filling in the placeholders is all it takes to pass check.
     let filled = md
+        .replace(unsorted, "")
         .replace("priority_area: \"待填写\"", "priority_area: 促进产业高质量发展")
         .replace("industry: \"待填写\"", "industry: 集成电路")
         .replace(

@@ -185,11 +185,13 @@ pub fn draw(chart: &LineChart) -> String {
     };
     // A little room beyond the data, so that no point sits on the frame and
     // its label has somewhere to go.
-    let margin = (hi - lo) * 0.08;
+    // In halves and clamped: the span of −1e308..1e308 overflows f64.
+    let margin = (hi / 2.0 - lo / 2.0) * 0.16;
+    let widen = |v: f64| v.clamp(f64::MIN, f64::MAX);
     let (lo, hi) = if chart.from_zero {
-        (lo, hi + margin)
+        (lo, widen(hi + margin))
     } else {
-        (lo - margin, hi + margin)
+        (widen(lo - margin), widen(hi + margin))
     };
     let ticks = nice_ticks(lo, hi, 4);
     let (axis_lo, axis_hi) = (ticks[0], *ticks.last().unwrap_or(&hi));
@@ -239,7 +241,11 @@ pub fn draw(chart: &LineChart) -> String {
             left + pad + (right - left - 2.0 * pad) * i as f64 / (n - 1) as f64
         }
     };
-    let y_of = |v: f64| bottom - (v - axis_lo) / (axis_hi - axis_lo) * (bottom - top);
+    // Halved for the same reason as the margin; a flat axis draws mid-height.
+    let y_of = |v: f64| {
+        let share = (v / 2.0 - axis_lo / 2.0) / (axis_hi / 2.0 - axis_lo / 2.0);
+        bottom - if share.is_finite() { share } else { 0.5 } * (bottom - top)
+    };
 
     let linked = chart.year_links.is_some() || chart.series.iter().any(|s| s.href.is_some());
     let mut svg = Svg::new(

@@ -201,7 +201,13 @@ fn difference(a: f64, b: f64) -> f64 {
     };
     let places = decimals(a).max(decimals(b)) as i32;
     let scale = 10f64.powi(places);
-    ((a - b) * scale).round() / scale
+    let rounded = ((a - b) * scale).round() / scale;
+    // Past 1e304 the scaled difference overflows; the raw one is as good.
+    if rounded.is_finite() {
+        rounded
+    } else {
+        a - b
+    }
 }
 
 /// The headline figure of one metric: first year → last year, and the last
@@ -216,6 +222,11 @@ pub fn headline(metric: &Metric) -> Option<Headline> {
     }
     let (from, to) = (metric.values[first], metric.values[last]);
     let change = difference(to, from);
+    if !change.is_finite() {
+        // Only values past content's bound (`content::METRIC_VALUE_LIMIT`)
+        // can get here: no headline rather than "inf".
+        return None;
+    }
     let improved = if metric.higher_is_better {
         change > 0.0
     } else {
@@ -228,17 +239,15 @@ pub fn headline(metric: &Metric) -> Option<Headline> {
     .into_iter()
     .find_map(|(against, series)| {
         let theirs = *series.get(last)?;
-        theirs.is_finite().then(|| {
-            let gap = difference(to, theirs);
-            Versus {
-                against,
-                gap,
-                ahead: if metric.higher_is_better {
-                    gap > 0.0
-                } else {
-                    gap < 0.0
-                },
-            }
+        let gap = difference(to, theirs);
+        gap.is_finite().then_some(Versus {
+            against,
+            gap,
+            ahead: if metric.higher_is_better {
+                gap > 0.0
+            } else {
+                gap < 0.0
+            },
         })
     });
     let unit = &metric.unit;
@@ -414,6 +423,52 @@ mod tests {
             metric(false, &[0.0, 0.0, 0.0], &[0.0, 0.0, 0.0], &[]),
             metric(true, &[f64::NAN, 1e12, -3.0], &[], &[]),
             metric(true, &[], &[], &[]),
+        ] {
+            let svg = metric_figure(&m, "x").svg;
+            assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
+            assert!(!svg.contains("NaN") && !svg.contains("inf"), "{svg}");
+        }
+    }
+
+    /// Any finite values, in any mix (the ends of f64's range beside
+    /// subnormals and zeros), draw a chart without NaN or infinity and give
+    /// a headline or none, never a panic: `1e308` with `-1e308` did.
+    #[test]
+    fn chart_and_headline_are_total_for_any_finite_values() {
+        let grid = crate::charts::tests::hostile_numbers();
+        for (i, &a) in grid.iter().enumerate() {
+            for &b in &grid {
+                let c = grid[(i * 7 + 3) % grid.len()];
+                for m in [
+                    metric(true, &[a, b], &[b, a], &[c, c]),
+                    metric(false, &[a, b, c], &[], &[a, a, a]),
+                    metric(true, &[a], &[b], &[c]),
+                ] {
+                    let svg = metric_figure(&m, "x").svg;
+                    assert!(svg.ends_with("</svg>"));
+                    assert!(!svg.contains("NaN") && !svg.contains("inf"), "{a:e} {b:e}");
+                    if let Some(h) = case_headline(std::slice::from_ref(&m)) {
+                        assert!(h.change.is_finite() && !h.text.contains("inf"));
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn headline_reads_the_years_in_order() {
+        // Valid (increasing) years: 2019 → 2021 is the first → last value.
+        let m = metric(true, &[90.0, 95.0, 99.0], &[], &[]);
+        let h = headline(&m).unwrap();
+        assert_eq!((h.from_year, h.to_year), (2019, 2021));
+        assert!(h.improved && h.change > 0.0, "{}", h.text);
+    }
+
+    #[test]
+    fn chart_survives_odd_data_in_every_chart() {
+        for m in [
+            metric(true, &[1e308, -1e308], &[], &[]),
+            metric(true, &[f64::MAX, f64::MIN, 0.0], &[], &[]),
         ] {
             let svg = metric_figure(&m, "x").svg;
             assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));

@@ -202,32 +202,58 @@ fn fit(text: &str, size: f64, max_width: f64) -> String {
     out
 }
 
+/// Most intervals an axis is ever given: a guard for spans near the ends of
+/// f64's range, where `(end - start) / step` stops being a small count.
+const MAX_TICK_INTERVALS: f64 = 100.0;
+
 /// Tick positions for an axis covering `lo..=hi`: a step of 1, 2 or 5 × 10ⁿ
-/// giving about `target` intervals, and the rounded ends.
+/// giving about `target` intervals, and the rounded ends. Total for any
+/// finite input (content bounds metric values, but a chart never panics
+/// whatever it is given): spans past f64's range are worked in halves, and
+/// the result is never empty and holds only finite numbers.
 fn nice_ticks(lo: f64, hi: f64, target: usize) -> Vec<f64> {
+    if !(lo.is_finite() && hi.is_finite()) || lo > hi {
+        return vec![0.0, 1.0];
+    }
     let (lo, hi) = if (hi - lo).abs() < f64::EPSILON {
-        let pad = if lo == 0.0 { 1.0 } else { lo.abs() * 0.05 };
-        (lo - pad, hi + pad)
+        // Tiny values (1e-308) would get a pad that underflows to nothing.
+        let pad = if lo.abs() < 1e-250 {
+            1.0
+        } else {
+            lo.abs() * 0.05
+        };
+        ((lo - pad).max(f64::MIN), (hi + pad).min(f64::MAX))
     } else {
         (lo, hi)
     };
-    let raw = (hi - lo) / target.max(1) as f64;
+    // hi/2 − lo/2 cannot overflow, whatever the signs.
+    let half_span = hi / 2.0 - lo / 2.0;
+    let raw = (half_span / target.max(1) as f64 * 2.0).min(f64::MAX);
     let magnitude = 10f64.powf(raw.log10().floor());
     let step = [1.0, 2.0, 2.5, 5.0, 10.0]
         .iter()
         .map(|m| m * magnitude)
         .find(|s| *s >= raw)
         .unwrap_or(10.0 * magnitude);
-    let start = (lo / step).floor() * step;
-    let end = (hi / step).ceil() * step;
-    let count = ((end - start) / step).round() as usize;
-    (0..=count)
-        .map(|i| {
-            let v = start + step * i as f64;
-            // Snap float noise (0.30000000000000004) to the step's precision.
-            (v / step).round() * step
-        })
-        .collect()
+    // Ticks as whole multiples of the step: no float noise
+    // (0.30000000000000004), and no sum that overflows on the way.
+    let (first, last) = ((lo / step).floor(), (hi / step).ceil());
+    let count = last - first;
+    if !count.is_finite() || !(1.0..=MAX_TICK_INTERVALS).contains(&count) {
+        return vec![lo, hi];
+    }
+    let mut ticks: Vec<f64> = (0..=count as usize)
+        .map(|i| (first + i as f64) * step)
+        .filter(|v| v.is_finite())
+        .collect();
+    // A round end past f64::MAX is dropped above: the data's end stands in.
+    if ticks.first().is_none_or(|t| *t > lo) {
+        ticks.insert(0, lo);
+    }
+    if ticks.last().is_none_or(|t| *t < hi) {
+        ticks.push(hi);
+    }
+    ticks
 }
 
 /// Move label positions (sorted top to bottom) apart so that no two are
@@ -257,7 +283,7 @@ fn spread(positions: &mut [f64], gap: f64, top: f64, bottom: f64) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -303,6 +329,64 @@ mod tests {
         assert!(small
             .iter()
             .all(|t| crate::text::format_number(*t).len() <= 5));
+    }
+
+    /// Hostile values: every finite number and pair of them gives at least
+    /// two finite, ascending ticks that cover the range (found: 1e308 with
+    /// 0 asked for ~10³⁰⁸ ticks and panicked allocating them).
+    #[test]
+    fn ticks_are_total_for_any_finite_range() {
+        let grid = hostile_numbers();
+        for &a in &grid {
+            for &b in &grid {
+                let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+                for target in [0, 1, 4, 7] {
+                    let ticks = nice_ticks(lo, hi, target);
+                    assert!(ticks.len() >= 2, "{lo:e} {hi:e}: {ticks:?}");
+                    assert!(ticks.iter().all(|t| t.is_finite()), "{lo:e} {hi:e}");
+                    assert!(ticks.windows(2).all(|w| w[0] <= w[1]), "{lo:e} {hi:e}");
+                    let covers = ticks[0] <= lo && *ticks.last().unwrap() >= hi;
+                    assert!(covers, "{lo:e} {hi:e} {target}: {ticks:?}");
+                }
+            }
+        }
+    }
+
+    /// Finite numbers that break careless arithmetic: the ends of f64's
+    /// range, subnormals, negative zero, and a pseudo-random spread of
+    /// bit patterns (a property-style sweep over every exponent).
+    pub(crate) fn hostile_numbers() -> Vec<f64> {
+        let mut grid = vec![
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            f64::MAX,
+            f64::MIN,
+            f64::MIN_POSITIVE,
+            -f64::MIN_POSITIVE,
+            5e-324,
+            -5e-324,
+            1e-308,
+            1e308,
+            -1e308,
+            1e15,
+            -1e15,
+            1e15 + 0.5,
+            99.9999999999,
+            f64::EPSILON,
+        ];
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        while grid.len() < 60 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let v = f64::from_bits(seed);
+            if v.is_finite() {
+                grid.push(v);
+            }
+        }
+        grid
     }
 
     #[test]

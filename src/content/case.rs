@@ -582,6 +582,11 @@ fn read_metrics(fields: &mut Fields, map: &Mapping) -> Vec<Metric> {
         };
         let competitor = fields.number_list(m, &at("competitor")).unwrap_or_default();
         let benchmark = fields.number_list(m, &at("benchmark")).unwrap_or_default();
+        if !years_in_order(fields, &name, &years, &at("years"))
+            || !values_in_range(fields, &name, &[&values, &competitor, &benchmark], &at)
+        {
+            continue;
+        }
         let mut lengths_ok = true;
         for (label, series) in [
             ("values", &values),
@@ -619,6 +624,61 @@ fn read_metrics(fields: &mut Fields, map: &Mapping) -> Vec<Metric> {
     metrics
 }
 
+/// Largest magnitude a metric value may have. Real indicators (rates,
+/// ppm, yuan, days) stay far below it; past it a typo (`1e308`) is likelier
+/// than data, and sums and differences of two values stay exact enough to
+/// chart and compare.
+pub const METRIC_VALUE_LIMIT: f64 = 1e15;
+
+/// Years strictly increasing, each once: the chart's x axis and the
+/// headline's "first → last" read them in this order.
+fn years_in_order(fields: &mut Fields, name: &str, years: &[i64], path: &[&str]) -> bool {
+    let Some(pair) = years.windows(2).find(|w| w[0] >= w[1]) else {
+        return true;
+    };
+    let what = if pair[0] == pair[1] {
+        format!("年份 {} 出现了两次", pair[0])
+    } else {
+        format!("{} 年排在 {} 年之后", pair[1], pair[0])
+    };
+    fields.error(
+        rules::METRIC_YEARS,
+        path,
+        format!("指标“{name}”的 years 没有从早到晚排列：{what}"),
+        "years 按从早到晚写、每年一次，values 等列表按同样的顺序对应，例如 years: [2020, 2021, 2022]",
+    );
+    false
+}
+
+/// Every value within ±`METRIC_VALUE_LIMIT`.
+fn values_in_range<'k>(
+    fields: &mut Fields,
+    name: &str,
+    series: &[&Vec<f64>; 3],
+    at: &dyn Fn(&'static str) -> [&'k str; 3],
+) -> bool {
+    let mut ok = true;
+    for (key, values) in ["values", "competitor", "benchmark"]
+        .into_iter()
+        .zip(series)
+    {
+        if let Some(v) = values.iter().find(|v| v.abs() > METRIC_VALUE_LIMIT) {
+            ok = false;
+            fields.error(
+                rules::METRIC_INVALID,
+                &at(key),
+                format!("指标“{name}”的 {key} 中有数 {v:e}，超出了可信的范围（绝对值不超过 10¹⁵）"),
+                "检查是否多写了位数或把科学计数法写错了；很大的数可换用更大的单位（如 万元、亿元）",
+            );
+        }
+    }
+    ok
+}
+
+/// The heading `casebook import` puts over text it could not place under
+/// a required section; `check` refuses it until the editor has sorted it.
+pub const UNSORTED_HEADING: &str = "待归类内容";
+
 /// Required sections present, in order, none empty; unknown ones flagged.
 fn check_sections(
     body: &RenderedBody,
@@ -630,6 +690,20 @@ fn check_sections(
     let mut seen = Vec::new();
     for section in &body.sections {
         let heading = &section.heading;
+        if heading.text == UNSORTED_HEADING {
+            // Not a writing rule a site may turn off: this is text the
+            // editor has not read yet.
+            diagnostics.push(
+                Diagnostic::error(
+                    rules::SECTION_UNSORTED,
+                    file,
+                    format!("“## {UNSORTED_HEADING}”下是导入 Word 文档时未能归入规定章节的文字"),
+                )
+                .at(heading.line, heading.column)
+                .help("把其中的文字逐段移到对应的规定章节（或确认无用后删去），再删掉这个标题"),
+            );
+            continue;
+        }
         let Some(kind) = SectionKind::from_heading(&heading.text) else {
             let expected: Vec<&str> = SectionKind::ALL.iter().map(|k| k.heading()).collect();
             diagnostics.push(

@@ -25,7 +25,10 @@ use crate::diagnostics::Diagnostic;
 pub use crate::markdown::Asset;
 use crate::markdown::RenderedBody;
 
-pub use case::{current_year, is_valid_id, plausible_years, SectionKind, KNOWN_FIELDS};
+pub use case::{
+    current_year, is_valid_id, plausible_years, SectionKind, KNOWN_FIELDS, METRIC_VALUE_LIMIT,
+    UNSORTED_HEADING,
+};
 pub use discover::{discover, Discovered, SourceKind};
 
 /// Publication status of a case.

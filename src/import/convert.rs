@@ -1,11 +1,13 @@
 //! Blocks of a submitted write-up → a Casebook case: the required sections
-//! recognised by their text (with or without heading styles), sub-headings,
+//! recognised by their text (with or without heading styles), whatever
+//! precedes them and the document's notes kept under `## 待归类内容` for the
+//! editor to sort (nothing is dropped), sub-headings,
 //! lists, tables and pictures in Markdown, captions in the Casebook forms
 //! (`![图题](file)` for 图1 below a picture, `表：标题` for 表1 above a
 //! table), and front matter filled with what the document says.
 
 use super::docx::{Block, Para};
-use crate::content::SectionKind;
+use crate::content::{SectionKind, UNSORTED_HEADING};
 use crate::text::{fold_width, is_cjk};
 
 /// The converted case.
@@ -16,6 +18,11 @@ pub struct Converted {
     pub images: Vec<(String, Vec<u8>)>,
     /// Sections the document did not have (the editor writes them).
     pub missing: Vec<SectionKind>,
+    /// Blocks kept under `## 待归类内容` (text before the first required
+    /// section, the notes): the editor sorts them into sections.
+    pub unsorted: usize,
+    /// Footnotes and endnotes among them.
+    pub notes: usize,
 }
 
 /// What the front matter gets from the document and the command line.
@@ -205,12 +212,13 @@ fn industry_code_in(text: &str) -> Option<String> {
         .then_some(code)
 }
 
-pub fn convert(blocks: &[Block], meta: &Meta) -> Converted {
-    // Front part: everything before the first required section.
+pub fn convert(blocks: &[Block], notes: &[String], meta: &Meta) -> Converted {
+    // Front part: everything before the first required section (all of
+    // it when none is recognised).
     let first_section = blocks.iter().position(
         |b| matches!(b, Block::Paragraph(p) if is_heading_like(p) && section_of(&p.text).is_some()),
     );
-    let (front, body) = blocks.split_at(first_section.unwrap_or(0));
+    let front = &blocks[..first_section.unwrap_or(blocks.len())];
     let front_paras: Vec<&Para> = front
         .iter()
         .filter_map(|b| match b {
@@ -226,27 +234,31 @@ pub fn convert(blocks: &[Block], meta: &Meta) -> Converted {
             .map(|r| r.trim_start_matches(['：', ':', ' ']).to_string())
             .unwrap_or_else(|| t.to_string())
     };
-    let title = front_paras
+    let title_para = front_paras
         .iter()
         .find(|p| p.heading == Some(0))
         .or_else(|| front_paras.iter().find(|p| p.text.trim().ends_with("经验")))
         .or_else(|| front_paras.iter().find(|p| is_heading_like(p)))
         .or(front_paras.first())
-        .map(|p| strip_label(&p.text));
+        .copied();
+    let title = title_para.map(|p| strip_label(&p.text));
     let front_text: String = front_paras
         .iter()
         .map(|p| p.text.as_str())
         .collect::<Vec<_>>()
         .join("\n");
 
-    // Body: sections and their Markdown.
-    let mut sections: Vec<(SectionKind, Vec<String>)> = Vec::new();
+    // Body: sections and their Markdown. Whatever comes before the first
+    // required section (the title line aside, which is in the front
+    // matter) is kept in the unsorted part (`None`), never dropped.
+    let body = blocks;
+    let mut sections: Vec<(Option<SectionKind>, Vec<String>)> = vec![(None, Vec::new())];
     let mut images = Vec::new();
     let mut out: Vec<String> = Vec::new();
     let mut i = 0;
     // The marker of the list the last block is, if it is one.
     let mut list_open: Option<&str> = None;
-    let flush = |sections: &mut Vec<(SectionKind, Vec<String>)>, out: &mut Vec<String>| {
+    let flush = |sections: &mut Vec<(Option<SectionKind>, Vec<String>)>, out: &mut Vec<String>| {
         if let Some(last) = sections.last_mut() {
             last.1.append(out);
         }
@@ -258,6 +270,7 @@ pub fn convert(blocks: &[Block], meta: &Meta) -> Converted {
                 i += 1;
                 continue;
             }
+            Block::Paragraph(p) if title_para.is_some_and(|t| std::ptr::eq(t, p)) => {}
             Block::Paragraph(p) => {
                 let next_is_table = matches!(body.get(i + 1), Some(Block::Table(_)));
                 if let (Some(c), true) = (caption(&p.text, '表'), next_is_table) {
@@ -265,7 +278,7 @@ pub fn convert(blocks: &[Block], meta: &Meta) -> Converted {
                 } else if let Some(kind) = is_heading_like(p).then(|| section_of(&p.text)).flatten()
                 {
                     flush(&mut sections, &mut out);
-                    sections.push((kind, Vec::new()));
+                    sections.push((Some(kind), Vec::new()));
                 } else if is_heading_like(p) && caption(&p.text, '图').is_none() {
                     let hashes = if p.heading.is_some_and(|l| l >= 3) {
                         "####"
@@ -317,11 +330,24 @@ pub fn convert(blocks: &[Block], meta: &Meta) -> Converted {
         i += 1;
     }
     flush(&mut sections, &mut out);
+    if !notes.is_empty() {
+        // docx-rs does not say where a note was referenced: the editor
+        // places each one (the unsorted part must be emptied anyway).
+        let list: Vec<String> = notes
+            .iter()
+            .map(|n| format!("1. {}", n.replace('\n', " ")))
+            .collect();
+        sections[0]
+            .1
+            .push("**原文的脚注和尾注**（请移到正文中引用它们的地方）".to_string());
+        sections[0].1.push(list.join("\n"));
+    }
+    let unsorted = sections[0].1.len();
 
     let section_text = |kind: SectionKind| -> String {
         sections
             .iter()
-            .filter(|(k, _)| *k == kind)
+            .filter(|(k, _)| *k == Some(kind))
             .flat_map(|(_, lines)| lines.iter().map(String::as_str))
             .collect::<Vec<_>>()
             .join("\n")
@@ -372,10 +398,14 @@ pub fn convert(blocks: &[Block], meta: &Meta) -> Converted {
     fm.push("---".to_string());
 
     let mut body_md = Vec::new();
+    if unsorted > 0 {
+        body_md.push(format!("## {UNSORTED_HEADING}"));
+        body_md.extend(sections[0].1.iter().cloned());
+    }
     let mut missing = Vec::new();
     for kind in SectionKind::ALL {
-        let present: Vec<&(SectionKind, Vec<String>)> =
-            sections.iter().filter(|(k, _)| *k == kind).collect();
+        let present: Vec<&(Option<SectionKind>, Vec<String>)> =
+            sections.iter().filter(|(k, _)| *k == Some(kind)).collect();
         if present.is_empty() {
             if kind.is_required() {
                 missing.push(kind);
@@ -392,6 +422,8 @@ pub fn convert(blocks: &[Block], meta: &Meta) -> Converted {
         markdown,
         images,
         missing,
+        unsorted,
+        notes: notes.len(),
     }
 }
 

@@ -1,13 +1,16 @@
 //! Reading a .docx (with the `docx-rs` reader) into a flat list of
 //! [`Block`]s: what the rest of import needs to know about each paragraph
 //! (its text as Markdown, heading style, bold, centred, list), tables as
-//! rows of cell text, and pictures with their media bytes.
+//! rows of cell text (nested tables flattened into their cell), and
+//! pictures with their media bytes. Text boxes and content controls give
+//! their paragraphs; tracked insertions are read, deletions are not.
 
 use std::collections::HashMap;
 
 use docx_rs::{
-    Bold, DocumentChild, Docx, Paragraph, ParagraphChild, Run, RunChild, Table, TableCellContent,
-    TableChild, TableRowChild,
+    Bold, DocumentChild, Docx, DrawingData, Paragraph, ParagraphChild, Run, RunChild,
+    StructuredDataTag, StructuredDataTagChild, Table, TableCellContent, TableChild, TableRowChild,
+    TextBox, TextBoxContentChild,
 };
 
 /// One unit of the document body, in order.
@@ -46,6 +49,11 @@ pub fn blocks(docx: &Docx) -> Vec<Block> {
         match child {
             DocumentChild::Paragraph(p) => reader.paragraph(p, &mut out),
             DocumentChild::Table(t) => out.push(Block::Table(reader.table(t))),
+            // Content controls (form fields, templates' placeholders) hold
+            // ordinary paragraphs and tables.
+            DocumentChild::StructuredDataTag(sdt) => reader.content_control(sdt, &mut out),
+            // A table of contents repeats the headings; bookmarks, comment
+            // ranges and section breaks hold no text.
             _ => {}
         }
     }
@@ -127,6 +135,34 @@ impl<'d> Reader<'d> {
         }
     }
 
+    fn content_control(&self, sdt: &StructuredDataTag, out: &mut Vec<Block>) {
+        for child in &sdt.children {
+            match child {
+                StructuredDataTagChild::Paragraph(p) => self.paragraph(p, out),
+                StructuredDataTagChild::Table(t) => out.push(Block::Table(self.table(t))),
+                StructuredDataTagChild::StructuredDataTag(inner) => {
+                    self.content_control(inner, out)
+                }
+                StructuredDataTagChild::Run(run) => {
+                    let p = Paragraph::new().add_run((**run).clone());
+                    self.paragraph(&p, out);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// A text box's paragraphs and tables, as blocks of their own after
+    /// the paragraph that anchors it.
+    fn text_box(&self, text_box: &TextBox, out: &mut Vec<Block>) {
+        for child in &text_box.children {
+            match child {
+                TextBoxContentChild::Paragraph(p) => self.paragraph(p, out),
+                TextBoxContentChild::Table(t) => out.push(Block::Table(self.table(t))),
+            }
+        }
+    }
+
     fn paragraph(&self, p: &Paragraph, out: &mut Vec<Block>) {
         let style = p.property.style.as_ref().map(|s| s.val.as_str());
         let style_bold = style.is_some_and(|s| self.bold_styles.contains_key(s));
@@ -158,8 +194,8 @@ impl<'d> Reader<'d> {
                     RunChild::Text(t) => text.push_str(&t.text),
                     RunChild::Tab(_) => text.push(' '),
                     RunChild::Break(_) => text.push('\n'),
-                    RunChild::Drawing(d) => {
-                        if let Some(docx_rs::DrawingData::Pic(pic)) = &d.data {
+                    RunChild::Drawing(d) => match &d.data {
+                        Some(DrawingData::Pic(pic)) => {
                             if let Some((path, bytes)) = self.images.get(pic.id.as_str()) {
                                 let name = path.rsplit('/').next().unwrap_or(path).to_string();
                                 images.push(Block::Image {
@@ -168,7 +204,11 @@ impl<'d> Reader<'d> {
                                 });
                             }
                         }
-                    }
+                        Some(DrawingData::TextBox(text_box)) => {
+                            self.text_box(text_box, &mut images)
+                        }
+                        None => {}
+                    },
                     _ => {}
                 }
             }
@@ -194,17 +234,32 @@ impl<'d> Reader<'d> {
                     .iter()
                     .map(|TableRowChild::TableCell(cell)| {
                         let mut texts = Vec::new();
+                        let mut blocks = Vec::new();
                         for content in &cell.children {
-                            if let TableCellContent::Paragraph(p) = content {
-                                let mut blocks = Vec::new();
-                                self.paragraph(p, &mut blocks);
-                                for block in blocks {
-                                    if let Block::Paragraph(para) = block {
-                                        if !para.text.trim().is_empty() {
-                                            texts.push(para.text.trim().to_string());
-                                        }
-                                    }
+                            match content {
+                                TableCellContent::Paragraph(p) => self.paragraph(p, &mut blocks),
+                                TableCellContent::Table(t) => {
+                                    blocks.push(Block::Table(self.table(t)))
                                 }
+                                TableCellContent::StructuredDataTag(sdt) => {
+                                    self.content_control(sdt, &mut blocks)
+                                }
+                                TableCellContent::TableOfContents(_) => {}
+                            }
+                        }
+                        for block in blocks {
+                            match block {
+                                Block::Paragraph(para) if !para.text.trim().is_empty() => {
+                                    texts.push(para.text.trim().to_string())
+                                }
+                                // A table in a cell: its text, row by row.
+                                Block::Table(rows) => texts.extend(
+                                    rows.iter()
+                                        .flatten()
+                                        .filter(|c| !c.trim().is_empty())
+                                        .cloned(),
+                                ),
+                                _ => {}
                             }
                         }
                         texts.join(" ")
@@ -226,7 +281,10 @@ fn is_bold(bold: &Option<Bold>) -> bool {
     bold.as_ref().is_some_and(is_on)
 }
 
-/// Runs of a paragraph, through hyperlinks and tracked insertions.
+/// Runs of a paragraph, through hyperlinks, content controls, tracked
+/// insertions and moves (the text's new place). Tracked deletions and the
+/// old place of moved text are left out: the document as it reads with
+/// every change accepted. Comments live in their own part, never here.
 fn collect_runs<'p>(children: &'p [ParagraphChild], runs: &mut Vec<&'p Run>) {
     for child in children {
         match child {
@@ -235,6 +293,20 @@ fn collect_runs<'p>(children: &'p [ParagraphChild], runs: &mut Vec<&'p Run>) {
             ParagraphChild::Insert(insert) => {
                 for c in &insert.children {
                     if let docx_rs::InsertChild::Run(run) = c {
+                        runs.push(run);
+                    }
+                }
+            }
+            ParagraphChild::MoveTo(moved) => {
+                for c in &moved.children {
+                    if let docx_rs::MoveToChild::Run(run) = c {
+                        runs.push(run);
+                    }
+                }
+            }
+            ParagraphChild::StructuredDataTag(sdt) => {
+                for c in &sdt.children {
+                    if let StructuredDataTagChild::Run(run) = c {
                         runs.push(run);
                     }
                 }

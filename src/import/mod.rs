@@ -9,9 +9,11 @@
 //! Files Word cannot hand over (encrypted, old .doc, broken)
 //! are recognised by their first bytes and explained in Chinese.
 
+mod archive;
 mod convert;
 mod docx;
 
+use std::collections::HashMap;
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -80,6 +82,7 @@ pub fn read(bytes: &[u8]) -> Result<docx_rs::Docx, ReadError> {
             "casebook import 只接受 Word 2007 及以后版本的 .docx 文件；其他格式请先用 Word 或 WPS 另存为 .docx",
         ));
     }
+    archive::check_limits(bytes)?;
     let options = docx_rs::ReadDocxOptions::default().with_image_previews(false);
     docx_rs::read_docx_with_options(bytes, options).map_err(|err| {
         read_error(
@@ -98,21 +101,56 @@ fn this_year() -> i64 {
     chrono::DateTime::from_timestamp(secs, 0).map_or(2025, |t| i64::from(t.year()))
 }
 
-/// The next unused `YEAR-NNN` under `content/cases/` (by file and folder
-/// names, which is how the example site and `casebook new` name cases).
-fn next_id(root: &Path, year: i64) -> String {
+/// Every case id the site already uses, in any form, with a file that
+/// uses it: a single-file case `ID.md`, a bundle folder `ID/`, or any case
+/// file under `content/cases/` whose front matter says `id: ID` (drafts and
+/// `_`-hidden files included: an id is taken as soon as a file claims it).
+/// Symlinks are not followed; files over `content::MAX_FILE_BYTES` are
+/// named by their file name only.
+fn existing_ids(root: &Path) -> HashMap<String, PathBuf> {
+    let mut ids = HashMap::new();
+    let walk = walkdir::WalkDir::new(root.join("content/cases")).max_depth(8);
+    for entry in walk.into_iter().filter_map(Result::ok) {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy();
+        let stem = name.strip_suffix(".md").unwrap_or(&name);
+        if content::is_valid_id(stem) {
+            ids.entry(stem.to_string())
+                .or_insert_with(|| path.to_path_buf());
+        }
+        let is_file = entry.file_type().is_file();
+        if is_file && name.ends_with(".md") {
+            if let Some(id) = front_matter_id(path) {
+                ids.entry(id).or_insert_with(|| path.to_path_buf());
+            }
+        }
+    }
+    ids
+}
+
+/// The `id:` a Markdown file's front matter gives, if it reads as one.
+fn front_matter_id(path: &Path) -> Option<String> {
+    let size = std::fs::symlink_metadata(path).ok()?.len();
+    if size > content::MAX_FILE_BYTES {
+        return None;
+    }
+    let file = path.to_string_lossy();
+    let text = content::source::decode(&std::fs::read(path).ok()?, &file).ok()?;
+    let split = content::frontmatter::split(&text, &file).ok()?;
+    let map = content::frontmatter::parse(&split, &file).ok()?;
+    let id = map.get("id")?;
+    id.as_str().map(str::to_string)
+}
+
+/// The next unused `YEAR-NNN` after every id the site uses.
+fn next_id(used: &HashMap<String, PathBuf>, year: i64) -> String {
     let prefix = format!("{year}-");
-    let used = walkdir::WalkDir::new(root.join("content/cases"))
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter_map(|e| {
-            let name = e.file_name().to_string_lossy();
-            let stem = name.strip_suffix(".md").unwrap_or(&name);
-            stem.strip_prefix(&prefix)?.parse::<u32>().ok()
-        })
+    let last = used
+        .keys()
+        .filter_map(|id| id.strip_prefix(&prefix)?.parse::<u32>().ok())
         .max()
         .unwrap_or(0);
-    format!("{prefix}{:03}", used + 1)
+    format!("{prefix}{:03}", last + 1)
 }
 
 /// The command. Exit codes: 0 imported (the to-do list may be long), 1 the
@@ -151,7 +189,16 @@ pub fn run(file: &Path, id: Option<&str>, out: Option<&Path>, root: &Path) -> i3
     let year = id
         .and_then(|id| id[..4].parse().ok())
         .unwrap_or_else(this_year);
-    let id = id.map_or_else(|| next_id(root, year), str::to_string);
+    let used = existing_ids(root);
+    if let Some(taken) = id.and_then(|id| used.get(id)) {
+        eprintln!(
+            "错误：案例编号 {} 已被 {} 使用，不导入；换一个 --id，或不写 --id 自动取下一个编号",
+            id.unwrap_or_default(),
+            taken.display()
+        );
+        return 2;
+    }
+    let id = id.map_or_else(|| next_id(&used, year), str::to_string);
     let dir: PathBuf = out.map_or_else(
         || root.join(format!("content/cases/{year}/{id}")),
         Path::to_path_buf,
@@ -165,7 +212,7 @@ pub fn run(file: &Path, id: Option<&str>, out: Option<&Path>, root: &Path) -> i3
             .map(|c| c.districts.iter().map(|d| d.name.clone()).collect())
             .unwrap_or_default(),
     };
-    let converted = convert(&blocks(&docx), &meta);
+    let converted = convert(&blocks(&docx), &archive::notes(&bytes), &meta);
     let (base, rel) = bundle_place(root, out, &dir);
     if let Err(err) = write_bundle(&base, &rel, &converted) {
         if err.kind() == io::ErrorKind::AlreadyExists {
@@ -249,6 +296,18 @@ fn write_bundle(base: &Path, rel: &Path, converted: &Converted) -> io::Result<()
 
 /// Run the rulebook on the new case and list what the editor still does.
 fn report_todo(root: &Path, index: &Path, config: Option<&Config>, converted: &Converted) {
+    if converted.unsorted > 0 {
+        let notes = match converted.notes {
+            0 => String::new(),
+            n => format!("（含原文的 {n} 条脚注和尾注）"),
+        };
+        eprintln!(
+            "注意：{} 段内容没有归入规定章节{notes}，已原样放在“## {}”下；请逐段移到对应章节后删掉这个标题，否则 casebook check 报错（{}）",
+            converted.unsorted,
+            content::UNSORTED_HEADING,
+            diagnostics::rules::SECTION_UNSORTED
+        );
+    }
     for kind in &converted.missing {
         eprintln!(
             "注意：文档里没有找到“{}”这一部分，请对照原文补上",
