@@ -167,6 +167,12 @@ const TRIGGERS: &[Trigger] = &[
     t(rules::PUNCT_DOUBLED, Check, Line, |r| bad(r, "typography")),
     t(rules::HEADING_EMPTY, Check, Line, |r| bad(r, "typography")),
     t(rules::TRAILING_SPACE, Check, Line, |r| bad(r, "typography")),
+    t(rules::METRIC_YEARS, Check, Line, |r| {
+        base_with(r, "years: [2020, 2021, 2022]", "years: [2020, 2022, 2021]")
+    }),
+    t(rules::SECTION_UNSORTED, Check, Line, |r| {
+        base_plus(r, "## 待归类内容\n\n导入时没能归类的一段文字。")
+    }),
     t(rules::PATH_SYMLINK, Check, Line, path_symlink),
     t(rules::ATTACHMENT_TYPE, Check, Line, attachment_type),
     t(rules::IMAGE_INVALID, Check, Line, image_invalid),
