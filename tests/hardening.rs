@@ -1692,3 +1692,38 @@ fn serve_survives_hostile_requests() {
     drop((idle, stalled, small));
     assert_eq!(status_of(&get(port, b"/")), Some(200));
 }
+
+/// The folders discovery starts from are never read through a link either:
+/// walkdir follows the folder it starts at, so a linked `content/`,
+/// `content/cases/`, `content/pages/` or `content/compilation/` is refused
+/// before it is walked, and nothing behind it (a draft here) is read.
+#[test]
+fn linked_content_folders_are_refused_unread() {
+    for linked in [
+        "content",
+        "content/cases",
+        "content/pages",
+        "content/compilation",
+    ] {
+        let (dir, root) = basic_copy();
+        let elsewhere = dir.path().join("elsewhere");
+        let real = root.join(linked);
+        std::fs::create_dir_all(&real).unwrap();
+        std::fs::rename(&real, &elsewhere).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, &real).unwrap();
+        let (code, stderr) = build_bounded(&root, &root.join("out"));
+        assert_eq!(code, 1, "{linked}:\n{stderr}");
+        assert!(stderr.contains("file-unreadable"), "{linked}:\n{stderr}");
+        assert!(stderr.contains("符号链接"), "{linked}:\n{stderr}");
+        assert!(stderr.contains(linked), "{linked}:\n{stderr}");
+        assert!(!root.join("out").exists(), "{linked}: a build was written");
+        // Nothing behind the link was parsed: no diagnostic names a file in it.
+        let inside = format!("{linked}/");
+        assert!(
+            !stderr
+                .lines()
+                .any(|l| l.contains(&inside) && l.contains(".md")),
+            "{linked}: a file behind the link was read:\n{stderr}"
+        );
+    }
+}

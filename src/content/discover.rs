@@ -36,6 +36,25 @@ fn is_markdown(path: &Path) -> bool {
         .is_some_and(|ext| ext.eq_ignore_ascii_case("md"))
 }
 
+fn symlink_refused(file: &str) -> Diagnostic {
+    Diagnostic::error(
+        rules::FILE_UNREADABLE,
+        file,
+        "这是一个符号链接，Casebook 不跟随链接读取内容",
+    )
+    .help("把文件或文件夹本身复制到 content/ 里，删除这个链接")
+}
+
+/// `content/` or the folder below it (`dir`) when either is a symlink, as
+/// the site shows it.
+fn linked_folder(root: &Path, dir: &Path) -> Option<String> {
+    let is_link =
+        |path: &Path| std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    let content = root.join("content");
+    let link = [content.as_path(), dir].into_iter().find(|p| is_link(p))?;
+    Some(super::relative_display(root, link))
+}
+
 pub fn discover(root: &Path) -> Discovered {
     let mut files = Vec::new();
     let mut diagnostics = Vec::new();
@@ -45,6 +64,14 @@ pub fn discover(root: &Path) -> Discovered {
         (SourceKind::Preface, root.join("content/compilation"), 2),
     ] {
         if !dir.is_dir() {
+            continue;
+        }
+        // walkdir always follows the folder it starts from: a linked
+        // `content/` or `content/cases/` must be refused here, unread.
+        if let Some(link) = linked_folder(root, &dir) {
+            if !diagnostics.iter().any(|d: &Diagnostic| d.file == link) {
+                diagnostics.push(symlink_refused(&link));
+            }
             continue;
         }
         let walker = WalkDir::new(&dir)
@@ -63,14 +90,10 @@ pub fn discover(root: &Path) -> Discovered {
                     if entry.path_is_symlink()
                         && (is_markdown(entry.path()) || entry.path().is_dir()) =>
                 {
-                    diagnostics.push(
-                        Diagnostic::error(
-                            rules::FILE_UNREADABLE,
-                            &super::relative_display(root, entry.path()),
-                            "这是一个符号链接，Casebook 不跟随链接读取内容",
-                        )
-                        .help("把文件或文件夹本身复制到 content/ 里，删除这个链接"),
-                    );
+                    diagnostics.push(symlink_refused(&super::relative_display(
+                        root,
+                        entry.path(),
+                    )));
                 }
                 Ok(entry) if entry.file_type().is_file() && is_markdown(entry.path()) => {
                     let path = entry.path();
