@@ -4,6 +4,9 @@
 //! build has succeeded swaps the two folders in one atomic step. A failed
 //! or killed build leaves the previous output exactly as it was, and
 //! readers of the folder never see half a site.
+//!
+//! Every committed folder holds `destination::MARKER`, listing what it
+//! made, so the next build knows the folder is Casebook's to replace.
 
 use std::collections::HashSet;
 use std::fs;
@@ -13,6 +16,7 @@ use std::sync::Mutex;
 
 use rayon::prelude::*;
 
+use crate::destination::{self, MARKER};
 use crate::render::{Contents, OutputFile, Sink};
 
 /// A staging folder being filled by a build. [`Staging::commit`] makes it
@@ -68,6 +72,7 @@ impl Staging {
         {
             return Err(err);
         }
+        self.mark()?;
         if self.out_dir.exists() {
             exchange(&self.dir, &self.out_dir)?;
             // The staging path now holds the previous output.
@@ -79,6 +84,15 @@ impl Staging {
         Ok(())
     }
 
+    /// Write the marker listing the staged folder's top-level entries.
+    fn mark(&self) -> io::Result<()> {
+        let mut names = fs::read_dir(&self.dir)?
+            .map(|entry| entry.map(|e| e.file_name().to_string_lossy().into_owned()))
+            .collect::<io::Result<Vec<_>>>()?;
+        names.sort();
+        fs::write(self.dir.join(MARKER), destination::marker_text(&names))
+    }
+
     fn write(&self, file: &OutputFile) -> io::Result<()> {
         // Output paths come from content (ids, slugs, aliases), which
         // parsing validates; this is the last line: nothing is written
@@ -87,6 +101,12 @@ impl Staging {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 "输出路径会写到输出目录之外",
+            ));
+        }
+        if file.path == MARKER {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "输出路径与 Casebook 的输出标记文件同名",
             ));
         }
         let target = self.dir.join(&file.path);
