@@ -10,7 +10,7 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
-use std::os::unix::fs::symlink;
+use std::os::unix::fs::{symlink, MetadataExt};
 use std::path::{Path, PathBuf};
 
 use casebook::destination::MARKER;
@@ -298,4 +298,74 @@ fn absent_empty_and_earlier_outputs_are_accepted() {
         &legacy,
     ]));
     assert_eq!(code(&refused), 2, "{}", stderr(&refused));
+}
+
+/// (device, inode) and path of every file below `dir`.
+fn inodes(dir: &Path) -> BTreeMap<(u64, u64), PathBuf> {
+    tree(dir)
+        .into_keys()
+        .filter(|p| std::fs::symlink_metadata(p).unwrap().is_file())
+        .map(|p| {
+            let meta = std::fs::metadata(&p).unwrap();
+            ((meta.dev(), meta.ino()), p)
+        })
+        .collect()
+}
+
+#[test]
+fn output_files_share_no_storage_with_sources() {
+    let (work, root) = work_with(&repo_root());
+    // Attachments and covers too, of other types.
+    let bundle = root.join("content/cases/2023/2023-001");
+    write(&bundle.join("检测报告.pdf"), "%PDF-1.4 report");
+    let index = bundle.join("index.md");
+    let text = std::fs::read_to_string(&index).unwrap();
+    let text = format!("{text}\n\n附件：[检测报告](检测报告.pdf)\n");
+    std::fs::write(&index, text).unwrap();
+    let out = work.path().join("out");
+    let output = casebook(args(&[&"build", &"--root", &root, &"--output", &out]));
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+
+    let content = root.join("content");
+    let sources = inodes(&content);
+    let source_bytes: std::collections::HashSet<Vec<u8>> = sources
+        .values()
+        .map(|p| std::fs::read(p).unwrap())
+        .collect();
+    let before = tree(&content);
+    let report = b"%PDF-1.4 report".to_vec();
+    let mut copies = 0;
+    let mut attachment = false;
+    for ((dev, ino), path) in inodes(&out) {
+        let bytes = std::fs::read(&path).unwrap();
+        assert!(
+            !sources.contains_key(&(dev, ino)),
+            "{} shares its inode with {}",
+            path.display(),
+            sources[&(dev, ino)].display()
+        );
+        if source_bytes.contains(&bytes) {
+            copies += 1;
+            attachment |= bytes == report;
+            std::fs::write(&path, "x").unwrap();
+        }
+    }
+    assert!(
+        copies >= 5,
+        "only {copies} output files are copies of sources"
+    );
+    assert!(attachment, "the PDF attachment was not published");
+    assert_eq!(
+        tree(&content),
+        before,
+        "writing to the output changed content/"
+    );
+    for (_, path) in sources {
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().nlink(),
+            1,
+            "{}",
+            path.display()
+        );
+    }
 }
