@@ -180,13 +180,14 @@ fn check_contents(out: &Path, purpose: Use) -> Result<(), String> {
     if foreign.len() > NAMED {
         named.push_str(&format!(" 等 {} 项", foreign.len()));
     }
-    let rule = match purpose {
-        Use::Import => "导入只写入不存在的目录或空目录",
-        _ => "Casebook 只替换空目录或它自己生成的目录",
-    };
-    Err(format!(
-        "目录 {shown} 里有不是 Casebook 生成的文件（{named}），{rule}，什么都没有改动。请换一个新目录，或先把这些文件移走"
-    ))
+    Err(match purpose {
+        Use::Import => format!(
+            "目录 {shown} 已存在且不是空的（里面有 {named}），导入只写入不存在的目录或空目录，不覆盖任何文件，什么都没有改动。请换一个新目录"
+        ),
+        _ => format!(
+            "目录 {shown} 里有不是 Casebook 生成的文件（{named}），Casebook 只替换空目录或它自己生成的目录，什么都没有改动。请换一个新目录，或先把这些文件移走"
+        ),
+    })
 }
 
 /// The folder's entry names, sorted.
