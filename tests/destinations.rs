@@ -114,6 +114,9 @@ fn assert_refused(work: &Path, what: &str, dest: &Path, args: &[OsString]) {
         "{what}: the message does not name {}:\n{message}",
         shown.display()
     );
+    if what.contains("symlink") {
+        assert!(message.contains("符号链接"), "{what}: {message}");
+    }
     assert_eq!(tree(work), before, "{what}: something changed");
 }
 
