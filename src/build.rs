@@ -59,6 +59,9 @@ pub enum BuildError {
     Content(Vec<Diagnostic>),
     /// Writing the output failed; the previous output is untouched.
     Io(std::io::Error),
+    /// The output folder is not Casebook's to replace (`destination`);
+    /// the message says why. Nothing read or written.
+    Destination(String),
 }
 
 /// What one phase of the build cost, for `--verbose`.
@@ -232,6 +235,11 @@ pub fn check(root: &Path) -> Vec<Diagnostic> {
             format!("检查时读写文件失败：{err}"),
         )
         .help("检查站点目录的读写权限和磁盘空间后重试")],
+        Err(BuildError::Destination(message)) => vec![Diagnostic::error(
+            diagnostics::rules::FILE_UNREADABLE,
+            ".",
+            message,
+        )],
     };
     diagnostics::sort(&mut diagnostics);
     diagnostics
@@ -388,6 +396,12 @@ fn produce(
 }
 
 pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
+    let out_dir = options
+        .output
+        .clone()
+        .unwrap_or_else(|| options.root.join("output"));
+    crate::destination::check(&options.root, &out_dir, crate::destination::Use::Site)
+        .map_err(BuildError::Destination)?;
     let mut phases = Phases::new();
     let progress = if options.progress {
         let bar = ProgressBar::new(0);
@@ -417,10 +431,6 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     };
     let staging = staging.expect("a build stages its files");
 
-    let out_dir = options
-        .output
-        .clone()
-        .unwrap_or_else(|| root.join("output"));
     match published_urls(options, &root, &out_dir, &written) {
         Ok(urls_file) => {
             written.push(Written {

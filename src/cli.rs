@@ -27,7 +27,8 @@ enum Command {
         /// Site root, holding casebook.toml and content/.
         #[arg(long, default_value = ".")]
         root: PathBuf,
-        /// Output folder; replaced atomically, and only when the build succeeds.
+        /// Output folder: absent, empty or made by Casebook (never a symlink);
+        /// replaced atomically, and only when the build succeeds.
         #[arg(long)]
         output: Option<PathBuf>,
         /// Override site.base_url (e.g. for a staging host).
@@ -66,7 +67,8 @@ enum Command {
         /// Case id, YYYY-NNN (default: the next free id of the current year).
         #[arg(long)]
         id: Option<String>,
-        /// Folder to create the bundle in (default ROOT/content/cases/YEAR/ID).
+        /// Folder to create the bundle in, absent or empty (default
+        /// ROOT/content/cases/YEAR/ID).
         #[arg(long)]
         out: Option<PathBuf>,
         #[arg(long, default_value = ".")]
@@ -117,8 +119,9 @@ enum Command {
         year: i64,
         #[arg(long, default_value = ".")]
         root: PathBuf,
-        /// Output folder (default ROOT/output); only compilation/YEAR/ and
-        /// compilation/YEAR.pdf in it are written.
+        /// Output folder (default ROOT/output): absent, empty or made by
+        /// Casebook; only compilation/YEAR/ and compilation/YEAR.pdf in it
+        /// are written.
         #[arg(long)]
         output: Option<PathBuf>,
         /// Also print the book to PDF with headless Chromium.
@@ -272,12 +275,6 @@ fn search_failure(diags: &[Diagnostic], root: &std::path::Path) -> i32 {
 fn run_build(options: BuildOptions, verbose: bool) -> i32 {
     let root = options.root.clone();
     let drafts = options.drafts;
-    if let Some(out) = &options.output {
-        if let Err(message) = check_output_folder(&root, out) {
-            eprintln!("错误：{message}");
-            return 2;
-        }
-    }
     match build::build(&options) {
         Ok(report) => {
             diagnostics::print_human(&report.warnings, &root);
@@ -325,18 +322,16 @@ fn run_build(options: BuildOptions, verbose: bool) -> i32 {
             eprintln!("构建失败：写入输出目录时出错：{err}。上次的输出保持不变。");
             1
         }
+        Err(BuildError::Destination(message)) => {
+            eprintln!("错误：{message}");
+            2
+        }
     }
 }
 
 fn run_compile(options: crate::compile::CompileOptions) -> i32 {
     use crate::compile::{pdf::INSTALL_HINT, CompileError};
     let root = options.root.clone();
-    if let Some(out) = &options.output {
-        if let Err(message) = check_output_folder(&root, out) {
-            eprintln!("错误：{message}");
-            return 2;
-        }
-    }
     match crate::compile::run(&options) {
         Ok(report) => {
             diagnostics::print_human(&report.warnings, &root);
@@ -385,24 +380,11 @@ fn run_compile(options: crate::compile::CompileOptions) -> i32 {
             eprintln!("汇编失败：写入输出目录时出错：{err}");
             1
         }
-    }
-}
-
-/// Refuse an output folder that is the site root or holds it: the swap
-/// would replace the site itself.
-fn check_output_folder(root: &std::path::Path, out: &std::path::Path) -> Result<(), String> {
-    let root = root
-        .canonicalize()
-        .map_err(|e| format!("无法打开站点目录 {}：{e}", root.display()))?;
-    if let Ok(out) = out.canonicalize() {
-        if root.starts_with(&out) {
-            return Err(format!(
-                "输出目录 {} 包含站点本身，换一个目录",
-                out.display()
-            ));
+        Err(CompileError::Destination(message)) => {
+            eprintln!("错误：{message}");
+            2
         }
     }
-    Ok(())
 }
 
 fn report_failure(diags: &[Diagnostic], root: &std::path::Path) {

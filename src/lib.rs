@@ -14,6 +14,7 @@ pub mod compile;
 pub mod config;
 pub mod content;
 pub mod data;
+pub mod destination;
 pub mod diagnostics;
 pub mod editor_files;
 pub mod fix;

@@ -4,6 +4,12 @@
 //! build has succeeded swaps the two folders in one atomic step. A failed
 //! or killed build leaves the previous output exactly as it was, and
 //! readers of the folder never see half a site.
+//!
+//! Every committed folder holds `destination::MARKER`, listing what it
+//! made, so the next build knows the folder is Casebook's to replace.
+//! Files copied from the site (images, attachments) are copies or
+//! copy-on-write clones, never hard links: writing to the output must
+//! never change an editor's original.
 
 use std::collections::HashSet;
 use std::fs;
@@ -13,6 +19,7 @@ use std::sync::Mutex;
 
 use rayon::prelude::*;
 
+use crate::destination::{self, MARKER};
 use crate::render::{Contents, OutputFile, Sink};
 
 /// A staging folder being filled by a build. [`Staging::commit`] makes it
@@ -68,6 +75,7 @@ impl Staging {
         {
             return Err(err);
         }
+        self.mark()?;
         if self.out_dir.exists() {
             exchange(&self.dir, &self.out_dir)?;
             // The staging path now holds the previous output.
@@ -79,6 +87,15 @@ impl Staging {
         Ok(())
     }
 
+    /// Write the marker listing the staged folder's top-level entries.
+    fn mark(&self) -> io::Result<()> {
+        let mut names = fs::read_dir(&self.dir)?
+            .map(|entry| entry.map(|e| e.file_name().to_string_lossy().into_owned()))
+            .collect::<io::Result<Vec<_>>>()?;
+        names.sort();
+        fs::write(self.dir.join(MARKER), destination::marker_text(&names))
+    }
+
     fn write(&self, file: &OutputFile) -> io::Result<()> {
         // Output paths come from content (ids, slugs, aliases), which
         // parsing validates; this is the last line: nothing is written
@@ -87,6 +104,12 @@ impl Staging {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 "输出路径会写到输出目录之外",
+            ));
+        }
+        if file.path == MARKER {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "输出路径与 Casebook 的输出标记文件同名",
             ));
         }
         let target = self.dir.join(&file.path);
@@ -106,9 +129,7 @@ impl Staging {
         }
         match &file.contents {
             Contents::Bytes(bytes) => fs::write(&target, bytes),
-            Contents::Copy(source) => {
-                fs::hard_link(source, &target).or_else(|_| fs::copy(source, &target).map(|_| ()))
-            }
+            Contents::Copy(source) => copy_file(source, &target),
         }
     }
 }
@@ -143,6 +164,28 @@ pub fn write_site(out_dir: &Path, files: Vec<OutputFile>) -> io::Result<()> {
         staging.put(file);
     }
     staging.commit()
+}
+
+/// Copy `source` to the new file `target`: a copy-on-write clone where the
+/// file system has them (Linux `FICLONE`: Btrfs, XFS), else a copy (which
+/// the standard library does in the kernel, `copy_file_range`). Never a
+/// hard link, which would let a write to the output edit the source.
+fn copy_file(source: &Path, target: &Path) -> io::Result<()> {
+    let mut from = fs::File::open(source)?;
+    let mut to = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(target)?;
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        // SAFETY: both descriptors are open files owned for the call.
+        let rc = unsafe { libc::ioctl(to.as_raw_fd(), libc::FICLONE, from.as_raw_fd()) };
+        if rc == 0 {
+            return Ok(());
+        }
+    }
+    io::copy(&mut from, &mut to).map(|_| ())
 }
 
 /// Remove staging folders left by builds that were killed.
@@ -327,6 +370,25 @@ mod tests {
         assert!(err.to_string().contains("picture.png"), "{err}");
         assert_eq!(fs::read_to_string(out.join("index.html")).unwrap(), "old");
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn copied_files_are_copies_not_links() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let source = dir.path().join("picture.png");
+        fs::write(&source, "original").unwrap();
+        let out = dir.path().join("output");
+        let copy = OutputFile {
+            path: "cases/x/picture.png".into(),
+            contents: Contents::Copy(source.clone()),
+        };
+        write_site(&out, vec![copy]).unwrap();
+        let published = out.join("cases/x/picture.png");
+        assert_eq!(fs::read_to_string(&published).unwrap(), "original");
+        assert_eq!(fs::metadata(&source).unwrap().nlink(), 1);
+        fs::write(&published, "edited").unwrap();
+        assert_eq!(fs::read_to_string(&source).unwrap(), "original");
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! year's book, write its folder (atomically, like every output) to
 //! `OUTPUT/compilation/{year}/`, and with `--pdf` print it to
 //! `OUTPUT/compilation/{year}.pdf`. Nothing else in `OUTPUT` is touched, so
-//! the default `ROOT/output` works with the site built there.
+//! the default `ROOT/output` works with the site built there. `OUTPUT` must
+//! be Casebook's (`destination`): absent, empty, or an earlier output.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -43,9 +44,18 @@ pub enum CompileError {
     /// Chromium failed; the book's folder was written.
     Pdf(String),
     Io(std::io::Error),
+    /// `OUTPUT` is not Casebook's to write into (`destination`); nothing
+    /// read or written.
+    Destination(String),
 }
 
 pub fn run(options: &CompileOptions) -> Result<CompileReport, CompileError> {
+    let out = options
+        .output
+        .clone()
+        .unwrap_or_else(|| options.root.join("output"));
+    crate::destination::check(&options.root, &out, crate::destination::Use::Books)
+        .map_err(CompileError::Destination)?;
     let chromium = if options.pdf {
         Some(super::pdf::find_chromium().ok_or(CompileError::NoChromium)?)
     } else {
@@ -79,10 +89,7 @@ pub fn run(options: &CompileOptions) -> Result<CompileReport, CompileError> {
         });
     };
     let cases = book.cases.len();
-    let out = options
-        .output
-        .clone()
-        .unwrap_or_else(|| loaded.root.join("output"));
+    crate::destination::claim(&out, "compilation").map_err(CompileError::Io)?;
     let folder = out.join(render::book_folder(options.year));
     let target = out.join(render::book_pdf_path(options.year));
     // Printed beside the target, then moved in whole.

@@ -170,6 +170,14 @@ pub fn run(file: &Path, id: Option<&str>, out: Option<&Path>, root: &Path) -> i3
             return 2;
         }
     }
+    // --out only ever gets new files: an absent or empty plain folder.
+    if let Some(out) = out {
+        if let Err(message) = crate::destination::check(root, out, crate::destination::Use::Import)
+        {
+            eprintln!("错误：{message}");
+            return 2;
+        }
+    }
     let docx = match read(&bytes) {
         Ok(docx) => docx,
         Err(err) => {
