@@ -13,8 +13,11 @@ const CLASS_STYLE: ClassStyle = ClassStyle::SpacedPrefixed { prefix: "hl-" };
 /// Loaded once per process on first use and shared by every thread.
 static SYNTAXES: LazyLock<SyntaxSet> = LazyLock::new(SyntaxSet::load_defaults_newlines);
 
-/// `<pre><code>` for a code block; highlighted when `lang` is known.
+/// `<pre><code>` for a code block; highlighted when `lang` is known. A
+/// `lang` that is not a language name (`vbscript:x()`, markup) is dropped:
+/// it would only ride into the page as an attribute value.
 pub fn highlight(code: &str, lang: &str) -> String {
+    let lang = if is_language_name(lang) { lang } else { "" };
     let lang_attr = escape(lang);
     if !lang.is_empty() {
         if let Some(syntax) = SYNTAXES.find_syntax_by_token(lang) {
@@ -39,6 +42,15 @@ pub fn highlight(code: &str, lang: &str) -> String {
     )
 }
 
+/// A fence's language as people write them: `python`, `c++`, `c#`,
+/// `objective-c`, `x86_64-asm`, `.ini`; at most 32 characters.
+fn is_language_name(lang: &str) -> bool {
+    lang.len() <= 32
+        && lang
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'#' | b'-' | b'_' | b'.'))
+}
+
 /// The stylesheet for the classes [`highlight`] emits.
 pub fn stylesheet() -> String {
     let themes = ThemeSet::load_defaults();
@@ -55,6 +67,36 @@ fn escape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_language_names_reach_the_page() {
+        for lang in [
+            "python",
+            "c++",
+            "c#",
+            "objective-c",
+            "x86_64-asm",
+            ".ini",
+            "",
+        ] {
+            let html = highlight("x = 1\n", lang);
+            assert!(
+                html.contains(&format!("data-lang=\"{lang}\"")),
+                "{lang}: {html}"
+            );
+        }
+        let long = "a".repeat(33);
+        for lang in [
+            "vbscript:ain()",
+            "javascript:alert(1)",
+            "a\"b",
+            "<x>",
+            &long,
+        ] {
+            let html = highlight("x = 1\n", lang);
+            assert!(html.contains("data-lang=\"\""), "{lang}: {html}");
+        }
+    }
 
     #[test]
     fn highlights_with_classes_only() {
