@@ -363,11 +363,12 @@ fn import_never_overwrites_or_writes_through_a_link() {
     assert!(!outside.join("nowhere.md").exists());
     assert_eq!(snapshot(&outside).len(), 1);
 
-    // A link where import would make or enter a folder.
+    // A link where import would make or enter a folder: `--out` naming a
+    // link is a refused destination (exit 2, like every refused folder).
     let link_out = dir.path().join("linked-bundle");
     symlink(&outside, &link_out).unwrap();
     let output = import(&root, &docx, &["--out", link_out.to_str().unwrap()]);
-    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    assert_eq!(code(&output), 2, "{}", stderr(&output));
     assert!(stderr(&output).contains("符号链接"), "{}", stderr(&output));
     for link in ["content/cases/2024", "content/cases"] {
         let site_dir = dir.path().join(format!("site-{}", link.len()));

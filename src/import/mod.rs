@@ -241,24 +241,32 @@ pub fn run(file: &Path, id: Option<&str>, out: Option<&Path>, root: &Path) -> i3
 }
 
 /// Where the bundle goes, as a folder that must already be real (the site
-/// root, or the folder `--out` names its bundle in) and the folders below
+/// root, or the nearest existing folder of `--out`) and the folders below
 /// it that `editor_files` may make, refusing any link on the way.
 fn bundle_place(root: &Path, out: Option<&Path>, dir: &Path) -> (PathBuf, PathBuf) {
     let Some(out) = out else {
         let rel = dir.strip_prefix(root).unwrap_or(dir);
         return (root.to_path_buf(), rel.to_path_buf());
     };
-    match (out.parent(), out.file_name()) {
-        (Some(parent), Some(name)) => {
-            let parent = if parent.as_os_str().is_empty() {
-                Path::new(".")
-            } else {
-                parent
-            };
-            (parent.to_path_buf(), PathBuf::from(name))
+    // `--out` may name folders that do not exist yet: they are made from
+    // the nearest one that does (which the user named, links and all).
+    let mut base = out;
+    let mut rel = Vec::new();
+    while std::fs::symlink_metadata(base).is_err() {
+        match (base.parent(), base.file_name()) {
+            (Some(parent), Some(name)) => {
+                rel.push(name);
+                base = parent;
+            }
+            _ => break,
         }
-        _ => (out.to_path_buf(), PathBuf::new()),
     }
+    let base = if base.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        base
+    };
+    (base.to_path_buf(), rel.iter().rev().collect())
 }
 
 /// Write `index.md` and every picture into `base/rel`, each as a new file
