@@ -185,34 +185,14 @@ fn sync_dir(dir: &Path) -> io::Result<()> {
 
 /// Rename `from` to `to` unless `to` exists (anything, a dangling link too).
 fn rename_no_replace(from: &Path, to: &Path) -> io::Result<()> {
-    #[cfg(target_os = "linux")]
-    {
-        use std::ffi::CString;
-        use std::os::unix::ffi::OsStrExt;
-        let a = CString::new(from.as_os_str().as_bytes())?;
-        let b = CString::new(to.as_os_str().as_bytes())?;
-        // SAFETY: both are valid NUL-terminated paths that outlive the call.
-        let rc = unsafe {
-            libc::renameat2(
-                libc::AT_FDCWD,
-                a.as_ptr(),
-                libc::AT_FDCWD,
-                b.as_ptr(),
-                libc::RENAME_NOREPLACE,
-            )
-        };
-        if rc == 0 {
-            return Ok(());
+    match crate::rename::no_replace(from, to) {
+        Err(err) if err.kind() == io::ErrorKind::Unsupported => {
+            // A hard link is never made over an existing name either.
+            fs::hard_link(from, to)?;
+            fs::remove_file(from)
         }
-        let err = io::Error::last_os_error();
-        // EINVAL / ENOSYS: this file system cannot; fall back to a link.
-        if !matches!(err.raw_os_error(), Some(libc::EINVAL) | Some(libc::ENOSYS)) {
-            return Err(err);
-        }
+        other => other,
     }
-    // A hard link is never made over an existing name.
-    fs::hard_link(from, to)?;
-    fs::remove_file(from)
 }
 
 fn not_a_plain_file(path: &Path, meta: &fs::Metadata) -> io::Error {

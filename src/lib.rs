@@ -25,6 +25,7 @@ pub mod markdown;
 pub mod new_case;
 pub mod output;
 pub mod published;
+mod rename;
 pub mod render;
 pub mod search;
 pub mod serve;

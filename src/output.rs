@@ -267,25 +267,9 @@ pub fn update(out_dir: &Path, files: &[OutputFile], remove: &[String]) -> io::Re
 /// Swap two folders atomically (Linux `renameat2(RENAME_EXCHANGE)`); where
 /// that is not available, fall back to two renames.
 fn exchange(a: &Path, b: &Path) -> io::Result<()> {
-    #[cfg(target_os = "linux")]
-    {
-        use std::ffi::CString;
-        use std::os::unix::ffi::OsStrExt;
-        let ca = CString::new(a.as_os_str().as_bytes())?;
-        let cb = CString::new(b.as_os_str().as_bytes())?;
-        // SAFETY: both paths are valid NUL-terminated strings that outlive the call.
-        let rc = unsafe {
-            libc::renameat2(
-                libc::AT_FDCWD,
-                ca.as_ptr(),
-                libc::AT_FDCWD,
-                cb.as_ptr(),
-                libc::RENAME_EXCHANGE,
-            )
-        };
-        if rc == 0 {
-            return Ok(());
-        }
+    match crate::rename::exchange(a, b) {
+        Err(err) if err.kind() == io::ErrorKind::Unsupported => {}
+        other => return other,
     }
     let aside = b.with_extension("previous");
     if aside.exists() {
