@@ -807,3 +807,48 @@ fn a_preface_outside_a_year_folder_is_an_error_with_a_fix() {
     assert_eq!(title.as_deref(), Some("编者的话"));
     assert!(text_of(book.select(&sel("#preface .prose")).next().unwrap()).contains("zqxpreface"));
 }
+
+/// `[check] allow` turns a writing rule off for every command that reports
+/// warnings: `check` and `compile` alike, through the same filter. The case
+/// triggers two allowable rules; allowing one silences only that one.
+#[test]
+fn compile_honours_check_allow_like_check() {
+    let dir = temp_dir();
+    let root = dir.path().join("site");
+    copy_dir(&fixture("bad/results-comparison"), &root);
+    // A second warning of another allowable rule: a line ending in spaces.
+    let case = root.join("content/cases/2023/2023-001.md");
+    let text = std::fs::read_to_string(&case).unwrap();
+    std::fs::write(&case, text.replace("概况正文。", "概况正文。   ")).unwrap();
+    let config = root.join("casebook.toml");
+    let base = std::fs::read_to_string(&config).unwrap();
+    let reports = |allow: &[&str]| -> Vec<String> {
+        let list: Vec<String> = allow.iter().map(|r| format!("\"{r}\"")).collect();
+        let allowed = format!("{base}\n[check]\nallow = [{}]\n", list.join(", "));
+        std::fs::write(&config, allowed).unwrap();
+        let check = casebook(["check".as_ref(), "--root".as_ref(), root.as_os_str()]);
+        let compile = casebook([
+            "compile".as_ref(),
+            "--year".as_ref(),
+            "2023".as_ref(),
+            "--root".as_ref(),
+            root.as_os_str(),
+            "--output".as_ref(),
+            dir.path().join("out").as_os_str(),
+        ]);
+        assert_eq!(code(&compile), 0, "{}", stderr(&compile));
+        vec![stderr(&check), stderr(&compile)]
+    };
+    for stderr in reports(&[]) {
+        assert!(stderr.contains("results-comparison"), "{stderr}");
+        assert!(stderr.contains("trailing-space"), "{stderr}");
+    }
+    for stderr in reports(&["results-comparison"]) {
+        assert!(!stderr.contains("results-comparison"), "{stderr}");
+        assert!(stderr.contains("trailing-space"), "{stderr}");
+    }
+    for stderr in reports(&["trailing-space", "results-comparison"]) {
+        assert!(!stderr.contains("results-comparison"), "{stderr}");
+        assert!(!stderr.contains("trailing-space"), "{stderr}");
+    }
+}

@@ -73,6 +73,8 @@ pub fn run(options: &CompileOptions) -> Result<CompileReport, CompileError> {
         .map_err(CompileError::Content)?;
     let theme = Theme::load(&loaded.root);
     let (site, mut diagnostics) = crate::site::derive(&loaded.config, loaded.content, false);
+    // The writing rules the site turned off, as `build` and `check` drop them.
+    loaded.config.check.apply(&mut diagnostics);
     let theme = match theme {
         Ok(theme) => Some(theme),
         Err(problems) => {
