@@ -326,12 +326,13 @@ fn produce(
     if search == SearchExport::Build {
         progress.set_message("生成搜索索引");
         let base_path = crate::config::base_path_of(&base_url);
-        let exported = SearchIndex::build_for(&site, Purpose::Export).and_then(|index| {
-            phases.done("search index");
-            // The index is dropped here: it is the build's largest
-            // allocation, and only its export is published.
-            crate::search::export::export(&site, &index, &base_path)
-        });
+        let exported =
+            SearchIndex::build_for(&site, Purpose::Export, &base_path).and_then(|index| {
+                phases.done("search index");
+                // The index is dropped here: it is the build's largest
+                // allocation, and only its export is published.
+                crate::search::export::export(&site, &index, &base_path)
+            });
         match exported {
             Ok((files, meta)) => {
                 files.into_par_iter().for_each(|f| out.put(f));

@@ -234,7 +234,8 @@ fn run_search(
         eprintln!("错误：{message}");
         return 2;
     }
-    let hits = match crate::search::SearchIndex::build(&site)
+    let base_path = crate::config::base_path_of(&loaded.base_url);
+    let hits = match crate::search::SearchIndex::build(&site, &base_path)
         .map_err(crate::search::SearchError::from)
         .and_then(|index| index.search(query, filters, limit))
     {

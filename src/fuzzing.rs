@@ -212,7 +212,7 @@ static INDEX: LazyLock<Option<SearchIndex>> = LazyLock::new(|| {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let loaded = crate::build::load(&root, None, &indicatif::ProgressBar::hidden()).ok()?;
     let (site, _) = crate::site::derive(&loaded.config, loaded.content, false);
-    SearchIndex::build(&site).ok()
+    SearchIndex::build(&site, &crate::config::base_path_of(&loaded.base_url)).ok()
 });
 
 /// A search query as typed into the box: the analyzer in both modes, the

@@ -369,3 +369,54 @@ fn content_errors_exit_1_with_diagnostics() {
 fn path(p: &Path) -> &str {
     p.to_str().unwrap()
 }
+
+/// Under a sub-path base URL, `casebook search` links to the pages
+/// `casebook build` writes: every hit's URL starts with the base path and
+/// names a page in the output whose canonical address it is.
+#[test]
+fn hits_link_to_built_pages_under_a_sub_path() {
+    let fixture = root().join("tests/fixtures/basic");
+    for (base_url, base_path) in [
+        ("https://fixture.example.org/casebook/", "/casebook/"),
+        ("http://localhost:8080/deep/sub/path/", "/deep/sub/path/"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let site = dir.path().join("site");
+        for entry in walkdir::WalkDir::new(&fixture) {
+            let entry = entry.unwrap();
+            let target = site.join(entry.path().strip_prefix(&fixture).unwrap());
+            if entry.file_type().is_dir() {
+                std::fs::create_dir_all(&target).unwrap();
+            } else {
+                std::fs::copy(entry.path(), &target).unwrap();
+            }
+        }
+        let config = site.join("casebook.toml");
+        let text = std::fs::read_to_string(&config).unwrap();
+        let moved = text.replace("https://fixture.example.org/", base_url);
+        assert_ne!(moved, text);
+        std::fs::write(&config, moved).unwrap();
+        let out = dir.path().join("out");
+        let site_arg = site.to_str().unwrap();
+        let built = casebook(&[
+            "build",
+            "--root",
+            site_arg,
+            "--output",
+            out.to_str().unwrap(),
+        ]);
+        assert!(built.status.success(), "{built:?}");
+        let found = casebook(&["search", "--json", "--root", site_arg, "经验"]);
+        assert!(found.status.success(), "{found:?}");
+        let hits: Value = serde_json::from_slice(&found.stdout).unwrap();
+        let hits = hits.as_array().unwrap();
+        assert!(hits.len() >= 3, "{hits:?}");
+        for hit in hits {
+            let url = hit["url"].as_str().unwrap();
+            let rest = url.strip_prefix(base_path).expect("under the base path");
+            let page = std::fs::read_to_string(out.join(rest).join("index.html")).unwrap();
+            // The page's own canonical address is the hit's, on the site's host.
+            assert!(page.contains(&format!("{base_url}{rest}")), "{url}");
+        }
+    }
+}

@@ -118,8 +118,8 @@ fn impact_deviation(root: &Path, sample: impl Fn(usize, &str) -> bool) -> (u32, 
     let loaded = casebook::build::load(root, None, &indicatif::ProgressBar::hidden())
         .unwrap_or_else(|_| panic!("{} loads", root.display()));
     let (site, _) = casebook::site::derive(&loaded.config, loaded.content, false);
-    let full = SearchIndex::build_for(&site, Purpose::Query).unwrap();
-    let lean = SearchIndex::build_for(&site, Purpose::Export).unwrap();
+    let full = SearchIndex::build_for(&site, Purpose::Query, "/").unwrap();
+    let lean = SearchIndex::build_for(&site, Purpose::Export, "/").unwrap();
     let (files, meta) = export::export(&site, &lean, "/").unwrap();
     drop(lean);
     let read = |name: &str| -> serde_json::Value {

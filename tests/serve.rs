@@ -800,3 +800,49 @@ fn search_api_caps_limit_at_100() {
     assert_eq!(count("&limit=99999999999999"), 100);
     assert_eq!(count("&limit=37"), 37);
 }
+
+/// A copy of the basic fixture whose configured base URL is `base_url`.
+fn basic_at(base_url: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&basic_fixture(), dir.path());
+    let config = dir.path().join("casebook.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    let moved = text.replace("https://fixture.example.org/", base_url);
+    assert_ne!(moved, text, "the fixture names its base URL");
+    std::fs::write(&config, moved).unwrap();
+    dir
+}
+
+/// The preview serves every page at its own root (`http://127.0.0.1:PORT/`)
+/// whatever the configured base URL: `/api/search`'s links point there too,
+/// at pages it serves, not under the configured sub-path.
+#[test]
+fn search_api_links_follow_the_preview_base_not_the_config() {
+    for configured in [
+        "https://fixture.example.org/casebook/",
+        "http://localhost:8080/deep/sub/path/",
+        "https://cases.example.org/%E6%A1%88%E4%BE%8B/",
+    ] {
+        let site = basic_at(configured);
+        let server = start(site.path());
+        let port = server.port;
+        let (status, home) = get(port, "/").unwrap();
+        assert_eq!(status, 200);
+        // The pages link to the preview's own root.
+        assert!(home.contains("href=\"/cases/"), "{configured}");
+        // 经验: in every published case's title.
+        let (status, body) = get(port, "/api/search?q=%E7%BB%8F%E9%AA%8C").unwrap();
+        assert_eq!(status, 200, "{body}");
+        let hits: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let hits = hits.as_array().unwrap();
+        assert!(hits.len() >= 3, "{configured}: {body}");
+        for hit in hits {
+            let id = hit["id"].as_str().unwrap();
+            let url = hit["url"].as_str().unwrap();
+            assert_eq!(url, format!("/cases/{id}/"), "{configured}");
+            let (status, page) = get(port, url).unwrap();
+            assert_eq!(status, 200, "{configured}: {url}");
+            assert!(page.contains(hit["title"].as_str().unwrap()), "{url}");
+        }
+    }
+}

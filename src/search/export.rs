@@ -912,7 +912,7 @@ mod tests {
     fn the_lean_index_exports_what_the_full_index_does() {
         crate::build::with_example_site(|site| {
             let export_of = |purpose| {
-                let index = SearchIndex::build_for(site, purpose).unwrap();
+                let index = SearchIndex::build_for(site, purpose, "/").unwrap();
                 exported_terms(&export(site, &index, "/").unwrap().0)
             };
             let full = export_of(Purpose::Query);

@@ -150,21 +150,33 @@ impl std::fmt::Debug for SearchIndex {
 
 impl SearchIndex {
     /// Index the site's published cases in memory, for queries (and the
-    /// export).
-    pub fn build(site: &Site) -> tantivy::Result<SearchIndex> {
-        Self::build_for(site, Purpose::Query)
+    /// export). `base_path` is the path of the base URL the pages are
+    /// written with (`--base-url`, the preview's own, or the configured
+    /// one): hits link there.
+    pub fn build(site: &Site, base_path: &str) -> tantivy::Result<SearchIndex> {
+        Self::build_for(site, Purpose::Query, base_path)
     }
 
     /// Index the site's published cases in memory, recording what
     /// `purpose` needs.
-    pub fn build_for(site: &Site, purpose: Purpose) -> tantivy::Result<SearchIndex> {
+    pub fn build_for(
+        site: &Site,
+        purpose: Purpose,
+        base_path: &str,
+    ) -> tantivy::Result<SearchIndex> {
         let (schema, fields) = Fields::schema(purpose);
-        Self::fill(Index::create_in_ram(schema), fields, site, purpose)
+        Self::fill(
+            Index::create_in_ram(schema),
+            fields,
+            site,
+            purpose,
+            base_path,
+        )
     }
 
     /// Index the site's published cases into `dir` (which must exist and
     /// hold no index yet).
-    pub fn build_in_dir(site: &Site, dir: &Path) -> tantivy::Result<SearchIndex> {
+    pub fn build_in_dir(site: &Site, dir: &Path, base_path: &str) -> tantivy::Result<SearchIndex> {
         let (schema, fields) = Fields::schema(Purpose::Query);
         let directory = tantivy::directory::MmapDirectory::open(dir)?;
         Self::fill(
@@ -172,6 +184,7 @@ impl SearchIndex {
             fields,
             site,
             Purpose::Query,
+            base_path,
         )
     }
 
@@ -201,6 +214,7 @@ impl SearchIndex {
         fields: Fields,
         site: &Site,
         purpose: Purpose,
+        base_path: &str,
     ) -> tantivy::Result<SearchIndex> {
         register(&index, purpose);
         // One indexing thread per ~250 cases, at most one per core (or 4).
@@ -209,9 +223,8 @@ impl SearchIndex {
         let mut writer = index.writer_with_num_threads(threads, threads * 40_000_000)?;
         // Built once and read whole: merging segments would be wasted work.
         writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
-        let base_path = crate::config::base_path_of(&site.config.base_url());
         for case in site.cases.iter().filter(|c| c.status.is_published()) {
-            writer.add_document(document(&fields, site, case, &base_path))?;
+            writer.add_document(document(&fields, site, case, base_path))?;
         }
         writer.commit()?;
         writer.wait_merging_threads()?;
@@ -456,9 +469,9 @@ mod tests {
     fn an_export_index_refuses_queries() {
         crate::build::with_example_site(|site| {
             let filters = crate::search::Filters::default();
-            let full = SearchIndex::build(site).unwrap();
+            let full = SearchIndex::build(site, "/").unwrap();
             assert!(!full.search("六西格玛", &filters, 10).unwrap().is_empty());
-            let lean = SearchIndex::build_for(site, Purpose::Export).unwrap();
+            let lean = SearchIndex::build_for(site, Purpose::Export, "/").unwrap();
             // A one-term query needs no positions, yet would come back without
             // titles or snippets (nothing is stored): refused too.
             for query in ["六西格玛", "精益"] {

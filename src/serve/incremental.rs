@@ -670,9 +670,9 @@ fn search_export(
     base_url: &str,
 ) -> Result<(SearchIndex, Vec<OutputFile>, crate::search::export::Meta), Vec<Diagnostic>> {
     let base_path = crate::config::base_path_of(base_url);
-    SearchIndex::build_for(site, Purpose::Export)
+    SearchIndex::build_for(site, Purpose::Export, &base_path)
         .and_then(|lean| crate::search::export::export(site, &lean, &base_path))
-        .and_then(|(files, meta)| Ok((SearchIndex::build(site)?, files, meta)))
+        .and_then(|(files, meta)| Ok((SearchIndex::build(site, &base_path)?, files, meta)))
         .map_err(|err| {
             vec![Diagnostic::error(
                 rules::SEARCH_INDEX,
