@@ -5,7 +5,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use common::*;
 use docx_rs::{
@@ -111,30 +111,12 @@ fn plain(path: &Path) {
     save(doc, path);
 }
 
-/// A site to import into: a fixture that checks every writing rule, copied.
-fn site(dir: &Path) -> PathBuf {
-    let root = dir.join("site");
-    copy_dir(&fixture("rulebook-good"), &root);
-    root
-}
-
-fn import(root: &Path, docx: &Path, extra: &[&str]) -> std::process::Output {
-    let mut args: Vec<&std::ffi::OsStr> = vec![
-        "import".as_ref(),
-        docx.as_os_str(),
-        "--root".as_ref(),
-        root.as_os_str(),
-    ];
-    args.extend(extra.iter().map(std::ffi::OsStr::new));
-    casebook(args)
-}
-
 fn check_imported(make: fn(&Path)) {
     let dir = temp_dir();
-    let root = site(dir.path());
+    let root = import_site(dir.path());
     let docx = dir.path().join("申报材料.docx");
     make(&docx);
-    let output = import(&root, &docx, &["--id", "2023-007"]);
+    let output = import_command(&root, &docx, &["--id", "2023-007"]);
     let log = stderr(&output);
     assert_eq!(code(&output), 0, "{log}");
     let bundle = root.join("content/cases/2023/2023-007");
@@ -232,25 +214,25 @@ fn imports_headings_given_as_bold_centred_lines() {
 #[test]
 fn picks_the_next_id_and_never_overwrites() {
     let dir = temp_dir();
-    let root = site(dir.path());
+    let root = import_site(dir.path());
     let docx = dir.path().join("a.docx");
     plain(&docx);
     let out = dir.path().join("bundle");
-    let first = import(&root, &docx, &["--out", out.to_str().unwrap()]);
+    let first = import_command(&root, &docx, &["--out", out.to_str().unwrap()]);
     assert_eq!(code(&first), 0, "{}", stderr(&first));
     let md = std::fs::read_to_string(out.join("index.md")).unwrap();
     assert!(md.contains("id: \""), "{md}");
-    let again = import(&root, &docx, &["--out", out.to_str().unwrap()]);
+    let again = import_command(&root, &docx, &["--out", out.to_str().unwrap()]);
     assert_eq!(code(&again), 2);
     assert!(stderr(&again).contains("已存在"), "{}", stderr(&again));
-    let bad_id = import(&root, &docx, &["--id", "2023-7"]);
+    let bad_id = import_command(&root, &docx, &["--id", "2023-7"]);
     assert_eq!(code(&bad_id), 2);
     // Outside a site, only with --out.
-    let not_a_site = import(dir.path(), &docx, &[]);
+    let not_a_site = import_command(dir.path(), &docx, &[]);
     assert_eq!(code(&not_a_site), 2);
     assert!(stderr(&not_a_site).contains("casebook.toml"));
     let elsewhere = dir.path().join("elsewhere");
-    let outside = import(dir.path(), &docx, &["--out", elsewhere.to_str().unwrap()]);
+    let outside = import_command(dir.path(), &docx, &["--out", elsewhere.to_str().unwrap()]);
     assert_eq!(code(&outside), 0, "{}", stderr(&outside));
     assert!(elsewhere.join("index.md").is_file());
     assert!(stderr(&outside).contains("未检查"), "{}", stderr(&outside));
@@ -271,7 +253,7 @@ fn compound_file(streams: &[&str]) -> Vec<u8> {
 #[test]
 fn unreadable_documents_get_clear_errors() {
     let dir = temp_dir();
-    let root = site(dir.path());
+    let root = import_site(dir.path());
     let mut corrupt = b"PK\x03\x04".to_vec();
     corrupt.extend(std::iter::repeat_n(0x5a, 300));
     let cases: [(&str, Vec<u8>, &str, &str); 4] = [
@@ -299,14 +281,14 @@ fn unreadable_documents_get_clear_errors() {
     for (name, bytes, message, help) in cases {
         let path = dir.path().join(name);
         std::fs::write(&path, bytes).unwrap();
-        let output = import(&root, &path, &[]);
+        let output = import_command(&root, &path, &[]);
         let log = stderr(&output);
         assert_eq!(code(&output), 1, "{name}: {log}");
         assert!(log.contains(message), "{name}: {log}");
         assert!(log.contains(help), "{name}: {log}");
         assert_eq!(snapshot(&root), before, "{name}: the site changed");
     }
-    let missing = import(&root, &dir.path().join("nope.docx"), &[]);
+    let missing = import_command(&root, &dir.path().join("nope.docx"), &[]);
     assert_eq!(code(&missing), 2);
 }
 
@@ -319,7 +301,7 @@ fn unreadable_documents_get_clear_errors() {
 fn import_never_overwrites_or_writes_through_a_link() {
     use std::os::unix::fs::symlink;
     let dir = temp_dir();
-    let root = site(dir.path());
+    let root = import_site(dir.path());
     let docx = dir.path().join("a.docx");
     styled(&docx);
     let outside = dir.path().join("outside");
@@ -347,7 +329,7 @@ fn import_never_overwrites_or_writes_through_a_link() {
         std::fs::create_dir_all(&out).unwrap();
         plant(&out, &outside);
         let before = entries(&out);
-        let output = import(&root, &docx, &["--out", out.to_str().unwrap()]);
+        let output = import_command(&root, &docx, &["--out", out.to_str().unwrap()]);
         assert_eq!(code(&output), 2, "{what}: {}", stderr(&output));
         assert!(
             stderr(&output).contains("已存在"),
@@ -367,7 +349,7 @@ fn import_never_overwrites_or_writes_through_a_link() {
     // link is a refused destination (exit 2, like every refused folder).
     let link_out = dir.path().join("linked-bundle");
     symlink(&outside, &link_out).unwrap();
-    let output = import(&root, &docx, &["--out", link_out.to_str().unwrap()]);
+    let output = import_command(&root, &docx, &["--out", link_out.to_str().unwrap()]);
     assert_eq!(code(&output), 2, "{}", stderr(&output));
     assert!(stderr(&output).contains("符号链接"), "{}", stderr(&output));
     for link in ["content/cases/2024", "content/cases"] {
@@ -379,7 +361,7 @@ fn import_never_overwrites_or_writes_through_a_link() {
         }
         std::fs::create_dir_all(link.parent().unwrap()).unwrap();
         symlink(&outside, &link).unwrap();
-        let output = import(&site_dir, &docx, &["--id", "2024-050"]);
+        let output = import_command(&site_dir, &docx, &["--id", "2024-050"]);
         assert_eq!(code(&output), 1, "{link:?}: {}", stderr(&output));
         assert!(stderr(&output).contains("符号链接"), "{}", stderr(&output));
         assert!(link.is_symlink());
@@ -419,7 +401,7 @@ fn year_now() -> i64 {
 #[test]
 fn import_without_id_takes_the_next_free_id_of_this_year() {
     let dir = temp_dir();
-    let root = site(dir.path());
+    let root = import_site(dir.path());
     let docx = dir.path().join("b.docx");
     plain(&docx);
     let year = year_now();
@@ -441,7 +423,7 @@ fn import_without_id_takes_the_next_free_id_of_this_year() {
     std::fs::create_dir_all(&last_year).unwrap();
     std::fs::write(last_year.join(format!("{}-050.md", year - 1)), &case).unwrap();
 
-    let output = import(&root, &docx, &[]);
+    let output = import_command(&root, &docx, &[]);
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     let expected = format!("{year}-013");
     let bundle = this_year.join(&expected);

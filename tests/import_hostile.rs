@@ -16,22 +16,8 @@ use common::*;
 
 const W: &str = "http://schemas.openxmlformats.org/wordprocessingml/2006/main";
 
-/// A site to import into (the rulebook fixture), in `dir`.
-fn site(dir: &Path) -> PathBuf {
-    let root = dir.join("site");
-    copy_dir(&fixture("rulebook-good"), &root);
-    root
-}
-
 fn import(root: &Path, docx: &Path, extra: &[&str]) -> (i32, String) {
-    let mut args: Vec<&std::ffi::OsStr> = vec![
-        "import".as_ref(),
-        docx.as_os_str(),
-        "--root".as_ref(),
-        root.as_os_str(),
-    ];
-    args.extend(extra.iter().map(std::ffi::OsStr::new));
-    let output = casebook(args);
+    let output = import_command(root, docx, extra);
     let log = stderr(&output);
     assert!(!log.contains("panicked"), "{log}");
     (code(&output), log)
@@ -254,7 +240,7 @@ fn walk_md(dir: &Path) -> Vec<PathBuf> {
 
 fn assert_refused(name: &str, bytes: &[u8], expect: &[&str]) {
     let dir = temp_dir();
-    let root = site(dir.path());
+    let root = import_site(dir.path());
     let path = dir.path().join(name);
     std::fs::write(&path, bytes).unwrap();
     let before = snapshot(&root);
@@ -360,7 +346,7 @@ fn deeply_nested_xml_is_refused_before_it_overflows() {
     assert_refused("notes.docx", &bytes, &["word/footnotes.xml", "256 层"]);
 
     let dir = temp_dir();
-    let root = site(dir.path());
+    let root = import_site(dir.path());
     let path = dir.path().join("nested-20.docx");
     std::fs::write(
         &path,
@@ -385,7 +371,7 @@ fn deeply_nested_xml_is_refused_before_it_overflows() {
 #[test]
 fn text_outside_recognised_sections_is_kept_and_flagged() {
     let dir = temp_dir();
-    let root = site(dir.path());
+    let root = import_site(dir.path());
     let body = [
         heading("年度质量报告"),
         p("第一段说明：良率提升 alpha17 个百分点"),
@@ -437,7 +423,7 @@ fn text_outside_recognised_sections_is_kept_and_flagged() {
 #[test]
 fn revisions_comments_notes_and_text_boxes() {
     let dir = temp_dir();
-    let root = site(dir.path());
+    let root = import_site(dir.path());
     let body = [
         heading("一、摘要"),
         "<w:p><w:r><w:t xml:space=\"preserve\">保留 kept11 </w:t></w:r>\
@@ -523,7 +509,7 @@ impl Words {
 #[test]
 fn every_visible_word_of_generated_documents_is_imported() {
     let dir = temp_dir();
-    let root = site(dir.path());
+    let root = import_site(dir.path());
     let sections = [
         "一、摘要",
         "二、企业概况",
@@ -595,7 +581,7 @@ fn every_visible_word_of_generated_documents_is_imported() {
 #[test]
 fn an_id_in_use_in_any_form_is_refused() {
     let dir = temp_dir();
-    let root = site(dir.path());
+    let root = import_site(dir.path());
     let cases = root.join("content/cases");
     let existing = walk_md(&cases);
     let text = std::fs::read_to_string(&existing[0]).unwrap();

@@ -721,3 +721,42 @@ pub fn xml_attrs(xml: &str, tag: &str, attr: &str) -> Vec<String> {
     }
     found
 }
+
+/// The numbers of a base-32 varint string, as `search.js` decodes the
+/// search export (`src/search/export.rs`).
+pub fn varints(text: &str) -> Vec<u32> {
+    const ALPHABET: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = Vec::new();
+    let (mut value, mut shift) = (0u32, 0);
+    for c in text.chars() {
+        let d = ALPHABET.find(c).expect("a base64url digit") as u32;
+        value |= (d & 31) << shift;
+        if d & 32 != 0 {
+            shift += 5;
+        } else {
+            out.push(value);
+            (value, shift) = (0, 0);
+        }
+    }
+    assert_eq!(shift, 0, "{text} ends inside a number");
+    out
+}
+
+/// A copy of `tests/fixtures/rulebook-good` in `dir/site`, for imports.
+pub fn import_site(dir: &Path) -> PathBuf {
+    let root = dir.join("site");
+    copy_dir(&fixture("rulebook-good"), &root);
+    root
+}
+
+/// `casebook import DOCX --root ROOT EXTRA…`.
+pub fn import_command(root: &Path, docx: &Path, extra: &[&str]) -> Output {
+    let mut args: Vec<&std::ffi::OsStr> = vec![
+        "import".as_ref(),
+        docx.as_os_str(),
+        "--root".as_ref(),
+        root.as_os_str(),
+    ];
+    args.extend(extra.iter().map(std::ffi::OsStr::new));
+    casebook(args)
+}
