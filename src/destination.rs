@@ -108,7 +108,14 @@ pub fn claim(out: &Path, name: &str) -> io::Result<()> {
     listed.sort();
     // A new file renamed over the marker: never written through a link.
     let temporary = out.join(format!("{MARKER}.new-{}", std::process::id()));
-    fs::write(&temporary, marker_text(&listed))?;
+    let _ = fs::remove_file(&temporary);
+    // Created new: a link planted at that name is not written through.
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&temporary)?;
+    std::io::Write::write_all(&mut file, marker_text(&listed).as_bytes())?;
+    drop(file);
     fs::rename(&temporary, out.join(MARKER))
 }
 
@@ -213,10 +220,17 @@ fn marker_names(out: &Path) -> Option<Vec<String>> {
 }
 
 /// Nothing in `names` but the marker and what it lists.
+/// The temporary file of a marker update (`claim`) that was killed.
+fn is_marker_update(name: &str) -> bool {
+    name.strip_prefix(MARKER)
+        .and_then(|rest| rest.strip_prefix(".new-"))
+        .is_some_and(|pid| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
+}
+
 fn only_listed(names: &[String], listed: &[String]) -> bool {
     names
         .iter()
-        .all(|name| name == MARKER || listed.contains(name))
+        .all(|name| name == MARKER || is_marker_update(name) || listed.contains(name))
 }
 
 /// The entries a refusal names: those the marker does not list (all of
@@ -240,8 +254,40 @@ pub fn legacy_site(out: &Path, names: &[String]) -> bool {
         return false;
     };
     let urls = crate::published::parse(&text);
-    urls.iter().any(|u| u == "/") && urls.iter().all(|u| u.starts_with('/'))
+    if !(urls.iter().any(|u| u == "/") && urls.iter().all(|u| u.starts_with('/'))) {
+        return false;
+    }
+    // Every entry must be one a build makes: a published URL's first
+    // segment or one of the fixed top-level names. A checkout that once
+    // received a copy of a build (`.git`, `CNAME`, a README) is not ours.
+    let published: Vec<&str> = urls
+        .iter()
+        .filter_map(|u| u.trim_start_matches('/').split('/').next())
+        .collect();
+    names
+        .iter()
+        .all(|name| LEGACY_NAMES.contains(&name.as_str()) || published.contains(&name.as_str()))
 }
+
+/// What a build before the marker wrote at the top level besides its
+/// published URLs' folders (assets, search export, QR codes, short links).
+const LEGACY_NAMES: &[&str] = &[
+    "urls.txt",
+    "index.html",
+    "404.html",
+    "sitemap.xml",
+    "robots.txt",
+    "atom.xml",
+    "favicon.ico",
+    "css",
+    "js",
+    "img",
+    "search",
+    "qr",
+    "c",
+    "data",
+    "compilation",
+];
 
 /// Books compiled before the marker into a folder of their own: nothing
 /// but `compilation/`, holding only `YYYY/` folders and `YYYY.pdf` files.

@@ -270,6 +270,21 @@ fn absent_empty_and_earlier_outputs_are_accepted() {
     std::fs::remove_file(out.join(MARKER)).unwrap();
     build(&out);
     assert!(out.join(MARKER).is_file(), "the next build marks it");
+    // A killed marker update leaves its temporary file: still Casebook's.
+    write(&out.join(format!("{MARKER}.new-4242")), "half");
+    build(&out);
+    // A checkout that once received a copy of a build is not a legacy
+    // output: its .git, CNAME and notes are the user's.
+    for (stray, bytes) in [(".git/HEAD", "ref: main"), ("CNAME", "cases.example.org")] {
+        let pages = work.join(format!("pages-{}", stray.len()));
+        build(&pages);
+        std::fs::remove_file(pages.join(MARKER)).unwrap();
+        write(&pages.join(stray), bytes);
+        let before = tree(&pages);
+        let refused = casebook(args(&[&"build", &"--root", &root, &"--output", &pages]));
+        assert_eq!(code(&refused), 2, "{stray}: {}", stderr(&refused));
+        assert_eq!(tree(&pages), before, "{stray}: the folder was touched");
+    }
     // The default ROOT/output, twice.
     let default = args(&[&"build", &"--root", &root]);
     for _ in 0..2 {
