@@ -271,7 +271,17 @@ fn exchange(a: &Path, b: &Path) -> io::Result<()> {
         Err(err) if err.kind() == io::ErrorKind::Unsupported => {}
         other => return other,
     }
-    let aside = b.with_extension("previous");
+    swap_by_renames(a, b)
+}
+
+/// The swap in three renames, for where the kernel has no exchange: `b`
+/// is put aside under `a`'s name plus `.previous`.
+fn swap_by_renames(a: &Path, b: &Path) -> io::Result<()> {
+    // Aside under the staging folder's own name (`.NAME.staging-PID…`),
+    // never a name beside the output that could be the user's.
+    let mut aside = a.as_os_str().to_owned();
+    aside.push(".previous");
+    let aside = PathBuf::from(aside);
     if aside.exists() {
         fs::remove_dir_all(&aside)?;
     }
@@ -373,6 +383,31 @@ mod tests {
         assert_eq!(fs::metadata(&source).unwrap().nlink(), 1);
         fs::write(&published, "edited").unwrap();
         assert_eq!(fs::read_to_string(&source).unwrap(), "original");
+    }
+
+    #[test]
+    fn the_fallback_swap_leaves_the_users_folders_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("output");
+        let staged = dir.path().join(".output.staging-1");
+        for (folder, text) in [(&out, "old"), (&staged, "new")] {
+            fs::create_dir(folder).unwrap();
+            fs::write(folder.join("index.html"), text).unwrap();
+        }
+        // A folder of the user's where the old fallback put the output.
+        let theirs = dir.path().join("output.previous");
+        fs::create_dir(&theirs).unwrap();
+        fs::write(theirs.join("keep.txt"), "theirs").unwrap();
+        swap_by_renames(&staged, &out).unwrap();
+        assert_eq!(fs::read_to_string(out.join("index.html")).unwrap(), "new");
+        assert_eq!(
+            fs::read_to_string(staged.join("index.html")).unwrap(),
+            "old"
+        );
+        assert_eq!(
+            fs::read_to_string(theirs.join("keep.txt")).unwrap(),
+            "theirs"
+        );
     }
 
     #[test]
