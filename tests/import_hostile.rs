@@ -40,18 +40,29 @@ fn zip_of(parts: &[(&str, &[u8])]) -> Vec<u8> {
 /// Make the local and central headers of `name` declare `size` unpacked
 /// bytes: a lying directory.
 fn declare_size(zip: &mut [u8], name: &str, size: u32) {
+    patch_headers(zip, name, (22, 24), size);
+}
+
+/// Make the local and central headers of `name` declare `crc`: a part
+/// whose bytes no longer match its checksum.
+fn declare_crc(zip: &mut [u8], name: &str, crc: u32) {
+    patch_headers(zip, name, (14, 16), crc);
+}
+
+/// Write `value` at `offsets` (local header, central header) of `name`.
+fn patch_headers(zip: &mut [u8], name: &str, offsets: (usize, usize), value: u32) {
     let name = name.as_bytes();
     let mut patched = 0;
     for at in 0..zip.len().saturating_sub(46 + name.len()) {
-        let (sig, size_at, name_at) = match &zip[at..at + 4] {
-            b"PK\x03\x04" => ("local", at + 22, at + 30),
-            b"PK\x01\x02" => ("central", at + 24, at + 46),
+        let (sig, field_at, name_at) = match &zip[at..at + 4] {
+            b"PK\x03\x04" => ("local", at + offsets.0, at + 30),
+            b"PK\x01\x02" => ("central", at + offsets.1, at + 46),
             _ => continue,
         };
         let len_at = if sig == "local" { at + 26 } else { at + 28 };
         let len = u16::from_le_bytes([zip[len_at], zip[len_at + 1]]) as usize;
         if len == name.len() && &zip[name_at..name_at + len] == name {
-            zip[size_at..size_at + 4].copy_from_slice(&size.to_le_bytes());
+            zip[field_at..field_at + 4].copy_from_slice(&value.to_le_bytes());
             patched += 1;
         }
     }
@@ -654,4 +665,23 @@ fn an_id_in_use_in_any_form_is_refused() {
         cases.join(format!("{year}/{year}-042/index.md")).is_file(),
         "{log}"
     );
+}
+
+/// A part whose checksum does not match its bytes (sizes all honest) is
+/// refused as a damaged file: docx-rs would panic reading it.
+#[test]
+fn a_part_failing_its_checksum_is_refused_not_a_panic() {
+    for part in ["word/document.xml", "[Content_Types].xml"] {
+        let mut docx = package(&p("校验和不符的文档。"), None, None, None);
+        declare_crc(&mut docx, part, 0x1234_5678);
+        let dir = temp_dir();
+        let root = import_site(dir.path());
+        let path = dir.path().join("crc.docx");
+        std::fs::write(&path, &docx).unwrap();
+        let before = snapshot(&root);
+        let (code, log) = import(&root, &path, &[]);
+        assert_eq!(code, 1, "{part}: {log}");
+        assert!(log.contains("文件已损坏"), "{part}: {log}");
+        assert_eq!(snapshot(&root), before, "{part}: the site changed");
+    }
 }

@@ -119,6 +119,13 @@ pub fn check_limits(bytes: &[u8]) -> Result<(), ReadError> {
             return Err(too_large(&name, what));
         }
     }
+    // Every part within bounds: now read each as docx-rs will, through the
+    // zip crate, which also checks its CRC; a part that would fail there
+    // (and make docx-rs panic) is refused here as a damaged file.
+    for index in 0..archive.len() {
+        let mut part = archive.by_index(index).map_err(corrupt)?;
+        std::io::copy(&mut part, &mut std::io::sink()).map_err(corrupt)?;
+    }
     Ok(())
 }
 
@@ -145,6 +152,10 @@ fn unpacked_size(
     } else {
         0
     };
+    if depth > MAX_XML_DEPTH {
+        // Refused already: no need to inflate the rest.
+        return Ok((counted.count, depth));
+    }
     std::io::copy(&mut counted, &mut std::io::sink()).map_err(|e| e.to_string())?;
     Ok((counted.count, depth))
 }
