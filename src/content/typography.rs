@@ -214,7 +214,9 @@ impl Layout {
 /// Could `line` hold a slip? One pass without allocating: most lines of a
 /// clean file hold none, and scanning is then nearly free.
 fn may_slip(line: &str) -> bool {
-    if line.ends_with([' ', '\t', '\u{3000}']) || line.trim_start().starts_with('#') {
+    // Headings only matter when empty: every case has `## ` sections, and
+    // a candidate line makes the file's prose layout be parsed.
+    if line.ends_with([' ', '\t', '\u{3000}']) || is_empty_heading(line) {
         return true;
     }
     let mut prev_punct = false;
