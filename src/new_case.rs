@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use crate::config::Config;
-use crate::content::{is_valid_id, plausible_years};
+use crate::content::{implausible_id_year, is_valid_id};
 use crate::editor_files;
 
 pub fn run(root: &Path, id: &str) -> i32 {
@@ -14,16 +14,11 @@ pub fn run(root: &Path, id: &str) -> i32 {
         eprintln!("错误：案例编号“{id}”格式不对，应为“年份-序号”，例如 2024-001");
         return 2;
     }
-    let year = &id[..4];
-    let years = plausible_years();
-    if !year.parse().is_ok_and(|y: i64| years.contains(&y)) {
-        eprintln!(
-            "错误：案例编号“{id}”的年份 {year} 不合理：casebook check 只接受 {} 到 {} 年的案例",
-            years.start(),
-            years.end()
-        );
+    if let Some(why) = implausible_id_year(id) {
+        eprintln!("错误：{why}");
         return 2;
     }
+    let year = &id[..4];
     let config = match Config::load(root) {
         Ok(config) => config,
         Err(diags) => {

@@ -142,6 +142,20 @@ pub fn plausible_years() -> std::ops::RangeInclusive<i64> {
     2000..=current_year() + 1
 }
 
+/// Why a well-formed `id`'s year is one `check` would refuse, for the
+/// commands that make cases (`new`, `import --id`).
+pub fn implausible_id_year(id: &str) -> Option<String> {
+    let year = id.get(..4)?;
+    let years = plausible_years();
+    (!year.parse().is_ok_and(|y: i64| years.contains(&y))).then(|| {
+        format!(
+            "案例编号“{id}”的年份 {year} 不合理：casebook check 只接受 {} 到 {} 年的案例",
+            years.start(),
+            years.end()
+        )
+    })
+}
+
 pub fn parse(
     text: &str,
     source: SourceFile,

@@ -26,8 +26,8 @@ pub use crate::markdown::Asset;
 use crate::markdown::RenderedBody;
 
 pub use case::{
-    current_year, is_valid_id, plausible_years, SectionKind, KNOWN_FIELDS, METRIC_VALUE_LIMIT,
-    UNSORTED_HEADING,
+    current_year, implausible_id_year, is_valid_id, plausible_years, SectionKind, KNOWN_FIELDS,
+    METRIC_VALUE_LIMIT, UNSORTED_HEADING,
 };
 pub use discover::{discover, Discovered, SourceKind};
 

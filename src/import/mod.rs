@@ -92,15 +92,6 @@ pub fn read(bytes: &[u8]) -> Result<docx_rs::Docx, ReadError> {
     })
 }
 
-/// The current year, from the system clock.
-fn this_year() -> i64 {
-    use chrono::Datelike;
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
-    chrono::DateTime::from_timestamp(secs, 0).map_or(2025, |t| i64::from(t.year()))
-}
-
 /// Every case id the site already uses, in any form, with a file that
 /// uses it: a single-file case `ID.md`, a bundle folder `ID/`, or any case
 /// file under `content/cases/` whose front matter says `id: ID` (drafts and
@@ -169,6 +160,10 @@ pub fn run(file: &Path, id: Option<&str>, out: Option<&Path>, root: &Path) -> i3
             eprintln!("错误：案例编号“{id}”格式不对，写成“年份-序号”，例如 2024-007");
             return 2;
         }
+        if let Some(why) = content::implausible_id_year(id) {
+            eprintln!("错误：{why}");
+            return 2;
+        }
     }
     // --out only ever gets new files: an absent or empty plain folder.
     if let Some(out) = out {
@@ -196,7 +191,7 @@ pub fn run(file: &Path, id: Option<&str>, out: Option<&Path>, root: &Path) -> i3
     }
     let year = id
         .and_then(|id| id[..4].parse().ok())
-        .unwrap_or_else(this_year);
+        .unwrap_or_else(content::current_year);
     let used = existing_ids(root);
     if let Some(taken) = id.and_then(|id| used.get(id)) {
         eprintln!(
