@@ -107,10 +107,23 @@ impl Format {
     }
 }
 
-/// Whether text starts, after a BOM and white space, with `<`.
+/// How much of a file the signature test reads: browsers sniff up to
+/// 1,445 bytes for markup.
+const SNIFF_BYTES: u64 = 2048;
+
+/// Whether text could be taken for markup: it starts, after a UTF-8 BOM
+/// and white space, with `<`; or it is UTF-16/32 (a BOM hides the `<`
+/// from this byte test); or its whole head is white space (what follows
+/// is past where the test looks, not past where a browser sniffs).
 fn looks_like_markup(head: &[u8]) -> bool {
+    if head.starts_with(b"\xFF\xFE") || head.starts_with(b"\xFE\xFF") {
+        return true;
+    }
     let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
-    text.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<')
+    matches!(
+        text.iter().find(|b| !b.is_ascii_whitespace()),
+        Some(b'<') | None
+    )
 }
 
 /// What the bytes seem to be, for the message.
@@ -201,10 +214,13 @@ fn extension(rel: &str) -> String {
     }
 }
 
-/// Up to the first 16 bytes of the file (enough for every signature).
+/// The first [`SNIFF_BYTES`] of the file (every signature, and what a
+/// browser sniffs for markup).
 fn read_head(path: &Path) -> std::io::Result<Vec<u8>> {
-    let mut head = Vec::with_capacity(16);
-    std::fs::File::open(path)?.take(16).read_to_end(&mut head)?;
+    let mut head = Vec::new();
+    std::fs::File::open(path)?
+        .take(SNIFF_BYTES)
+        .read_to_end(&mut head)?;
     Ok(head)
 }
 
@@ -318,6 +334,24 @@ mod tests {
                 "{name}"
             );
         }
+    }
+
+    #[test]
+    fn text_that_a_browser_could_sniff_as_markup_is_refused() {
+        let padded = [" ".repeat(100).as_bytes(), b"<html><script>x</script>"].concat();
+        let utf16: Vec<u8> = "\u{feff}<svg onload=x>"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        let blank = [" \n".repeat(1500).as_bytes(), b"<html>"].concat();
+        for (name, bytes) in [("a.txt", padded), ("b.csv", utf16), ("c.txt", blank)] {
+            assert!(
+                check_bytes(name, &bytes, Use::Attachment).is_err(),
+                "{name}"
+            );
+        }
+        let text = [" 2022,97.2\n".repeat(300).as_bytes(), b"<b>"].concat();
+        assert_eq!(check_bytes("d.csv", &text, Use::Attachment), Ok(None));
     }
 
     #[test]
