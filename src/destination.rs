@@ -52,7 +52,12 @@ pub enum Use {
 }
 
 /// The marker's contents for a folder whose top-level entries are `names`.
-pub fn marker_text(names: &[String]) -> String {
+/// Mark `dir` (a staged output) as Casebook's, listing its entries.
+pub fn mark(dir: &Path) -> io::Result<()> {
+    fs::write(dir.join(MARKER), marker_text(&entry_names(dir)?))
+}
+
+fn marker_text(names: &[String]) -> String {
     let mut text = format!("{MARKER_HEADER}\n");
     for name in names {
         text.push_str(name);
@@ -67,6 +72,13 @@ pub fn check(root: &Path, out: &Path, purpose: Use) -> Result<(), String> {
     // `out/` and `out/.` would make lstat follow a link: look at the name.
     let out: PathBuf = out.components().collect();
     let shown = out.display();
+    // `a/..` has no name of its own: the build would stage and swap it as
+    // a folder called "output" beside the wrong parent.
+    if out.file_name().is_none() {
+        return Err(format!(
+            "输出位置 {shown} 不是一个目录名（以 .. 或 / 结尾）：请写出目录本身，例如 ../site/output"
+        ));
+    }
     let meta = match fs::symlink_metadata(&out) {
         Ok(meta) => Some(meta),
         Err(err) if err.kind() == io::ErrorKind::NotFound => None,

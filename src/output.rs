@@ -75,7 +75,7 @@ impl Staging {
         {
             return Err(err);
         }
-        self.mark()?;
+        destination::mark(&self.dir)?;
         if self.out_dir.exists() {
             exchange(&self.dir, &self.out_dir)?;
             // The staging path now holds the previous output.
@@ -85,15 +85,6 @@ impl Staging {
         }
         self.committed = true;
         Ok(())
-    }
-
-    /// Write the marker listing the staged folder's top-level entries.
-    fn mark(&self) -> io::Result<()> {
-        let mut names = fs::read_dir(&self.dir)?
-            .map(|entry| entry.map(|e| e.file_name().to_string_lossy().into_owned()))
-            .collect::<io::Result<Vec<_>>>()?;
-        names.sort();
-        fs::write(self.dir.join(MARKER), destination::marker_text(&names))
     }
 
     fn write(&self, file: &OutputFile) -> io::Result<()> {
