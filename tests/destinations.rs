@@ -74,7 +74,7 @@ fn hostile_destinations(work: &Path, root: &Path) -> Vec<(&'static str, PathBuf)
         ("the site root", root.to_path_buf()),
         ("the parent of the root", root.join("..")),
         ("the root with a trailing dot", root.join(".")),
-        ("a path ending in ..", work.join("docs/sub/..")),
+        ("a path ending in ..", work.join("docs/absent/..")),
         ("content/", root.join("content")),
         ("a nested content folder", root.join("content/cases")),
         (
