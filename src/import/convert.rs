@@ -310,9 +310,14 @@ pub fn convert(blocks: &[Block], notes: &[String], meta: &Meta) -> Converted {
                 }
             }
             Block::Image { name, bytes } => {
+                // The media part's name is the document's to choose: only
+                // a plain extension reaches the bundle's file name.
                 let ext = name
                     .rsplit_once('.')
                     .map(|(_, e)| e.to_ascii_lowercase())
+                    .filter(|e| {
+                        (1..=8).contains(&e.len()) && e.bytes().all(|b| b.is_ascii_alphanumeric())
+                    })
                     .unwrap_or_else(|| "png".into());
                 let file = format!("figure-{}.{ext}", images.len() + 1);
                 images.push((file.clone(), bytes.clone()));
@@ -448,6 +453,36 @@ mod tests {
             Some(SectionKind::Evidence)
         );
         assert_eq!(section_of("一、背景与目标"), None);
+    }
+
+    #[test]
+    fn picture_names_from_the_document_never_make_folders() {
+        let meta = Meta {
+            id: "2024-001",
+            year: 2024,
+            districts: Vec::new(),
+        };
+        let blocks: Vec<Block> = ["media/a.png/../../x", "media/b.JPEG", "media/c", "d.p\\ng"]
+            .into_iter()
+            .map(|name| Block::Image {
+                name: name.to_string(),
+                bytes: vec![1],
+            })
+            .collect();
+        let names: Vec<String> = convert(&blocks, &[], &meta)
+            .images
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "figure-1.png",
+                "figure-2.jpeg",
+                "figure-3.png",
+                "figure-4.png"
+            ]
+        );
     }
 
     #[test]
