@@ -12,7 +12,7 @@ use std::path::Path;
 
 use casebook::search::export::{self, quantize};
 use casebook::search::{Filters, Purpose, SearchIndex};
-use common::common_terms;
+use common::{common_terms, varints};
 
 /// An exported file, from disk or memory, as JSON.
 type Reader<'a> = dyn Fn(&str) -> serde_json::Value + 'a;
@@ -30,24 +30,6 @@ fn exported_terms(read: &Reader, shards: u64) -> BTreeMap<String, serde_json::Va
         }
     }
     terms
-}
-
-/// The numbers of a varint string.
-fn varints(text: &str) -> Vec<u32> {
-    const ALPHABET: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut out = Vec::new();
-    let (mut value, mut shift) = (0u32, 0);
-    for c in text.chars() {
-        let d = ALPHABET.find(c).unwrap() as u32;
-        value |= (d & 31) << shift;
-        if d & 32 != 0 {
-            shift += 5;
-        } else {
-            out.push(value);
-            (value, shift) = (0, 0);
-        }
-    }
-    out
 }
 
 /// `(doc, impact)` of a posting string.
