@@ -434,26 +434,3 @@ fn import_without_id_takes_the_next_free_id_of_this_year() {
         .unwrap_or_else(|e| panic!("no bundle {expected} ({e}): {}", stderr(&output)));
     assert!(md.contains(&format!("id: \"{expected}\"")), "{md}");
 }
-
-/// `import --id` takes only ids whose year `check` accepts (2000 to next
-/// year), as `new` does: anything else is refused before anything is
-/// written.
-#[test]
-fn import_refuses_an_id_whose_year_check_refuses() {
-    let dir = temp_dir();
-    let root = import_site(dir.path());
-    let docx = dir.path().join("b.docx");
-    plain(&docx);
-    let before = snapshot(&root);
-    let next_but_one = year_now() + 2;
-    for id in ["1999-001", "9999-001", &format!("{next_but_one}-001")] {
-        let output = import_command(&root, &docx, &["--id", id]);
-        assert_eq!(code(&output), 2, "{id}: {}", stderr(&output));
-        assert!(
-            stderr(&output).contains("年份"),
-            "{id}: {}",
-            stderr(&output)
-        );
-        assert_eq!(snapshot(&root), before, "{id}: the site changed");
-    }
-}

@@ -160,10 +160,6 @@ pub fn run(file: &Path, id: Option<&str>, out: Option<&Path>, root: &Path) -> i3
             eprintln!("错误：案例编号“{id}”格式不对，写成“年份-序号”，例如 2024-007");
             return 2;
         }
-        if let Some(why) = content::implausible_id_year(id) {
-            eprintln!("错误：{why}");
-            return 2;
-        }
     }
     // --out only ever gets new files: an absent or empty plain folder.
     if let Some(out) = out {
