@@ -16,7 +16,8 @@ use crate::content::{self, ParseOptions};
 use crate::diagnostics::{self, Diagnostic};
 use crate::output::Staging;
 use crate::published;
-use crate::render::{self, OutputFile, Recorder, Sink, Written};
+use crate::output::{Contents, Discard, OutputFile, Recorder, Sink, Written};
+use crate::render;
 use crate::search::{Purpose, SearchIndex};
 use crate::site;
 use crate::theme::Theme;
@@ -317,7 +318,7 @@ fn produce(
     };
     let sink: &dyn Sink = match &staging {
         Some(staging) => staging,
-        None => &render::Discard,
+        None => &Discard,
     };
     let out = Recorder::new(sink);
 
@@ -358,7 +359,7 @@ fn produce(
     progress.set_message("生成页面");
     // Books printed by `casebook compile --pdf` into the output are kept
     // (and linked) while their year still has a book.
-    let pdfs: Vec<(i64, PathBuf)> = crate::compile::years(&site)
+    let pdfs: Vec<(i64, PathBuf)> = crate::book::years(&site)
         .into_iter()
         .map(|year| (year, out_dir.join(render::book_pdf_path(year))))
         .filter(|(_, path)| path.is_file())
@@ -379,7 +380,7 @@ fn produce(
     for (year, path) in pdfs {
         out.put(OutputFile {
             path: render::book_pdf_path(year),
-            contents: render::Contents::Copy(path),
+            contents: Contents::Copy(path),
         });
     }
     let written = out.into_written();
@@ -515,7 +516,7 @@ fn published_urls(
     };
     Ok(OutputFile {
         path: published::FILE.to_string(),
-        contents: render::Contents::Bytes(text.into_bytes()),
+        contents: Contents::Bytes(text.into_bytes()),
     })
 }
 

@@ -7,6 +7,7 @@
 //! phases together; [`cli`] is the shell.
 //! See ARCHITECTURE.md for the map and the invariants.
 
+pub mod book;
 pub mod build;
 pub mod charts;
 pub mod cli;

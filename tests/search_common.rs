@@ -110,8 +110,8 @@ fn impact_deviation(root: &Path, sample: impl Fn(usize, &str) -> bool) -> (u32, 
             .find(|f| f.path.ends_with(&format!("/{name}")))
             .unwrap();
         match &file.contents {
-            casebook::render::Contents::Bytes(bytes) => serde_json::from_slice(bytes).unwrap(),
-            casebook::render::Contents::Copy(_) => unreachable!("search files are in memory"),
+            casebook::output::Contents::Bytes(bytes) => serde_json::from_slice(bytes).unwrap(),
+            casebook::output::Contents::Copy(_) => unreachable!("search files are in memory"),
         }
     };
     let doc_of: BTreeMap<String, u32> = site

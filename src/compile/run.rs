@@ -84,10 +84,10 @@ pub fn run(options: &CompileOptions) -> Result<CompileReport, CompileError> {
     };
     let diagnostics = stop_on_errors(diagnostics)?;
     let theme = theme.expect("no errors means the theme loaded");
-    let Some(book) = super::book(&site, options.year) else {
+    let Some(book) = crate::book::book(&site, options.year) else {
         return Err(CompileError::NoBook {
             year: options.year,
-            years: super::years(&site),
+            years: crate::book::years(&site),
         });
     };
     let cases = book.cases.len();

@@ -9,7 +9,7 @@ use serde_yaml::{Mapping, Value};
 use super::fields::{get, read_front_matter, Fields};
 use super::frontmatter::KeyLocator;
 use super::{rulebook, typography};
-use super::{Case, Enterprise, Metric, ParseOptions, SourceFile, Status};
+use super::{Case, Enterprise, Metric, ParseOptions, SectionKind, SourceFile, Status};
 use crate::config::TermConfig;
 use crate::diagnostics::{rules, Diagnostic};
 use crate::markdown::assets::{self, Use};
@@ -58,58 +58,6 @@ const METRIC_FIELDS: &[&str] = &[
     "competitor",
     "benchmark",
 ];
-
-/// The level-2 sections of a case, in the order the programme requires.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum SectionKind {
-    Abstract,
-    Profile,
-    Practice,
-    Results,
-    Evidence,
-}
-
-impl SectionKind {
-    pub const ALL: [SectionKind; 5] = [
-        SectionKind::Abstract,
-        SectionKind::Profile,
-        SectionKind::Practice,
-        SectionKind::Results,
-        SectionKind::Evidence,
-    ];
-
-    pub fn heading(self) -> &'static str {
-        match self {
-            SectionKind::Abstract => "摘要",
-            SectionKind::Profile => "企业概况",
-            SectionKind::Practice => "管理方法（技术）的推进和应用情况",
-            SectionKind::Results => "管理方法（技术）的实施效果",
-            SectionKind::Evidence => "证实性材料",
-        }
-    }
-
-    /// The section's fixed ASCII anchor on the case page.
-    pub fn anchor(self) -> &'static str {
-        match self {
-            SectionKind::Abstract => "abstract",
-            SectionKind::Profile => "profile",
-            SectionKind::Practice => "practice",
-            SectionKind::Results => "results",
-            SectionKind::Evidence => "evidence",
-        }
-    }
-
-    pub fn is_required(self) -> bool {
-        self != SectionKind::Evidence
-    }
-
-    /// The kind of a normalised level-2 heading.
-    pub fn from_heading(heading: &str) -> Option<SectionKind> {
-        SectionKind::ALL
-            .into_iter()
-            .find(|k| k.heading() == heading)
-    }
-}
 
 fn section_anchor(heading: &str) -> Option<&'static str> {
     SectionKind::from_heading(heading).map(SectionKind::anchor)

@@ -26,7 +26,7 @@ pub use crate::markdown::Asset;
 use crate::markdown::RenderedBody;
 
 pub use case::{
-    current_year, implausible_id_year, is_valid_id, plausible_years, SectionKind, KNOWN_FIELDS,
+    current_year, implausible_id_year, is_valid_id, plausible_years, KNOWN_FIELDS,
     METRIC_VALUE_LIMIT, UNSORTED_HEADING,
 };
 pub use discover::{discover, Discovered, SourceKind};
@@ -54,6 +54,69 @@ impl Status {
 
     pub fn is_published(self) -> bool {
         matches!(self, Status::Approved | Status::National)
+    }
+
+    /// The status as pages and the open data show it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::National => "推荐全国",
+            Status::Approved => "已入选",
+            Status::Draft => "草稿",
+            Status::Submitted => "已提交",
+            Status::Rejected => "未入选",
+        }
+    }
+}
+
+/// The level-2 sections of a case, in the order the programme requires.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SectionKind {
+    Abstract,
+    Profile,
+    Practice,
+    Results,
+    Evidence,
+}
+
+impl SectionKind {
+    pub const ALL: [SectionKind; 5] = [
+        SectionKind::Abstract,
+        SectionKind::Profile,
+        SectionKind::Practice,
+        SectionKind::Results,
+        SectionKind::Evidence,
+    ];
+
+    pub fn heading(self) -> &'static str {
+        match self {
+            SectionKind::Abstract => "摘要",
+            SectionKind::Profile => "企业概况",
+            SectionKind::Practice => "管理方法（技术）的推进和应用情况",
+            SectionKind::Results => "管理方法（技术）的实施效果",
+            SectionKind::Evidence => "证实性材料",
+        }
+    }
+
+    /// The section's fixed ASCII anchor on the case page.
+    pub fn anchor(self) -> &'static str {
+        match self {
+            SectionKind::Abstract => "abstract",
+            SectionKind::Profile => "profile",
+            SectionKind::Practice => "practice",
+            SectionKind::Results => "results",
+            SectionKind::Evidence => "evidence",
+        }
+    }
+
+    pub fn is_required(self) -> bool {
+        self != SectionKind::Evidence
+    }
+
+    /// The kind of a normalised level-2 heading.
+    pub fn from_heading(heading: &str) -> Option<SectionKind> {
+        SectionKind::ALL
+            .into_iter()
+            .find(|k| k.heading() == heading)
     }
 }
 

@@ -5,9 +5,8 @@
 
 use serde_yaml::Value;
 
-use super::case::SectionKind;
 use super::fields::{get, Fields};
-use super::{Asset, Enterprise, Metric};
+use super::{Asset, Enterprise, Metric, SectionKind};
 use crate::diagnostics::{rules, Diagnostic};
 use crate::markdown::RenderedBody;
 use crate::text::{fold_width, visible_chars};

@@ -168,7 +168,7 @@ fn case_row(site: &Site, case: &Case, base_url: &str) -> Vec<String> {
         r.enterprise.name.to_string(),
         r.year.to_string(),
         opt(r.cohort),
-        crate::render::status_label(r.status).to_string(),
+        r.status.label().to_string(),
         r.area.name.to_string(),
         r.industry.name.to_string(),
         opt(r.district.as_ref().map(|d| d.name)),

@@ -1,5 +1,5 @@
 //! The annual books (`compilation/{year}/`): view models of a
-//! [`compile::Book`](crate::compile::Book) and the case bodies adapted to
+//! [`book::Book`](crate::book::Book) and the case bodies adapted to
 //! one long document. A book's folder is self-contained (its stylesheet,
 //! the images of its cases, QR codes inline; every URL relative or an
 //! absolute link to the site), so `casebook compile` can write it anywhere
@@ -11,8 +11,9 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::views::{MetricView, Views};
-use super::{qr, short_link_path, Contents, OutputFile};
-use crate::compile::Book;
+use super::{qr, short_link_path};
+use crate::output::{Contents, OutputFile};
+use crate::book::Book;
 use crate::content::{Case, Status};
 use crate::theme::fingerprinted_path;
 
@@ -264,7 +265,7 @@ pub fn view(
         html: local_urls(&p.body.html, views, &format!("{}{base}", views.base_path)),
     });
     let view = BookView {
-        title: crate::compile::title(year),
+        title: crate::book::title(year),
         year,
         site_title: config.site.title.clone(),
         site_url: views.base_url.clone(),

@@ -9,7 +9,7 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use super::partial::alias_output_path;
-use super::Written;
+use crate::output::Written;
 use crate::content::Case;
 use crate::diagnostics::{rules, Diagnostic};
 use crate::site::Site;

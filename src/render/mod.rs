@@ -13,104 +13,21 @@ mod share;
 mod views;
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::PathBuf;
-use std::sync::Mutex;
 
 use rayon::prelude::*;
 use serde::Serialize;
 use tera::{Context, Tera};
 
 use crate::diagnostics::{rules, Diagnostic};
+use crate::output::{Contents, OutputFile, Recorder, Sink, Written};
 use crate::site::Site;
 use crate::taxonomy::TaxonomyKind;
 use crate::theme::{fingerprinted_path, Theme};
 
 pub use book::{folder as book_folder, pdf_path as book_pdf_path};
 pub use partial::{render_selected, site_fingerprint, Selection};
-pub use views::{format_number, status_label, CaseCard};
+pub use views::{format_number, CaseCard};
 use views::{TermLink, Views};
-
-/// What an output file holds.
-#[derive(Debug)]
-pub enum Contents {
-    Bytes(Vec<u8>),
-    /// Copy this source file (images and attachments beside cases).
-    Copy(PathBuf),
-}
-
-#[derive(Debug)]
-pub struct OutputFile {
-    /// Path below the output folder, `/`-separated.
-    pub path: String,
-    pub contents: Contents,
-}
-
-/// Where rendered files go.
-pub trait Sink: Sync {
-    /// Take `file`. Failures to store it are the sink's to remember and
-    /// report (the build checks before it commits).
-    fn put(&self, file: OutputFile);
-}
-
-/// A sink that keeps nothing (`casebook check`: rendering is the test).
-pub struct Discard;
-
-impl Sink for Discard {
-    fn put(&self, _file: OutputFile) {}
-}
-
-/// What was rendered to a path (kept for the sitemap, `urls.txt`, the link
-/// check and collisions; the bytes are gone).
-#[derive(Debug, Clone)]
-pub struct Written {
-    pub path: String,
-    /// The source file, for copies.
-    pub copied_from: Option<PathBuf>,
-}
-
-/// A sink that notes every path before passing the file on.
-pub struct Recorder<'a> {
-    sink: &'a dyn Sink,
-    written: Mutex<Vec<Written>>,
-}
-
-impl<'a> Recorder<'a> {
-    pub fn new(sink: &'a dyn Sink) -> Self {
-        Recorder {
-            sink,
-            written: Mutex::new(Vec::new()),
-        }
-    }
-
-    /// Every path put so far, in the order they came.
-    pub fn written(&self) -> Vec<Written> {
-        self.written
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-    }
-
-    pub fn into_written(self) -> Vec<Written> {
-        self.written.into_inner().unwrap_or_else(|e| e.into_inner())
-    }
-}
-
-impl Sink for Recorder<'_> {
-    fn put(&self, file: OutputFile) {
-        let copied_from = match &file.contents {
-            Contents::Copy(source) => Some(source.clone()),
-            Contents::Bytes(_) => None,
-        };
-        self.written
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(Written {
-                path: file.path.clone(),
-                copied_from,
-            });
-        self.sink.put(file);
-    }
-}
 
 /// The book's print stylesheet, below the theme's `static/`.
 const BOOK_STYLESHEET: &str = "css/book.css";
@@ -579,7 +496,7 @@ impl<'s> Renderer<'s> {
             "404.html".to_string(),
             &self.context("404.html"),
         )?);
-        crate::compile::years(site)
+        crate::book::years(site)
             .into_par_iter()
             .try_for_each(|year| {
                 let files = match purpose {
@@ -924,7 +841,7 @@ impl<'s> Renderer<'s> {
         pages: &BTreeMap<String, usize>,
     ) -> Result<Vec<OutputFile>, Diagnostic> {
         let site = self.views.site;
-        let Some(book) = crate::compile::book(site, year) else {
+        let Some(book) = crate::book::book(site, year) else {
             return Ok(Vec::new());
         };
         let stylesheet = (BOOK_STYLESHEET, self.book_css.as_slice());

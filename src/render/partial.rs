@@ -8,7 +8,8 @@ use std::collections::{BTreeSet, HashSet};
 use rayon::prelude::*;
 
 use super::views::{Group, Views};
-use super::{renderer, short_link_files, CaseCard, Contents, OutputFile, Renderer};
+use super::{renderer, short_link_files, CaseCard, Renderer};
+use crate::output::{Contents, OutputFile};
 use crate::content::{Case, Page};
 use crate::diagnostics::Diagnostic;
 use crate::site::Site;

@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use fast_qr::{QRBuilder, ECL};
 
-use super::{Contents, OutputFile};
+use crate::output::{Contents, OutputFile};
 
 /// Pixels per module in the PNG: a version-3 code (29 modules, 37 with the
 /// quiet zone) comes out at 370 px, sharp enough to print at 3 cm.
@@ -216,7 +216,7 @@ mod tests {
         let codes = super::Codes::new(1);
         let [svg, png] =
             super::files(&codes, 0, "2022-001", "https://example.org/c/2022-001").unwrap();
-        let super::Contents::Bytes(svg) = svg.contents else {
+        let crate::output::Contents::Bytes(svg) = svg.contents else {
             panic!()
         };
         let svg = String::from_utf8(svg).unwrap();
@@ -246,7 +246,7 @@ mod tests {
             svg.contains("width=\"222\" height=\"222\" viewBox=\"0 0 37 37\""),
             "{svg}"
         );
-        let super::Contents::Bytes(png) = png.contents else {
+        let crate::output::Contents::Bytes(png) = png.contents else {
             panic!()
         };
         let mut decoder = png::Decoder::new(std::io::Cursor::new(&png));

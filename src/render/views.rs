@@ -163,16 +163,6 @@ pub struct CaseView<'v> {
     pub next: Option<Link>,
 }
 
-pub fn status_label(status: Status) -> &'static str {
-    match status {
-        Status::National => "推荐全国",
-        Status::Approved => "已入选",
-        Status::Draft => "草稿",
-        Status::Submitted => "已提交",
-        Status::Rejected => "未入选",
-    }
-}
-
 pub use crate::text::format_number;
 
 impl MetricView {
@@ -308,7 +298,7 @@ impl<'s> Views<'s> {
             district_count: districts.len(),
             latest_year: site.cases.iter().map(|c| c.year).max(),
             areas: self.term_links(TaxonomyKind::Area),
-            books: crate::compile::years(site)
+            books: crate::book::years(site)
                 .into_iter()
                 .rev()
                 .filter_map(|year| self.book_link(year))
@@ -333,7 +323,7 @@ impl<'s> Views<'s> {
             .any(|c| c.year == year && c.status.is_published())
             .then(|| BookLink {
                 year,
-                title: crate::compile::title(year),
+                title: crate::book::title(year),
                 url: self.url(&crate::render::book_folder(year)),
                 pdf_url: self
                     .pdfs
@@ -427,7 +417,7 @@ impl<'s> Views<'s> {
             technologies: case.technologies.clone(),
             honors: case.honors.clone(),
             status: case.status,
-            status_label: status_label(case.status),
+            status_label: case.status.label(),
             cohort: case.cohort.clone(),
             recommender: case.recommender.clone(),
             cover_url: case.cover.as_ref().map(|c| {

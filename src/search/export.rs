@@ -50,7 +50,7 @@ use tantivy::{DocSet, TERMINATED};
 
 use super::index::{Purpose, SearchIndex};
 use crate::content::Case;
-use crate::render::{Contents, OutputFile};
+use crate::output::{Contents, OutputFile};
 use crate::site::Site;
 
 /// Version of the file format (bump when `search.js` must change with it).

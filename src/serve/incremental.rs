@@ -25,7 +25,8 @@ use crate::content::{self, Case, Content, Page, ParseOptions, Parsed, Preface, S
 use crate::diagnostics::{self, rules, Diagnostic};
 use crate::output;
 use crate::published;
-use crate::render::{self, Contents, OutputFile, Selection};
+use crate::output::{Contents, OutputFile, Recorder, Sink};
+use crate::render::{self, Selection};
 use crate::search::{Purpose, SearchIndex};
 use crate::site::{self, Site};
 use crate::taxonomy::TaxonomyKind;
@@ -166,7 +167,7 @@ impl Snapshot {
                 .update(page.slug.as_bytes())
                 .update(b"\0");
         }
-        for year in crate::compile::years(site) {
+        for year in crate::book::years(site) {
             shape.update(b"book\0").update(&year.to_le_bytes());
         }
         let order: Vec<String> = site.cases.iter().map(|c| c.id.clone()).collect();
@@ -694,7 +695,7 @@ type Produced = (
 #[derive(Default)]
 struct Collect(Mutex<Vec<OutputFile>>);
 
-impl render::Sink for Collect {
+impl Sink for Collect {
     fn put(&self, file: OutputFile) {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).push(file);
     }
@@ -719,7 +720,7 @@ fn produce_all(
     render::render_selected(site, theme, base_url, None, &[], &probe)?;
     let (index, search, meta) = search_export(site, base_url)?;
     let collected = Collect::default();
-    let recorder = render::Recorder::new(&collected);
+    let recorder = Recorder::new(&collected);
     render::render_site_as(
         site,
         theme,
@@ -787,7 +788,7 @@ fn select(
             }
             Some(SourceKind::Case) => {}
             // Gone: whichever book it was in.
-            None => slow.books.extend(crate::compile::years(site)),
+            None => slow.books.extend(crate::book::years(site)),
         }
     }
     let index_of = |id: &str| now.position.get(id).copied();
@@ -830,7 +831,7 @@ fn select(
             );
         }
         rest.singles = true;
-        slow.books.extend(crate::compile::years(site));
+        slow.books.extend(crate::book::years(site));
     }
     rest.cases = rest.cases.difference(&own.cases).copied().collect();
     (own, rest, slow)

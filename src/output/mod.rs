@@ -20,7 +20,10 @@ use std::sync::Mutex;
 use rayon::prelude::*;
 
 use crate::destination::{self, MARKER};
-use crate::render::{Contents, OutputFile, Sink};
+
+mod sink;
+
+pub use sink::{Contents, Discard, OutputFile, Recorder, Sink, Written};
 
 /// A staging folder being filled by a build. [`Staging::commit`] makes it
 /// the output; dropping it uncommitted removes it.
