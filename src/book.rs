@@ -190,7 +190,7 @@ pub fn book<'s>(site: &'s Site, year: i64) -> Option<Book<'s>> {
 
     Some(Book {
         year,
-        preface: site.prefaces.iter().find(|p| p.year == year),
+        preface: site.prefaces.iter().copied().find(|p| p.year == year),
         parts,
         cases,
         indices: [

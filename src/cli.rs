@@ -218,24 +218,23 @@ fn run_search(
     limit: usize,
     json: bool,
 ) -> i32 {
-    let loaded = match build::load(root, None, &indicatif::ProgressBar::hidden()) {
+    let request = build::Request::new(root, build::Mode::Publish);
+    let loaded = match build::load(&request, &indicatif::ProgressBar::hidden()) {
         Ok(loaded) => loaded,
         Err(mut diags) => {
             diagnostics::sort(&mut diags);
             return search_failure(&diags, root);
         }
     };
-    let (site, mut diags) = crate::site::derive(&loaded.config, loaded.content, false);
-    if diagnostics::count_errors(&diags) > 0 {
-        diagnostics::sort(&mut diags);
-        return search_failure(&diags, root);
-    }
+    let site = match loaded.derive() {
+        Ok(derived) => derived.site,
+        Err(diags) => return search_failure(&diags, root),
+    };
     if let Err(message) = filters.check(&loaded.config) {
         eprintln!("错误：{message}");
         return 2;
     }
-    let base_path = crate::config::base_path_of(&loaded.base_url);
-    let hits = match crate::search::SearchIndex::build(&site, &base_path)
+    let hits = match crate::search::SearchIndex::build(&site)
         .map_err(crate::search::SearchError::from)
         .and_then(|index| index.search(query, filters, limit))
     {

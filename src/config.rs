@@ -210,18 +210,6 @@ impl Config {
         }
         problems
     }
-
-    /// The site's base URL with a trailing slash.
-    pub fn base_url(&self) -> String {
-        let url = self.site.base_url.trim_end_matches('/');
-        format!("{url}/")
-    }
-
-    /// The path part of the base URL, starting and ending with `/`: every
-    /// internal link is prefixed with it so a site can live in a subfolder.
-    pub fn base_path(&self) -> String {
-        base_path_of(&self.base_url())
-    }
 }
 
 impl WechatConfig {
@@ -266,18 +254,6 @@ fn is_app_id(s: &str) -> bool {
     s.len() == 18 && s.starts_with("wx") && s[2..].bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-/// The path part of a base URL, starting and ending with `/`.
-pub fn base_path_of(base_url: &str) -> String {
-    let after_scheme = base_url
-        .split_once("://")
-        .map_or(base_url, |(_, rest)| rest);
-    match after_scheme.find('/') {
-        Some(i) if after_scheme.ends_with('/') => after_scheme[i..].to_string(),
-        Some(i) => format!("{}/", &after_scheme[i..]),
-        None => "/".to_string(),
-    }
-}
-
 /// 1-based line and character column of byte offset `offset` in `text`.
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
@@ -307,10 +283,9 @@ slug = "huangpu"
 "#;
 
     #[test]
-    fn parses_and_derives_base_path() {
+    fn parses_a_minimal_config() {
         let config = Config::parse(MINIMAL).unwrap();
-        assert_eq!(config.base_url(), "https://example.org/casebook/");
-        assert_eq!(config.base_path(), "/casebook/");
+        assert_eq!(config.site.base_url, "https://example.org/casebook");
         assert_eq!(config.site.language, "zh-CN");
     }
 

@@ -252,10 +252,10 @@ fn unlisted(out: &Path, names: Vec<String>) -> Vec<String> {
 /// listing the home page, beside `index.html` and `sitemap.xml`.
 pub fn legacy_site(out: &Path, names: &[String]) -> bool {
     let has = |name: &str| names.iter().any(|n| n == name) && is_file(&out.join(name));
-    if !(has(crate::published::FILE) && has("index.html") && has("sitemap.xml")) {
+    if !(has(crate::urls::PUBLISHED_LIST) && has("index.html") && has(crate::urls::SITEMAP)) {
         return false;
     }
-    let Ok(text) = fs::read_to_string(out.join(crate::published::FILE)) else {
+    let Ok(text) = fs::read_to_string(out.join(crate::urls::PUBLISHED_LIST)) else {
         return false;
     };
     let urls = crate::published::parse(&text);

@@ -210,9 +210,10 @@ fn attributes(tag: &str) -> Vec<(&str, &str)> {
 /// The example site's search index, built once.
 static INDEX: LazyLock<Option<SearchIndex>> = LazyLock::new(|| {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let loaded = crate::build::load(&root, None, &indicatif::ProgressBar::hidden()).ok()?;
-    let (site, _) = crate::site::derive(&loaded.config, loaded.content, false);
-    SearchIndex::build(&site, &crate::config::base_path_of(&loaded.base_url)).ok()
+    let request = crate::build::Request::new(&root, crate::build::Mode::Publish);
+    let loaded = crate::build::load(&request, &indicatif::ProgressBar::hidden()).ok()?;
+    let derived = loaded.derive().ok()?;
+    SearchIndex::build(&derived.site).ok()
 });
 
 /// A search query as typed into the box: the analyzer in both modes, the

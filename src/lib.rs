@@ -35,3 +35,4 @@ pub mod slug;
 pub mod taxonomy;
 pub mod text;
 pub mod theme;
+pub mod urls;

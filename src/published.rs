@@ -7,9 +7,9 @@
 use std::collections::BTreeSet;
 
 use crate::diagnostics::{rules, Diagnostic};
+use crate::urls;
 
 /// The file's name, at the top of the output folder.
-pub const FILE: &str = "urls.txt";
 
 /// The published URL paths of a rendered site, below the base URL, each
 /// starting with `/`, sorted. Directory pages are listed as `/dir/`; a
@@ -19,14 +19,14 @@ pub fn list<'a>(paths: impl IntoIterator<Item = &'a str>) -> Vec<String> {
     for path in paths {
         if let Some(dir) = path.strip_suffix("index.html") {
             urls.insert(format!("/{dir}"));
-            if dir.starts_with("c/") && dir.len() > 2 {
+            if dir.starts_with(urls::SHORT_LINKS) && dir.len() > urls::SHORT_LINKS.len() {
                 urls.insert(format!("/{}", dir.trim_end_matches('/')));
             }
-        } else if (path.ends_with(".html") && path != "404.html")
-            || path == "atom.xml"
-            || path == "sitemap.xml"
+        } else if (path.ends_with(".html") && path != urls::NOT_FOUND)
+            || path == urls::FEED
+            || path == urls::SITEMAP
             // The open data: scripts and spreadsheets link to these.
-            || path.starts_with("data/")
+            || path.starts_with(urls::DATA)
         {
             urls.insert(format!("/{path}"));
         }
@@ -93,7 +93,7 @@ pub fn check_removed(
             continue;
         }
         if let Some(id) = short_link_id(&k) {
-            let case = format!("/cases/{id}");
+            let case = format!("/{}", urls::case(id).trim_end_matches('/'));
             if covered(&case) {
                 continue;
             }

@@ -10,39 +10,20 @@ use crate::content::{Case, Content, Page, Preface};
 use crate::diagnostics::{rules, Diagnostic};
 use crate::markdown::SiteLink;
 use crate::taxonomy::{self, Taxonomy, TaxonomyKind};
+use crate::urls::{self, Urls};
 
-/// First path segments the generator uses itself; pages may not take them.
-pub const RESERVED_SEGMENTS: &[&str] = &[
-    "cases",
-    "areas",
-    "industries",
-    "districts",
-    "years",
-    "methods",
-    "static",
-    "css",
-    "js",
-    "img",
-    "search",
-    "compilation",
-    "c",
-    "qr",
-    "data",
-    "overview",
-    "404.html",
-    "sitemap.xml",
-    "atom.xml",
-    "robots.txt",
-];
-
+/// The site as published, borrowing the content it was derived from (the
+/// preview keeps its content between rebuilds and derives again).
 pub struct Site<'c> {
     pub config: &'c Config,
+    /// Where the site is published (`--base-url` applied).
+    pub urls: Urls,
     /// Cases to publish, in book order: priority area, industry, id.
-    pub cases: Vec<Case>,
-    pub pages: Vec<Page>,
+    pub cases: Vec<&'c Case>,
+    pub pages: &'c [Page],
     /// Prefaces of the annual books, by year (those of years without
     /// published cases are dropped: there is no book for them).
-    pub prefaces: Vec<Preface>,
+    pub prefaces: Vec<&'c Preface>,
     pub taxonomies: Vec<Taxonomy>,
     /// `--drafts`: every case is in, marked as a draft where it is one.
     pub drafts: bool,
@@ -57,97 +38,55 @@ impl<'c> Site<'c> {
     }
 }
 
-pub fn derive(config: &Config, content: Content, drafts: bool) -> (Site<'_>, Vec<Diagnostic>) {
-    let (site, diagnostics, _) = derive_keeping(config, content, drafts);
-    (site, diagnostics)
-}
-
-/// What [`derive_keeping`] left out of the site: unpublished cases, second
-/// cases with a taken id, prefaces of years without a book. With
-/// [`Site::into_content`], the preview server takes its model back after a
-/// rebuild instead of parsing everything again.
-pub struct Left {
-    pub cases: Vec<Case>,
-    pub prefaces: Vec<Preface>,
-}
-
-/// [`derive`], handing back what it leaves out.
-pub fn derive_keeping(
-    config: &Config,
-    content: Content,
+/// The published site of `content` and the problems only the whole site
+/// shows. The content's own diagnostics are the caller's to add.
+pub fn derive<'c>(
+    config: &'c Config,
+    urls: Urls,
+    content: &'c Content,
     drafts: bool,
-) -> (Site<'_>, Vec<Diagnostic>, Left) {
-    let Content {
-        cases,
-        pages,
-        prefaces,
-        mut diagnostics,
-    } = content;
-    check_duplicate_ids(&cases, &mut diagnostics);
-    check_duplicate_cases(&cases, &mut diagnostics);
+) -> (Site<'c>, Vec<Diagnostic>) {
+    let mut diagnostics = Vec::new();
+    check_duplicate_ids(&content.cases, &mut diagnostics);
+    check_duplicate_cases(&content.cases, &mut diagnostics);
 
-    let (mut published, mut unpublished): (Vec<Case>, Vec<Case>) = cases
-        .into_iter()
+    let (mut published, unpublished): (Vec<&Case>, Vec<&Case>) = content
+        .cases
+        .iter()
         .partition(|c| drafts || c.status.is_published());
     published.sort_by(|a, b| (a.area, a.industry, &a.id).cmp(&(b.area, b.industry, &b.id)));
-    let mut taken = Vec::new();
-    for case in published {
-        // A second case with a taken id (an error reported above).
-        if taken.last().is_some_and(|last: &Case| last.id == case.id) {
-            unpublished.push(case);
-        } else {
-            taken.push(case);
-        }
-    }
-    let published = taken;
+    // A second case with a taken id (an error reported above) is left out.
+    published.dedup_by(|later, kept| later.id == kept.id);
 
     let published_ids: HashSet<&str> = published.iter().map(|c| c.id.as_str()).collect();
     let unpublished_ids: HashSet<&str> = unpublished.iter().map(|c| c.id.as_str()).collect();
-    let (mut prefaces, prefaces_left): (Vec<Preface>, Vec<Preface>) = prefaces
-        .into_iter()
-        .partition(|p| published.iter().any(|c| c.year == p.year));
+    let mut prefaces: Vec<&Preface> = content
+        .prefaces
+        .iter()
+        .filter(|p| published.iter().any(|c| c.year == p.year))
+        .collect();
     prefaces.sort_by_key(|p| p.year);
-    for (file, link) in site_links(&published, &pages, &prefaces) {
+    for (file, link) in site_links(&published, &content.pages, &prefaces) {
         if let Some(id) = link.case_id() {
             if let Some(diag) = check_case_link(file, id, link, &published_ids, &unpublished_ids) {
                 diagnostics.push(diag);
             }
         }
     }
-    check_pages(&pages, &mut diagnostics);
+    check_pages(&content.pages, &mut diagnostics);
 
     let (taxonomies, taxonomy_diagnostics) = taxonomy::build(config, &published);
     diagnostics.extend(taxonomy_diagnostics);
     let site = Site {
         config,
+        urls,
         cases: published,
-        pages,
+        pages: &content.pages,
         prefaces,
         taxonomies,
         drafts,
     };
-    let left = Left {
-        cases: unpublished,
-        prefaces: prefaces_left,
-    };
-    (site, diagnostics, left)
-}
-
-impl Site<'_> {
-    /// The content the site was derived from, with what derive left out
-    /// (cases in no particular order).
-    pub fn into_content(self, left: Left, diagnostics: Vec<Diagnostic>) -> Content {
-        let mut cases = self.cases;
-        cases.extend(left.cases);
-        let mut prefaces = self.prefaces;
-        prefaces.extend(left.prefaces);
-        Content {
-            cases,
-            pages: self.pages,
-            prefaces,
-            diagnostics,
-        }
-    }
+    (site, diagnostics)
 }
 
 fn check_duplicate_ids(cases: &[Case], diagnostics: &mut Vec<Diagnostic>) {
@@ -210,9 +149,9 @@ fn check_duplicate_cases(cases: &[Case], diagnostics: &mut Vec<Diagnostic>) {
 
 /// Every root-relative link in published content, with its file.
 fn site_links<'a>(
-    cases: &'a [Case],
+    cases: &'a [&'a Case],
     pages: &'a [Page],
-    prefaces: &'a [Preface],
+    prefaces: &'a [&'a Preface],
 ) -> impl Iterator<Item = (&'a str, &'a SiteLink)> {
     let of_cases = cases.iter().flat_map(|c| {
         c.body
@@ -247,7 +186,7 @@ pub fn check_links_against_output(site: &Site, outputs: &HashSet<&str>) -> Vec<D
             outputs.contains(path) || outputs.contains(format!("{path}/index.html").as_str())
         }
     };
-    site_links(&site.cases, &site.pages, &site.prefaces)
+    site_links(&site.cases, site.pages, &site.prefaces)
         .filter(|(_, link)| link.case_id().is_none() && !exists(&link.path))
         .map(|(file, link)| {
             Diagnostic::error(
@@ -292,7 +231,7 @@ fn check_case_link(
 fn check_pages(pages: &[Page], diagnostics: &mut Vec<Diagnostic>) {
     let mut seen: HashMap<&str, &Page> = HashMap::new();
     for page in pages {
-        if RESERVED_SEGMENTS.contains(&page.slug.as_str()) {
+        if urls::RESERVED_SEGMENTS.contains(&page.slug.as_str()) {
             diagnostics.push(
                 Diagnostic::error(
                     rules::PAGE_SLUG,
@@ -302,7 +241,7 @@ fn check_pages(pages: &[Page], diagnostics: &mut Vec<Diagnostic>) {
                 .at(page.slug_at.0, page.slug_at.1)
                 .help(format!(
                     "换一个 slug；以下名称不能用：{}",
-                    RESERVED_SEGMENTS.join("、")
+                    urls::RESERVED_SEGMENTS.join("、")
                 )),
             );
         }
@@ -318,4 +257,23 @@ fn check_pages(pages: &[Page], diagnostics: &mut Vec<Diagnostic>) {
             );
         }
     }
+}
+
+/// The bundled example site, loaded and derived (published cases only),
+/// handed to `f`: unit tests that need a real site use it. (Tests below
+/// the pipeline read it themselves, so they need not import `build`.)
+#[cfg(test)]
+pub(crate) fn with_example_site<R>(f: impl FnOnce(&Site) -> R) -> R {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let config = Config::load(&root).expect("the example config loads");
+    let urls = Urls::new(&config.site.base_url);
+    let options = crate::content::ParseOptions {
+        config: &config,
+        root: &root,
+        base_path: urls.base_path().to_string(),
+        highlight: true,
+    };
+    let content = crate::content::load(&options, &indicatif::ProgressBar::hidden());
+    let (site, _) = derive(&config, urls, &content, false);
+    f(&site)
 }

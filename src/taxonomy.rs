@@ -84,7 +84,7 @@ fn configured(terms: &[TermConfig]) -> Vec<Term> {
 }
 
 /// Build all five taxonomies over `cases` (already in book order).
-pub fn build(config: &Config, cases: &[Case]) -> (Vec<Taxonomy>, Vec<Diagnostic>) {
+pub fn build(config: &Config, cases: &[&Case]) -> (Vec<Taxonomy>, Vec<Diagnostic>) {
     let mut areas = configured(&config.priority_areas);
     let mut industries = configured(&config.industries);
     let mut districts = configured(&config.districts);
@@ -140,7 +140,7 @@ pub fn build(config: &Config, cases: &[Case]) -> (Vec<Taxonomy>, Vec<Diagnostic>
 /// Methods are free-form: configured ones keep their slug and order (and
 /// only appear when used); others follow, by pinyin slug. Two different
 /// methods with one slug would share a page: that is an error naming both.
-fn methods(config: &Config, cases: &[Case]) -> (Vec<Term>, Vec<Diagnostic>) {
+fn methods(config: &Config, cases: &[&Case]) -> (Vec<Term>, Vec<Diagnostic>) {
     let mut terms: Vec<Term> = Vec::new();
     let mut by_name: HashMap<String, usize> = HashMap::new();
     let mut diagnostics = Vec::new();

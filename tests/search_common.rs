@@ -97,12 +97,16 @@ fn the_generated_site_exports_every_membership_form() {
 /// `sample` keeps: each term's listed documents, and a big term's lowest
 /// impact against its lowest score.
 fn impact_deviation(root: &Path, sample: impl Fn(usize, &str) -> bool) -> (u32, usize) {
-    let loaded = casebook::build::load(root, None, &indicatif::ProgressBar::hidden())
+    let request = casebook::build::Request::new(root, casebook::build::Mode::Publish);
+    let loaded = casebook::build::load(&request, &indicatif::ProgressBar::hidden())
         .unwrap_or_else(|_| panic!("{} loads", root.display()));
-    let (site, _) = casebook::site::derive(&loaded.config, loaded.content, false);
-    let full = SearchIndex::build_for(&site, Purpose::Query, "/").unwrap();
-    let lean = SearchIndex::build_for(&site, Purpose::Export, "/").unwrap();
-    let (files, meta) = export::export(&site, &lean, "/").unwrap();
+    let derived = loaded
+        .derive()
+        .unwrap_or_else(|_| panic!("{} derives", root.display()));
+    let site = derived.site;
+    let full = SearchIndex::build_for(&site, Purpose::Query).unwrap();
+    let lean = SearchIndex::build_for(&site, Purpose::Export).unwrap();
+    let (files, meta) = export::export(&site, &lean).unwrap();
     drop(lean);
     let read = |name: &str| -> serde_json::Value {
         let file = files

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use crate::diagnostics::{self, Diagnostic};
 use crate::output;
 use crate::render;
-use crate::theme::Theme;
+use crate::urls;
 
 pub struct CompileOptions {
     pub root: PathBuf,
@@ -61,29 +61,12 @@ pub fn run(options: &CompileOptions) -> Result<CompileReport, CompileError> {
     } else {
         None
     };
-    let stop_on_errors = |mut diagnostics: Vec<Diagnostic>| {
-        diagnostics::sort(&mut diagnostics);
-        if diagnostics::count_errors(&diagnostics) > 0 {
-            Err(CompileError::Content(diagnostics))
-        } else {
-            Ok(diagnostics)
-        }
-    };
-    let loaded = crate::build::load(&options.root, None, &indicatif::ProgressBar::hidden())
+    let request = crate::build::Request::new(&options.root, crate::build::Mode::Publish);
+    let loaded = crate::build::load(&request, &indicatif::ProgressBar::hidden())
         .map_err(CompileError::Content)?;
-    let theme = Theme::load(&loaded.root);
-    let (site, mut diagnostics) = crate::site::derive(&loaded.config, loaded.content, false);
-    // The writing rules the site turned off, as `build` and `check` drop them.
-    loaded.config.check.apply(&mut diagnostics);
-    let theme = match theme {
-        Ok(theme) => Some(theme),
-        Err(problems) => {
-            diagnostics.extend(problems);
-            None
-        }
-    };
-    let diagnostics = stop_on_errors(diagnostics)?;
-    let theme = theme.expect("no errors means the theme loaded");
+    let derived = loaded.derive().map_err(CompileError::Content)?;
+    let (site, theme, mut diagnostics) = (derived.site, derived.theme, derived.warnings);
+    diagnostics::sort(&mut diagnostics);
     let Some(book) = crate::book::book(&site, options.year) else {
         return Err(CompileError::NoBook {
             year: options.year,
@@ -92,8 +75,8 @@ pub fn run(options: &CompileOptions) -> Result<CompileReport, CompileError> {
     };
     let cases = book.cases.len();
     crate::destination::claim(&out, "compilation").map_err(CompileError::Io)?;
-    let folder = out.join(render::book_folder(options.year));
-    let target = out.join(render::book_pdf_path(options.year));
+    let folder = out.join(urls::book(options.year));
+    let target = out.join(urls::book_pdf(options.year));
     // Printed beside the target, then moved in whole.
     let partial = target.with_extension("pdf.partial");
 
@@ -103,15 +86,8 @@ pub fn run(options: &CompileOptions) -> Result<CompileReport, CompileError> {
     // moves); a third time if something did.
     let mut pages = BTreeMap::new();
     for _ in 0..3 {
-        let files = render::render_book(
-            &site,
-            &theme,
-            &loaded.base_url,
-            options.year,
-            options.pdf,
-            &pages,
-        )
-        .map_err(CompileError::Content)?;
+        let files = render::render_book(&site, theme, options.year, options.pdf, &pages)
+            .map_err(CompileError::Content)?;
         output::write_site(&folder, files).map_err(CompileError::Io)?;
         let Some(chromium) = &chromium else {
             break;

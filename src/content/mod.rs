@@ -221,6 +221,7 @@ pub struct Preface {
 }
 
 /// Everything parsed from `content/`, with every problem found.
+#[derive(Default)]
 pub struct Content {
     pub cases: Vec<Case>,
     pub pages: Vec<Page>,
@@ -401,7 +402,9 @@ pub fn check_file(config: &Config, root: &Path, path: &Path) -> Vec<Diagnostic> 
     let options = ParseOptions {
         config,
         root,
-        base_path: config.base_path(),
+        base_path: crate::urls::Urls::new(&config.site.base_url)
+            .base_path()
+            .to_string(),
         highlight: false,
     };
     let (_, mut diagnostics) = parse_file(SourceKind::Case, path, &options);

@@ -14,15 +14,11 @@ use serde::Serialize;
 use crate::charts;
 use crate::content::{Case, Metric, Status};
 use crate::site::Site;
+use crate::urls;
 
 /// The JSON schema's name and version. Bump the number when a field is
 /// removed or changes meaning; adding fields keeps it.
 pub const SCHEMA: &str = "casebook-cases/1";
-
-pub const JSON_PATH: &str = "data/cases.json";
-pub const CSV_PATH: &str = "data/cases.csv";
-pub const XLSX_PATH: &str = "data/cases.xlsx";
-pub const SCHEMA_PATH: &str = "data/cases.schema.json";
 
 /// The JSON Schema of `cases.json`, published beside it.
 pub const JSON_SCHEMA: &str = include_str!("cases.schema.json");
@@ -78,10 +74,13 @@ struct CaseRecord<'a> {
 
 /// The cases that go into the open data: published ones, in book order.
 fn published<'a>(site: &'a Site) -> impl Iterator<Item = &'a Case> {
-    site.cases.iter().filter(|c| c.status.is_published())
+    site.cases
+        .iter()
+        .copied()
+        .filter(|c| c.status.is_published())
 }
 
-fn record<'a>(site: &'a Site, case: &'a Case, base_url: &str) -> CaseRecord<'a> {
+fn record<'a>(site: &'a Site, case: &'a Case) -> CaseRecord<'a> {
     let config = site.config;
     let term = |t: &'a crate::config::TermConfig| Term {
         name: &t.name,
@@ -90,7 +89,7 @@ fn record<'a>(site: &'a Site, case: &'a Case, base_url: &str) -> CaseRecord<'a> 
     let e = &case.enterprise;
     CaseRecord {
         id: &case.id,
-        url: format!("{base_url}cases/{}/", case.id),
+        url: site.urls.permalink(&urls::case(&case.id)),
         title: &case.title,
         year: case.year,
         cohort: case.cohort.as_deref(),
@@ -118,14 +117,14 @@ fn record<'a>(site: &'a Site, case: &'a Case, base_url: &str) -> CaseRecord<'a> 
 }
 
 /// `data/cases.json`.
-pub fn json(site: &Site, base_url: &str) -> Vec<u8> {
+pub fn json(site: &Site) -> Vec<u8> {
     let config = &site.config.site;
-    let cases: Vec<CaseRecord> = published(site).map(|c| record(site, c, base_url)).collect();
+    let cases: Vec<CaseRecord> = published(site).map(|c| record(site, c)).collect();
     let export = Export {
         schema: SCHEMA,
         site: &config.title,
         publisher: &config.publisher,
-        base_url,
+        base_url: site.urls.base_url(),
         count: cases.len(),
         cases,
     };
@@ -159,8 +158,8 @@ const CASE_COLUMNS: [&str; 21] = [
     "指标数",
 ];
 
-fn case_row(site: &Site, case: &Case, base_url: &str) -> Vec<String> {
-    let r = record(site, case, base_url);
+fn case_row(site: &Site, case: &Case) -> Vec<String> {
+    let r = record(site, case);
     let opt = |v: Option<&str>| v.unwrap_or_default().to_string();
     vec![
         r.id.to_string(),
@@ -189,19 +188,14 @@ fn case_row(site: &Site, case: &Case, base_url: &str) -> Vec<String> {
 
 /// `data/cases.csv`: one row per published case, UTF-8 with a BOM so that
 /// Excel opens the Chinese text correctly, RFC 4180 quoting.
-pub fn csv(site: &Site, base_url: &str) -> Vec<u8> {
+pub fn csv(site: &Site) -> Vec<u8> {
     let mut out = "\u{feff}".as_bytes().to_vec();
     {
         let mut writer = csv::WriterBuilder::new()
             .terminator(csv::Terminator::CRLF)
             .from_writer(&mut out);
         let rows = std::iter::once(CASE_COLUMNS.map(str::to_string).to_vec()).chain(
-            published(site).map(|c| {
-                case_row(site, c, base_url)
-                    .into_iter()
-                    .map(defuse_formula)
-                    .collect()
-            }),
+            published(site).map(|c| case_row(site, c).into_iter().map(defuse_formula).collect()),
         );
         for row in rows {
             writer.write_record(&row).expect("writing to memory");
@@ -249,7 +243,7 @@ fn header(sheet: &mut Worksheet, columns: &[&str], widths: &[f64]) -> Result<(),
 
 /// `data/cases.xlsx`: sheet 案例 (the CSV's columns) and sheet 指标 (one
 /// row per case, metric and year, numbers as numbers), for the editors.
-pub fn xlsx(site: &Site, base_url: &str) -> Result<Vec<u8>, XlsxError> {
+pub fn xlsx(site: &Site) -> Result<Vec<u8>, XlsxError> {
     let mut book = Workbook::new();
     // A fixed creation date keeps the file identical from build to build.
     let year = published(site).map(|c| c.year).max().unwrap_or(2000);
@@ -271,7 +265,7 @@ pub fn xlsx(site: &Site, base_url: &str) -> Result<Vec<u8>, XlsxError> {
     header(sheet, &CASE_COLUMNS, &widths)?;
     for (r, case) in cases.iter().enumerate() {
         let row = (r + 1) as u32;
-        for (c, value) in case_row(site, case, base_url).iter().enumerate() {
+        for (c, value) in case_row(site, case).iter().enumerate() {
             let c = c as u16;
             match CASE_COLUMNS[c as usize] {
                 "年度" | "指标数" => {

@@ -10,12 +10,13 @@ use std::collections::{BTreeMap, HashSet};
 use rayon::prelude::*;
 use serde::Serialize;
 
+use super::qr;
 use super::views::{MetricView, Views};
-use super::{qr, short_link_path};
-use crate::output::{Contents, OutputFile};
 use crate::book::Book;
 use crate::content::{Case, Status};
+use crate::output::{Contents, OutputFile};
 use crate::theme::fingerprinted_path;
+use crate::urls;
 
 /// Chinese numerals for part numbers (第一部分 …).
 const NUMERALS: [&str; 10] = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十"];
@@ -125,16 +126,7 @@ pub struct CaseRef {
     pub anchor: String,
 }
 
-/// The folder of a year's book below the output.
-pub fn folder(year: i64) -> String {
-    format!("compilation/{year}/")
-}
-
-/// The printed PDF of a year's book below the output.
-pub fn pdf_path(year: i64) -> String {
-    format!("compilation/{year}.pdf")
-}
-
+/// The anchor of a case in its book.
 pub fn case_anchor(id: &str) -> String {
     format!("case-{id}")
 }
@@ -151,7 +143,7 @@ pub fn view(
     let site = views.site;
     let config = site.config;
     let year = book.year;
-    let base = folder(year);
+    let base = urls::book(year);
     let css_rel = fingerprinted_path(stylesheet.0, stylesheet.1);
     let mut files = vec![OutputFile {
         path: format!("{base}{css_rel}"),
@@ -191,7 +183,7 @@ pub fn view(
                 page_css.push_str(&running_header(&view.page, &case.title));
                 for asset in &case.assets {
                     files.push(OutputFile {
-                        path: format!("{base}cases/{}/{}", case.id, asset.rel),
+                        path: format!("{base}{}", urls::case_file(&case.id, &asset.rel)),
                         contents: Contents::Copy(asset.source.clone()),
                     });
                 }
@@ -262,13 +254,13 @@ pub fn view(
     enterprises.dedup();
     let preface = book.preface.map(|p| PrefaceView {
         title: p.title.clone(),
-        html: local_urls(&p.body.html, views, &format!("{}{base}", views.base_path)),
+        html: local_urls(&p.body.html, views, &views.url(&base)),
     });
     let view = BookView {
         title: crate::book::title(year),
         year,
         site_title: config.site.title.clone(),
-        site_url: views.base_url.clone(),
+        site_url: views.site.urls.base_url().to_string(),
         publisher: config.site.publisher.clone(),
         editor: config.site.editor.clone(),
         case_count: book.cases.len(),
@@ -294,7 +286,7 @@ fn book_case(
 ) -> Result<BookCase, String> {
     let config = views.site.config;
     let case = &views.site.cases[index];
-    let short_url = views.permalink(&short_link_path(&case.id));
+    let short_url = views.permalink(&urls::short_link(&case.id));
     let qr_svg = qr::inline_svg(&views.qr, index, &short_url)?;
     let (html, html_after, tables_before) = body(views, case, in_book);
     let figures_before = html.matches(FIGURE_LABEL).count();
@@ -340,18 +332,18 @@ fn book_case(
 /// tables go; also returns the number of numbered tables before the cut.
 fn body(views: &Views, case: &Case, in_book: &HashSet<&str>) -> (String, String, usize) {
     let prefix = format!("{}-", case_anchor(&case.id));
-    let own = format!("{}cases/{}/", views.base_path, case.id);
+    let own = views.url(&urls::case(&case.id));
     let mut html = rewrite(&case.body.html, true, |attr, value| match attr {
         Attribute::Id => Some(format!("{prefix}{value}")),
         Attribute::Href if value.starts_with('#') => Some(format!("#{prefix}{}", &value[1..])),
         Attribute::Href | Attribute::Src => {
             if let Some(rel) = value.strip_prefix(own.as_str()) {
                 if case.assets.iter().any(|a| a.rel == rel) {
-                    return Some(format!("cases/{}/{rel}", case.id));
+                    return Some(urls::case_file(&case.id, rel));
                 }
             }
             if attr == Attribute::Href {
-                if let Some(id) = in_book_case(value, &views.base_path, in_book) {
+                if let Some(id) = in_book_case(value, views.site.urls.base_path(), in_book) {
                     return Some(format!("#{}", case_anchor(id)));
                 }
             }
@@ -454,7 +446,7 @@ fn escape_attr(text: &str) -> String {
 /// The id of the case of this book that `href` leads to, if any
 /// (`{base_path}cases/{id}/…`).
 fn in_book_case<'a>(href: &'a str, base_path: &str, in_book: &HashSet<&str>) -> Option<&'a str> {
-    let rest = href.strip_prefix(base_path)?.strip_prefix("cases/")?;
+    let rest = href.strip_prefix(base_path)?.strip_prefix(urls::CASES)?;
     let id = rest.split(['/', '#', '?']).next().unwrap_or("");
     in_book.get(id).map(|_| id)
 }
@@ -470,10 +462,10 @@ fn site_url(views: &Views, attr: Attribute, value: &str, own: &str) -> Option<St
             return Some(rest.to_string());
         }
     }
-    let rest = value.strip_prefix(views.base_path.as_str())?;
+    let rest = value.strip_prefix(views.site.urls.base_path())?;
     Some(match attr {
         Attribute::Src => format!("../../{rest}"),
-        _ => format!("{}{rest}", views.base_url),
+        _ => views.permalink(rest),
     })
 }
 

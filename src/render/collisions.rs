@@ -8,10 +8,10 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use super::partial::alias_output_path;
-use crate::output::Written;
+use super::pages::alias_output_path;
 use crate::content::Case;
 use crate::diagnostics::{rules, Diagnostic};
+use crate::output::Written;
 use crate::site::Site;
 
 /// Check every written path and the `reserved` ones (written later by the
@@ -42,7 +42,7 @@ pub(super) fn check(
 /// The case and alias index behind each alias's output path.
 fn alias_origins<'s>(site: &'s Site) -> HashMap<String, (&'s Case, usize)> {
     let mut origins = HashMap::new();
-    for case in &site.cases {
+    for &case in &site.cases {
         for (n, alias) in case.aliases.iter().enumerate() {
             origins.entry(alias_output_path(alias)).or_insert((case, n));
         }

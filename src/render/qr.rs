@@ -7,6 +7,7 @@ use std::sync::OnceLock;
 use fast_qr::{QRBuilder, ECL};
 
 use crate::output::{Contents, OutputFile};
+use crate::urls;
 
 /// Pixels per module in the PNG: a version-3 code (29 modules, 37 with the
 /// quiet zone) comes out at 370 px, sharp enough to print at 3 cm.
@@ -166,7 +167,7 @@ fn code<'c>(codes: &'c Codes, index: usize, url: &str) -> Result<&'c Matrix, Str
 pub fn paths(id: &str, url: &str) -> Result<[OutputFile; 2], String> {
     encode(url)?;
     Ok(["svg", "png"].map(|ext| OutputFile {
-        path: format!("qr/{id}.{ext}"),
+        path: urls::qr_code(id, ext),
         contents: Contents::Bytes(Vec::new()),
     }))
 }
@@ -177,11 +178,11 @@ pub fn files(codes: &Codes, index: usize, id: &str, url: &str) -> Result<[Output
     let png = png(code).map_err(|e| format!("无法为 {url} 生成二维码图片：{e}"))?;
     Ok([
         OutputFile {
-            path: format!("qr/{id}.svg"),
+            path: urls::qr_code(id, "svg"),
             contents: Contents::Bytes(svg(code).into_bytes()),
         },
         OutputFile {
-            path: format!("qr/{id}.png"),
+            path: urls::qr_code(id, "png"),
             contents: Contents::Bytes(png),
         },
     ])

@@ -8,6 +8,7 @@ use crate::content::{Case, Metric, Status};
 use crate::site::Site;
 use crate::taxonomy::{TaxonomyKind, Term};
 use crate::text::{excerpt, reading_minutes, sentence_excerpt};
+use crate::urls;
 
 /// Characters of abstract shown on cards.
 const CARD_SUMMARY_CHARS: usize = 90;
@@ -199,8 +200,6 @@ impl MetricView {
 /// Builds views from the site, with URLs under the base path.
 pub struct Views<'s> {
     pub site: &'s Site<'s>,
-    pub base_path: String,
-    pub base_url: String,
     /// Years whose book has a printed PDF in the output.
     pub pdfs: Vec<i64>,
     /// The cases' QR codes (by case index), encoded once for the QR files
@@ -209,22 +208,20 @@ pub struct Views<'s> {
 }
 
 impl<'s> Views<'s> {
-    pub fn new(site: &'s Site<'s>, base_url: &str, pdfs: &[i64]) -> Views<'s> {
+    pub fn new(site: &'s Site<'s>, pdfs: &[i64]) -> Views<'s> {
         Views {
             site,
-            base_path: crate::config::base_path_of(base_url),
-            base_url: base_url.to_string(),
             pdfs: pdfs.to_vec(),
             qr: super::qr::Codes::new(site.cases.len()),
         }
     }
 
     pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base_path)
+        self.site.urls.link(path)
     }
 
     pub fn permalink(&self, path: &str) -> String {
-        format!("{}{path}", self.base_url)
+        self.site.urls.permalink(path)
     }
 
     /// The views of case `index`'s metrics, numbered from 1. Drawn again
@@ -240,11 +237,11 @@ impl<'s> Views<'s> {
     }
 
     pub fn case_path(case: &Case) -> String {
-        format!("cases/{}/", case.id)
+        urls::case(&case.id)
     }
 
     pub fn term_path(kind: TaxonomyKind, term: &Term) -> String {
-        format!("{}/{}/", kind.path(), term.slug)
+        urls::term(kind, &term.slug)
     }
 
     pub fn term_link(&self, kind: TaxonomyKind, term: &Term) -> TermLink {
@@ -261,7 +258,7 @@ impl<'s> Views<'s> {
         TaxonomyView {
             key: kind.path(),
             label: kind.label(),
-            url: self.url(&format!("{}/", kind.path())),
+            url: self.url(&urls::taxonomy(kind)),
         }
     }
 
@@ -286,8 +283,8 @@ impl<'s> Views<'s> {
                 .clone()
                 .unwrap_or_else(|| config.title.clone()),
             description: config.description.clone(),
-            base_url: self.base_url.clone(),
-            base_path: self.base_path.clone(),
+            base_url: self.site.urls.base_url().to_string(),
+            base_path: self.site.urls.base_path().to_string(),
             language: config.language.clone(),
             publisher: config.publisher.clone(),
             editor: config.editor.clone(),
@@ -308,7 +305,7 @@ impl<'s> Views<'s> {
                 .iter()
                 .map(|p| Link {
                     title: p.title.clone(),
-                    url: self.url(&format!("{}/", p.slug)),
+                    url: self.url(&urls::page(&p.slug)),
                 })
                 .collect(),
         }
@@ -324,11 +321,11 @@ impl<'s> Views<'s> {
             .then(|| BookLink {
                 year,
                 title: crate::book::title(year),
-                url: self.url(&crate::render::book_folder(year)),
+                url: self.url(&urls::book(year)),
                 pdf_url: self
                     .pdfs
                     .contains(&year)
-                    .then(|| self.url(&crate::render::book_pdf_path(year))),
+                    .then(|| self.url(&urls::book_pdf(year))),
             })
     }
 

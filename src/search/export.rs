@@ -52,6 +52,7 @@ use super::index::{Purpose, SearchIndex};
 use crate::content::Case;
 use crate::output::{Contents, OutputFile};
 use crate::site::Site;
+use crate::urls;
 
 /// Version of the file format (bump when `search.js` must change with it).
 pub const FORMAT_VERSION: u32 = 3;
@@ -595,17 +596,13 @@ struct Card<'a> {
 
 /// The static search export of `site` from its `index` (built by
 /// [`SearchIndex::build`] from the same site: published cases only): its
-/// files, and its [`Meta`] for the search page. `base_path` is the site's
-/// path prefix (`/` or `/sub/`).
-pub fn export(
-    site: &Site,
-    index: &SearchIndex,
-    base_path: &str,
-) -> tantivy::Result<(Vec<OutputFile>, Meta)> {
+/// files, and its [`Meta`] for the search page.
+pub fn export(site: &Site, index: &SearchIndex) -> tantivy::Result<(Vec<OutputFile>, Meta)> {
     // Documents are numbered in book order of the published cases.
     let published: Vec<&Case> = site
         .cases
         .iter()
+        .copied()
         .filter(|c| c.status.is_published())
         .collect();
     let mut terms = terms_of_index(&published, index)?;
@@ -646,7 +643,7 @@ pub fn export(
         .map(|c| Card {
             id: &c.id,
             title: &c.title,
-            url: format!("{base_path}cases/{}/", c.id),
+            url: site.urls.link(&urls::case(&c.id)),
             enterprise: &c.enterprise.name,
             summary: crate::text::excerpt(&c.body.summary, CARD_SUMMARY_CHARS),
             industry: config
@@ -675,7 +672,7 @@ pub fn export(
     let meta = Meta {
         version: FORMAT_VERSION,
         docs: published.len(),
-        base: format!("{base_path}search/{folder}/"),
+        base: site.urls.link(&urls::search_export_file(folder, "")),
         shards: shard_count,
         cards_per_file: CARDS_PER_FILE,
         impact_min: IMPACT_MIN,
@@ -684,12 +681,12 @@ pub fn export(
     let mut files: Vec<OutputFile> = named
         .into_iter()
         .map(|(name, bytes)| OutputFile {
-            path: format!("search/{folder}/{name}"),
+            path: urls::search_export_file(folder, &name),
             contents: Contents::Bytes(bytes),
         })
         .collect();
     files.push(OutputFile {
-        path: "search/meta.json".to_string(),
+        path: urls::SEARCH_META.to_string(),
         contents: Contents::Bytes(serde_json::to_vec(&meta).expect("plain JSON")),
     });
     Ok((files, meta))
@@ -910,10 +907,10 @@ mod tests {
     /// derived from the bigrams it begins.
     #[test]
     fn the_lean_index_exports_what_the_full_index_does() {
-        crate::build::with_example_site(|site| {
+        crate::site::with_example_site(|site| {
             let export_of = |purpose| {
-                let index = SearchIndex::build_for(site, purpose, "/").unwrap();
-                exported_terms(&export(site, &index, "/").unwrap().0)
+                let index = SearchIndex::build_for(site, purpose).unwrap();
+                exported_terms(&export(site, &index).unwrap().0)
             };
             let full = export_of(Purpose::Query);
             let lean = export_of(Purpose::Export);

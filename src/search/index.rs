@@ -150,33 +150,22 @@ impl std::fmt::Debug for SearchIndex {
 
 impl SearchIndex {
     /// Index the site's published cases in memory, for queries (and the
-    /// export). `base_path` is the path of the base URL the pages are
-    /// written with (`--base-url`, the preview's own, or the configured
-    /// one): hits link there.
-    pub fn build(site: &Site, base_path: &str) -> tantivy::Result<SearchIndex> {
-        Self::build_for(site, Purpose::Query, base_path)
+    /// export). Hits link below the site's base path (`--base-url`, the
+    /// preview's own, or the configured one: `site.urls`).
+    pub fn build(site: &Site) -> tantivy::Result<SearchIndex> {
+        Self::build_for(site, Purpose::Query)
     }
 
     /// Index the site's published cases in memory, recording what
     /// `purpose` needs.
-    pub fn build_for(
-        site: &Site,
-        purpose: Purpose,
-        base_path: &str,
-    ) -> tantivy::Result<SearchIndex> {
+    pub fn build_for(site: &Site, purpose: Purpose) -> tantivy::Result<SearchIndex> {
         let (schema, fields) = Fields::schema(purpose);
-        Self::fill(
-            Index::create_in_ram(schema),
-            fields,
-            site,
-            purpose,
-            base_path,
-        )
+        Self::fill(Index::create_in_ram(schema), fields, site, purpose)
     }
 
     /// Index the site's published cases into `dir` (which must exist and
     /// hold no index yet).
-    pub fn build_in_dir(site: &Site, dir: &Path, base_path: &str) -> tantivy::Result<SearchIndex> {
+    pub fn build_in_dir(site: &Site, dir: &Path) -> tantivy::Result<SearchIndex> {
         let (schema, fields) = Fields::schema(Purpose::Query);
         let directory = tantivy::directory::MmapDirectory::open(dir)?;
         Self::fill(
@@ -184,7 +173,6 @@ impl SearchIndex {
             fields,
             site,
             Purpose::Query,
-            base_path,
         )
     }
 
@@ -214,7 +202,6 @@ impl SearchIndex {
         fields: Fields,
         site: &Site,
         purpose: Purpose,
-        base_path: &str,
     ) -> tantivy::Result<SearchIndex> {
         register(&index, purpose);
         // One indexing thread per ~250 cases, at most one per core (or 4).
@@ -224,7 +211,7 @@ impl SearchIndex {
         // Built once and read whole: merging segments would be wasted work.
         writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
         for case in site.cases.iter().filter(|c| c.status.is_published()) {
-            writer.add_document(document(&fields, site, case, base_path))?;
+            writer.add_document(document(&fields, site, case))?;
         }
         writer.commit()?;
         writer.wait_merging_threads()?;
@@ -253,11 +240,11 @@ fn register(index: &Index, purpose: Purpose) {
     );
 }
 
-fn document(fields: &Fields, site: &Site, case: &Case, base_path: &str) -> TantivyDocument {
+fn document(fields: &Fields, site: &Site, case: &Case) -> TantivyDocument {
     let config = site.config;
     let mut doc = TantivyDocument::default();
     doc.add_text(fields.id, &case.id);
-    doc.add_text(fields.url, format!("{base_path}cases/{}/", case.id));
+    doc.add_text(fields.url, site.urls.link(&crate::urls::case(&case.id)));
     for ((field, _, _), values) in fields.weighted().into_iter().zip(weighted_texts(case)) {
         for value in values {
             doc.add_text(field, value);
@@ -467,11 +454,11 @@ mod tests {
     /// is an error, not silently wrong results.
     #[test]
     fn an_export_index_refuses_queries() {
-        crate::build::with_example_site(|site| {
+        crate::site::with_example_site(|site| {
             let filters = crate::search::Filters::default();
-            let full = SearchIndex::build(site, "/").unwrap();
+            let full = SearchIndex::build(site).unwrap();
             assert!(!full.search("六西格玛", &filters, 10).unwrap().is_empty());
-            let lean = SearchIndex::build_for(site, Purpose::Export, "/").unwrap();
+            let lean = SearchIndex::build_for(site, Purpose::Export).unwrap();
             // A one-term query needs no positions, yet would come back without
             // titles or snippets (nothing is stored): refused too.
             for query in ["六西格玛", "精益"] {

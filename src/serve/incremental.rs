@@ -1,36 +1,28 @@
 //! The preview's model and its rebuilds. The parsed content stays in memory
 //! between rebuilds: an edit re-parses only the files that changed, derives
 //! the site again (cheap), renders only the pages the edit can have changed
-//! and writes only the files whose bytes differ. What shows every case
-//! (the search export and the search page, the open data, the books) comes
-//! after, in [`Preview::refresh_slow`], so it never delays a reload.
-//!
-//! Which pages an edit changes follows from what a page's context holds:
-//! a case page shows its case, its neighbours in book order (prev/next)
-//! and the links of its terms (with counts); a term page shows the cards
-//! of its cases; home, overview and feed show all cases; every page shows
-//! the site-wide context ([`render::site_fingerprint`]). When that context,
-//! or the set of output paths ([`Snapshot::shape`]), changes, or config,
-//! templates or static files change, everything is rendered again (still
-//! writing only what differs).
+//! (`render::select`, beside the list of page kinds) and writes only the
+//! files whose bytes differ. What shows every case (the search export and
+//! the search page, the open data, the books) comes after, in
+//! [`Preview::refresh_slow`], so it never delays a reload. Loading,
+//! deriving and the whole-site render are the pipeline's (`build`), in
+//! [`Mode::Preview`].
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use indicatif::ProgressBar;
 use rayon::prelude::*;
 
-use crate::config::Config;
-use crate::content::{self, Case, Content, Page, ParseOptions, Parsed, Preface, SourceKind};
-use crate::diagnostics::{self, rules, Diagnostic};
-use crate::output;
-use crate::published;
-use crate::output::{Contents, OutputFile, Recorder, Sink};
-use crate::render::{self, Selection};
-use crate::search::{Purpose, SearchIndex};
-use crate::site::{self, Site};
-use crate::taxonomy::TaxonomyKind;
-use crate::theme::Theme;
+use crate::build::{self, Loaded, Mode, Request};
+use crate::content::{self, Case, Content, Parsed, SourceKind};
+use crate::diagnostics::{self, Diagnostic};
+use crate::output::{self, OutputFile, Sink};
+use crate::render::{self, Changes, Selection, Snapshot};
+use crate::search::SearchIndex;
+use crate::site;
+use crate::urls;
 
 /// What a rebuild did.
 pub enum Outcome {
@@ -56,15 +48,11 @@ struct Source {
 
 /// The preview: the site's sources in memory and what was last written.
 pub struct Preview {
-    root: PathBuf,
+    /// The site, the preview's base URL, `--drafts`, in [`Mode::Preview`].
+    request: Request,
     out: PathBuf,
-    base_url: String,
-    drafts: bool,
-    /// Config and theme, when they loaded without errors.
-    setup: Option<(Config, Theme)>,
-    cases: Vec<Case>,
-    pages: Vec<Page>,
-    prefaces: Vec<Preface>,
+    /// Config, theme and content, once the config loaded.
+    loaded: Option<Loaded>,
     /// Every discovered content file, with its parse diagnostics.
     sources: BTreeMap<PathBuf, Source>,
     discover_diagnostics: Vec<Diagnostic>,
@@ -84,152 +72,17 @@ pub struct Preview {
     pub search_index: Option<SearchIndex>,
 }
 
-/// The things of a written site that decide which pages an edit touches.
-struct Snapshot {
-    /// [`render::site_fingerprint`]: what every page's layout can show.
-    fingerprint: String,
-    /// A hash of what the output paths follow from: case ids and aliases,
-    /// terms, page slugs, book years. Equal shapes, equal paths.
-    shape: blake3::Hash,
-    /// Case ids in book order.
-    order: Vec<String>,
-    position: HashMap<String, usize>,
-    /// Each term's link (name, description, count), by taxonomy and slug.
-    links: HashMap<(TaxonomyKind, String), String>,
-    /// The terms of each case in book order (index into `slugs`), and its
-    /// year.
-    case_terms: Vec<(Vec<(TaxonomyKind, usize)>, i64)>,
-    /// Term slugs by taxonomy (in `TaxonomyKind::ALL` order).
-    slugs: Vec<Vec<String>>,
-}
-
-/// Kinds of terms a case page links to (with their counts).
-const CASE_PAGE_TERMS: [TaxonomyKind; 4] = [
-    TaxonomyKind::Area,
-    TaxonomyKind::Industry,
-    TaxonomyKind::District,
-    TaxonomyKind::Method,
-];
-
-impl Snapshot {
-    fn of(site: &Site, base_url: &str) -> Snapshot {
-        let mut shape = blake3::Hasher::new();
-        let mut ids: Vec<&str> = site.cases.iter().map(|c| c.id.as_str()).collect();
-        ids.sort_unstable();
-        for id in ids {
-            shape.update(b"case\0").update(id.as_bytes()).update(b"\0");
-        }
-        let mut aliases: Vec<&str> = site
-            .cases
-            .iter()
-            .flat_map(|c| c.aliases.iter().map(String::as_str))
-            .collect();
-        aliases.sort_unstable();
-        for alias in aliases {
-            shape
-                .update(b"alias\0")
-                .update(alias.as_bytes())
-                .update(b"\0");
-        }
-        let mut links = HashMap::new();
-        let mut case_terms: Vec<(Vec<(TaxonomyKind, usize)>, i64)> =
-            site.cases.iter().map(|c| (Vec::new(), c.year)).collect();
-        let mut slugs = Vec::new();
-        for kind in TaxonomyKind::ALL {
-            let terms = &site.taxonomy(kind).terms;
-            let mut sorted: Vec<&str> = terms.iter().map(|t| t.slug.as_str()).collect();
-            sorted.sort_unstable();
-            for slug in sorted {
-                shape
-                    .update(kind.path().as_bytes())
-                    .update(slug.as_bytes())
-                    .update(b"\0");
-            }
-            for (t, term) in terms.iter().enumerate() {
-                links.insert(
-                    (kind, term.slug.clone()),
-                    format!(
-                        "{}\n{:?}\n{}",
-                        term.name,
-                        term.description,
-                        term.cases.len()
-                    ),
-                );
-                for &i in &term.cases {
-                    case_terms[i].0.push((kind, t));
-                }
-            }
-            slugs.push(terms.iter().map(|t| t.slug.clone()).collect());
-        }
-        for page in &site.pages {
-            shape
-                .update(b"page\0")
-                .update(page.slug.as_bytes())
-                .update(b"\0");
-        }
-        for year in crate::book::years(site) {
-            shape.update(b"book\0").update(&year.to_le_bytes());
-        }
-        let order: Vec<String> = site.cases.iter().map(|c| c.id.clone()).collect();
-        Snapshot {
-            fingerprint: render::site_fingerprint(site, base_url, &[]),
-            shape: shape.finalize(),
-            position: order
-                .iter()
-                .enumerate()
-                .map(|(i, id)| (id.clone(), i))
-                .collect(),
-            order,
-            links,
-            case_terms,
-            slugs,
-        }
-    }
-
-    /// The ids next to `id` in book order.
-    fn neighbours(&self, id: &str) -> Vec<&str> {
-        let Some(&at) = self.position.get(id) else {
-            return Vec::new();
-        };
-        [at.checked_sub(1), Some(at + 1)]
-            .into_iter()
-            .flatten()
-            .filter_map(|i| self.order.get(i))
-            .map(String::as_str)
-            .collect()
-    }
-
-    /// The terms (taxonomy, slug) and year of case `id`.
-    fn terms_of(&self, id: &str) -> Option<(Vec<(TaxonomyKind, String)>, i64)> {
-        let (terms, year) = &self.case_terms[*self.position.get(id)?];
-        let slug = |kind: TaxonomyKind, t: usize| {
-            let k = TaxonomyKind::ALL
-                .iter()
-                .position(|&x| x == kind)
-                .unwrap_or(0);
-            self.slugs[k][t].clone()
-        };
-        Some((
-            terms
-                .iter()
-                .map(|&(kind, t)| (kind, slug(kind, t)))
-                .collect(),
-            *year,
-        ))
-    }
-}
-
 impl Preview {
     pub fn new(root: &Path, out: &Path, base_url: &str, drafts: bool) -> Preview {
         Preview {
-            root: root.canonicalize().unwrap_or_else(|_| root.to_path_buf()),
+            request: Request {
+                root: root.canonicalize().unwrap_or_else(|_| root.to_path_buf()),
+                base_url: Some(base_url.to_string()),
+                drafts,
+                mode: Mode::Preview,
+            },
             out: out.to_path_buf(),
-            base_url: base_url.to_string(),
-            drafts,
-            setup: None,
-            cases: Vec::new(),
-            pages: Vec::new(),
-            prefaces: Vec::new(),
+            loaded: None,
             sources: BTreeMap::new(),
             discover_diagnostics: Vec::new(),
             snapshot: None,
@@ -243,7 +96,7 @@ impl Preview {
     }
 
     pub fn root(&self) -> &Path {
-        &self.root
+        &self.request.root
     }
 
     /// Whether [`Preview::refresh_slow`] has work to do.
@@ -253,17 +106,21 @@ impl Preview {
 
     /// Load everything and build the whole site.
     pub fn build_all(&mut self) -> Outcome {
-        self.setup = None;
+        self.loaded = None;
         self.snapshot = None;
-        let config = match Config::load(&self.root) {
-            Ok(config) => config,
+        let setup = match build::load_setup(&self.request.root, self.request.base_url.as_deref()) {
+            Ok(setup) => setup,
             Err(diags) => return Outcome::Failed(diags),
         };
-        let theme = match Theme::load(&self.root) {
-            Ok(theme) => theme,
-            Err(diags) => return Outcome::Failed(diags),
-        };
-        self.setup = Some((config, theme));
+        self.loaded = Some(Loaded {
+            root: setup.root,
+            config: setup.config,
+            theme: setup.theme,
+            urls: setup.urls,
+            content: Content::default(),
+            drafts: self.request.drafts,
+            mode: self.request.mode,
+        });
         self.parse_all();
         self.rebuild()
     }
@@ -286,24 +143,21 @@ impl Preview {
     }
 
     fn apply_changes(&mut self, paths: &[PathBuf], notify: &mut dyn FnMut(&[String])) -> Outcome {
-        let content = self.root.join("content");
+        let root = self.request.root.clone();
+        let content = root.join("content");
         let (content_paths, other): (Vec<&PathBuf>, Vec<&PathBuf>) = paths
             .iter()
             .partition(|p| p.starts_with(&content) && p.as_path() != content);
         let config_changed = other
             .iter()
-            .any(|p| !p.starts_with(&self.root) || p.ends_with("casebook.toml"));
-        if config_changed || self.setup.is_none() {
+            .any(|p| !p.starts_with(&root) || p.ends_with("casebook.toml"));
+        let Some(loaded) = self.loaded.as_mut().filter(|_| !config_changed) else {
             return self.build_all();
-        }
+        };
         if !other.is_empty() {
             // Templates or static files: the content is parsed as it was.
-            match Theme::load(&self.root) {
-                Ok(theme) => {
-                    if let Some(setup) = self.setup.as_mut() {
-                        setup.1 = theme;
-                    }
-                }
+            match build::load_setup(&root, self.request.base_url.as_deref()) {
+                Ok(setup) => loaded.theme = setup.theme,
                 Err(diags) => {
                     self.snapshot = None;
                     return Outcome::Failed(diags);
@@ -321,14 +175,14 @@ impl Preview {
             }
             rediscover = true;
             // A file beside a case (an image): its case reads it.
-            for case in &self.cases {
+            for case in &loaded.content.cases {
                 if path.starts_with(&case.source.dir) && case.source.dir != content {
                     reparse.insert(case.source.path.clone());
                 }
             }
         }
         if rediscover {
-            let found = content::discover(&self.root);
+            let found = content::discover(&root);
             self.discover_diagnostics = found.diagnostics;
             let now: BTreeMap<PathBuf, SourceKind> =
                 found.files.into_iter().map(|(k, p)| (p, k)).collect();
@@ -353,21 +207,24 @@ impl Preview {
                 ids.insert(case.id.clone());
             }
         };
-        ids_in(&self.cases, &mut self.dirty_ids);
+        ids_in(&loaded.content.cases, &mut self.dirty_ids);
         for path in &reparse {
             self.reparse(path);
         }
-        ids_in(&self.cases, &mut self.dirty_ids);
+        if let Some(loaded) = &self.loaded {
+            ids_in(&loaded.content.cases, &mut self.dirty_ids);
+        }
         self.dirty.extend(reparse);
         self.rebuild_with(notify)
     }
 
     /// Discover and parse every content file.
     fn parse_all(&mut self) {
-        let Some(options) = self.parse_options() else {
+        let Some(loaded) = self.loaded.as_mut() else {
             return;
         };
-        let found = content::discover(&self.root);
+        let found = content::discover(&loaded.root);
+        let options = loaded.parse_options();
         let parsed: Vec<(Parsed, Vec<Diagnostic>)> = found
             .files
             .par_iter()
@@ -375,42 +232,25 @@ impl Preview {
             .collect();
         self.discover_diagnostics = found.diagnostics;
         self.sources.clear();
-        self.cases.clear();
-        self.pages.clear();
-        self.prefaces.clear();
+        let mut content = Content::default();
         for ((kind, path), (item, diagnostics)) in found.files.into_iter().zip(parsed) {
             self.sources.insert(path, Source { kind, diagnostics });
-            self.keep(item);
+            keep(&mut content, item);
         }
+        loaded.content = content;
         self.dirty.clear();
         self.dirty_ids.clear();
     }
 
-    /// How content files are parsed (none while the config is broken).
-    fn parse_options(&self) -> Option<ParseOptions<'_>> {
-        let (config, _) = self.setup.as_ref()?;
-        Some(ParseOptions {
-            config,
-            root: &self.root,
-            base_path: crate::config::base_path_of(&self.base_url),
-            highlight: true,
-        })
-    }
-
-    fn keep(&mut self, item: Parsed) {
-        match item {
-            Parsed::Case(case) => self.cases.push(*case),
-            Parsed::Page(page) => self.pages.push(*page),
-            Parsed::Preface(preface) => self.prefaces.push(*preface),
-            Parsed::Nothing => {}
-        }
-    }
-
     /// Parse `path` again (or forget it, when it is gone).
     fn reparse(&mut self, path: &Path) {
-        self.cases.retain(|c| c.source.path != path);
-        self.pages.retain(|p| p.source.path != path);
-        self.prefaces.retain(|p| p.source.path != path);
+        let Some(loaded) = self.loaded.as_mut() else {
+            return;
+        };
+        let content = &mut loaded.content;
+        content.cases.retain(|c| c.source.path != path);
+        content.pages.retain(|p| p.source.path != path);
+        content.prefaces.retain(|p| p.source.path != path);
         let Some(kind) = self.sources.get(path).map(|s| s.kind) else {
             return;
         };
@@ -418,63 +258,56 @@ impl Preview {
             self.sources.remove(path);
             return;
         }
-        let Some(options) = self.parse_options() else {
-            return;
-        };
-        let (item, diagnostics) = content::parse_file(kind, path, &options);
+        let (item, diagnostics) = content::parse_file(kind, path, &loaded.parse_options());
         self.sources
             .insert(path.to_path_buf(), Source { kind, diagnostics });
-        self.keep(item);
+        let content = &mut loaded.content;
+        keep(content, item);
         // Pages keep discovery order (the navigation lists them so).
-        self.pages.sort_by(|a, b| a.source.path.cmp(&b.source.path));
+        content
+            .pages
+            .sort_by(|a, b| a.source.path.cmp(&b.source.path));
     }
 
-    /// The model as `Content`, for deriving (put back with [`Self::put_back`]).
-    fn take_content(&mut self) -> Content {
+    /// The content's problems as they stand: discovery's and each file's.
+    fn refresh_diagnostics(&mut self) {
+        let Some(loaded) = self.loaded.as_mut() else {
+            return;
+        };
         let mut diagnostics = self.discover_diagnostics.clone();
         for source in self.sources.values() {
             diagnostics.extend(source.diagnostics.iter().cloned());
         }
-        Content {
-            cases: std::mem::take(&mut self.cases),
-            pages: std::mem::take(&mut self.pages),
-            prefaces: std::mem::take(&mut self.prefaces),
-            diagnostics,
-        }
+        loaded.content.diagnostics = diagnostics;
     }
 
-    fn put_back(&mut self, content: Content) {
-        self.cases = content.cases;
-        self.pages = content.pages;
-        self.prefaces = content.prefaces;
-    }
-
-    /// Derive and render the whole site, and write what differs.
+    /// Derive and render the whole site (the pipeline, as `casebook build`
+    /// runs it, without printed books), and write what differs.
     fn rebuild(&mut self) -> Outcome {
-        let content = self.take_content();
-        let Some((config, theme)) = &self.setup else {
-            self.put_back(content);
+        self.refresh_diagnostics();
+        let Some(loaded) = &self.loaded else {
             return Outcome::Failed(Vec::new());
         };
-        let (site, mut diagnostics, left) = site::derive_keeping(config, content, self.drafts);
-        config.check.apply(&mut diagnostics);
-        let produced = if diagnostics::count_errors(&diagnostics) > 0 {
-            Err(diagnostics)
-        } else {
-            produce_all(&site, theme, &self.base_url, diagnostics)
-        };
-        let snapshot = Snapshot::of(&site, &self.base_url);
-        let cases = site.cases.len();
-        let content = site.into_content(left, Vec::new());
-        self.put_back(content);
-        let (files, search_files, index, warnings) = match produced {
-            Ok(produced) => produced,
-            Err(mut diagnostics) => {
-                diagnostics::sort(&mut diagnostics);
+        let derived = match loaded.derive() {
+            Ok(derived) => derived,
+            Err(diagnostics) => {
                 self.snapshot = None;
                 return Outcome::Failed(diagnostics);
             }
         };
+        let snapshot = Snapshot::of(&derived.site);
+        let cases = derived.site.cases.len();
+        let collected = Collect::default();
+        let hidden = ProgressBar::hidden();
+        let rendered = match build::render(derived, &[], &collected, &hidden, None) {
+            Ok(rendered) => rendered,
+            Err(diagnostics) => {
+                self.snapshot = None;
+                return Outcome::Failed(diagnostics);
+            }
+        };
+        let mut files = collected.into_files();
+        files.push(build::published_list(&rendered.written));
         let paths: BTreeSet<String> = files.iter().map(|f| f.path.clone()).collect();
         let removed: Vec<String> = self.written.difference(&paths).cloned().collect();
         let changed = match output::update(&self.out, &files, &removed) {
@@ -482,8 +315,8 @@ impl Preview {
             Err(err) => return Outcome::Io(err),
         };
         self.written = paths;
-        self.search_files = search_files;
-        self.search_index = Some(index);
+        self.search_files = rendered.search_files.into_iter().collect();
+        self.search_index = rendered.search_index;
         self.snapshot = Some(snapshot);
         self.dirty.clear();
         self.dirty_ids.clear();
@@ -491,7 +324,7 @@ impl Preview {
         Outcome::Built {
             changed,
             cases,
-            warnings,
+            warnings: rendered.warnings,
             full: true,
         }
     }
@@ -500,29 +333,28 @@ impl Preview {
     /// differs: first the changed cases' own pages (what the editor looks
     /// at; `notify` is told at once), then the pages around them.
     fn rebuild_with(&mut self, notify: &mut dyn FnMut(&[String])) -> Outcome {
-        if self.snapshot.is_none() {
+        let Some(old) = &self.snapshot else {
             return self.rebuild();
-        }
-        let content = self.take_content();
-        let Some((config, theme)) = &self.setup else {
-            self.put_back(content);
+        };
+        let shape = old.shape;
+        self.refresh_diagnostics();
+        let Some(loaded) = &self.loaded else {
             return Outcome::Failed(Vec::new());
         };
-        let (site, mut diagnostics, left) = site::derive_keeping(config, content, self.drafts);
-        config.check.apply(&mut diagnostics);
-        let now = Snapshot::of(&site, &self.base_url);
-        let old = self.snapshot.as_ref().expect("checked above");
-        if diagnostics::count_errors(&diagnostics) == 0 {
-            let outputs: HashSet<&str> = self.written.iter().map(String::as_str).collect();
-            diagnostics.extend(site::check_links_against_output(&site, &outputs));
+        let derived = match loaded.derive() {
+            Ok(derived) => derived,
+            Err(diagnostics) => return Outcome::Failed(diagnostics),
+        };
+        let now = Snapshot::of(&derived.site);
+        if now.shape != shape {
+            drop(derived);
+            return self.rebuild();
         }
-        if diagnostics::count_errors(&diagnostics) > 0 || now.shape != old.shape {
-            let shape_changed = now.shape != old.shape;
-            self.put_back(site.into_content(left, Vec::new()));
-            if shape_changed && diagnostics::count_errors(&diagnostics) == 0 {
-                return self.rebuild();
-            }
-            diagnostics::sort(&mut diagnostics);
+        let (site, theme, mut diagnostics) = (derived.site, derived.theme, derived.warnings);
+        let outputs: HashSet<&str> = self.written.iter().map(String::as_str).collect();
+        diagnostics.extend(site::check_links_against_output(&site, &outputs));
+        diagnostics::sort(&mut diagnostics);
+        if diagnostics::count_errors(&diagnostics) > 0 {
             return Outcome::Failed(diagnostics);
         }
         let kinds: HashMap<&PathBuf, SourceKind> =
@@ -532,45 +364,36 @@ impl Preview {
             ids: &self.dirty_ids,
             kinds: &kinds,
         };
-        let (own, rest, slow) = select(old, &now, &site, &changes, &self.prefaces);
+        let old = self.snapshot.as_ref().expect("checked above");
+        let prefaces = &loaded.content.prefaces;
+        let (own, rest, slow) = render::select(old, &now, &site, &changes, prefaces);
         let mut changed = Vec::new();
-        let mut failure = None;
         for selection in [own, rest] {
-            let rendered =
-                render::render_selected(&site, theme, &self.base_url, None, &[], &selection);
-            match rendered {
-                Ok(files) => match output::update(&self.out, &files, &[]) {
-                    Ok(written) => {
-                        notify(&written);
-                        changed.extend(written);
-                    }
-                    Err(err) => {
-                        failure = Some(Outcome::Io(err));
-                        break;
-                    }
-                },
-                Err(problems) => {
-                    let mut all = diagnostics.clone();
-                    all.extend(problems);
-                    diagnostics::sort(&mut all);
-                    failure = Some(Outcome::Failed(all));
-                    break;
+            let collected = Collect::default();
+            if let Err(problems) =
+                render::render_selected(&site, theme, None, &selection, &collected)
+            {
+                let mut all = diagnostics.clone();
+                all.extend(problems);
+                diagnostics::sort(&mut all);
+                return Outcome::Failed(all);
+            }
+            match output::update(&self.out, &collected.into_files(), &[]) {
+                Ok(written) => {
+                    notify(&written);
+                    changed.extend(written);
                 }
+                Err(err) => return Outcome::Io(err),
             }
         }
         let cases = site.cases.len();
-        self.put_back(site.into_content(left, Vec::new()));
-        if let Some(failure) = failure {
-            return failure;
-        }
         self.snapshot = Some(now);
         self.dirty.clear();
         self.dirty_ids.clear();
         self.slow = Some(match self.slow.take() {
-            Some(before) => merge(before, slow),
+            Some(before) => before.merge(slow),
             None => slow,
         });
-        diagnostics::sort(&mut diagnostics);
         changed.sort();
         Outcome::Built {
             changed,
@@ -587,41 +410,32 @@ impl Preview {
     /// when there is nothing to do, or the site has errors now).
     pub fn refresh_slow(&mut self, stop: &dyn Fn() -> bool) -> Option<Outcome> {
         let selection = self.slow.take()?;
-        let content = self.take_content();
-        let Some((config, theme)) = &self.setup else {
-            self.put_back(content);
-            return None;
-        };
-        let (site, diagnostics, left) = site::derive_keeping(config, content, self.drafts);
+        self.refresh_diagnostics();
+        let loaded = self.loaded.as_ref()?;
         // `None`: not now (errors since, or a change came in).
-        let produced: Result<_, Option<Vec<Diagnostic>>> =
-            if diagnostics::count_errors(&diagnostics) > 0 || stop() {
-                Err(None)
-            } else {
-                search_export(&site, &self.base_url)
-                    .map_err(Some)
-                    .and_then(|exported| if stop() { Err(None) } else { Ok(exported) })
-                    .and_then(|(index, search_files, meta)| {
-                        let base_url = &self.base_url;
-                        render::render_selected(
-                            &site,
-                            theme,
-                            base_url,
-                            Some(&meta),
-                            &[],
-                            &selection,
-                        )
-                        .map(|mut files| {
-                            files.extend(search_files);
-                            (index, files)
-                        })
-                        .map_err(Some)
-                    })
-                    .and_then(|produced| if stop() { Err(None) } else { Ok(produced) })
-            };
-        let cases = site.cases.len();
-        self.put_back(site.into_content(left, Vec::new()));
-        let (index, files) = match produced {
+        let produced: Result<_, Option<Vec<Diagnostic>>> = match loaded.derive() {
+            Err(_) => Err(None),
+            Ok(_) if stop() => Err(None),
+            Ok(derived) => build::search_export(&derived.site, Mode::Preview, None)
+                .map_err(Some)
+                .and_then(|exported| if stop() { Err(None) } else { Ok(exported) })
+                .and_then(|(search_files, meta, index)| {
+                    let collected = Collect::default();
+                    render::render_selected(
+                        &derived.site,
+                        derived.theme,
+                        Some(&meta),
+                        &selection,
+                        &collected,
+                    )
+                    .map_err(Some)?;
+                    let mut files = collected.into_files();
+                    files.extend(search_files);
+                    Ok((index, files, derived.site.cases.len()))
+                })
+                .and_then(|produced| if stop() { Err(None) } else { Ok(produced) }),
+        };
+        let (index, files, cases) = match produced {
             Ok(produced) => produced,
             Err(None) => {
                 self.slow = Some(selection);
@@ -631,7 +445,7 @@ impl Preview {
         };
         let search_files: BTreeSet<String> = files
             .iter()
-            .filter(|f| is_search_export(&f.path))
+            .filter(|f| urls::is_search_export_file(&f.path))
             .map(|f| f.path.clone())
             .collect();
         let removed: Vec<String> = self
@@ -648,7 +462,7 @@ impl Preview {
         }
         self.written.extend(files.iter().map(|f| f.path.clone()));
         self.search_files = search_files;
-        self.search_index = Some(index);
+        self.search_index = index;
         Some(Outcome::Built {
             changed,
             cases,
@@ -658,194 +472,29 @@ impl Preview {
     }
 }
 
-/// Files of the search export (its folder is named by its hash).
-fn is_search_export(path: &str) -> bool {
-    path.starts_with("search/") && path != "search/index.html"
+/// Add a parsed file to the content.
+fn keep(content: &mut Content, item: Parsed) {
+    match item {
+        Parsed::Case(case) => content.cases.push(*case),
+        Parsed::Page(page) => content.pages.push(*page),
+        Parsed::Preface(preface) => content.prefaces.push(*preface),
+        Parsed::Nothing => {}
+    }
 }
-
-/// The search index `/api/search` queries, and the static export, made as
-/// `casebook build` makes it (from an index of its own, so that the
-/// preview's files are the build's, byte for byte).
-fn search_export(
-    site: &Site,
-    base_url: &str,
-) -> Result<(SearchIndex, Vec<OutputFile>, crate::search::export::Meta), Vec<Diagnostic>> {
-    let base_path = crate::config::base_path_of(base_url);
-    SearchIndex::build_for(site, Purpose::Export, &base_path)
-        .and_then(|lean| crate::search::export::export(site, &lean, &base_path))
-        .and_then(|(files, meta)| Ok((SearchIndex::build(site, &base_path)?, files, meta)))
-        .map_err(|err| {
-            vec![Diagnostic::error(
-                rules::SEARCH_INDEX,
-                ".",
-                format!("无法生成搜索索引：{err}"),
-            )]
-        })
-}
-
-type Produced = (
-    Vec<OutputFile>,
-    BTreeSet<String>,
-    SearchIndex,
-    Vec<Diagnostic>,
-);
 
 /// A sink that keeps what is rendered: the preview compares it with what
 /// it wrote before and writes only what differs.
 #[derive(Default)]
 struct Collect(Mutex<Vec<OutputFile>>);
 
+impl Collect {
+    fn into_files(self) -> Vec<OutputFile> {
+        self.0.into_inner().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
 impl Sink for Collect {
     fn put(&self, file: OutputFile) {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).push(file);
     }
-}
-
-/// The whole site, as `casebook build` makes it (no printed books in a
-/// preview).
-fn produce_all(
-    site: &Site,
-    theme: &Theme,
-    base_url: &str,
-    mut diagnostics: Vec<Diagnostic>,
-) -> Result<Produced, Vec<Diagnostic>> {
-    // A template error shows before the slow search export is made.
-    let probe = Selection {
-        cases: (0..site.cases.len().min(1)).collect(),
-        lists: true,
-        singles: true,
-        indexes: TaxonomyKind::ALL.into_iter().collect(),
-        ..Selection::default()
-    };
-    render::render_selected(site, theme, base_url, None, &[], &probe)?;
-    let (index, search, meta) = search_export(site, base_url)?;
-    let collected = Collect::default();
-    let recorder = Recorder::new(&collected);
-    render::render_site_as(
-        site,
-        theme,
-        base_url,
-        Some(&meta),
-        &[],
-        render::Purpose::Publish,
-        &recorder,
-    )?;
-    drop(recorder);
-    let mut files = collected.0.into_inner().unwrap_or_else(|e| e.into_inner());
-    let search_files = search.iter().map(|f| f.path.clone()).collect();
-    files.extend(search);
-    let outputs: HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
-    diagnostics.extend(site::check_links_against_output(site, &outputs));
-    if diagnostics::count_errors(&diagnostics) > 0 {
-        return Err(diagnostics);
-    }
-    let urls = published::contents(&published::list(files.iter().map(|f| f.path.as_str())));
-    files.push(OutputFile {
-        path: published::FILE.to_string(),
-        contents: Contents::Bytes(urls.into_bytes()),
-    });
-    Ok((files, search_files, index, diagnostics))
-}
-
-/// What changed since the snapshot.
-struct Changes<'a> {
-    files: &'a BTreeSet<PathBuf>,
-    /// Ids of the cases in those files, before and after.
-    ids: &'a BTreeSet<String>,
-    kinds: &'a HashMap<&'a PathBuf, SourceKind>,
-}
-
-/// What a rebuild renders: the changed cases' own pages, the pages around
-/// them, and (later) the slow whole-site files.
-fn select(
-    old: &Snapshot,
-    now: &Snapshot,
-    site: &Site,
-    changes: &Changes,
-    prefaces: &[Preface],
-) -> (Selection, Selection, Selection) {
-    let mut own = Selection::default();
-    let mut rest = Selection {
-        lists: true,
-        ..Selection::default()
-    };
-    let mut slow = Selection {
-        search: true,
-        data: true,
-        ..Selection::default()
-    };
-    let changed: BTreeSet<&str> = changes.ids.iter().map(String::as_str).collect();
-    for file in changes.files {
-        match changes.kinds.get(file) {
-            Some(SourceKind::Page) => rest.singles = true,
-            Some(SourceKind::Preface) => {
-                slow.books.extend(
-                    prefaces
-                        .iter()
-                        .filter(|p| &p.source.path == file)
-                        .map(|p| p.year),
-                );
-            }
-            Some(SourceKind::Case) => {}
-            // Gone: whichever book it was in.
-            None => slow.books.extend(crate::book::years(site)),
-        }
-    }
-    let index_of = |id: &str| now.position.get(id).copied();
-    for id in &changed {
-        own.cases.extend(index_of(id));
-        for snapshot in [old, now] {
-            for neighbour in snapshot.neighbours(id) {
-                rest.cases.extend(index_of(neighbour));
-            }
-            if let Some((terms, year)) = snapshot.terms_of(id) {
-                rest.terms.extend(terms);
-                slow.books.insert(year);
-            }
-        }
-    }
-    // A term whose link (count) changed: its list, its taxonomy's index,
-    // and the pages of its cases, which link to it.
-    for taxonomy in &site.taxonomies {
-        for term in &taxonomy.terms {
-            let key = (taxonomy.kind, term.slug.clone());
-            if old.links.get(&key) == now.links.get(&key) {
-                continue;
-            }
-            rest.indexes.insert(taxonomy.kind);
-            if CASE_PAGE_TERMS.contains(&taxonomy.kind) {
-                rest.cases.extend(term.cases.iter().copied());
-            }
-            rest.terms.insert(key);
-        }
-    }
-    if old.fingerprint != now.fingerprint {
-        rest.cases.extend(0..site.cases.len());
-        for taxonomy in &site.taxonomies {
-            rest.indexes.insert(taxonomy.kind);
-            rest.terms.extend(
-                taxonomy
-                    .terms
-                    .iter()
-                    .map(|t| (taxonomy.kind, t.slug.clone())),
-            );
-        }
-        rest.singles = true;
-        slow.books.extend(crate::book::years(site));
-    }
-    rest.cases = rest.cases.difference(&own.cases).copied().collect();
-    (own, rest, slow)
-}
-
-/// Both selections' pages.
-fn merge(mut a: Selection, b: Selection) -> Selection {
-    a.cases.extend(b.cases);
-    a.terms.extend(b.terms);
-    a.indexes.extend(b.indexes);
-    a.lists |= b.lists;
-    a.singles |= b.singles;
-    a.search |= b.search;
-    a.books.extend(b.books);
-    a.data |= b.data;
-    a
 }

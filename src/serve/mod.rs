@@ -442,7 +442,7 @@ fn with_type(response: Response, file: &Path) -> Response {
 }
 
 fn not_found(out: &Path) -> Response {
-    let page = out.join("404.html");
+    let page = out.join(crate::urls::NOT_FOUND);
     let body = std::fs::read(&page).unwrap_or_else(|_| "404 Not Found".as_bytes().to_vec());
     let body = reload::inject(&body);
     with_type(Response::new(404, body), &page)

@@ -1,0 +1,521 @@
+//! The pipeline every command runs: [`load`] (config, theme and content,
+//! with `--base-url` and `--drafts` applied once) → [`Loaded::derive`]
+//! (the published site; the site's `[check] allow` applied) → [`render`]
+//! (in a [`Mode`]: the search export first, then every page streamed into a
+//! sink, then the link check) → [`published_list`] (`urls.txt`) → commit
+//! (`output::Staging`). `build`, `check`, `compile`, `search` and `serve`
+//! call these steps; none repeats them. Diagnostics of every step are
+//! collected; any error stops the pipeline before anything is committed.
+
+mod phases;
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
+
+use crate::config::Config;
+use crate::content::{self, Content, ParseOptions};
+use crate::diagnostics::{self, Diagnostic};
+use crate::output::{Contents, Discard, OutputFile, Recorder, Sink, Staging, Written};
+use crate::published;
+use crate::render;
+use crate::search::{Purpose, SearchIndex};
+use crate::site::{self, Site};
+use crate::theme::Theme;
+use crate::urls::{self, Urls};
+
+use phases::return_freed_memory;
+pub use phases::{Phase, Phases};
+pub use render::Mode;
+
+/// What to load, with the command line's overrides.
+#[derive(Clone, Debug)]
+pub struct Request {
+    pub root: PathBuf,
+    /// Overrides `site.base_url` (previews, staging hosts).
+    pub base_url: Option<String>,
+    /// Publish every case, drafts included, marked as such.
+    pub drafts: bool,
+    pub mode: Mode,
+}
+
+impl Request {
+    /// The site at `root` as configured, for `mode`.
+    pub fn new(root: &Path, mode: Mode) -> Request {
+        Request {
+            root: root.to_path_buf(),
+            base_url: None,
+            drafts: false,
+            mode,
+        }
+    }
+}
+
+/// Everything the pipeline reads: config, theme, content. The preview
+/// keeps one and replaces its parts as files change.
+pub struct Loaded {
+    /// The site folder, canonical.
+    pub root: PathBuf,
+    pub config: Config,
+    /// The theme, or its problems (reported with the site's, by derive).
+    pub theme: Result<Theme, Vec<Diagnostic>>,
+    pub urls: Urls,
+    pub content: Content,
+    pub drafts: bool,
+    pub mode: Mode,
+}
+
+/// Config and theme of the site at `root` (canonical), and its base URL
+/// with the override applied: the one place they are read.
+pub struct Setup {
+    pub root: PathBuf,
+    pub config: Config,
+    pub theme: Result<Theme, Vec<Diagnostic>>,
+    pub urls: Urls,
+}
+
+/// Read the site's config and theme. A config with errors stops here.
+pub fn load_setup(root: &Path, base_url: Option<&str>) -> Result<Setup, Vec<Diagnostic>> {
+    let config = Config::load(root)?;
+    let root = root.canonicalize().map_err(|err| {
+        vec![Diagnostic::error(
+            diagnostics::rules::CONFIG_MISSING,
+            ".",
+            format!("无法打开站点目录：{err}"),
+        )]
+    })?;
+    let urls = Urls::new(base_url.unwrap_or(&config.site.base_url));
+    let theme = Theme::load(&root);
+    Ok(Setup {
+        root,
+        config,
+        theme,
+        urls,
+    })
+}
+
+/// Load config, theme and content; the content's problems travel with it
+/// (in `content.diagnostics`) to [`Loaded::derive`].
+pub fn load(request: &Request, progress: &ProgressBar) -> Result<Loaded, Vec<Diagnostic>> {
+    let Setup {
+        root,
+        config,
+        theme,
+        urls,
+    } = load_setup(&request.root, request.base_url.as_deref())?;
+    let options = ParseOptions {
+        config: &config,
+        root: &root,
+        base_path: urls.base_path().to_string(),
+        highlight: request.mode.highlights(),
+    };
+    let content = content::load(&options, progress);
+    Ok(Loaded {
+        root,
+        config,
+        theme,
+        urls,
+        content,
+        drafts: request.drafts,
+        mode: request.mode,
+    })
+}
+
+/// The site derived from what was loaded, ready to render.
+pub struct Derived<'l> {
+    pub site: Site<'l>,
+    pub theme: &'l Theme,
+    pub mode: Mode,
+    /// Warnings only: errors stop [`Loaded::derive`].
+    pub warnings: Vec<Diagnostic>,
+}
+
+impl Loaded {
+    /// How a file of this site is parsed (the preview parses edited files
+    /// one at a time, exactly as [`load`] does).
+    pub fn parse_options(&self) -> ParseOptions<'_> {
+        ParseOptions {
+            config: &self.config,
+            root: &self.root,
+            base_path: self.urls.base_path().to_string(),
+            highlight: self.mode.highlights(),
+        }
+    }
+
+    /// The published site. Every problem found so far (content, theme,
+    /// the whole site's checks), less the writing rules the site turned
+    /// off; any error left stops here, sorted.
+    pub fn derive(&self) -> Result<Derived<'_>, Vec<Diagnostic>> {
+        let (site, mut diagnostics) =
+            site::derive(&self.config, self.urls.clone(), &self.content, self.drafts);
+        diagnostics.extend(self.content.diagnostics.iter().cloned());
+        if let Err(problems) = &self.theme {
+            diagnostics.extend(problems.iter().cloned());
+        }
+        self.config.check.apply(&mut diagnostics);
+        let warnings = stop_on_errors(diagnostics)?;
+        let theme = self
+            .theme
+            .as_ref()
+            .expect("no errors means the theme loaded");
+        Ok(Derived {
+            site,
+            theme,
+            mode: self.mode,
+            warnings,
+        })
+    }
+}
+
+/// The diagnostics when none is an error; else all of them, sorted.
+fn stop_on_errors(mut diagnostics: Vec<Diagnostic>) -> Result<Vec<Diagnostic>, Vec<Diagnostic>> {
+    if diagnostics::count_errors(&diagnostics) == 0 {
+        return Ok(diagnostics);
+    }
+    diagnostics::sort(&mut diagnostics);
+    Err(diagnostics)
+}
+
+/// What [`render`] made.
+pub struct Rendered {
+    /// Every path put into the sink.
+    pub written: Vec<Written>,
+    /// The search index `/api/search` queries (preview only).
+    pub search_index: Option<SearchIndex>,
+    /// The search export's paths.
+    pub search_files: Vec<String>,
+    /// Warnings only.
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Printed books found beside the output, by year: kept (copied into the
+/// new output, and linked) while their year still has a book.
+pub fn printed_books(site: &Site, out_dir: &Path) -> Vec<(i64, PathBuf)> {
+    crate::book::years(site)
+        .into_iter()
+        .map(|year| (year, out_dir.join(urls::book_pdf(year))))
+        .filter(|(_, path)| path.is_file())
+        .collect()
+}
+
+/// Render the derived site into `sink`: the search export first (the
+/// search page inlines its meta), then every page, then the printed
+/// books' copies; then check the site's links against what was made.
+pub fn render(
+    derived: Derived,
+    printed: &[(i64, PathBuf)],
+    sink: &dyn Sink,
+    progress: &ProgressBar,
+    mut phases: Option<&mut Phases>,
+) -> Result<Rendered, Vec<Diagnostic>> {
+    let Derived {
+        site,
+        theme,
+        mode,
+        warnings: mut diagnostics,
+    } = derived;
+    let out = Recorder::new(sink);
+    if mode == Mode::Preview {
+        // A template error shows before the slow search export is made.
+        render::render_probe(&site, theme)?;
+    }
+    let mut search_meta = None;
+    let mut search_index = None;
+    let mut search_files = Vec::new();
+    if mode.exports_search() {
+        progress.set_message("生成搜索索引");
+        let (files, meta, index) = search_export(&site, mode, phases.as_deref_mut())?;
+        search_files = files.iter().map(|f| f.path.clone()).collect();
+        files.into_par_iter().for_each(|f| out.put(f));
+        search_meta = Some(meta);
+        search_index = index;
+        return_freed_memory();
+        if let Some(phases) = phases.as_deref_mut() {
+            phases.done("search export");
+        }
+    }
+
+    progress.set_message("生成页面");
+    let years: Vec<i64> = printed.iter().map(|(year, _)| *year).collect();
+    let rendered = render::render_site(&site, theme, search_meta.as_ref(), &years, mode, &out);
+    if let Err(problems) = rendered {
+        diagnostics.extend(problems);
+        diagnostics::sort(&mut diagnostics);
+        return Err(diagnostics);
+    }
+    for (year, path) in printed {
+        out.put(OutputFile {
+            path: urls::book_pdf(*year),
+            contents: Contents::Copy(path.clone()),
+        });
+    }
+    let written = out.into_written();
+    if let Some(phases) = phases {
+        phases.done("render");
+    }
+    let outputs: HashSet<&str> = written.iter().map(|f| f.path.as_str()).collect();
+    diagnostics.extend(site::check_links_against_output(&site, &outputs));
+    let warnings = stop_on_errors(diagnostics)?;
+    Ok(Rendered {
+        written,
+        search_index,
+        search_files,
+        warnings,
+    })
+}
+
+/// The search export's files and meta, and the full index the preview
+/// keeps for `/api/search`.
+pub type SearchExport = (
+    Vec<OutputFile>,
+    crate::search::export::Meta,
+    Option<SearchIndex>,
+);
+
+/// The static search export, from a lean index dropped before the pages
+/// are rendered (it is the build's largest allocation); the preview also
+/// keeps a full index for `/api/search`.
+pub fn search_export(
+    site: &Site,
+    mode: Mode,
+    phases: Option<&mut Phases>,
+) -> Result<SearchExport, Vec<Diagnostic>> {
+    let exported = SearchIndex::build_for(site, Purpose::Export).and_then(|lean| {
+        if let Some(phases) = phases {
+            phases.done("search index");
+        }
+        crate::search::export::export(site, &lean)
+    });
+    let kept = exported.and_then(|(files, meta)| {
+        let index = match mode {
+            Mode::Preview => Some(SearchIndex::build(site)?),
+            Mode::Publish | Mode::Check => None,
+        };
+        Ok((files, meta, index))
+    });
+    kept.map_err(|err| {
+        vec![Diagnostic::error(
+            diagnostics::rules::SEARCH_INDEX,
+            ".",
+            format!("无法生成搜索索引：{err}"),
+        )
+        .help("这通常是磁盘或内存不足；释放空间后重新构建，问题仍在请报告给维护者")]
+    })
+}
+
+/// `urls.txt` listing every published URL path of `files`.
+pub fn published_list(files: &[Written]) -> OutputFile {
+    let current = published::list(files.iter().map(|f| f.path.as_str()));
+    OutputFile {
+        path: urls::PUBLISHED_LIST.to_string(),
+        contents: Contents::Bytes(published::contents(&current).into_bytes()),
+    }
+}
+
+#[derive(Clone)]
+pub struct BuildOptions {
+    pub root: PathBuf,
+    /// Defaults to `ROOT/output`.
+    pub output: Option<PathBuf>,
+    /// Overrides `site.base_url` (for previews and staging hosts).
+    pub base_url: Option<String>,
+    /// Publish every case, drafts included, marked as such.
+    pub drafts: bool,
+    /// Show a progress bar (when stderr is a terminal).
+    pub progress: bool,
+    /// The previous build's `urls.txt`; defaults to the one in the output
+    /// folder. Every URL in it must still be published (or aliased).
+    pub published: Option<PathBuf>,
+    /// URLs that may disappear (`--allow-removed`).
+    pub allow_removed: Vec<String>,
+    /// Compare with the previously published URLs (off for previews).
+    pub check_removed: bool,
+}
+
+/// What a successful build did.
+#[derive(Debug)]
+pub struct BuildReport {
+    pub cases: usize,
+    pub pages: usize,
+    pub files: usize,
+    pub output: PathBuf,
+    pub warnings: Vec<Diagnostic>,
+    /// Each phase's wall and CPU time and the peak memory at its end.
+    pub phases: Vec<Phase>,
+    pub elapsed: Duration,
+}
+
+pub enum BuildError {
+    /// The content (or config, or templates) has errors; nothing written.
+    Content(Vec<Diagnostic>),
+    /// Writing the output failed; the previous output is untouched.
+    Io(std::io::Error),
+    /// The output folder is not Casebook's to replace (`destination`);
+    /// the message says why. Nothing read or written.
+    Destination(String),
+}
+
+/// Check the content without writing anything: the whole pipeline runs in
+/// [`Mode::Check`] (so template errors and broken links are found too)
+/// into a sink that keeps nothing.
+pub fn check(root: &Path) -> Vec<Diagnostic> {
+    let request = Request::new(root, Mode::Check);
+    let checked = load(&request, &ProgressBar::hidden()).and_then(|loaded| {
+        let derived = loaded.derive()?;
+        render(derived, &[], &Discard, &ProgressBar::hidden(), None).map(|r| r.warnings)
+    });
+    let mut diagnostics = checked.unwrap_or_else(|diagnostics| diagnostics);
+    diagnostics::sort(&mut diagnostics);
+    diagnostics
+}
+
+/// `casebook build`: the pipeline in [`Mode::Publish`] into a staging
+/// folder, `urls.txt` checked against the previous build's, then the
+/// atomic swap.
+pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
+    let out_dir = options
+        .output
+        .clone()
+        .unwrap_or_else(|| options.root.join("output"));
+    crate::destination::check(&options.root, &out_dir, crate::destination::Use::Site)
+        .map_err(BuildError::Destination)?;
+    let mut phases = Phases::new();
+    let progress = progress_bar(options.progress);
+    let built = stage(options, &out_dir, &progress, &mut phases);
+    let (staging, written, cases, warnings) = match built {
+        Ok(built) => built,
+        Err(err) => {
+            progress.finish_and_clear();
+            return Err(err);
+        }
+    };
+    progress.set_message("写入文件");
+    let committed = staging.commit();
+    progress.finish_and_clear();
+    committed.map_err(BuildError::Io)?;
+    phases.done("commit");
+    Ok(BuildReport {
+        cases,
+        pages: written.iter().filter(|f| f.path.ends_with(".html")).count(),
+        files: written.len(),
+        output: out_dir,
+        warnings,
+        elapsed: phases.started.elapsed(),
+        phases: phases.list,
+    })
+}
+
+type Staged = (Staging, Vec<Written>, usize, Vec<Diagnostic>);
+
+/// Every step of a build but the commit.
+fn stage(
+    options: &BuildOptions,
+    out_dir: &Path,
+    progress: &ProgressBar,
+    phases: &mut Phases,
+) -> Result<Staged, BuildError> {
+    let request = Request {
+        root: options.root.clone(),
+        base_url: options.base_url.clone(),
+        drafts: options.drafts,
+        mode: Mode::Publish,
+    };
+    let loaded = load(&request, progress).map_err(BuildError::Content)?;
+    phases.done("load");
+    let derived = loaded.derive().map_err(BuildError::Content)?;
+    let cases = derived.site.cases.len();
+    let printed = printed_books(&derived.site, out_dir);
+    phases.done("derive");
+    let staging = Staging::begin(out_dir).map_err(BuildError::Io)?;
+    let rendered =
+        render(derived, &printed, &staging, progress, Some(phases)).map_err(BuildError::Content)?;
+    let Rendered {
+        mut written,
+        mut warnings,
+        ..
+    } = rendered;
+    match published_urls(options, &loaded.root, out_dir, &written) {
+        Ok(urls_file) => {
+            written.push(Written {
+                path: urls_file.path.clone(),
+                copied_from: None,
+            });
+            staging.put(urls_file);
+        }
+        Err(problems) => {
+            warnings.extend(problems);
+            diagnostics::sort(&mut warnings);
+            return Err(BuildError::Content(warnings));
+        }
+    }
+    phases.done("urls");
+    diagnostics::sort(&mut warnings);
+    Ok((staging, written, cases, warnings))
+}
+
+fn progress_bar(shown: bool) -> ProgressBar {
+    if !shown {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len}")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    bar.set_message("解析内容");
+    bar
+}
+
+/// `urls.txt` for this build, after checking that every URL the previous
+/// build published is still there (or aliased, or allowed). A `--drafts`
+/// build publishes nothing for real: it carries the previous list over
+/// unchanged (or writes none), so the next real build is checked against
+/// the last real one.
+fn published_urls(
+    options: &BuildOptions,
+    root: &Path,
+    out_dir: &Path,
+    files: &[Written],
+) -> Result<OutputFile, Vec<Diagnostic>> {
+    let previous_path = options
+        .published
+        .clone()
+        .unwrap_or_else(|| out_dir.join(urls::PUBLISHED_LIST));
+    let shown = content::relative_display(root, &previous_path);
+    let previous = match std::fs::read_to_string(&previous_path) {
+        Ok(text) => Some(text),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound && options.published.is_none() => {
+            None
+        }
+        Err(err) => {
+            return Err(vec![Diagnostic::error(
+                diagnostics::rules::FILE_UNREADABLE,
+                &shown,
+                format!("无法读取上次发布的网址清单 {shown}：{err}"),
+            )])
+        }
+    };
+    if options.drafts && options.check_removed {
+        return Ok(OutputFile {
+            path: urls::PUBLISHED_LIST.to_string(),
+            contents: Contents::Bytes(previous.unwrap_or_default().into_bytes()),
+        });
+    }
+    if let Some(previous) = previous.as_ref().filter(|_| options.check_removed) {
+        let current = published::list(files.iter().map(|f| f.path.as_str()));
+        let lost = published::check_removed(
+            &published::parse(previous),
+            &current,
+            &options.allow_removed,
+            &shown,
+        );
+        if !lost.is_empty() {
+            return Err(lost);
+        }
+    }
+    Ok(published_list(files))
+}

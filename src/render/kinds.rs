@@ -1,0 +1,594 @@
+//! The one list of what a site renders, kind by kind ([`PageKind`]), what
+//! each kind shows and so which edits change it. The whole render is the
+//! selection of everything ([`Selection::all`]); the preview renders the
+//! selection an edit calls for ([`select`]). Both go through [`render`],
+//! so a page comes out the same either way.
+//!
+//! What each kind depends on follows from what its context holds:
+//!
+//! | kind | files | changes with |
+//! | --- | --- | --- |
+//! | `Case` | page, share kit, aliases, short links, files beside it (QR codes with `site_files`) | its case, its neighbours in book order (prev/next), the links of its terms (with counts) |
+//! | `TaxonomyIndex` | `areas/` … | its terms' links |
+//! | `Term` | `areas/{slug}/` … | the cards of its cases |
+//! | `Lists` | home, overview, feed | every case's card |
+//! | `Singles` | free pages and their files, 404, robots.txt | the page itself |
+//! | `Search` | the search page | the search export (every case) |
+//! | `Book` | `compilation/{year}/` | its year's cases, its preface |
+//! | `OpenData` | `data/` | every case |
+//! | `SiteFiles` | static files, QR codes, sitemap | the theme, the set of output paths |
+//!
+//! And every page shows the site-wide context ([`site_fingerprint`]): when
+//! it changes, or the set of output paths does ([`Snapshot::shape`]), or
+//! config, templates or static files do, everything is rendered again.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::path::PathBuf;
+
+use rayon::prelude::*;
+
+use super::views::{CaseCard, Views};
+use super::{open_data, qr, stand_in, Mode, Renderer};
+use crate::content::{Preface, SourceKind};
+use crate::diagnostics::{rules, Diagnostic};
+use crate::output::{Contents, OutputFile, Recorder, Sink};
+use crate::site::Site;
+use crate::taxonomy::{TaxonomyKind, Term};
+use crate::urls;
+
+/// The kinds of output, in the order a whole render makes them (the
+/// sitemap, last, lists the pages made before it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PageKind {
+    Case,
+    Lists,
+    TaxonomyIndex,
+    Term,
+    Singles,
+    Search,
+    Book,
+    OpenData,
+    SiteFiles,
+}
+
+impl PageKind {
+    pub const ALL: [PageKind; 9] = [
+        PageKind::Case,
+        PageKind::Lists,
+        PageKind::TaxonomyIndex,
+        PageKind::Term,
+        PageKind::Singles,
+        PageKind::Search,
+        PageKind::Book,
+        PageKind::OpenData,
+        PageKind::SiteFiles,
+    ];
+}
+
+/// The pages to render, by kind.
+#[derive(Debug, Default)]
+pub struct Selection {
+    /// [`PageKind::Case`]: cases by index into `site.cases`.
+    pub cases: BTreeSet<usize>,
+    /// [`PageKind::Term`]: by taxonomy and slug.
+    pub terms: HashSet<(TaxonomyKind, String)>,
+    /// [`PageKind::TaxonomyIndex`].
+    pub indexes: HashSet<TaxonomyKind>,
+    /// [`PageKind::Lists`]: home, overview and feed.
+    pub lists: bool,
+    /// [`PageKind::Singles`]: free-standing pages, the 404 page, robots.txt.
+    pub singles: bool,
+    /// [`PageKind::Search`]: the search page (inlines the export's meta).
+    pub search: bool,
+    /// [`PageKind::Book`]: the books of these years.
+    pub books: BTreeSet<i64>,
+    /// [`PageKind::OpenData`].
+    pub data: bool,
+    /// [`PageKind::SiteFiles`]: static files, every QR code, the sitemap.
+    pub site_files: bool,
+}
+
+impl Selection {
+    /// Everything: the whole site.
+    pub fn all(site: &Site) -> Selection {
+        Selection {
+            cases: (0..site.cases.len()).collect(),
+            terms: site
+                .taxonomies
+                .iter()
+                .flat_map(|t| t.terms.iter().map(|term| (t.kind, term.slug.clone())))
+                .collect(),
+            indexes: TaxonomyKind::ALL.into_iter().collect(),
+            lists: true,
+            singles: true,
+            search: true,
+            books: crate::book::years(site).into_iter().collect(),
+            data: true,
+            site_files: true,
+        }
+    }
+
+    /// One case page and every list and single page: what shows a
+    /// template error before the slow whole-site work.
+    pub fn probe(site: &Site) -> Selection {
+        Selection {
+            cases: (0..site.cases.len().min(1)).collect(),
+            lists: true,
+            singles: true,
+            indexes: TaxonomyKind::ALL.into_iter().collect(),
+            ..Selection::default()
+        }
+    }
+
+    fn has(&self, kind: PageKind) -> bool {
+        match kind {
+            PageKind::Case => !self.cases.is_empty(),
+            PageKind::Lists => self.lists,
+            PageKind::TaxonomyIndex => !self.indexes.is_empty(),
+            PageKind::Term => !self.terms.is_empty(),
+            PageKind::Singles => self.singles,
+            PageKind::Search => self.search,
+            PageKind::Book => !self.books.is_empty(),
+            PageKind::OpenData => self.data,
+            PageKind::SiteFiles => self.site_files,
+        }
+    }
+}
+
+/// Render `selection` into `out`, kind by kind. The open data is made on
+/// one thread alongside the pages (which keep every other thread busy).
+pub(super) fn render(
+    renderer: &Renderer,
+    selection: &Selection,
+    mode: Mode,
+    out: &dyn Sink,
+) -> Result<(), Vec<Diagnostic>> {
+    let out = Recorder::new(out);
+    let (pages, data) = rayon::join(
+        || pages(renderer, selection, mode, &out),
+        || match (selection.data, mode.makes_everything()) {
+            (false, _) => Ok(Vec::new()),
+            (true, true) => open_data(renderer.views.site),
+            (true, false) => Ok([
+                urls::DATA_JSON,
+                urls::DATA_SCHEMA,
+                urls::DATA_CSV,
+                urls::DATA_XLSX,
+            ]
+            .map(stand_in)
+            .into()),
+        },
+    );
+    pages?;
+    data?.into_iter().for_each(|f| out.put(f));
+    if selection.site_files {
+        // Last: the sitemap lists every page made before it.
+        let statics = renderer.static_files.iter().map(|f| OutputFile {
+            path: f.path.clone(),
+            contents: match &f.contents {
+                Contents::Bytes(bytes) => Contents::Bytes(bytes.clone()),
+                Contents::Copy(path) => Contents::Copy(path.clone()),
+            },
+        });
+        statics.for_each(|f| out.put(f));
+        out.put(renderer.sitemap(&out.written()).map_err(one)?);
+    }
+    Ok(())
+}
+
+fn one(diagnostic: Diagnostic) -> Vec<Diagnostic> {
+    vec![diagnostic]
+}
+
+/// Every kind but the open data, in [`PageKind::ALL`] order.
+fn pages(
+    renderer: &Renderer,
+    selection: &Selection,
+    mode: Mode,
+    out: &Recorder,
+) -> Result<(), Vec<Diagnostic>> {
+    let site = renderer.views.site;
+    // Lists show the cards of many cases; a case's own pages only its own.
+    let cards: Vec<CaseCard> = if selection.lists || !selection.terms.is_empty() {
+        site.cases
+            .par_iter()
+            .map(|c| renderer.views.card(c))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    for kind in PageKind::ALL.into_iter().filter(|&k| selection.has(k)) {
+        match kind {
+            PageKind::Case => cases(renderer, selection, &cards, mode, out)?,
+            PageKind::Lists => {
+                out.put(renderer.home(&cards).map_err(one)?);
+                out.put(renderer.overview().map_err(one)?);
+                out.put(renderer.feed(&cards).map_err(one)?);
+            }
+            PageKind::TaxonomyIndex => {
+                for kind in TaxonomyKind::ALL {
+                    if selection.indexes.contains(&kind) {
+                        out.put(renderer.taxonomy_index(kind).map_err(one)?);
+                    }
+                }
+            }
+            PageKind::Term => terms(renderer, selection, &cards, out)?,
+            PageKind::Singles => singles(renderer, out)?,
+            PageKind::Search => out.put(renderer.search_page().map_err(one)?),
+            PageKind::Book => books(renderer, selection, mode, out)?,
+            // Made beside the pages, by `render`.
+            PageKind::OpenData => {}
+            // After everything, by `render`.
+            PageKind::SiteFiles => {}
+        }
+    }
+    Ok(())
+}
+
+/// Each selected case's page, share kit, aliases, short links and files,
+/// and (with the site files) its QR codes.
+fn cases(
+    renderer: &Renderer,
+    selection: &Selection,
+    cards: &[CaseCard],
+    mode: Mode,
+    out: &Recorder,
+) -> Result<(), Vec<Diagnostic>> {
+    let site = renderer.views.site;
+    let chosen: Vec<usize> = selection.cases.iter().copied().collect();
+    chosen.par_iter().try_for_each(|&i| {
+        let case = site.cases[i];
+        let card = match cards.get(i) {
+            Some(card) => std::borrow::Cow::Borrowed(card),
+            None => std::borrow::Cow::Owned(renderer.views.card(case)),
+        };
+        let [page, kit] = renderer.case_pages(i, &card).map_err(one)?;
+        out.put(page);
+        out.put(kit);
+        renderer
+            .case_aliases(case)
+            .map_err(one)?
+            .into_iter()
+            .chain(renderer.case_short_links(case).map_err(one)?)
+            .for_each(|f| out.put(f));
+        for asset in &case.assets {
+            out.put(OutputFile {
+                path: urls::case_file(&case.id, &asset.rel),
+                contents: Contents::Copy(asset.source.clone()),
+            });
+        }
+        if selection.site_files {
+            let url = renderer.views.permalink(&urls::short_link(&case.id));
+            let qr = match mode.makes_everything() {
+                true => qr::files(&renderer.views.qr, i, &case.id, &url),
+                false => qr::paths(&case.id, &url),
+            };
+            let qr = qr.map_err(|message| {
+                vec![Diagnostic::error(rules::QR_CODE, &case.source.rel, message)
+                    .help("二维码装不下这么长的网址：缩短 site.base_url")]
+            })?;
+            qr.into_iter().for_each(|f| out.put(f));
+        }
+        Ok(())
+    })
+}
+
+/// The selected term pages, taxonomy by taxonomy.
+fn terms(
+    renderer: &Renderer,
+    selection: &Selection,
+    cards: &[CaseCard],
+    out: &Recorder,
+) -> Result<(), Vec<Diagnostic>> {
+    for kind in TaxonomyKind::ALL {
+        let terms: Vec<&Term> = renderer
+            .views
+            .site
+            .taxonomy(kind)
+            .terms
+            .iter()
+            .filter(|t| selection.terms.contains(&(kind, t.slug.clone())))
+            .collect();
+        terms.par_iter().try_for_each(|term| {
+            out.put(renderer.term_page(kind, term, cards).map_err(one)?);
+            Ok::<(), Vec<Diagnostic>>(())
+        })?;
+    }
+    Ok(())
+}
+
+/// Free-standing pages with their files, the 404 page, robots.txt.
+fn singles(renderer: &Renderer, out: &Recorder) -> Result<(), Vec<Diagnostic>> {
+    for page in renderer.views.site.pages {
+        out.put(renderer.free_page(page).map_err(one)?);
+        for asset in &page.assets {
+            out.put(OutputFile {
+                path: urls::page_file(&page.slug, &asset.rel),
+                contents: Contents::Copy(asset.source.clone()),
+            });
+        }
+    }
+    for (template, path) in [
+        (urls::NOT_FOUND, urls::NOT_FOUND),
+        (urls::ROBOTS, urls::ROBOTS),
+    ] {
+        let context = renderer.context(path);
+        out.put(
+            renderer
+                .render(template, path.to_string(), &context)
+                .map_err(one)?,
+        );
+    }
+    Ok(())
+}
+
+/// The selected books; in `check`, their pages stand in by their paths.
+fn books(
+    renderer: &Renderer,
+    selection: &Selection,
+    mode: Mode,
+    out: &Recorder,
+) -> Result<(), Vec<Diagnostic>> {
+    selection.books.par_iter().try_for_each(|&year| {
+        let files = if mode.makes_everything() {
+            let has_pdf = renderer.views.pdfs.contains(&year);
+            renderer
+                .book(year, has_pdf, &Default::default())
+                .map_err(one)?
+        } else {
+            vec![stand_in(&urls::index_of(&urls::book(year)))]
+        };
+        files.into_iter().for_each(|f| out.put(f));
+        Ok(())
+    })
+}
+
+/// Everything every page's layout can show of the site as a whole (counts,
+/// areas, books, pages), as text: when it differs between two versions of
+/// a site, every page may have changed.
+pub fn site_fingerprint(site: &Site) -> String {
+    let views = Views::new(site, &[]);
+    serde_json::to_string(&views.site_view()).expect("plain JSON")
+}
+
+/// The things of a written site that decide which pages an edit touches.
+pub struct Snapshot {
+    /// [`site_fingerprint`]: what every page's layout can show.
+    fingerprint: String,
+    /// A hash of what the output paths follow from: case ids and aliases,
+    /// terms, page slugs, book years. Equal shapes, equal paths.
+    pub shape: blake3::Hash,
+    /// Case ids in book order.
+    order: Vec<String>,
+    position: HashMap<String, usize>,
+    /// Each term's link (name, description, count), by taxonomy and slug.
+    links: HashMap<(TaxonomyKind, String), String>,
+    /// The terms of each case in book order (index into `slugs`), and its
+    /// year.
+    case_terms: Vec<(Vec<(TaxonomyKind, usize)>, i64)>,
+    /// Term slugs by taxonomy (in `TaxonomyKind::ALL` order).
+    slugs: Vec<Vec<String>>,
+}
+
+/// Kinds of terms a case page links to (with their counts).
+const CASE_PAGE_TERMS: [TaxonomyKind; 4] = [
+    TaxonomyKind::Area,
+    TaxonomyKind::Industry,
+    TaxonomyKind::District,
+    TaxonomyKind::Method,
+];
+
+impl Snapshot {
+    /// What `site`'s pages depend on.
+    pub fn of(site: &Site) -> Snapshot {
+        let mut shape = blake3::Hasher::new();
+        let mut ids: Vec<&str> = site.cases.iter().map(|c| c.id.as_str()).collect();
+        ids.sort_unstable();
+        for id in ids {
+            shape.update(b"case\0").update(id.as_bytes()).update(b"\0");
+        }
+        let mut aliases: Vec<&str> = site
+            .cases
+            .iter()
+            .flat_map(|c| c.aliases.iter().map(String::as_str))
+            .collect();
+        aliases.sort_unstable();
+        for alias in aliases {
+            shape
+                .update(b"alias\0")
+                .update(alias.as_bytes())
+                .update(b"\0");
+        }
+        let mut links = HashMap::new();
+        let mut case_terms: Vec<(Vec<(TaxonomyKind, usize)>, i64)> =
+            site.cases.iter().map(|c| (Vec::new(), c.year)).collect();
+        let mut slugs = Vec::new();
+        for kind in TaxonomyKind::ALL {
+            let terms = &site.taxonomy(kind).terms;
+            let mut sorted: Vec<&str> = terms.iter().map(|t| t.slug.as_str()).collect();
+            sorted.sort_unstable();
+            for slug in sorted {
+                shape
+                    .update(kind.path().as_bytes())
+                    .update(slug.as_bytes())
+                    .update(b"\0");
+            }
+            for (t, term) in terms.iter().enumerate() {
+                links.insert(
+                    (kind, term.slug.clone()),
+                    format!(
+                        "{}\n{:?}\n{}",
+                        term.name,
+                        term.description,
+                        term.cases.len()
+                    ),
+                );
+                for &i in &term.cases {
+                    case_terms[i].0.push((kind, t));
+                }
+            }
+            slugs.push(terms.iter().map(|t| t.slug.clone()).collect());
+        }
+        for page in site.pages {
+            shape
+                .update(b"page\0")
+                .update(page.slug.as_bytes())
+                .update(b"\0");
+        }
+        for year in crate::book::years(site) {
+            shape.update(b"book\0").update(&year.to_le_bytes());
+        }
+        let order: Vec<String> = site.cases.iter().map(|c| c.id.clone()).collect();
+        Snapshot {
+            fingerprint: site_fingerprint(site),
+            shape: shape.finalize(),
+            position: order
+                .iter()
+                .enumerate()
+                .map(|(i, id)| (id.clone(), i))
+                .collect(),
+            order,
+            links,
+            case_terms,
+            slugs,
+        }
+    }
+
+    /// The ids next to `id` in book order.
+    pub fn neighbours(&self, id: &str) -> Vec<&str> {
+        let Some(&at) = self.position.get(id) else {
+            return Vec::new();
+        };
+        [at.checked_sub(1), Some(at + 1)]
+            .into_iter()
+            .flatten()
+            .filter_map(|i| self.order.get(i))
+            .map(String::as_str)
+            .collect()
+    }
+
+    /// The terms (taxonomy, slug) and year of case `id`.
+    pub fn terms_of(&self, id: &str) -> Option<(Vec<(TaxonomyKind, String)>, i64)> {
+        let (terms, year) = &self.case_terms[*self.position.get(id)?];
+        let slug = |kind: TaxonomyKind, t: usize| {
+            let k = TaxonomyKind::ALL
+                .iter()
+                .position(|&x| x == kind)
+                .unwrap_or(0);
+            self.slugs[k][t].clone()
+        };
+        Some((
+            terms
+                .iter()
+                .map(|&(kind, t)| (kind, slug(kind, t)))
+                .collect(),
+            *year,
+        ))
+    }
+}
+
+/// What changed since the snapshot.
+pub struct Changes<'a> {
+    pub files: &'a BTreeSet<PathBuf>,
+    /// Ids of the cases in those files, before and after.
+    pub ids: &'a BTreeSet<String>,
+    pub kinds: &'a HashMap<&'a PathBuf, SourceKind>,
+}
+
+/// What a rebuild renders: the changed cases' own pages, the pages around
+/// them, and (later) the slow whole-site files.
+pub fn select(
+    old: &Snapshot,
+    now: &Snapshot,
+    site: &Site,
+    changes: &Changes,
+    prefaces: &[Preface],
+) -> (Selection, Selection, Selection) {
+    let mut own = Selection::default();
+    let mut rest = Selection {
+        lists: true,
+        ..Selection::default()
+    };
+    let mut slow = Selection {
+        search: true,
+        data: true,
+        ..Selection::default()
+    };
+    let changed: BTreeSet<&str> = changes.ids.iter().map(String::as_str).collect();
+    for file in changes.files {
+        match changes.kinds.get(file) {
+            Some(SourceKind::Page) => rest.singles = true,
+            Some(SourceKind::Preface) => {
+                slow.books.extend(
+                    prefaces
+                        .iter()
+                        .filter(|p| &p.source.path == file)
+                        .map(|p| p.year),
+                );
+            }
+            Some(SourceKind::Case) => {}
+            // Gone: whichever book it was in.
+            None => slow.books.extend(crate::book::years(site)),
+        }
+    }
+    let index_of = |id: &str| now.position.get(id).copied();
+    for id in &changed {
+        own.cases.extend(index_of(id));
+        for snapshot in [old, now] {
+            for neighbour in snapshot.neighbours(id) {
+                rest.cases.extend(index_of(neighbour));
+            }
+            if let Some((terms, year)) = snapshot.terms_of(id) {
+                rest.terms.extend(terms);
+                slow.books.insert(year);
+            }
+        }
+    }
+    // A term whose link (count) changed: its list, its taxonomy's index,
+    // and the pages of its cases, which link to it.
+    for taxonomy in &site.taxonomies {
+        for term in &taxonomy.terms {
+            let key = (taxonomy.kind, term.slug.clone());
+            if old.links.get(&key) == now.links.get(&key) {
+                continue;
+            }
+            rest.indexes.insert(taxonomy.kind);
+            if CASE_PAGE_TERMS.contains(&taxonomy.kind) {
+                rest.cases.extend(term.cases.iter().copied());
+            }
+            rest.terms.insert(key);
+        }
+    }
+    if old.fingerprint != now.fingerprint {
+        rest.cases.extend(0..site.cases.len());
+        for taxonomy in &site.taxonomies {
+            rest.indexes.insert(taxonomy.kind);
+            rest.terms.extend(
+                taxonomy
+                    .terms
+                    .iter()
+                    .map(|t| (taxonomy.kind, t.slug.clone())),
+            );
+        }
+        rest.singles = true;
+        slow.books.extend(crate::book::years(site));
+    }
+    rest.cases = rest.cases.difference(&own.cases).copied().collect();
+    (own, rest, slow)
+}
+
+impl Selection {
+    /// Both selections' pages.
+    pub fn merge(mut self, other: Selection) -> Selection {
+        self.cases.extend(other.cases);
+        self.terms.extend(other.terms);
+        self.indexes.extend(other.indexes);
+        self.lists |= other.lists;
+        self.singles |= other.singles;
+        self.search |= other.search;
+        self.books.extend(other.books);
+        self.data |= other.data;
+        self.site_files |= other.site_files;
+        self
+    }
+}

@@ -1,0 +1,357 @@
+//! One method per page (or per group of files one page needs): the whole
+//! render and the preview's selective render both call them through the
+//! list of page kinds (`kinds`), so a page comes out the same either way.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::views::{Group, TermLink, Views};
+use super::{book, CaseCard, Renderer, BOOK_STYLESHEET};
+use crate::content::{Case, Page};
+use crate::diagnostics::{rules, Diagnostic};
+use crate::output::{OutputFile, Written};
+use crate::taxonomy::{TaxonomyKind, Term};
+use crate::urls;
+
+#[derive(Serialize)]
+struct Matrix {
+    columns: Vec<TermLink>,
+    rows: Vec<MatrixRow>,
+}
+
+#[derive(Serialize)]
+struct MatrixRow {
+    area: TermLink,
+    cells: Vec<MatrixCell>,
+}
+
+#[derive(Serialize)]
+struct MatrixCell {
+    count: usize,
+    url: String,
+}
+
+#[derive(Serialize)]
+struct FeedEntry {
+    title: String,
+    url: String,
+    enterprise: String,
+    summary: String,
+    updated: String,
+}
+
+#[derive(Serialize)]
+struct SitemapEntry {
+    loc: String,
+}
+
+/// Where cases sit in the feed.
+const FEED_ENTRIES: usize = 30;
+
+impl Renderer<'_> {
+    /// Case `index`'s page and share kit.
+    pub(super) fn case_pages(
+        &self,
+        index: usize,
+        card: &CaseCard,
+    ) -> Result<[OutputFile; 2], Diagnostic> {
+        let case = &self.views.site.cases[index];
+        let path = Views::case_path(case);
+        let mut context = self.context(&path);
+        let view = self.views.case_view(index, card.clone());
+        context.insert("share", &self.share(index, &view.description));
+        context.insert("case", &view);
+        let page = self.render("case.html", urls::index_of(&path), &context)?;
+        let kit_path = urls::share_kit(&case.id);
+        let mut context = self.context(&kit_path);
+        context.insert("case", card);
+        context.insert("kit", &self.share_kit(index));
+        let kit = self.render("share.html", urls::index_of(&kit_path), &context)?;
+        Ok([page, kit])
+    }
+
+    /// A redirect page at each of the case's aliases: old links keep working.
+    pub(super) fn case_aliases(&self, case: &Case) -> Result<Vec<OutputFile>, Diagnostic> {
+        let target = Views::case_path(case);
+        let mut files = Vec::new();
+        for alias in &case.aliases {
+            let path = alias_output_path(alias);
+            let mut context = self.context(&target);
+            context.insert("title", &case.title);
+            context.insert("target", &self.views.url(&target));
+            files.push(self.render("redirect.html", path, &context)?);
+        }
+        Ok(files)
+    }
+
+    /// The redirects that serve the case's short link.
+    pub(super) fn case_short_links(&self, case: &Case) -> Result<Vec<OutputFile>, Diagnostic> {
+        let target = Views::case_path(case);
+        let mut context = self.context(&target);
+        context.insert("title", &case.title);
+        context.insert("target", &self.views.url(&target));
+        urls::short_link_files(&case.id)
+            .into_iter()
+            .map(|path| self.render("redirect.html", path, &context))
+            .collect()
+    }
+
+    /// A free-standing page (`content/pages/`).
+    pub(super) fn free_page(&self, page: &Page) -> Result<OutputFile, Diagnostic> {
+        let path = urls::page(&page.slug);
+        let mut context = self.context(&path);
+        context.insert("title", &page.title);
+        context.insert(
+            "description",
+            &page
+                .description
+                .clone()
+                .unwrap_or_else(|| crate::text::sentence_excerpt(&page.body.summary, 120)),
+        );
+        context.insert("html", &page.body.html);
+        self.render("page.html", urls::index_of(&path), &context)
+    }
+
+    /// The search page, with the export's meta inlined.
+    pub(super) fn search_page(&self) -> Result<OutputFile, Diagnostic> {
+        let mut context = self.context(urls::SEARCH);
+        for (key, kind) in [
+            ("areas", TaxonomyKind::Area),
+            ("industries", TaxonomyKind::Industry),
+            ("districts", TaxonomyKind::District),
+            ("years", TaxonomyKind::Year),
+        ] {
+            context.insert(key, &self.views.term_links(kind));
+        }
+        context.insert("search_meta", &self.search_meta);
+        self.render("search.html", urls::index_of(urls::SEARCH), &context)
+    }
+
+    /// The taxonomy's index page: its terms with their counts.
+    pub(super) fn taxonomy_index(&self, kind: TaxonomyKind) -> Result<OutputFile, Diagnostic> {
+        let path = urls::taxonomy(kind);
+        let mut context = self.context(&path);
+        context.insert("taxonomy", &self.views.taxonomy(kind));
+        context.insert("terms", &self.views.term_links(kind));
+        self.render("taxonomy.html", urls::index_of(&path), &context)
+    }
+
+    /// One term's list. Area pages group by industry; every other list
+    /// groups by priority area.
+    pub(super) fn term_page(
+        &self,
+        kind: TaxonomyKind,
+        term: &Term,
+        cards: &[CaseCard],
+    ) -> Result<OutputFile, Diagnostic> {
+        let site = self.views.site;
+        let group_by = if kind == TaxonomyKind::Area {
+            TaxonomyKind::Industry
+        } else {
+            TaxonomyKind::Area
+        };
+        let groups: Vec<Group> = site
+            .taxonomy(group_by)
+            .terms
+            .iter()
+            .filter_map(|g| {
+                let mut members: Vec<usize> = term
+                    .cases
+                    .iter()
+                    .copied()
+                    .filter(|i| g.cases.binary_search(i).is_ok())
+                    .collect();
+                if members.is_empty() {
+                    return None;
+                }
+                // Newest first inside a group, then by id.
+                members.sort_by(|&a, &b| {
+                    let (ca, cb) = (&site.cases[a], &site.cases[b]);
+                    cb.year.cmp(&ca.year).then_with(|| ca.id.cmp(&cb.id))
+                });
+                Some(Group {
+                    name: g.name.clone(),
+                    anchor: g.slug.clone(),
+                    count: members.len(),
+                    cases: members.iter().map(|&i| cards[i].clone()).collect(),
+                })
+            })
+            .collect();
+        let path = Views::term_path(kind, term);
+        let mut context = self.context(&path);
+        context.insert("taxonomy", &self.views.taxonomy(kind));
+        context.insert("term", &self.views.term_link(kind, term));
+        context.insert("group_label", group_by.label());
+        context.insert("groups", &groups);
+        if kind == TaxonomyKind::Year {
+            let book = term
+                .slug
+                .parse::<i64>()
+                .ok()
+                .and_then(|year| self.views.book_link(year));
+            context.insert("book", &book);
+        }
+        self.render("term.html", urls::index_of(&path), &context)
+    }
+
+    pub(super) fn home(&self, cards: &[CaseCard]) -> Result<OutputFile, Diagnostic> {
+        let site = self.views.site;
+        let areas = self.views.term_links(TaxonomyKind::Area);
+        let industries = self.views.term_links(TaxonomyKind::Industry);
+        let area_terms = &site.taxonomy(TaxonomyKind::Area).terms;
+        let matrix = Matrix {
+            columns: industries.clone(),
+            rows: area_terms
+                .iter()
+                .zip(&areas)
+                .map(|(term, link)| MatrixRow {
+                    area: link.clone(),
+                    cells: site
+                        .taxonomy(TaxonomyKind::Industry)
+                        .terms
+                        .iter()
+                        .map(|industry| MatrixCell {
+                            count: term
+                                .cases
+                                .iter()
+                                .filter(|&&i| industry.cases.binary_search(&i).is_ok())
+                                .count(),
+                            url: format!("{}#{}", link.url, industry.slug),
+                        })
+                        .collect(),
+                })
+                .collect(),
+        };
+        let latest_year = site.cases.iter().map(|c| c.year).max();
+        let latest: Vec<&CaseCard> = cards
+            .iter()
+            .filter(|c| Some(c.year) == latest_year)
+            .collect();
+        let mut context = self.context(urls::HOME);
+        context.insert("areas", &areas);
+        context.insert("industries", &industries);
+        context.insert("years", &self.views.term_links(TaxonomyKind::Year));
+        context.insert("matrix", &matrix);
+        context.insert("latest_year", &latest_year);
+        context.insert("latest", &latest);
+        context.insert(
+            "taxonomies",
+            &TaxonomyKind::ALL.map(|k| self.views.taxonomy(k)),
+        );
+        self.render("index.html", urls::index_of(urls::HOME), &context)
+    }
+
+    /// The book of `year` (`compilation/{year}/index.html`) and the files
+    /// of its folder; nothing when the year has no published case.
+    pub(super) fn book(
+        &self,
+        year: i64,
+        has_pdf: bool,
+        pages: &BTreeMap<String, usize>,
+    ) -> Result<Vec<OutputFile>, Diagnostic> {
+        let site = self.views.site;
+        let Some(book) = crate::book::book(site, year) else {
+            return Ok(Vec::new());
+        };
+        let stylesheet = (BOOK_STYLESHEET, self.book_css.as_slice());
+        let (view, mut files) = book::view(&self.views, &book, stylesheet, has_pdf, pages)
+            .map_err(|(file, message)| {
+                Diagnostic::error(rules::QR_CODE, &file, message)
+                    .help("二维码装不下这么长的网址：缩短 site.base_url")
+            })?;
+        let path = urls::book(year);
+        let mut context = self.context(&path);
+        context.insert("book", &view);
+        files.push(self.render("compilation.html", urls::index_of(&path), &context)?);
+        Ok(files)
+    }
+
+    pub(super) fn feed(&self, cards: &[CaseCard]) -> Result<OutputFile, Diagnostic> {
+        let site = self.views.site;
+        let mut order: Vec<usize> = (0..site.cases.len()).collect();
+        let updated_of = |i: usize| {
+            let case = &site.cases[i];
+            case.date
+                .map(|d| d.format("%Y-%m-%dT00:00:00+08:00").to_string())
+                .unwrap_or_else(|| format!("{}-12-31T00:00:00+08:00", case.year))
+        };
+        order.sort_by(|&a, &b| {
+            updated_of(b)
+                .cmp(&updated_of(a))
+                .then_with(|| site.cases[a].id.cmp(&site.cases[b].id))
+        });
+        let entries: Vec<FeedEntry> = order
+            .iter()
+            .take(FEED_ENTRIES)
+            .map(|&i| FeedEntry {
+                title: cards[i].title.clone(),
+                url: self.views.permalink(&Views::case_path(site.cases[i])),
+                enterprise: cards[i].enterprise.clone(),
+                summary: crate::text::excerpt(&site.cases[i].body.summary, 200),
+                updated: updated_of(i),
+            })
+            .collect();
+        let mut context = self.context(urls::FEED);
+        context.insert(
+            "updated",
+            &entries
+                .first()
+                .map_or("2000-01-01T00:00:00+08:00".to_string(), |e| {
+                    e.updated.clone()
+                }),
+        );
+        context.insert("entries", &entries);
+        self.render("atom.xml", urls::FEED.to_string(), &context)
+    }
+
+    /// Every HTML page except the 404 and redirects, sorted.
+    pub(super) fn sitemap(&self, files: &[Written]) -> Result<OutputFile, Diagnostic> {
+        let alias_paths: Vec<String> = self
+            .views
+            .site
+            .cases
+            .iter()
+            .flat_map(|c| {
+                c.aliases
+                    .iter()
+                    .map(|a| a.trim_start_matches('/').to_string())
+            })
+            .collect();
+        let mut locs: Vec<String> = files
+            .iter()
+            .filter(|f| {
+                f.path.ends_with("index.html")
+                    && !urls::is_short_link_file(&f.path)
+                    && !f.path.ends_with("/share/index.html")
+            })
+            .map(|f| f.path.trim_end_matches("index.html").to_string())
+            .filter(|p| {
+                !alias_paths
+                    .iter()
+                    .any(|a| a.trim_end_matches('/') == p.trim_end_matches('/'))
+            })
+            .collect();
+        locs.sort();
+        let entries: Vec<SitemapEntry> = locs
+            .iter()
+            .map(|p| SitemapEntry {
+                loc: self.views.permalink(p),
+            })
+            .collect();
+        let mut context = self.context(urls::SITEMAP);
+        context.insert("entries", &entries);
+        self.render("sitemap.xml", urls::SITEMAP.to_string(), &context)
+    }
+}
+
+/// The file an alias's redirect page is written to: the alias itself when
+/// it names an `.html`/`.htm` file, else `index.html` in its folder.
+pub(super) fn alias_output_path(alias: &str) -> String {
+    let trimmed = alias.trim_start_matches('/');
+    if trimmed.ends_with(".html") || trimmed.ends_with(".htm") {
+        trimmed.to_string()
+    } else {
+        format!("{}/index.html", trimmed.trim_end_matches('/'))
+    }
+}

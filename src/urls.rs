@@ -1,0 +1,245 @@
+//! Where everything is published: the site's base URL, and the path of
+//! every output below it. This is the one place the URL scheme is written
+//! down; renderers, the search export, the open data, the published-URL
+//! list, the preview and the page-slug check all ask here.
+//!
+//! Paths are relative to the output folder and `/`-separated; a folder's
+//! path ends with `/` (its page is `{path}index.html`). [`Urls`] turns a
+//! path into a link (below the base path, for pages of the site) or a
+//! permalink (the full URL, for feeds, share cards and QR codes).
+
+use crate::taxonomy::TaxonomyKind;
+
+/// The base a site is published under: `https://host/sub/` and its path
+/// `/sub/`. Computed once, when the site is loaded (`--base-url` applied).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Urls {
+    base_url: String,
+    base_path: String,
+}
+
+impl Urls {
+    /// `base_url` with or without its trailing slash.
+    pub fn new(base_url: &str) -> Urls {
+        let base_url = format!("{}/", base_url.trim_end_matches('/'));
+        let base_path = base_path_of(&base_url);
+        Urls {
+            base_url,
+            base_path,
+        }
+    }
+
+    /// The base URL, ending with `/`.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The base URL's path, starting and ending with `/`: every internal
+    /// link starts with it, so a site can live in a subfolder.
+    pub fn base_path(&self) -> &str {
+        &self.base_path
+    }
+
+    /// The link to `path` from a page of the site.
+    pub fn link(&self, path: &str) -> String {
+        format!("{}{path}", self.base_path)
+    }
+
+    /// The full URL of `path`.
+    pub fn permalink(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+}
+
+/// The path part of a base URL, starting and ending with `/`.
+fn base_path_of(base_url: &str) -> String {
+    let after_scheme = base_url
+        .split_once("://")
+        .map_or(base_url, |(_, rest)| rest);
+    match after_scheme.find('/') {
+        Some(i) if after_scheme.ends_with('/') => after_scheme[i..].to_string(),
+        Some(i) => format!("{}/", &after_scheme[i..]),
+        None => "/".to_string(),
+    }
+}
+
+/// The page of a folder path (`cases/x/` → `cases/x/index.html`).
+pub fn index_of(folder: &str) -> String {
+    format!("{folder}index.html")
+}
+
+/// A case's page: `cases/{id}/`.
+pub fn case(id: &str) -> String {
+    format!("{CASES}{id}/")
+}
+
+/// A file beside a case (image, attachment), by its path in the bundle.
+pub fn case_file(id: &str, rel: &str) -> String {
+    format!("{CASES}{id}/{rel}")
+}
+
+/// A case's share kit: `cases/{id}/share/`.
+pub fn share_kit(id: &str) -> String {
+    format!("{CASES}{id}/share/")
+}
+
+/// The short link of a case, for posters, slides and QR codes: `c/{id}`.
+pub fn short_link(id: &str) -> String {
+    format!("{SHORT_LINKS}{id}")
+}
+
+/// The files that serve a case's short link: `c/{id}/index.html`, which
+/// hosts serve for `/c/{id}` when they resolve folders, and `c/{id}.html`.
+pub fn short_link_files(id: &str) -> [String; 2] {
+    let short = short_link(id);
+    [format!("{short}/index.html"), format!("{short}.html")]
+}
+
+/// Is `path` one of the files serving a short link?
+pub fn is_short_link_file(path: &str) -> bool {
+    path.starts_with(SHORT_LINKS)
+}
+
+/// A case's QR code (of its short link) as `svg` or `png`.
+pub fn qr_code(id: &str, extension: &str) -> String {
+    format!("{QR_CODES}{id}.{extension}")
+}
+
+/// A taxonomy's index page: `areas/` and so on.
+pub fn taxonomy(kind: TaxonomyKind) -> String {
+    format!("{}/", kind.path())
+}
+
+/// A term's list: `areas/{slug}/` and so on.
+pub fn term(kind: TaxonomyKind, slug: &str) -> String {
+    format!("{}/{slug}/", kind.path())
+}
+
+/// A free-standing page (`content/pages/`): `{slug}/`.
+pub fn page(slug: &str) -> String {
+    format!("{slug}/")
+}
+
+/// A file beside a free-standing page.
+pub fn page_file(slug: &str, rel: &str) -> String {
+    format!("{slug}/{rel}")
+}
+
+/// The annual book of `year`: `compilation/{year}/`.
+pub fn book(year: i64) -> String {
+    format!("{BOOKS}{year}/")
+}
+
+/// The printed book of `year`, beside its folder: `compilation/{year}.pdf`.
+pub fn book_pdf(year: i64) -> String {
+    format!("{BOOKS}{year}.pdf")
+}
+
+/// A file of the search export, in its folder named by the export's hash.
+pub fn search_export_file(folder: &str, name: &str) -> String {
+    format!("{SEARCH}{folder}/{name}")
+}
+
+/// Is `path` a file of the search export (not the search page)?
+pub fn is_search_export_file(path: &str) -> bool {
+    path.starts_with(SEARCH) && path != index_of(SEARCH)
+}
+
+pub const HOME: &str = "";
+/// The folder of every case's page.
+pub const CASES: &str = "cases/";
+pub const OVERVIEW: &str = "overview/";
+pub const SEARCH: &str = "search/";
+/// The export's meta, for clients that do not read it from the search page.
+pub const SEARCH_META: &str = "search/meta.json";
+pub const NOT_FOUND: &str = "404.html";
+pub const FEED: &str = "atom.xml";
+pub const SITEMAP: &str = "sitemap.xml";
+pub const ROBOTS: &str = "robots.txt";
+/// Every published URL path of the build (see `published`).
+pub const PUBLISHED_LIST: &str = "urls.txt";
+pub const SHORT_LINKS: &str = "c/";
+pub const QR_CODES: &str = "qr/";
+pub const BOOKS: &str = "compilation/";
+/// The open data.
+pub const DATA: &str = "data/";
+pub const DATA_JSON: &str = "data/cases.json";
+pub const DATA_SCHEMA: &str = "data/cases.schema.json";
+pub const DATA_CSV: &str = "data/cases.csv";
+pub const DATA_XLSX: &str = "data/cases.xlsx";
+
+/// First path segments the generator uses itself (and the theme's static
+/// folders); pages may not take them.
+pub const RESERVED_SEGMENTS: &[&str] = &[
+    "cases",
+    "areas",
+    "industries",
+    "districts",
+    "years",
+    "methods",
+    "static",
+    "css",
+    "js",
+    "img",
+    "search",
+    "compilation",
+    "c",
+    "qr",
+    "data",
+    "overview",
+    NOT_FOUND,
+    SITEMAP,
+    FEED,
+    ROBOTS,
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_path_follows_the_base_url() {
+        let urls = Urls::new("https://example.org/casebook");
+        assert_eq!(urls.base_url(), "https://example.org/casebook/");
+        assert_eq!(urls.base_path(), "/casebook/");
+        assert_eq!(Urls::new("https://example.org").base_path(), "/");
+        assert_eq!(urls.link(&case("2023-001")), "/casebook/cases/2023-001/");
+        assert_eq!(
+            urls.permalink(&short_link("2023-001")),
+            "https://example.org/casebook/c/2023-001"
+        );
+    }
+
+    #[test]
+    fn every_output_folder_is_reserved() {
+        let first = |path: String| path.split('/').next().unwrap().to_string();
+        let outputs = [
+            case("x"),
+            short_link("x"),
+            qr_code("x", "svg"),
+            book(2023),
+            SEARCH.to_string(),
+            DATA.to_string(),
+            OVERVIEW.to_string(),
+            NOT_FOUND.to_string(),
+            SITEMAP.to_string(),
+            FEED.to_string(),
+            ROBOTS.to_string(),
+        ];
+        for path in outputs.into_iter().map(first) {
+            assert!(RESERVED_SEGMENTS.contains(&path.as_str()), "{path}");
+        }
+        for kind in TaxonomyKind::ALL {
+            assert!(RESERVED_SEGMENTS.contains(&first(taxonomy(kind)).as_str()));
+        }
+    }
+
+    #[test]
+    fn search_export_files_are_told_from_the_search_page() {
+        assert!(is_search_export_file(&search_export_file(
+            "ab12", "t/0.json"
+        )));
+        assert!(is_search_export_file(SEARCH_META));
+        assert!(!is_search_export_file(&index_of(SEARCH)));
+    }
+}
