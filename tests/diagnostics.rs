@@ -743,12 +743,12 @@ fn sites_turn_writing_rules_off_but_not_others() {
 }
 
 #[test]
-fn readme_lists_every_rule() {
-    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
+fn editors_guide_lists_every_rule() {
+    let guide = std::fs::read_to_string(repo_root().join("docs/editors.md")).unwrap();
     for (id, _) in casebook::diagnostics::rules::ALL {
         assert!(
-            readme.contains(&format!("`{id}`")),
-            "README's rule table lacks {id}"
+            guide.contains(&format!("`{id}`")),
+            "the rule table of docs/editors.md lacks {id}"
         );
     }
 }

@@ -1,4 +1,4 @@
-//! Promises of README and ARCHITECTURE.md that no other test pins down:
+//! Promises of docs/ and ARCHITECTURE.md that no other test pins down:
 //! `casebook check` writes nothing, and a bundle publishes only the files
 //! its page references.
 

@@ -1,7 +1,7 @@
 //! Common terms in the search export, on a generated site big enough for
 //! every form (tests/common/common_terms.rs): each membership form is
 //! exported, and every exported impact is the score `casebook search`
-//! gives the term as a one-word query, within the bound README states.
+//! gives the term as a one-word query, within the bound docs/search.md states.
 //! (tests/js/common-terms.test.mjs and tests/browser/search-common.test.mjs
 //! search the same site with search.js against the Markdown oracle.)
 
@@ -159,7 +159,7 @@ fn impact_deviation(root: &Path, sample: impl Fn(usize, &str) -> bool) -> (u32, 
     (worst, compared)
 }
 
-/// README ("Scores are computed at build time"): the lean index's field
+/// docs/search.md ("Scores are computed at build time"): the lean index's field
 /// lengths count a CJK character once, not as a unigram and a bigram, so
 /// an impact may differ from `casebook search`'s score by this many steps
 /// of 2 %.
