@@ -125,7 +125,7 @@ impl Config {
                 format!("配置文件格式有误：{}", err.message()),
             )
             .at(line, column)
-            .help("对照 README 中的配置说明修改；字符串要加英文双引号")]
+            .help("对照 docs/site-owners.md 中的配置说明修改；字符串要加英文双引号")]
         })?;
         let problems = config.validate();
         if problems.is_empty() {

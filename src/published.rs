@@ -9,8 +9,6 @@ use std::collections::BTreeSet;
 use crate::diagnostics::{rules, Diagnostic};
 use crate::urls;
 
-/// The file's name, at the top of the output folder.
-
 /// The published URL paths of a rendered site, below the base URL, each
 /// starting with `/`, sorted. Directory pages are listed as `/dir/`; a
 /// short link's `c/{id}/index.html` also as `/c/{id}` (what people type).

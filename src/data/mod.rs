@@ -1,6 +1,6 @@
 //! Open data: every published case's metadata, abstract and metrics as
 //! `data/cases.json` (versioned schema `casebook-cases/1`, described in
-//! README and by the JSON Schema `data/cases.schema.json`),
+//! docs/site-owners.md and by the JSON Schema `data/cases.schema.json`),
 //! `data/cases.csv` (UTF-8 with BOM, for Excel) and `data/cases.xlsx` (two
 //! sheets: cases, and metrics one row per year), rendered in memory.
 //!

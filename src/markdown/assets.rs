@@ -2,7 +2,7 @@
 //! be before it is published beside the page, on the site's own origin.
 //!
 //! Only types that cannot run script there are allowed (`ALLOWED`, also
-//! listed in README): images as PNG, JPEG, GIF or WebP; attachments also as
+//! listed in docs/editors.md): images as PNG, JPEG, GIF or WebP; attachments also as
 //! PDF, Office and WPS files (OOXML, OpenDocument and the older OLE
 //! formats), ZIP, and plain text or CSV. HTML, SVG, XML, scripts, style
 //! sheets, Markdown and anything unknown are refused (`attachment-type`).
@@ -359,9 +359,12 @@ mod tests {
         for ext in ALLOWED {
             assert!(Format::of_extension(ext).is_some(), "{ext}");
         }
-        let readme = include_str!("../../README.md");
+        let guide = include_str!("../../docs/editors.md");
         for ext in ALLOWED {
-            assert!(readme.contains(&format!("`.{ext}`")), "README lacks .{ext}");
+            assert!(
+                guide.contains(&format!("`.{ext}`")),
+                "docs/editors.md lacks .{ext}"
+            );
         }
     }
 
