@@ -397,14 +397,13 @@ pub fn parse_bytes(
 }
 
 /// Parse one case file on its own (for `casebook import`): every problem
-/// the file has by itself, without the site-wide checks.
-pub fn check_file(config: &Config, root: &Path, path: &Path) -> Vec<Diagnostic> {
+/// the file has by itself, without the site-wide checks. `base_path`: the
+/// site's (`urls::Urls`).
+pub fn check_file(config: &Config, root: &Path, path: &Path, base_path: &str) -> Vec<Diagnostic> {
     let options = ParseOptions {
         config,
         root,
-        base_path: crate::urls::Urls::new(&config.site.base_url)
-            .base_path()
-            .to_string(),
+        base_path: base_path.to_string(),
         highlight: false,
     };
     let (_, mut diagnostics) = parse_file(SourceKind::Case, path, &options);

@@ -329,7 +329,8 @@ fn report_todo(root: &Path, index: &Path, config: Option<&Config>, converted: &C
         return;
     };
     let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
-    let mut diags = content::check_file(config, &root, index);
+    let urls = crate::urls::Urls::new(&config.site.base_url);
+    let mut diags = content::check_file(config, &root, index, urls.base_path());
     diagnostics::sort(&mut diags);
     diagnostics::print_human(&diags, &root);
     let errors = diagnostics::count_errors(&diags);
