@@ -2,11 +2,15 @@
 //! exit code (0 success, 1 content errors or failure, 2 usage errors).
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::build::{self, BuildError, BuildOptions};
+use crate::cmd;
+use crate::cmd::build::{BuildError, BuildOptions, BuildReport};
+use crate::cmd::check::{CheckError, CheckReport};
+use crate::cmd::compile::{CompileError, CompileOptions, CompileReport};
+use crate::cmd::search::{SearchCommandError, SearchOptions, SearchReport};
 use crate::diagnostics::{self, Diagnostic};
 
 #[derive(Parser)]
@@ -169,7 +173,7 @@ pub fn run() -> i32 {
             },
             verbose,
         ),
-        Command::Check { root, format, fix } => run_check(root, format, fix),
+        Command::Check { root, format, fix } => run_check(&root, format, fix),
         Command::Import {
             file,
             id,
@@ -193,7 +197,13 @@ pub fn run() -> i32 {
                 district,
                 year,
             };
-            run_search(&root, &query.join(" "), &filters, limit as usize, json)
+            let options = SearchOptions {
+                root,
+                query: query.join(" "),
+                filters,
+                limit: limit as usize,
+            };
+            run_search(&options, json)
         }
         Command::New { id, root } => crate::new_case::run(&root, &id),
         Command::Compile {
@@ -201,7 +211,7 @@ pub fn run() -> i32 {
             root,
             output,
             pdf,
-        } => run_compile(crate::compile::CompileOptions {
+        } => run_compile(&CompileOptions {
             root,
             output,
             year,
@@ -210,113 +220,59 @@ pub fn run() -> i32 {
     }
 }
 
-/// Load and derive the site like `check`, index it in memory, query it.
-fn run_search(
-    root: &std::path::Path,
-    query: &str,
-    filters: &crate::search::Filters,
-    limit: usize,
-    json: bool,
-) -> i32 {
-    let loaded = match build::load(root, None, &indicatif::ProgressBar::hidden()) {
-        Ok(loaded) => loaded,
-        Err(mut diags) => {
-            diagnostics::sort(&mut diags);
-            return search_failure(&diags, root);
+fn run_search(options: &SearchOptions, json: bool) -> i32 {
+    match cmd::search::run(options) {
+        Ok(report) if json => {
+            print_hits_json(&report);
+            0
         }
-    };
-    let (site, mut diags) = crate::site::derive(&loaded.config, loaded.content, false);
-    if diagnostics::count_errors(&diags) > 0 {
-        diagnostics::sort(&mut diags);
-        return search_failure(&diags, root);
-    }
-    if let Err(message) = filters.check(&loaded.config) {
-        eprintln!("错误：{message}");
-        return 2;
-    }
-    let base_path = crate::config::base_path_of(&loaded.base_url);
-    let hits = match crate::search::SearchIndex::build(&site, &base_path)
-        .map_err(crate::search::SearchError::from)
-        .and_then(|index| index.search(query, filters, limit))
-    {
-        Ok(hits) => hits,
-        Err(err @ crate::search::SearchError::EmptyQuery) => {
-            eprintln!("错误：{err}");
-            return 2;
+        Ok(report) => {
+            print_hits(&report);
+            0
         }
-        Err(err) => {
+        Err(SearchCommandError::Content(diags)) => {
+            diagnostics::print_human(&diags, &options.root);
+            let errors = diagnostics::count_errors(&diags);
+            eprintln!("无法搜索：内容有 {errors} 个错误，先用 casebook check 修正。");
+            1
+        }
+        Err(SearchCommandError::Usage(message)) => {
+            eprintln!("错误：{message}");
+            2
+        }
+        Err(SearchCommandError::Failed(err)) => {
             eprintln!("搜索失败：{err}");
-            return 1;
+            1
         }
-    };
-    if json {
-        let list: Vec<serde_json::Value> = hits.iter().map(|h| h.to_json()).collect();
-        println!("{}", serde_json::Value::Array(list));
-        return 0;
     }
-    for (rank, hit) in hits.iter().enumerate() {
+}
+
+fn print_hits_json(report: &SearchReport) {
+    let list: Vec<serde_json::Value> = report.hits.iter().map(|h| h.to_json()).collect();
+    println!("{}", serde_json::Value::Array(list));
+}
+
+fn print_hits(report: &SearchReport) {
+    for (rank, hit) in report.hits.iter().enumerate() {
         println!("{:>2}. {}", rank + 1, hit.title);
         println!("    {}  {}", hit.id, hit.url);
         println!("    {}", hit.snippet.to_marked("【", "】"));
     }
-    match hits.len() {
+    match report.hits.len() {
         0 => eprintln!("没有找到匹配的案例。"),
         n => eprintln!("找到 {n} 个案例。"),
     }
-    0
-}
-
-fn search_failure(diags: &[Diagnostic], root: &std::path::Path) -> i32 {
-    diagnostics::print_human(diags, root);
-    let errors = diagnostics::count_errors(diags);
-    eprintln!("无法搜索：内容有 {errors} 个错误，先用 casebook check 修正。");
-    1
 }
 
 fn run_build(options: BuildOptions, verbose: bool) -> i32 {
-    let root = options.root.clone();
-    let drafts = options.drafts;
-    match build::build(&options) {
+    let root = &options.root;
+    match cmd::build::run(&options) {
         Ok(report) => {
-            diagnostics::print_human(&report.warnings, &root);
-            if verbose {
-                for phase in &report.phases {
-                    let cpu = phase.cpu.map_or(String::new(), |cpu| {
-                        format!("  CPU {:>8.1} ms", cpu.as_secs_f64() * 1000.0)
-                    });
-                    let peak = phase.peak_memory.map_or(String::new(), |bytes| {
-                        format!("  峰值内存 {:.0} MiB", bytes as f64 / (1 << 20) as f64)
-                    });
-                    eprintln!(
-                        "  {:<14} {:>8.1} ms{cpu}{peak}",
-                        phase.name,
-                        phase.wall.as_secs_f64() * 1000.0
-                    );
-                }
-            }
-            let warnings = report.warnings.len();
-            let warning_note = if warnings > 0 {
-                format!("，{warnings} 条提醒")
-            } else {
-                String::new()
-            };
-            eprintln!(
-                "构建完成：{} 个案例，{} 个页面，共 {} 个文件，用时 {:.2} 秒{warning_note} → {}",
-                report.cases,
-                report.pages,
-                report.files,
-                report.elapsed.as_secs_f64(),
-                report.output.display()
-            );
-            if drafts {
-                eprintln!(
-                    "注意：--drafts 构建包含未发布的案例，只用于预览，不要发布这个输出目录。"
-                );
-            }
+            print_build(&report, root, verbose, options.drafts);
             0
         }
         Err(BuildError::Content(diags)) => {
-            report_failure(&diags, &root);
+            report_failure(&diags, root);
             1
         }
         Err(BuildError::Io(err)) => {
@@ -330,42 +286,62 @@ fn run_build(options: BuildOptions, verbose: bool) -> i32 {
     }
 }
 
-fn run_compile(options: crate::compile::CompileOptions) -> i32 {
-    use crate::compile::{pdf::INSTALL_HINT, CompileError};
-    let root = options.root.clone();
-    match crate::compile::run(&options) {
+fn print_build(report: &BuildReport, root: &Path, verbose: bool, drafts: bool) {
+    diagnostics::print_human(&report.warnings, root);
+    if verbose {
+        print_phases(report);
+    }
+    let warnings = report.warnings.len();
+    let warning_note = if warnings > 0 {
+        format!("，{warnings} 条提醒")
+    } else {
+        String::new()
+    };
+    eprintln!(
+        "构建完成：{} 个案例，{} 个页面，共 {} 个文件，用时 {:.2} 秒{warning_note} → {}",
+        report.cases,
+        report.pages,
+        report.files,
+        report.elapsed.as_secs_f64(),
+        report.output.display()
+    );
+    if drafts {
+        eprintln!("注意：--drafts 构建包含未发布的案例，只用于预览，不要发布这个输出目录。");
+    }
+}
+
+fn print_phases(report: &BuildReport) {
+    for phase in &report.phases {
+        let cpu = phase.cpu.map_or(String::new(), |cpu| {
+            format!("  CPU {:>8.1} ms", cpu.as_secs_f64() * 1000.0)
+        });
+        let peak = phase.peak_memory.map_or(String::new(), |bytes| {
+            format!("  峰值内存 {:.0} MiB", bytes as f64 / (1 << 20) as f64)
+        });
+        eprintln!(
+            "  {:<14} {:>8.1} ms{cpu}{peak}",
+            phase.name,
+            phase.wall.as_secs_f64() * 1000.0
+        );
+    }
+}
+
+fn run_compile(options: &CompileOptions) -> i32 {
+    use crate::compile::pdf::INSTALL_HINT;
+    let root = &options.root;
+    match cmd::compile::run(options) {
         Ok(report) => {
-            diagnostics::print_human(&report.warnings, &root);
-            eprintln!(
-                "汇编完成：{} 年度 {} 个案例 → {}",
-                options.year,
-                report.cases,
-                report.folder.join("index.html").display()
-            );
-            if let Some(pdf) = report.pdf {
-                eprintln!("PDF → {}", pdf.display());
-            }
+            print_compile(&report, root, options.year);
             0
         }
         Err(CompileError::Content(diags)) => {
-            report_failure(&diags, &root);
+            report_failure(&diags, root);
             1
         }
         Err(CompileError::NoBook { year, years }) => {
-            let have = if years.is_empty() {
-                "站点还没有已发布的案例".to_string()
-            } else {
-                format!(
-                    "有已发布案例的年度：{}",
-                    years
-                        .iter()
-                        .map(|y| y.to_string())
-                        .collect::<Vec<_>>()
-                        .join("、")
-                )
-            };
             eprintln!(
-                "错误：{year} 年度没有已发布（approved 或 national）的案例，无法汇编。{have}"
+                "错误：{year} 年度没有已发布（approved 或 national）的案例，无法汇编。{}",
+                years_with_books(&years)
             );
             2
         }
@@ -388,7 +364,29 @@ fn run_compile(options: crate::compile::CompileOptions) -> i32 {
     }
 }
 
-fn report_failure(diags: &[Diagnostic], root: &std::path::Path) {
+fn print_compile(report: &CompileReport, root: &Path, year: i64) {
+    diagnostics::print_human(&report.warnings, root);
+    eprintln!(
+        "汇编完成：{} 年度 {} 个案例 → {}",
+        year,
+        report.cases,
+        report.folder.join("index.html").display()
+    );
+    if let Some(pdf) = &report.pdf {
+        eprintln!("PDF → {}", pdf.display());
+    }
+}
+
+/// "有已发布案例的年度：2022、2023", or that there are none.
+fn years_with_books(years: &[i64]) -> String {
+    if years.is_empty() {
+        return "站点还没有已发布的案例".to_string();
+    }
+    let list: Vec<String> = years.iter().map(|y| y.to_string()).collect();
+    format!("有已发布案例的年度：{}", list.join("、"))
+}
+
+fn report_failure(diags: &[Diagnostic], root: &Path) {
     diagnostics::print_human(diags, root);
     let errors = diagnostics::count_errors(diags);
     eprintln!(
@@ -397,51 +395,63 @@ fn report_failure(diags: &[Diagnostic], root: &std::path::Path) {
     );
 }
 
-fn run_check(root: PathBuf, format: Format, fix: bool) -> i32 {
-    if fix {
-        if !root.join(crate::config::CONFIG_FILE).is_file() {
+fn run_check(root: &Path, format: Format, fix: bool) -> i32 {
+    match cmd::check::run(root, fix) {
+        Ok(report) => {
+            if let Some(fixed) = &report.fixed {
+                print_fixes(fixed);
+            }
+            print_check(&report, root, format);
+            if report.errors() > 0 {
+                1
+            } else {
+                0
+            }
+        }
+        Err(CheckError::NotASite(root)) => {
             eprintln!(
                 "错误：{} 下没有 casebook.toml，不是站点目录",
                 root.display()
             );
-            return 2;
+            2
         }
-        let report = crate::fix::fix_site(&root);
-        for change in &report.changes {
-            eprintln!("已修改 {}", change.describe());
-        }
-        for failure in &report.failures {
-            eprintln!("无法写回 {failure}");
-        }
-        eprintln!(
-            "--fix：在 {} 个文件中修改了 {} 处（只改标点和字符宽度、行尾空格）。",
-            report.files,
-            report.changes.len()
-        );
-        if !report.failures.is_empty() {
-            return 1;
+        Err(CheckError::FixFailed(fixed)) => {
+            print_fixes(&fixed);
+            1
         }
     }
-    let diags = build::check(&root);
+}
+
+fn print_fixes(report: &crate::fix::Report) {
+    for change in &report.changes {
+        eprintln!("已修改 {}", change.describe());
+    }
+    for failure in &report.failures {
+        eprintln!("无法写回 {failure}");
+    }
+    eprintln!(
+        "--fix：在 {} 个文件中修改了 {} 处（只改标点和字符宽度、行尾空格）。",
+        report.files,
+        report.changes.len()
+    );
+}
+
+fn print_check(report: &CheckReport, root: &Path, format: Format) {
+    let diags = &report.diagnostics;
     match format {
-        Format::Json => println!("{}", diagnostics::to_json(&diags)),
-        Format::Sarif => println!("{}", diagnostics::to_sarif(&diags)),
+        Format::Json => println!("{}", diagnostics::to_json(diags)),
+        Format::Sarif => println!("{}", diagnostics::to_sarif(diags)),
         Format::Human => {
-            diagnostics::print_human(&diags, &root);
-            let errors = diagnostics::count_errors(&diags);
+            diagnostics::print_human(diags, root);
             if diags.is_empty() {
                 eprintln!("检查通过：没有发现问题。");
             } else {
+                let errors = report.errors();
                 eprintln!(
                     "检查结果：{errors} 个错误，{} 条提醒。",
                     diags.len() - errors
                 );
             }
         }
-    }
-    if diagnostics::count_errors(&diags) > 0 {
-        1
-    } else {
-        0
     }
 }

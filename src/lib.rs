@@ -10,6 +10,7 @@
 pub mod build;
 pub mod charts;
 pub mod cli;
+pub mod cmd;
 pub mod compile;
 pub mod config;
 pub mod content;
