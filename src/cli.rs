@@ -10,6 +10,7 @@ use crate::cmd;
 use crate::cmd::build::{BuildError, BuildOptions, BuildReport};
 use crate::cmd::check::{CheckError, CheckReport};
 use crate::cmd::compile::{CompileError, CompileOptions, CompileReport};
+use crate::cmd::new::NewError;
 use crate::cmd::search::{SearchCommandError, SearchOptions, SearchReport};
 use crate::diagnostics::{self, Diagnostic};
 
@@ -205,7 +206,7 @@ pub fn run() -> i32 {
             };
             run_search(&options, json)
         }
-        Command::New { id, root } => crate::new_case::run(&root, &id),
+        Command::New { id, root } => run_new(&root, &id),
         Command::Compile {
             year,
             root,
@@ -452,6 +453,37 @@ fn print_check(report: &CheckReport, root: &Path, format: Format) {
                     diags.len() - errors
                 );
             }
+        }
+    }
+}
+
+fn run_new(root: &Path, id: &str) -> i32 {
+    match cmd::new::run(root, id) {
+        Ok(report) => {
+            let file = report.file.display();
+            println!("{file}");
+            eprintln!("已创建案例模板：{file}。填好各字段和章节后运行 casebook check。");
+            0
+        }
+        Err(NewError::BadId(id)) => {
+            eprintln!("错误：案例编号“{id}”格式不对，应为“年份-序号”，例如 2024-001");
+            2
+        }
+        Err(NewError::ImplausibleYear(why)) => {
+            eprintln!("错误：{why}");
+            2
+        }
+        Err(NewError::Config(diags)) => {
+            diagnostics::print_human(&diags, root);
+            1
+        }
+        Err(NewError::Exists { id, path }) => {
+            eprintln!("错误：案例 {id} 已存在：{}", path.display());
+            1
+        }
+        Err(NewError::Create { file, error }) => {
+            eprintln!("错误：无法创建 {}：{error}", file.display());
+            1
         }
     }
 }

@@ -8,4 +8,5 @@
 pub mod build;
 pub mod check;
 pub mod compile;
+pub mod new;
 pub mod search;
