@@ -10,6 +10,7 @@ use crate::cmd;
 use crate::cmd::build::{BuildError, BuildOptions, BuildReport};
 use crate::cmd::check::{CheckError, CheckReport};
 use crate::cmd::compile::{CompileError, CompileOptions, CompileReport};
+use crate::cmd::import::{Checked, ImportError, ImportOptions, ImportReport};
 use crate::cmd::new::NewError;
 use crate::cmd::search::{SearchCommandError, SearchOptions, SearchReport};
 use crate::diagnostics::{self, Diagnostic};
@@ -180,7 +181,12 @@ pub fn run() -> i32 {
             id,
             out,
             root,
-        } => crate::import::run(&file, id.as_deref(), out.as_deref(), &root),
+        } => run_import(&ImportOptions {
+            file,
+            id,
+            out,
+            root,
+        }),
         Command::Serve { root, port, drafts } => crate::serve::run(&root, port, drafts),
         Command::Search {
             root,
@@ -485,5 +491,109 @@ fn run_new(root: &Path, id: &str) -> i32 {
             eprintln!("错误：无法创建 {}：{error}", file.display());
             1
         }
+    }
+}
+
+/// Exit codes: 0 imported (the to-do list may be long), 1 the document
+/// cannot be read or the bundle not written, 2 usage errors (no such file,
+/// bad id, the target exists).
+fn run_import(options: &ImportOptions) -> i32 {
+    match cmd::import::run(options) {
+        Ok(report) => {
+            print_import(&report, &options.file);
+            0
+        }
+        Err(error) => {
+            print_import_error(&error);
+            match error {
+                ImportError::Unreadable { .. } | ImportError::Write { .. } => 1,
+                ImportError::Open { .. }
+                | ImportError::BadId(_)
+                | ImportError::Destination(_)
+                | ImportError::NotASite(_)
+                | ImportError::IdTaken { .. }
+                | ImportError::Exists(_) => 2,
+            }
+        }
+    }
+}
+
+fn print_import_error(error: &ImportError) {
+    match error {
+        ImportError::Open { file, error } => {
+            eprintln!("错误：无法打开 {}：{error}", file.display());
+        }
+        ImportError::BadId(id) => {
+            eprintln!("错误：案例编号“{id}”格式不对，写成“年份-序号”，例如 2024-007");
+        }
+        ImportError::Destination(message) => eprintln!("错误：{message}"),
+        ImportError::Unreadable { file, error } => {
+            eprintln!("错误：{}：{}", file.display(), error.message);
+            eprintln!("  修改建议：{}", error.help);
+        }
+        ImportError::NotASite(root) => eprintln!(
+            "错误：{} 不是站点目录（没有可用的 casebook.toml）；用 --root 指向站点，或用 --out 指定输出文件夹",
+            root.display()
+        ),
+        ImportError::IdTaken { id, by } => eprintln!(
+            "错误：案例编号 {id} 已被 {} 使用，不导入；换一个 --id，或不写 --id 自动取下一个编号",
+            by.display()
+        ),
+        ImportError::Exists(error) => eprintln!("错误：{error}；换一个 --id 或 --out"),
+        ImportError::Write { dir, error } => {
+            eprintln!("错误：无法写入 {}：{error}", dir.display());
+        }
+    }
+}
+
+fn print_import(report: &ImportReport, file: &Path) {
+    eprintln!(
+        "已导入：{} → {}（{} 张图片）",
+        file.display(),
+        report.index.display(),
+        report.images
+    );
+    if report.unsorted > 0 {
+        let notes = match report.notes {
+            0 => String::new(),
+            n => format!("（含原文的 {n} 条脚注和尾注）"),
+        };
+        eprintln!(
+            "注意：{} 段内容没有归入规定章节{notes}，已原样放在“## {}”下；请逐段移到对应章节后删掉这个标题，否则 casebook check 报错（{}）",
+            report.unsorted,
+            crate::content::UNSORTED_HEADING,
+            diagnostics::rules::SECTION_UNSORTED
+        );
+    }
+    for kind in &report.missing {
+        eprintln!(
+            "注意：文档里没有找到“{}”这一部分，请对照原文补上",
+            kind.heading()
+        );
+    }
+    print_import_check(&report.check);
+}
+
+/// What the editor still has to do, by the rulebook.
+fn print_import_check(check: &Checked) {
+    let (root, diags) = match check {
+        Checked::NoConfig(config) => {
+            eprintln!(
+                "没有找到 {}，未检查导入结果；在站点目录中运行 casebook check",
+                config.display()
+            );
+            return;
+        }
+        Checked::Done { root, diagnostics } => (root, diagnostics),
+    };
+    diagnostics::print_human(diags, root);
+    let errors = diagnostics::count_errors(diags);
+    if diags.is_empty() {
+        eprintln!("检查通过。请核对内容后把 status 改为 approved 发布。");
+    } else {
+        eprintln!(
+            "编辑还需处理：{errors} 个错误，{} 条提醒（见上）。改完后运行 casebook check。",
+            diags.len() - errors
+        );
     }
 }

@@ -8,5 +8,6 @@
 pub mod build;
 pub mod check;
 pub mod compile;
+pub mod import;
 pub mod new;
 pub mod search;
