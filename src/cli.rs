@@ -13,6 +13,7 @@ use crate::cmd::compile::{CompileError, CompileOptions, CompileReport};
 use crate::cmd::import::{Checked, ImportError, ImportOptions, ImportReport};
 use crate::cmd::new::NewError;
 use crate::cmd::search::{SearchCommandError, SearchOptions, SearchReport};
+use crate::cmd::serve::{ServeError, ServeEvent, ServeOptions, Stop};
 use crate::diagnostics::{self, Diagnostic};
 
 #[derive(Parser)]
@@ -187,7 +188,7 @@ pub fn run() -> i32 {
             out,
             root,
         }),
-        Command::Serve { root, port, drafts } => crate::serve::run(&root, port, drafts),
+        Command::Serve { root, port, drafts } => run_serve(&ServeOptions { root, port, drafts }),
         Command::Search {
             root,
             limit,
@@ -595,5 +596,60 @@ fn print_import_check(check: &Checked) {
             "编辑还需处理：{errors} 个错误，{} 条提醒（见上）。改完后运行 casebook check。",
             diags.len() - errors
         );
+    }
+}
+
+/// Exit codes: 128 + the signal that ended the server (130 for Ctrl+C),
+/// 1 when it cannot start.
+fn run_serve(options: &ServeOptions) -> i32 {
+    match cmd::serve::run(options, &mut print_serve_event) {
+        Ok(report) => match report.stop {
+            Stop::Signal(signal) => 128 + signal,
+            Stop::Closed => 0,
+        },
+        Err(error) => {
+            print_serve_error(&error);
+            1
+        }
+    }
+}
+
+fn print_serve_event(event: ServeEvent) {
+    match event {
+        ServeEvent::Built {
+            root,
+            cases,
+            changed,
+            full,
+            warnings,
+            took,
+        } => {
+            diagnostics::print_human(&warnings, &root);
+            if full || changed > 0 {
+                eprintln!(
+                    "已{}：{cases} 个案例，更新 {changed} 个文件，用时 {:.0} 毫秒",
+                    if full { "构建" } else { "更新" },
+                    took.as_secs_f64() * 1000.0
+                );
+            }
+        }
+        ServeEvent::Failed {
+            root,
+            diagnostics: diags,
+        } => diagnostics::print_human(&diags, &root),
+        ServeEvent::WriteFailed(err) => eprintln!("写入预览目录失败：{err}"),
+        ServeEvent::Listening { url } => eprintln!("预览地址：{url}（Ctrl+C 结束）"),
+    }
+}
+
+fn print_serve_error(error: &ServeError) {
+    match error {
+        ServeError::Folder { temp, error } => {
+            eprintln!("无法在 {} 中创建预览的私有目录：{error}", temp.display());
+        }
+        ServeError::Bind { port, error } => eprintln!(
+            "无法在 127.0.0.1:{port} 上启动预览：{error}。换一个端口：casebook serve --port 8080"
+        ),
+        ServeError::Watch(error) => eprintln!("无法监视文件变化：{error}"),
     }
 }

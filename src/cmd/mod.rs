@@ -11,3 +11,4 @@ pub mod compile;
 pub mod import;
 pub mod new;
 pub mod search;
+pub mod serve;
