@@ -1,5 +1,7 @@
-//! The command line: parse arguments, run a command, map the outcome to an
-//! exit code (0 success, 1 content errors or failure, 2 usage errors).
+//! The command line: parse arguments, run a command (`cmd`), print its
+//! report, events or error, and map the outcome to an exit code (0
+//! success, 1 content errors or failure, 2 usage errors, 128 + the signal
+//! that ended `serve`). The only module that prints.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};

@@ -4,7 +4,8 @@
 //! model, [`site`] derives what is published and how it is grouped, [`render`]
 //! turns that into output files, each streamed into [`output`]'s staging
 //! folder, which then replaces the output atomically. [`build`] strings the
-//! phases together; [`cli`] is the shell.
+//! phases together; [`cmd`] runs each command and returns a typed report;
+//! [`cli`] is the shell that prints them.
 //! See ARCHITECTURE.md for the map and the invariants.
 
 pub mod build;
