@@ -1,12 +1,21 @@
-//! The command line: parse arguments, run a command, map the outcome to an
-//! exit code (0 success, 1 content errors or failure, 2 usage errors).
+//! The command line: parse arguments, run a command (`cmd`), print its
+//! report, events or error, and map the outcome to an exit code (0
+//! success, 1 content errors or failure, 2 usage errors, 128 + the signal
+//! that ended `serve`). The only module that prints.
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::build::{self, BuildError, BuildOptions};
+use crate::cmd;
+use crate::cmd::build::{BuildError, BuildOptions, BuildReport};
+use crate::cmd::check::{CheckError, CheckReport};
+use crate::cmd::compile::{CompileError, CompileOptions, CompileReport};
+use crate::cmd::import::{Checked, ImportError, ImportOptions, ImportReport};
+use crate::cmd::new::NewError;
+use crate::cmd::search::{SearchCommandError, SearchOptions, SearchReport};
+use crate::cmd::serve::{ServeError, ServeEvent, ServeOptions, Stop};
 use crate::diagnostics::{self, Diagnostic};
 
 #[derive(Parser)]
@@ -169,14 +178,19 @@ pub fn run() -> i32 {
             },
             verbose,
         ),
-        Command::Check { root, format, fix } => run_check(root, format, fix),
+        Command::Check { root, format, fix } => run_check(&root, format, fix),
         Command::Import {
             file,
             id,
             out,
             root,
-        } => crate::import::run(&file, id.as_deref(), out.as_deref(), &root),
-        Command::Serve { root, port, drafts } => crate::serve::run(&root, port, drafts),
+        } => run_import(&ImportOptions {
+            file,
+            id,
+            out,
+            root,
+        }),
+        Command::Serve { root, port, drafts } => run_serve(&ServeOptions { root, port, drafts }),
         Command::Search {
             root,
             limit,
@@ -193,15 +207,21 @@ pub fn run() -> i32 {
                 district,
                 year,
             };
-            run_search(&root, &query.join(" "), &filters, limit as usize, json)
+            let options = SearchOptions {
+                root,
+                query: query.join(" "),
+                filters,
+                limit: limit as usize,
+            };
+            run_search(&options, json)
         }
-        Command::New { id, root } => crate::new_case::run(&root, &id),
+        Command::New { id, root } => run_new(&root, &id),
         Command::Compile {
             year,
             root,
             output,
             pdf,
-        } => run_compile(crate::compile::CompileOptions {
+        } => run_compile(&CompileOptions {
             root,
             output,
             year,
@@ -210,112 +230,59 @@ pub fn run() -> i32 {
     }
 }
 
-/// Load and derive the site like `check`, index it in memory, query it.
-fn run_search(
-    root: &std::path::Path,
-    query: &str,
-    filters: &crate::search::Filters,
-    limit: usize,
-    json: bool,
-) -> i32 {
-    let request = build::Request::new(root, build::Mode::Publish);
-    let loaded = match build::load(&request, &indicatif::ProgressBar::hidden()) {
-        Ok(loaded) => loaded,
-        Err(mut diags) => {
-            diagnostics::sort(&mut diags);
-            return search_failure(&diags, root);
+fn run_search(options: &SearchOptions, json: bool) -> i32 {
+    match cmd::search::run(options) {
+        Ok(report) if json => {
+            print_hits_json(&report);
+            0
         }
-    };
-    let site = match loaded.derive() {
-        Ok(derived) => derived.site,
-        Err(diags) => return search_failure(&diags, root),
-    };
-    if let Err(message) = filters.check(&loaded.config) {
-        eprintln!("错误：{message}");
-        return 2;
-    }
-    let hits = match crate::search::SearchIndex::build(&site)
-        .map_err(crate::search::SearchError::from)
-        .and_then(|index| index.search(query, filters, limit))
-    {
-        Ok(hits) => hits,
-        Err(err @ crate::search::SearchError::EmptyQuery) => {
-            eprintln!("错误：{err}");
-            return 2;
+        Ok(report) => {
+            print_hits(&report);
+            0
         }
-        Err(err) => {
+        Err(SearchCommandError::Content(diags)) => {
+            diagnostics::print_human(&diags, &options.root);
+            let errors = diagnostics::count_errors(&diags);
+            eprintln!("无法搜索：内容有 {errors} 个错误，先用 casebook check 修正。");
+            1
+        }
+        Err(SearchCommandError::Usage(message)) => {
+            eprintln!("错误：{message}");
+            2
+        }
+        Err(SearchCommandError::Failed(err)) => {
             eprintln!("搜索失败：{err}");
-            return 1;
+            1
         }
-    };
-    if json {
-        let list: Vec<serde_json::Value> = hits.iter().map(|h| h.to_json()).collect();
-        println!("{}", serde_json::Value::Array(list));
-        return 0;
     }
-    for (rank, hit) in hits.iter().enumerate() {
+}
+
+fn print_hits_json(report: &SearchReport) {
+    let list: Vec<serde_json::Value> = report.hits.iter().map(|h| h.to_json()).collect();
+    println!("{}", serde_json::Value::Array(list));
+}
+
+fn print_hits(report: &SearchReport) {
+    for (rank, hit) in report.hits.iter().enumerate() {
         println!("{:>2}. {}", rank + 1, hit.title);
         println!("    {}  {}", hit.id, hit.url);
         println!("    {}", hit.snippet.to_marked("【", "】"));
     }
-    match hits.len() {
+    match report.hits.len() {
         0 => eprintln!("没有找到匹配的案例。"),
         n => eprintln!("找到 {n} 个案例。"),
     }
-    0
-}
-
-fn search_failure(diags: &[Diagnostic], root: &std::path::Path) -> i32 {
-    diagnostics::print_human(diags, root);
-    let errors = diagnostics::count_errors(diags);
-    eprintln!("无法搜索：内容有 {errors} 个错误，先用 casebook check 修正。");
-    1
 }
 
 fn run_build(options: BuildOptions, verbose: bool) -> i32 {
-    let root = options.root.clone();
-    let drafts = options.drafts;
-    match build::build(&options) {
+    let root = &options.root;
+    match cmd::build::run(&options) {
         Ok(report) => {
-            diagnostics::print_human(&report.warnings, &root);
-            if verbose {
-                for phase in &report.phases {
-                    let cpu = phase.cpu.map_or(String::new(), |cpu| {
-                        format!("  CPU {:>8.1} ms", cpu.as_secs_f64() * 1000.0)
-                    });
-                    let peak = phase.peak_memory.map_or(String::new(), |bytes| {
-                        format!("  峰值内存 {:.0} MiB", bytes as f64 / (1 << 20) as f64)
-                    });
-                    eprintln!(
-                        "  {:<14} {:>8.1} ms{cpu}{peak}",
-                        phase.name,
-                        phase.wall.as_secs_f64() * 1000.0
-                    );
-                }
-            }
-            let warnings = report.warnings.len();
-            let warning_note = if warnings > 0 {
-                format!("，{warnings} 条提醒")
-            } else {
-                String::new()
-            };
-            eprintln!(
-                "构建完成：{} 个案例，{} 个页面，共 {} 个文件，用时 {:.2} 秒{warning_note} → {}",
-                report.cases,
-                report.pages,
-                report.files,
-                report.elapsed.as_secs_f64(),
-                report.output.display()
-            );
-            if drafts {
-                eprintln!(
-                    "注意：--drafts 构建包含未发布的案例，只用于预览，不要发布这个输出目录。"
-                );
-            }
+            print_build(&report, root, verbose, options.drafts);
             0
         }
         Err(BuildError::Content(diags)) => {
-            report_failure(&diags, &root);
+            report_failure(&diags, root);
             1
         }
         Err(BuildError::Io(err)) => {
@@ -329,42 +296,62 @@ fn run_build(options: BuildOptions, verbose: bool) -> i32 {
     }
 }
 
-fn run_compile(options: crate::compile::CompileOptions) -> i32 {
-    use crate::compile::{pdf::INSTALL_HINT, CompileError};
-    let root = options.root.clone();
-    match crate::compile::run(&options) {
+fn print_build(report: &BuildReport, root: &Path, verbose: bool, drafts: bool) {
+    diagnostics::print_human(&report.warnings, root);
+    if verbose {
+        print_phases(report);
+    }
+    let warnings = report.warnings.len();
+    let warning_note = if warnings > 0 {
+        format!("，{warnings} 条提醒")
+    } else {
+        String::new()
+    };
+    eprintln!(
+        "构建完成：{} 个案例，{} 个页面，共 {} 个文件，用时 {:.2} 秒{warning_note} → {}",
+        report.cases,
+        report.pages,
+        report.files,
+        report.elapsed.as_secs_f64(),
+        report.output.display()
+    );
+    if drafts {
+        eprintln!("注意：--drafts 构建包含未发布的案例，只用于预览，不要发布这个输出目录。");
+    }
+}
+
+fn print_phases(report: &BuildReport) {
+    for phase in &report.phases {
+        let cpu = phase.cpu.map_or(String::new(), |cpu| {
+            format!("  CPU {:>8.1} ms", cpu.as_secs_f64() * 1000.0)
+        });
+        let peak = phase.peak_memory.map_or(String::new(), |bytes| {
+            format!("  峰值内存 {:.0} MiB", bytes as f64 / (1 << 20) as f64)
+        });
+        eprintln!(
+            "  {:<14} {:>8.1} ms{cpu}{peak}",
+            phase.name,
+            phase.wall.as_secs_f64() * 1000.0
+        );
+    }
+}
+
+fn run_compile(options: &CompileOptions) -> i32 {
+    use crate::pdf::INSTALL_HINT;
+    let root = &options.root;
+    match cmd::compile::run(options) {
         Ok(report) => {
-            diagnostics::print_human(&report.warnings, &root);
-            eprintln!(
-                "汇编完成：{} 年度 {} 个案例 → {}",
-                options.year,
-                report.cases,
-                report.folder.join("index.html").display()
-            );
-            if let Some(pdf) = report.pdf {
-                eprintln!("PDF → {}", pdf.display());
-            }
+            print_compile(&report, root, options.year);
             0
         }
         Err(CompileError::Content(diags)) => {
-            report_failure(&diags, &root);
+            report_failure(&diags, root);
             1
         }
         Err(CompileError::NoBook { year, years }) => {
-            let have = if years.is_empty() {
-                "站点还没有已发布的案例".to_string()
-            } else {
-                format!(
-                    "有已发布案例的年度：{}",
-                    years
-                        .iter()
-                        .map(|y| y.to_string())
-                        .collect::<Vec<_>>()
-                        .join("、")
-                )
-            };
             eprintln!(
-                "错误：{year} 年度没有已发布（approved 或 national）的案例，无法汇编。{have}"
+                "错误：{year} 年度没有已发布（approved 或 national）的案例，无法汇编。{}",
+                years_with_books(&years)
             );
             2
         }
@@ -387,7 +374,29 @@ fn run_compile(options: crate::compile::CompileOptions) -> i32 {
     }
 }
 
-fn report_failure(diags: &[Diagnostic], root: &std::path::Path) {
+fn print_compile(report: &CompileReport, root: &Path, year: i64) {
+    diagnostics::print_human(&report.warnings, root);
+    eprintln!(
+        "汇编完成：{} 年度 {} 个案例 → {}",
+        year,
+        report.cases,
+        report.folder.join("index.html").display()
+    );
+    if let Some(pdf) = &report.pdf {
+        eprintln!("PDF → {}", pdf.display());
+    }
+}
+
+/// "有已发布案例的年度：2022、2023", or that there are none.
+fn years_with_books(years: &[i64]) -> String {
+    if years.is_empty() {
+        return "站点还没有已发布的案例".to_string();
+    }
+    let list: Vec<String> = years.iter().map(|y| y.to_string()).collect();
+    format!("有已发布案例的年度：{}", list.join("、"))
+}
+
+fn report_failure(diags: &[Diagnostic], root: &Path) {
     diagnostics::print_human(diags, root);
     let errors = diagnostics::count_errors(diags);
     eprintln!(
@@ -396,41 +405,58 @@ fn report_failure(diags: &[Diagnostic], root: &std::path::Path) {
     );
 }
 
-fn run_check(root: PathBuf, format: Format, fix: bool) -> i32 {
-    if fix {
-        if !root.join(crate::config::CONFIG_FILE).is_file() {
+fn run_check(root: &Path, format: Format, fix: bool) -> i32 {
+    match cmd::check::run(root, fix) {
+        Ok(report) => {
+            if let Some(fixed) = &report.fixed {
+                print_fixes(fixed);
+            }
+            print_check(&report, root, format);
+            if report.errors() > 0 {
+                1
+            } else {
+                0
+            }
+        }
+        Err(CheckError::NotASite(root)) => {
             eprintln!(
                 "错误：{} 下没有 casebook.toml，不是站点目录",
                 root.display()
             );
-            return 2;
+            2
         }
-        let report = crate::fix::fix_site(&root);
-        for change in &report.changes {
-            eprintln!("已修改 {}", change.describe());
-        }
-        for failure in &report.failures {
-            eprintln!("无法写回 {failure}");
-        }
-        eprintln!(
-            "--fix：在 {} 个文件中修改了 {} 处（只改标点和字符宽度、行尾空格）。",
-            report.files,
-            report.changes.len()
-        );
-        if !report.failures.is_empty() {
-            return 1;
+        Err(CheckError::FixFailed(fixed)) => {
+            print_fixes(&fixed);
+            1
         }
     }
-    let diags = build::check(&root);
+}
+
+fn print_fixes(report: &crate::fix::Report) {
+    for change in &report.changes {
+        eprintln!("已修改 {}", change.describe());
+    }
+    for failure in &report.failures {
+        eprintln!("无法写回 {failure}");
+    }
+    eprintln!(
+        "--fix：在 {} 个文件中修改了 {} 处（只改标点和字符宽度、行尾空格）。",
+        report.files,
+        report.changes.len()
+    );
+}
+
+fn print_check(report: &CheckReport, root: &Path, format: Format) {
+    let diags = &report.diagnostics;
     match format {
-        Format::Json => println!("{}", diagnostics::to_json(&diags)),
-        Format::Sarif => println!("{}", diagnostics::to_sarif(&diags)),
+        Format::Json => println!("{}", diagnostics::to_json(diags)),
+        Format::Sarif => println!("{}", diagnostics::to_sarif(diags)),
         Format::Human => {
-            diagnostics::print_human(&diags, &root);
-            let errors = diagnostics::count_errors(&diags);
+            diagnostics::print_human(diags, root);
             if diags.is_empty() {
                 eprintln!("检查通过：没有发现问题。");
             } else {
+                let errors = report.errors();
                 eprintln!(
                     "检查结果：{errors} 个错误，{} 条提醒。",
                     diags.len() - errors
@@ -438,9 +464,194 @@ fn run_check(root: PathBuf, format: Format, fix: bool) -> i32 {
             }
         }
     }
-    if diagnostics::count_errors(&diags) > 0 {
-        1
+}
+
+fn run_new(root: &Path, id: &str) -> i32 {
+    match cmd::new::run(root, id) {
+        Ok(report) => {
+            let file = report.file.display();
+            println!("{file}");
+            eprintln!("已创建案例模板：{file}。填好各字段和章节后运行 casebook check。");
+            0
+        }
+        Err(NewError::BadId(id)) => {
+            eprintln!("错误：案例编号“{id}”格式不对，应为“年份-序号”，例如 2024-001");
+            2
+        }
+        Err(NewError::ImplausibleYear(why)) => {
+            eprintln!("错误：{why}");
+            2
+        }
+        Err(NewError::Config(diags)) => {
+            diagnostics::print_human(&diags, root);
+            1
+        }
+        Err(NewError::Exists { id, path }) => {
+            eprintln!("错误：案例 {id} 已存在：{}", path.display());
+            1
+        }
+        Err(NewError::Create { file, error }) => {
+            eprintln!("错误：无法创建 {}：{error}", file.display());
+            1
+        }
+    }
+}
+
+/// Exit codes: 0 imported (the to-do list may be long), 1 the document
+/// cannot be read or the bundle not written, 2 usage errors (no such file,
+/// bad id, the target exists).
+fn run_import(options: &ImportOptions) -> i32 {
+    match cmd::import::run(options) {
+        Ok(report) => {
+            print_import(&report, &options.file);
+            0
+        }
+        Err(error) => {
+            print_import_error(&error);
+            match error {
+                ImportError::Unreadable { .. } | ImportError::Write { .. } => 1,
+                ImportError::Open { .. }
+                | ImportError::BadId(_)
+                | ImportError::Destination(_)
+                | ImportError::NotASite(_)
+                | ImportError::IdTaken { .. }
+                | ImportError::Exists(_) => 2,
+            }
+        }
+    }
+}
+
+fn print_import_error(error: &ImportError) {
+    match error {
+        ImportError::Open { file, error } => {
+            eprintln!("错误：无法打开 {}：{error}", file.display());
+        }
+        ImportError::BadId(id) => {
+            eprintln!("错误：案例编号“{id}”格式不对，写成“年份-序号”，例如 2024-007");
+        }
+        ImportError::Destination(message) => eprintln!("错误：{message}"),
+        ImportError::Unreadable { file, error } => {
+            eprintln!("错误：{}：{}", file.display(), error.message);
+            eprintln!("  修改建议：{}", error.help);
+        }
+        ImportError::NotASite(root) => eprintln!(
+            "错误：{} 不是站点目录（没有可用的 casebook.toml）；用 --root 指向站点，或用 --out 指定输出文件夹",
+            root.display()
+        ),
+        ImportError::IdTaken { id, by } => eprintln!(
+            "错误：案例编号 {id} 已被 {} 使用，不导入；换一个 --id，或不写 --id 自动取下一个编号",
+            by.display()
+        ),
+        ImportError::Exists(error) => eprintln!("错误：{error}；换一个 --id 或 --out"),
+        ImportError::Write { dir, error } => {
+            eprintln!("错误：无法写入 {}：{error}", dir.display());
+        }
+    }
+}
+
+fn print_import(report: &ImportReport, file: &Path) {
+    eprintln!(
+        "已导入：{} → {}（{} 张图片）",
+        file.display(),
+        report.index.display(),
+        report.images
+    );
+    if report.unsorted > 0 {
+        let notes = match report.notes {
+            0 => String::new(),
+            n => format!("（含原文的 {n} 条脚注和尾注）"),
+        };
+        eprintln!(
+            "注意：{} 段内容没有归入规定章节{notes}，已原样放在“## {}”下；请逐段移到对应章节后删掉这个标题，否则 casebook check 报错（{}）",
+            report.unsorted,
+            crate::content::UNSORTED_HEADING,
+            diagnostics::rules::SECTION_UNSORTED
+        );
+    }
+    for kind in &report.missing {
+        eprintln!(
+            "注意：文档里没有找到“{}”这一部分，请对照原文补上",
+            kind.heading()
+        );
+    }
+    print_import_check(&report.check);
+}
+
+/// What the editor still has to do, by the rulebook.
+fn print_import_check(check: &Checked) {
+    let (root, diags) = match check {
+        Checked::NoConfig(config) => {
+            eprintln!(
+                "没有找到 {}，未检查导入结果；在站点目录中运行 casebook check",
+                config.display()
+            );
+            return;
+        }
+        Checked::Done { root, diagnostics } => (root, diagnostics),
+    };
+    diagnostics::print_human(diags, root);
+    let errors = diagnostics::count_errors(diags);
+    if diags.is_empty() {
+        eprintln!("检查通过。请核对内容后把 status 改为 approved 发布。");
     } else {
-        0
+        eprintln!(
+            "编辑还需处理：{errors} 个错误，{} 条提醒（见上）。改完后运行 casebook check。",
+            diags.len() - errors
+        );
+    }
+}
+
+/// Exit codes: 128 + the signal that ended the server (130 for Ctrl+C),
+/// 1 when it cannot start.
+fn run_serve(options: &ServeOptions) -> i32 {
+    match cmd::serve::run(options, &mut print_serve_event) {
+        Ok(report) => match report.stop {
+            Stop::Signal(signal) => 128 + signal,
+            Stop::Closed => 0,
+        },
+        Err(error) => {
+            print_serve_error(&error);
+            1
+        }
+    }
+}
+
+fn print_serve_event(event: ServeEvent) {
+    match event {
+        ServeEvent::Built {
+            root,
+            cases,
+            changed,
+            full,
+            warnings,
+            took,
+        } => {
+            diagnostics::print_human(&warnings, &root);
+            if full || changed > 0 {
+                eprintln!(
+                    "已{}：{cases} 个案例，更新 {changed} 个文件，用时 {:.0} 毫秒",
+                    if full { "构建" } else { "更新" },
+                    took.as_secs_f64() * 1000.0
+                );
+            }
+        }
+        ServeEvent::Failed {
+            root,
+            diagnostics: diags,
+        } => diagnostics::print_human(&diags, &root),
+        ServeEvent::WriteFailed(err) => eprintln!("写入预览目录失败：{err}"),
+        ServeEvent::Listening { url } => eprintln!("预览地址：{url}（Ctrl+C 结束）"),
+    }
+}
+
+fn print_serve_error(error: &ServeError) {
+    match error {
+        ServeError::Folder { temp, error } => {
+            eprintln!("无法在 {} 中创建预览的私有目录：{error}", temp.display());
+        }
+        ServeError::Bind { port, error } => eprintln!(
+            "无法在 127.0.0.1:{port} 上启动预览：{error}。换一个端口：casebook serve --port 8080"
+        ),
+        ServeError::Watch(error) => eprintln!("无法监视文件变化：{error}"),
     }
 }

@@ -34,7 +34,7 @@ impl Change {
 }
 
 /// What `--fix` did, and the files it could not rewrite.
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct Report {
     pub changes: Vec<Change>,
     pub files: usize,

@@ -4,14 +4,15 @@
 //! model, [`site`] derives what is published and how it is grouped, [`render`]
 //! turns that into output files, each streamed into [`output`]'s staging
 //! folder, which then replaces the output atomically. [`build`] strings the
-//! phases together; [`cli`] is the shell.
+//! phases together; [`cmd`] runs each command and returns a typed report;
+//! [`cli`] is the shell that prints them.
 //! See ARCHITECTURE.md for the map and the invariants.
 
 pub mod book;
 pub mod build;
 pub mod charts;
 pub mod cli;
-pub mod compile;
+pub mod cmd;
 pub mod config;
 pub mod content;
 pub mod data;
@@ -25,6 +26,7 @@ pub mod import;
 pub mod markdown;
 pub mod new_case;
 pub mod output;
+pub mod pdf;
 pub mod published;
 mod rename;
 pub mod render;

@@ -1,55 +1,40 @@
-//! `casebook new ID`: write a case skeleton with every field and section,
-//! so editors start from the contract instead of from memory. Ids whose year
-//! `check` would refuse are refused first; the file is written by
-//! `editor_files::create_new` (never over anything, never through a link).
+//! The case skeleton for `casebook new` (`cmd::new`): every field and
+//! section, so editors start from the contract instead of from memory. The
+//! file is written by `editor_files::create_new` (never over anything,
+//! never through a link).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::config::Config;
-use crate::content::{implausible_id_year, is_valid_id};
 use crate::editor_files;
 
-pub fn run(root: &Path, id: &str) -> i32 {
-    if !is_valid_id(id) {
-        eprintln!("错误：案例编号“{id}”格式不对，应为“年份-序号”，例如 2024-001");
-        return 2;
-    }
-    if let Some(why) = implausible_id_year(id) {
-        eprintln!("错误：{why}");
-        return 2;
-    }
-    let year = &id[..4];
-    let config = match Config::load(root) {
-        Ok(config) => config,
-        Err(diags) => {
-            crate::diagnostics::print_human(&diags, root);
-            return 1;
-        }
-    };
-    let year_dir = Path::new("content/cases").join(year);
-    let bundle = year_dir.join(id).join("index.md");
-    // Taken in any form: a bundle, a single file, or a link (even a
-    // dangling one) at either name.
-    for taken in [year_dir.join(id), year_dir.join(format!("{id}.md"))] {
-        if std::fs::symlink_metadata(root.join(&taken)).is_ok() {
-            eprintln!("错误：案例 {id} 已存在：{}", root.join(&taken).display());
-            return 1;
-        }
-    }
-    let file = root.join(&bundle);
-    // A new file, never over anything, never through a linked
-    // `content/cases`, year or bundle folder.
-    let text = skeleton(id, year, &config);
-    if let Err(err) = editor_files::create_new(root, &bundle, text.as_bytes()) {
-        eprintln!("错误：无法创建 {}：{err}", file.display());
-        return 1;
-    }
-    println!("{}", file.display());
-    eprintln!(
-        "已创建案例模板：{}。填好各字段和章节后运行 casebook check。",
-        file.display()
-    );
-    0
+/// Where a new case `id` (a valid `YYYY-NNN`) goes, below the site root.
+pub fn bundle_path(id: &str) -> PathBuf {
+    cases_year(id).join(id).join("index.md")
+}
+
+fn cases_year(id: &str) -> PathBuf {
+    Path::new("content/cases").join(&id[..4])
+}
+
+/// What already takes the case `id` in any form: a bundle, a single file,
+/// or a link (even a dangling one) at either name.
+pub fn taken(root: &Path, id: &str) -> Option<PathBuf> {
+    let year_dir = cases_year(id);
+    [year_dir.join(id), year_dir.join(format!("{id}.md"))]
+        .into_iter()
+        .map(|taken| root.join(taken))
+        .find(|path| std::fs::symlink_metadata(path).is_ok())
+}
+
+/// Write the skeleton of case `id` at [`bundle_path`] below `root`: a new
+/// file, never over anything, never through a linked `content/cases`, year
+/// or bundle folder. Returns the file written.
+pub fn write(root: &Path, id: &str, config: &Config) -> std::io::Result<PathBuf> {
+    let bundle = bundle_path(id);
+    let text = skeleton(id, &id[..4], config);
+    editor_files::create_new(root, &bundle, text.as_bytes())?;
+    Ok(root.join(bundle))
 }
 
 fn skeleton(id: &str, year: &str, config: &Config) -> String {

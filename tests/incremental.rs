@@ -8,7 +8,7 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use casebook::build::{self, BuildOptions};
+use casebook::cmd::build::{self, BuildOptions};
 use casebook::serve::{Outcome, Preview};
 
 const BASE_URL: &str = "http://127.0.0.1:9/";
@@ -85,7 +85,7 @@ impl Fixture {
             allow_removed: Vec::new(),
             check_removed: false,
         };
-        assert!(build::build(&options).is_ok());
+        assert!(build::run(&options).is_ok());
         let mut files = common::snapshot(&out);
         std::fs::remove_dir_all(&out).unwrap();
         // A build marks its folder as Casebook's; the preview's own needs no mark.

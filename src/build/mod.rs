@@ -11,15 +11,14 @@ mod phases;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::ProgressBar;
 use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::content::{self, Content, ParseOptions};
 use crate::diagnostics::{self, Diagnostic};
-use crate::output::{Contents, Discard, OutputFile, Recorder, Sink, Staging, Written};
+use crate::output::{Contents, OutputFile, Recorder, Sink, Written};
 use crate::published;
 use crate::render;
 use crate::search::{Purpose, SearchIndex};
@@ -77,9 +76,15 @@ pub struct Setup {
     pub urls: Urls,
 }
 
+/// Read the site's `casebook.toml` (commands that need only the config,
+/// like `new` and `import`, call this too).
+pub fn load_config(root: &Path) -> Result<Config, Vec<Diagnostic>> {
+    Config::load(root)
+}
+
 /// Read the site's config and theme. A config with errors stops here.
 pub fn load_setup(root: &Path, base_url: Option<&str>) -> Result<Setup, Vec<Diagnostic>> {
-    let config = Config::load(root)?;
+    let config = load_config(root)?;
     let root = root.canonicalize().map_err(|err| {
         vec![Diagnostic::error(
             diagnostics::rules::CONFIG_MISSING,
@@ -313,209 +318,4 @@ pub fn published_list(files: &[Written]) -> OutputFile {
         path: urls::PUBLISHED_LIST.to_string(),
         contents: Contents::Bytes(published::contents(&current).into_bytes()),
     }
-}
-
-#[derive(Clone)]
-pub struct BuildOptions {
-    pub root: PathBuf,
-    /// Defaults to `ROOT/output`.
-    pub output: Option<PathBuf>,
-    /// Overrides `site.base_url` (for previews and staging hosts).
-    pub base_url: Option<String>,
-    /// Publish every case, drafts included, marked as such.
-    pub drafts: bool,
-    /// Show a progress bar (when stderr is a terminal).
-    pub progress: bool,
-    /// The previous build's `urls.txt`; defaults to the one in the output
-    /// folder. Every URL in it must still be published (or aliased).
-    pub published: Option<PathBuf>,
-    /// URLs that may disappear (`--allow-removed`).
-    pub allow_removed: Vec<String>,
-    /// Compare with the previously published URLs (off for previews).
-    pub check_removed: bool,
-}
-
-/// What a successful build did.
-#[derive(Debug)]
-pub struct BuildReport {
-    pub cases: usize,
-    pub pages: usize,
-    pub files: usize,
-    pub output: PathBuf,
-    pub warnings: Vec<Diagnostic>,
-    /// Each phase's wall and CPU time and the peak memory at its end.
-    pub phases: Vec<Phase>,
-    pub elapsed: Duration,
-}
-
-pub enum BuildError {
-    /// The content (or config, or templates) has errors; nothing written.
-    Content(Vec<Diagnostic>),
-    /// Writing the output failed; the previous output is untouched.
-    Io(std::io::Error),
-    /// The output folder is not Casebook's to replace (`destination`);
-    /// the message says why. Nothing read or written.
-    Destination(String),
-}
-
-/// Check the content without writing anything: the whole pipeline runs in
-/// [`Mode::Check`] (so template errors and broken links are found too)
-/// into a sink that keeps nothing.
-pub fn check(root: &Path) -> Vec<Diagnostic> {
-    let request = Request::new(root, Mode::Check);
-    let checked = load(&request, &ProgressBar::hidden()).and_then(|loaded| {
-        let derived = loaded.derive()?;
-        render(derived, &[], &Discard, &ProgressBar::hidden(), None).map(|r| r.warnings)
-    });
-    let mut diagnostics = checked.unwrap_or_else(|diagnostics| diagnostics);
-    diagnostics::sort(&mut diagnostics);
-    diagnostics
-}
-
-/// `casebook build`: the pipeline in [`Mode::Publish`] into a staging
-/// folder, `urls.txt` checked against the previous build's, then the
-/// atomic swap.
-pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
-    let out_dir = options
-        .output
-        .clone()
-        .unwrap_or_else(|| options.root.join("output"));
-    crate::destination::check(&options.root, &out_dir, crate::destination::Use::Site)
-        .map_err(BuildError::Destination)?;
-    let mut phases = Phases::new();
-    let progress = progress_bar(options.progress);
-    let built = stage(options, &out_dir, &progress, &mut phases);
-    let (staging, written, cases, warnings) = match built {
-        Ok(built) => built,
-        Err(err) => {
-            progress.finish_and_clear();
-            return Err(err);
-        }
-    };
-    progress.set_message("写入文件");
-    let committed = staging.commit();
-    progress.finish_and_clear();
-    committed.map_err(BuildError::Io)?;
-    phases.done("commit");
-    Ok(BuildReport {
-        cases,
-        pages: written.iter().filter(|f| f.path.ends_with(".html")).count(),
-        files: written.len(),
-        output: out_dir,
-        warnings,
-        elapsed: phases.started.elapsed(),
-        phases: phases.list,
-    })
-}
-
-type Staged = (Staging, Vec<Written>, usize, Vec<Diagnostic>);
-
-/// Every step of a build but the commit.
-fn stage(
-    options: &BuildOptions,
-    out_dir: &Path,
-    progress: &ProgressBar,
-    phases: &mut Phases,
-) -> Result<Staged, BuildError> {
-    let request = Request {
-        root: options.root.clone(),
-        base_url: options.base_url.clone(),
-        drafts: options.drafts,
-        mode: Mode::Publish,
-    };
-    let loaded = load(&request, progress).map_err(BuildError::Content)?;
-    phases.done("load");
-    let derived = loaded.derive().map_err(BuildError::Content)?;
-    let cases = derived.site.cases.len();
-    let printed = printed_books(&derived.site, out_dir);
-    phases.done("derive");
-    let staging = Staging::begin(out_dir).map_err(BuildError::Io)?;
-    let rendered =
-        render(derived, &printed, &staging, progress, Some(phases)).map_err(BuildError::Content)?;
-    let Rendered {
-        mut written,
-        mut warnings,
-        ..
-    } = rendered;
-    match published_urls(options, &loaded.root, out_dir, &written) {
-        Ok(urls_file) => {
-            written.push(Written {
-                path: urls_file.path.clone(),
-                copied_from: None,
-            });
-            staging.put(urls_file);
-        }
-        Err(problems) => {
-            warnings.extend(problems);
-            diagnostics::sort(&mut warnings);
-            return Err(BuildError::Content(warnings));
-        }
-    }
-    phases.done("urls");
-    diagnostics::sort(&mut warnings);
-    Ok((staging, written, cases, warnings))
-}
-
-fn progress_bar(shown: bool) -> ProgressBar {
-    if !shown {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(0);
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len}")
-            .expect("valid template")
-            .progress_chars("=> "),
-    );
-    bar.set_message("解析内容");
-    bar
-}
-
-/// `urls.txt` for this build, after checking that every URL the previous
-/// build published is still there (or aliased, or allowed). A `--drafts`
-/// build publishes nothing for real: it carries the previous list over
-/// unchanged (or writes none), so the next real build is checked against
-/// the last real one.
-fn published_urls(
-    options: &BuildOptions,
-    root: &Path,
-    out_dir: &Path,
-    files: &[Written],
-) -> Result<OutputFile, Vec<Diagnostic>> {
-    let previous_path = options
-        .published
-        .clone()
-        .unwrap_or_else(|| out_dir.join(urls::PUBLISHED_LIST));
-    let shown = content::relative_display(root, &previous_path);
-    let previous = match std::fs::read_to_string(&previous_path) {
-        Ok(text) => Some(text),
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound && options.published.is_none() => {
-            None
-        }
-        Err(err) => {
-            return Err(vec![Diagnostic::error(
-                diagnostics::rules::FILE_UNREADABLE,
-                &shown,
-                format!("无法读取上次发布的网址清单 {shown}：{err}"),
-            )])
-        }
-    };
-    if options.drafts && options.check_removed {
-        return Ok(OutputFile {
-            path: urls::PUBLISHED_LIST.to_string(),
-            contents: Contents::Bytes(previous.unwrap_or_default().into_bytes()),
-        });
-    }
-    if let Some(previous) = previous.as_ref().filter(|_| options.check_removed) {
-        let current = published::list(files.iter().map(|f| f.path.as_str()));
-        let lost = published::check_removed(
-            &published::parse(previous),
-            &current,
-            &options.allow_removed,
-            &shown,
-        );
-        if !lost.is_empty() {
-            return Err(lost);
-        }
-    }
-    Ok(published_list(files))
 }

@@ -1,6 +1,7 @@
-//! `casebook import FILE.docx`: a submitted Word write-up → a case bundle
-//! (`index.md` and its pictures), then the rulebook run on the result and
-//! the editor's to-do list printed.
+//! A submitted Word write-up → a case bundle (`index.md` and its
+//! pictures), for `casebook import` (`cmd::import`, which checks the
+//! arguments, runs the rulebook on the result and reports the editor's
+//! to-do list).
 //!
 //! The document is read by `docx-rs` ([`docx`]: paragraphs, runs, styles,
 //! tables, pictures → blocks), turned into Markdown by [`convert`], and
@@ -20,9 +21,7 @@ use std::path::{Path, PathBuf};
 pub use convert::{convert, section_of, Converted, Meta};
 pub use docx::{blocks, Block, Para};
 
-use crate::config::Config;
 use crate::content;
-use crate::diagnostics;
 use crate::editor_files;
 
 /// Why a file cannot be imported: what is wrong and what to do.
@@ -98,7 +97,7 @@ pub fn read(bytes: &[u8]) -> Result<docx_rs::Docx, ReadError> {
 /// `_`-hidden files included: an id is taken as soon as a file claims it).
 /// Symlinks are not followed; files over `content::MAX_FILE_BYTES` are
 /// named by their file name only.
-fn existing_ids(root: &Path) -> HashMap<String, PathBuf> {
+pub fn existing_ids(root: &Path) -> HashMap<String, PathBuf> {
     let mut ids = HashMap::new();
     let walk = walkdir::WalkDir::new(root.join("content/cases")).max_depth(8);
     for entry in walk.into_iter().filter_map(Result::ok) {
@@ -134,7 +133,7 @@ fn front_matter_id(path: &Path) -> Option<String> {
 }
 
 /// The next unused `YEAR-NNN` after every id the site uses.
-fn next_id(used: &HashMap<String, PathBuf>, year: i64) -> String {
+pub fn next_id(used: &HashMap<String, PathBuf>, year: i64) -> String {
     let prefix = format!("{year}-");
     let last = used
         .keys()
@@ -144,91 +143,18 @@ fn next_id(used: &HashMap<String, PathBuf>, year: i64) -> String {
     format!("{prefix}{:03}", last + 1)
 }
 
-/// The command. Exit codes: 0 imported (the to-do list may be long), 1 the
-/// document cannot be read or the bundle not written, 2 usage errors (no
-/// such file, bad id, the target exists).
-pub fn run(file: &Path, id: Option<&str>, out: Option<&Path>, root: &Path) -> i32 {
-    let bytes = match std::fs::read(file) {
-        Ok(bytes) => bytes,
-        Err(err) => {
-            eprintln!("错误：无法打开 {}：{err}", file.display());
-            return 2;
-        }
-    };
-    if let Some(id) = id {
-        if !content::is_valid_id(id) {
-            eprintln!("错误：案例编号“{id}”格式不对，写成“年份-序号”，例如 2024-007");
-            return 2;
-        }
-    }
-    // --out only ever gets new files: an absent or empty plain folder.
-    if let Some(out) = out {
-        if let Err(message) = crate::destination::check(root, out, crate::destination::Use::Import)
-        {
-            eprintln!("错误：{message}");
-            return 2;
-        }
-    }
-    let docx = match read(&bytes) {
-        Ok(docx) => docx,
-        Err(err) => {
-            eprintln!("错误：{}：{}", file.display(), err.message);
-            eprintln!("  修改建议：{}", err.help);
-            return 1;
-        }
-    };
-    let config = Config::load(root).ok();
-    if config.is_none() && out.is_none() {
-        eprintln!(
-            "错误：{} 不是站点目录（没有可用的 casebook.toml）；用 --root 指向站点，或用 --out 指定输出文件夹",
-            root.display()
-        );
-        return 2;
-    }
-    let year = id
-        .and_then(|id| id[..4].parse().ok())
-        .unwrap_or_else(content::current_year);
-    let used = existing_ids(root);
-    if let Some(taken) = id.and_then(|id| used.get(id)) {
-        eprintln!(
-            "错误：案例编号 {} 已被 {} 使用，不导入；换一个 --id，或不写 --id 自动取下一个编号",
-            id.unwrap_or_default(),
-            taken.display()
-        );
-        return 2;
-    }
-    let id = id.map_or_else(|| next_id(&used, year), str::to_string);
-    let dir: PathBuf = out.map_or_else(
-        || root.join(format!("content/cases/{year}/{id}")),
-        Path::to_path_buf,
-    );
-    let index = dir.join("index.md");
-    let meta = Meta {
-        id: &id,
-        year,
-        districts: config
-            .as_ref()
-            .map(|c| c.districts.iter().map(|d| d.name.clone()).collect())
-            .unwrap_or_default(),
-    };
-    let converted = convert(&blocks(&docx), &archive::notes(&bytes), &meta);
-    let (base, rel) = bundle_place(root, out, &dir);
-    if let Err(err) = write_bundle(&base, &rel, &converted) {
-        if err.kind() == io::ErrorKind::AlreadyExists {
-            eprintln!("错误：{err}；换一个 --id 或 --out");
-            return 2;
-        }
-        eprintln!("错误：无法写入 {}：{err}", dir.display());
-        return 1;
-    }
-    eprintln!(
-        "已导入：{} → {}（{} 张图片）",
-        file.display(),
-        index.display(),
-        converted.images.len()
-    );
-    report_todo(root, &index, config.as_ref(), &converted);
-    0
+/// The case bundle's Markdown and pictures made from `docx`, which was
+/// read from `bytes` (the notes docx-rs does not read come from them).
+pub fn convert_document(docx: &docx_rs::Docx, bytes: &[u8], meta: &Meta) -> Converted {
+    convert(&blocks(docx), &archive::notes(bytes), meta)
+}
+
+/// Write the bundle into `dir` (`--out`, or the folder under `root`'s
+/// content): every file new, none written if any exists, none through a
+/// link. `AlreadyExists` says the folder already holds one of them.
+pub fn write(root: &Path, out: Option<&Path>, dir: &Path, converted: &Converted) -> io::Result<()> {
+    let (base, rel) = bundle_place(root, out, dir);
+    write_bundle(&base, &rel, converted)
 }
 
 /// Where the bundle goes, as a folder that must already be real (the site
@@ -299,47 +225,4 @@ fn write_bundle(base: &Path, rel: &Path, converted: &Converted) -> io::Result<()
         written.push(name);
     }
     Ok(())
-}
-
-/// Run the rulebook on the new case and list what the editor still does.
-fn report_todo(root: &Path, index: &Path, config: Option<&Config>, converted: &Converted) {
-    if converted.unsorted > 0 {
-        let notes = match converted.notes {
-            0 => String::new(),
-            n => format!("（含原文的 {n} 条脚注和尾注）"),
-        };
-        eprintln!(
-            "注意：{} 段内容没有归入规定章节{notes}，已原样放在“## {}”下；请逐段移到对应章节后删掉这个标题，否则 casebook check 报错（{}）",
-            converted.unsorted,
-            content::UNSORTED_HEADING,
-            diagnostics::rules::SECTION_UNSORTED
-        );
-    }
-    for kind in &converted.missing {
-        eprintln!(
-            "注意：文档里没有找到“{}”这一部分，请对照原文补上",
-            kind.heading()
-        );
-    }
-    let Some(config) = config else {
-        eprintln!(
-            "没有找到 {}，未检查导入结果；在站点目录中运行 casebook check",
-            root.join(crate::config::CONFIG_FILE).display()
-        );
-        return;
-    };
-    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
-    let urls = crate::urls::Urls::new(&config.site.base_url);
-    let mut diags = content::check_file(config, &root, index, urls.base_path());
-    diagnostics::sort(&mut diags);
-    diagnostics::print_human(&diags, &root);
-    let errors = diagnostics::count_errors(&diags);
-    if diags.is_empty() {
-        eprintln!("检查通过。请核对内容后把 status 改为 approved 发布。");
-    } else {
-        eprintln!(
-            "编辑还需处理：{errors} 个错误，{} 条提醒（见上）。改完后运行 casebook check。",
-            diags.len() - errors
-        );
-    }
 }

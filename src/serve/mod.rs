@@ -8,12 +8,17 @@
 //! while the site has errors (`reload`). `/api/search` answers queries live
 //! from the tantivy index of the last good build, as `casebook search
 //! --json` does.
+//!
+//! [`Server::start`] starts it; what happens then (builds, failures, the
+//! address, the end) comes back as [`Notice`]s, which `cmd::serve` reads
+//! on the caller's thread. Nothing here prints: `cli` shows the events.
 
 mod http;
 mod incremental;
 mod private;
 mod reload;
 
+use std::io;
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
@@ -21,7 +26,7 @@ use std::time::{Duration, Instant};
 
 use notify::{RecursiveMode, Watcher};
 
-use crate::diagnostics;
+use crate::diagnostics::{self, Diagnostic};
 use crate::search::{Filters, SearchError, SearchIndex};
 use http::Response;
 
@@ -57,80 +62,201 @@ const DEBOUNCE: Duration = Duration::from_millis(30);
 /// changes (they take seconds on a large site).
 const QUIET: Duration = Duration::from_millis(1000);
 
-pub fn run(root: &Path, port: u16, drafts: bool) -> i32 {
-    // Before any thread starts, so that every thread inherits the mask and
-    // the signals reach only the thread that cleans up.
-    private::block_signals();
-    let temp = std::env::temp_dir();
-    private::remove_leftovers(&temp);
-    let folder = match private::Folder::create(&temp) {
-        Ok(folder) => Arc::new(folder),
-        Err(err) => {
-            eprintln!("无法在 {} 中创建预览的私有目录：{err}", temp.display());
-            return 1;
-        }
+/// What the preview reports as it goes, for the command running it to
+/// show (the browsers get theirs from `reload`).
+#[derive(Debug)]
+pub enum ServeEvent {
+    /// A build or rebuild succeeded: `changed` files written or removed
+    /// (`full`: everything was rendered again), with the build's warnings,
+    /// their paths relative to `root`.
+    Built {
+        root: PathBuf,
+        cases: usize,
+        changed: usize,
+        full: bool,
+        warnings: Vec<Diagnostic>,
+        took: Duration,
+    },
+    /// Content, config or templates have errors; pages show them until
+    /// they are fixed.
+    Failed {
+        root: PathBuf,
+        diagnostics: Vec<Diagnostic>,
+    },
+    /// Writing the private folder failed.
+    WriteFailed(io::Error),
+    /// The first build is done and the preview answers at `url`.
+    Listening { url: String },
+}
+
+/// Why the preview could not start.
+#[derive(Debug)]
+pub enum ServeError {
+    /// The private folder could not be made in `temp`.
+    Folder { temp: PathBuf, error: io::Error },
+    /// The port is taken or not ours to use.
+    Bind { port: u16, error: io::Error },
+    /// The file watcher could not start.
+    Watch(notify::Error),
+}
+
+/// How the server ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    /// SIGINT, SIGTERM or SIGHUP (the number).
+    Signal(i32),
+    /// The listener stopped taking connections.
+    Closed,
+}
+
+/// What the server tells whoever runs it, in the order it happened.
+pub enum Notice {
+    Event(ServeEvent),
+    /// The preview cannot go on (after the events before it).
+    Failed(ServeError),
+    Ended(Stop),
+}
+
+/// A running preview: its private folder, removed when this is dropped,
+/// and the notices of the threads that build, watch and serve.
+pub struct Server {
+    folder: private::Folder,
+    notices: mpsc::Receiver<Notice>,
+}
+
+/// Where and how the preview builds.
+struct Setup {
+    root: PathBuf,
+    out: PathBuf,
+    port: u16,
+    drafts: bool,
+}
+
+impl Server {
+    /// Start the preview of `root` on 127.0.0.1:`port`. The private folder
+    /// is made and the port bound before this returns; building, watching
+    /// and serving go on in threads of their own, which report through
+    /// [`Server::next`]. Call before any other thread starts: the ending
+    /// signals are blocked here for every thread started from now on, so
+    /// that only the one waiting for them gets them.
+    pub fn start(root: &Path, port: u16, drafts: bool) -> Result<Server, ServeError> {
+        private::block_signals();
+        let temp = std::env::temp_dir();
+        private::remove_leftovers(&temp);
+        let folder =
+            private::Folder::create(&temp).map_err(|error| ServeError::Folder { temp, error })?;
+        let (notices, received) = mpsc::channel();
+        let on_signal = notices.clone();
+        private::on_ending_signal(move |signal| {
+            let _ = on_signal.send(Notice::Ended(Stop::Signal(signal)));
+        });
+        let listener = match std::net::TcpListener::bind(("127.0.0.1", port)) {
+            Ok(listener) => listener,
+            Err(error) => {
+                folder.remove();
+                return Err(ServeError::Bind { port, error });
+            }
+        };
+        let setup = Setup {
+            root: root.to_path_buf(),
+            out: folder.site(),
+            port,
+            drafts,
+        };
+        std::thread::spawn(move || run_preview(setup, listener, notices));
+        Ok(Server {
+            folder,
+            notices: received,
+        })
+    }
+
+    /// The next notice; waits for it.
+    pub fn next(&self) -> Notice {
+        self.notices.recv().unwrap_or(Notice::Ended(Stop::Closed))
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.folder.remove();
+    }
+}
+
+/// What the build thread shares with the server and tells the command.
+struct Live {
+    state: Arc<Mutex<State>>,
+    hub: Arc<reload::Hub>,
+    notices: mpsc::Sender<Notice>,
+}
+
+impl Live {
+    fn notify(&self, notice: Notice) {
+        // The receiver is gone only while the process ends.
+        let _ = self.notices.send(notice);
+    }
+}
+
+/// The first build, then the watcher, the listener and the rebuild loop.
+fn run_preview(setup: Setup, listener: std::net::TcpListener, notices: mpsc::Sender<Notice>) {
+    let live = Live {
+        state: Arc::default(),
+        hub: Arc::default(),
+        notices,
     };
-    private::clean_up_on_signal(Arc::clone(&folder));
-    let out = folder.site();
-    let base_url = format!("http://127.0.0.1:{port}/");
-    let listener = match std::net::TcpListener::bind(("127.0.0.1", port)) {
-        Ok(listener) => listener,
-        Err(err) => {
-            eprintln!(
-                "无法在 127.0.0.1:{port} 上启动预览：{err}。换一个端口：casebook serve --port 8080"
-            );
-            folder.remove();
-            return 1;
-        }
-    };
-    let state: Arc<Mutex<State>> = Arc::default();
-    let hub: Arc<reload::Hub> = Arc::default();
-    let mut preview = Preview::new(root, &out, &base_url, drafts);
+    let base_url = format!("http://127.0.0.1:{}/", setup.port);
+    let mut preview = Preview::new(&setup.root, &setup.out, &base_url, setup.drafts);
     let started = Instant::now();
     let outcome = preview.build_all();
-    report(&mut preview, outcome, started, &state, &hub);
+    report(&mut preview, outcome, started, &live);
 
     let (tx, rx) = mpsc::channel::<notify::Result<notify::Event>>();
     // Set by every change, so the slow refresh can give way.
     let pending = Arc::new(AtomicBool::new(false));
-    let handler = {
-        let pending = Arc::clone(&pending);
-        move |event: notify::Result<notify::Event>| {
-            // A build reads every watched file: reads are not changes
-            // (counting them rebuilt in a loop, and would keep the slow
-            // refresh giving way).
-            if is_read(&event) {
-                return;
-            }
-            pending.store(true, Ordering::SeqCst);
-            let _ = tx.send(event);
-        }
+    let watcher = match start_watcher(preview.root(), tx, &pending) {
+        Ok(watcher) => watcher,
+        Err(error) => return live.notify(Notice::Failed(ServeError::Watch(error))),
     };
-    let mut watcher = match notify::recommended_watcher(handler) {
-        Ok(w) => w,
-        Err(err) => {
-            eprintln!("无法监视文件变化：{err}");
-            folder.remove();
-            return 1;
+    live.notify(Notice::Event(ServeEvent::Listening { url: base_url }));
+    let site = Arc::new(Site {
+        out: setup.out,
+        state: Arc::clone(&live.state),
+        hub: Arc::clone(&live.hub),
+    });
+    let closed = live.notices.clone();
+    std::thread::spawn(move || {
+        http::serve(listener, setup.port, site);
+        let _ = closed.send(Notice::Ended(Stop::Closed));
+    });
+    watch(preview, &rx, &pending, &live);
+    drop(watcher);
+}
+
+/// Watch the site's sources; every change that is not a read is sent on
+/// `tx` and sets `pending`.
+fn start_watcher(
+    root: &Path,
+    tx: mpsc::Sender<notify::Result<notify::Event>>,
+    pending: &Arc<AtomicBool>,
+) -> notify::Result<notify::RecommendedWatcher> {
+    let pending = Arc::clone(pending);
+    let handler = move |event: notify::Result<notify::Event>| {
+        // A build reads every watched file: reads are not changes
+        // (counting them rebuilt in a loop, and would keep the slow
+        // refresh giving way).
+        if is_read(&event) {
+            return;
         }
+        pending.store(true, Ordering::SeqCst);
+        let _ = tx.send(event);
     };
+    let mut watcher = notify::recommended_watcher(handler)?;
     for name in WATCHED {
-        let path = preview.root().join(name);
+        let path = root.join(name);
         if path.exists() {
             let _ = watcher.watch(&path, RecursiveMode::Recursive);
         }
     }
-    {
-        let state = Arc::clone(&state);
-        let hub = Arc::clone(&hub);
-        std::thread::spawn(move || watch(preview, &rx, &pending, &state, &hub));
-    }
-    eprintln!("预览地址：{base_url}（Ctrl+C 结束）");
-    let site = Arc::new(Site { out, state, hub });
-    http::serve(listener, port, site);
-    folder.remove();
-    drop(watcher);
-    0
+    Ok(watcher)
 }
 
 /// The rebuild loop: wait for changes, rebuild what they touch, tell open
@@ -140,8 +266,7 @@ fn watch(
     mut preview: Preview,
     rx: &mpsc::Receiver<notify::Result<notify::Event>>,
     pending: &AtomicBool,
-    state: &Mutex<State>,
-    hub: &reload::Hub,
+    live: &Live,
 ) {
     let mut paths: Vec<PathBuf> = Vec::new();
     let mut healthy = true;
@@ -160,8 +285,8 @@ fn watch(
                             Outcome::Built { changed, .. } => changed.clone(),
                             _ => Vec::new(),
                         };
-                        report(&mut preview, outcome, started, state, hub);
-                        hub.changed(&changed);
+                        report(&mut preview, outcome, started, live);
+                        live.hub.changed(&changed);
                     }
                     continue;
                 }
@@ -189,13 +314,13 @@ fn watch(
         let outcome = preview.apply(&paths, &mut |changed| {
             // Files are written only once the content has no errors: pages
             // that reload now must get the page, not the error report.
-            state.lock().unwrap_or_else(|e| e.into_inner()).failure = None;
-            hub.fixed();
-            hub.changed(changed);
+            live.state.lock().unwrap_or_else(|e| e.into_inner()).failure = None;
+            live.hub.fixed();
+            live.hub.changed(changed);
         });
         paths.clear();
         healthy = matches!(outcome, Outcome::Built { .. });
-        report(&mut preview, outcome, started, state, hub);
+        report(&mut preview, outcome, started, live);
     }
 }
 
@@ -227,56 +352,54 @@ fn collect(event: notify::Result<notify::Event>, paths: &mut Vec<PathBuf>) {
     }
 }
 
-/// Print a rebuild's outcome, and pass it on to the server and open pages.
-fn report(
-    preview: &mut Preview,
-    outcome: Outcome,
-    started: Instant,
-    state: &Mutex<State>,
-    hub: &reload::Hub,
-) {
+/// Pass a rebuild's outcome on to the server, open pages and the command.
+fn report(preview: &mut Preview, outcome: Outcome, started: Instant, live: &Live) {
+    let took = started.elapsed();
     let root = preview.root().to_path_buf();
     let index = preview.search_index.take().map(Arc::new);
-    let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
+    let mut state = live.state.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(index) = index {
         state.index = Some(index);
     }
-    match outcome {
+    let event = match outcome {
         Outcome::Built {
             changed,
             cases,
             warnings,
             full,
         } => {
-            diagnostics::print_human(&warnings, &root);
-            if full || !changed.is_empty() {
-                eprintln!(
-                    "已{}：{cases} 个案例，更新 {} 个文件，用时 {:.0} 毫秒",
-                    if full { "构建" } else { "更新" },
-                    changed.len(),
-                    started.elapsed().as_secs_f64() * 1000.0
-                );
-            }
             // Open pages were told of the files as they were written.
             state.failure = None;
             drop(state);
-            hub.fixed();
+            live.hub.fixed();
+            ServeEvent::Built {
+                root,
+                cases,
+                changed: changed.len(),
+                full,
+                warnings,
+                took,
+            }
         }
         Outcome::Failed(diags) => {
-            diagnostics::print_human(&diags, &root);
             let text = diagnostics::render_human(&diags, &root);
             state.failure = Some(text.clone());
             drop(state);
-            hub.failed(&text);
+            live.hub.failed(&text);
+            ServeEvent::Failed {
+                root,
+                diagnostics: diags,
+            }
         }
         Outcome::Io(err) => {
-            eprintln!("写入预览目录失败：{err}");
             let text = format!("写入预览目录失败：{err}");
             state.failure = Some(text.clone());
             drop(state);
-            hub.failed(&text);
+            live.hub.failed(&text);
+            ServeEvent::WriteFailed(err)
         }
-    }
+    };
+    live.notify(Notice::Event(event));
 }
 
 /// What the server serves: the private folder's site, the reload script

@@ -3,16 +3,15 @@
 //! created (mode 0700; with `--drafts` it holds drafts), marked as
 //! Casebook's by a small file, with the site built into `site/` inside it.
 //! It is removed when the server ends, on SIGINT, SIGTERM and SIGHUP too
-//! (a thread waits for them; every other thread has them blocked), and a
-//! later start removes the folders of servers that were killed (SIGKILL
-//! cannot be caught): only folders by this name, owned by this user,
-//! holding the mark, whose process is gone.
+//! (a thread waits for them and tells the server, which removes it; every
+//! other thread has them blocked), and a later start removes the folders
+//! of servers that were killed (SIGKILL cannot be caught): only folders by
+//! this name, owned by this user, holding the mark, whose process is gone.
 
 use std::fs::{self, DirBuilder, OpenOptions};
 use std::io::{self, Read, Write};
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Duration;
 
 /// The folders are named by this prefix and the server's process id.
@@ -152,16 +151,15 @@ pub fn block_signals() {
     }
 }
 
-/// Wait for an ending signal on a thread of its own; then remove `folder`
-/// and exit with 128 + the signal (130 for Ctrl+C, 143 for SIGTERM).
-pub fn clean_up_on_signal(folder: Arc<Folder>) {
+/// Wait for an ending signal on a thread of its own, then pass its number
+/// to `ended` (the server then removes its folder and ends).
+pub fn on_ending_signal(ended: impl FnOnce(i32) + Send + 'static) {
     std::thread::spawn(move || {
         let set = ending_signals();
         let mut signal: libc::c_int = 0;
         // SAFETY: `set` is initialised and `signal` is a valid out-pointer.
         while unsafe { libc::sigwait(&set, &mut signal) } != 0 {}
-        folder.remove();
-        std::process::exit(128 + signal);
+        ended(signal);
     });
 }
 

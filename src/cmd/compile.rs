@@ -49,6 +49,7 @@ pub enum CompileError {
     Destination(String),
 }
 
+/// Write the book; the report names what was written.
 pub fn run(options: &CompileOptions) -> Result<CompileReport, CompileError> {
     let out = options
         .output
@@ -57,7 +58,7 @@ pub fn run(options: &CompileOptions) -> Result<CompileReport, CompileError> {
     crate::destination::check(&options.root, &out, crate::destination::Use::Books)
         .map_err(CompileError::Destination)?;
     let chromium = if options.pdf {
-        Some(super::pdf::find_chromium().ok_or(CompileError::NoChromium)?)
+        Some(crate::pdf::find_chromium().ok_or(CompileError::NoChromium)?)
     } else {
         None
     };
@@ -92,12 +93,12 @@ pub fn run(options: &CompileOptions) -> Result<CompileReport, CompileError> {
         let Some(chromium) = &chromium else {
             break;
         };
-        if let Err(message) = super::pdf::print(chromium, &folder.join("index.html"), &partial) {
+        if let Err(message) = crate::pdf::print(chromium, &folder.join("index.html"), &partial) {
             let _ = std::fs::remove_file(&partial);
             return Err(CompileError::Pdf(message));
         }
         let bytes = std::fs::read(&partial).map_err(CompileError::Io)?;
-        let found = super::pdf::destination_pages(&bytes);
+        let found = crate::pdf::destination_pages(&bytes);
         if found == pages || found.is_empty() {
             break;
         }

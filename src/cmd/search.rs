@@ -1,0 +1,120 @@
+//! `casebook search`: load and derive the site (the pipeline's first two
+//! steps), index the published cases in memory, answer one query.
+
+use std::path::PathBuf;
+
+use crate::build;
+use crate::diagnostics::{self, Diagnostic};
+use crate::search::{Filters, Hit, SearchError, SearchIndex};
+
+pub struct SearchOptions {
+    pub root: PathBuf,
+    /// The words to find, separated by spaces.
+    pub query: String,
+    pub filters: Filters,
+    /// Most hits to return (ties with the last one come too).
+    pub limit: usize,
+}
+
+pub struct SearchReport {
+    /// Best first.
+    pub hits: Vec<Hit>,
+}
+
+#[derive(Debug)]
+pub enum SearchCommandError {
+    /// The content has errors (sorted): nothing was searched.
+    Content(Vec<Diagnostic>),
+    /// The query or a filter asks for nothing the site can have; the
+    /// message says what (a filter's message lists the terms).
+    Usage(String),
+    /// The index failed.
+    Failed(SearchError),
+}
+
+/// Search the site at `options.root`.
+pub fn run(options: &SearchOptions) -> Result<SearchReport, SearchCommandError> {
+    let hidden = indicatif::ProgressBar::hidden();
+    let request = build::Request::new(&options.root, build::Mode::Publish);
+    let loaded = build::load(&request, &hidden).map_err(content_error)?;
+    let site = loaded.derive().map_err(content_error)?.site;
+    options
+        .filters
+        .check(&loaded.config)
+        .map_err(SearchCommandError::Usage)?;
+    let hits = SearchIndex::build(&site)
+        .map_err(SearchError::from)
+        .and_then(|index| index.search(&options.query, &options.filters, options.limit))
+        .map_err(|err| match err {
+            SearchError::EmptyQuery => SearchCommandError::Usage(err.to_string()),
+            err => SearchCommandError::Failed(err),
+        })?;
+    Ok(SearchReport { hits })
+}
+
+fn content_error(mut diags: Vec<Diagnostic>) -> SearchCommandError {
+    diagnostics::sort(&mut diags);
+    SearchCommandError::Content(diags)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn example(query: &str, filters: Filters) -> SearchOptions {
+        SearchOptions {
+            root: PathBuf::from(env!("CARGO_MANIFEST_DIR")),
+            query: query.to_string(),
+            filters,
+            limit: 10,
+        }
+    }
+
+    #[test]
+    fn a_filter_naming_no_term_is_a_usage_error_listing_the_terms() {
+        let filters = Filters {
+            area: Some("没有这个重点".to_string()),
+            ..Filters::default()
+        };
+        match run(&example("质量", filters)) {
+            Err(SearchCommandError::Usage(message)) => {
+                assert!(message.contains("没有这个重点"), "{message}");
+                assert!(message.contains("industrial-quality"), "{message}");
+            }
+            other => panic!("expected a usage error, got {:?}", other.err()),
+        }
+    }
+
+    #[test]
+    fn a_query_with_nothing_searchable_is_a_usage_error() {
+        let result = run(&example("。 ，", Filters::default()));
+        assert!(matches!(result, Err(SearchCommandError::Usage(_))));
+    }
+
+    #[test]
+    fn hits_come_best_first_with_their_case_urls() {
+        let report = run(&example("西格玛", Filters::default())).expect("hits");
+        assert!(!report.hits.is_empty());
+        let scores: Vec<f32> = report.hits.iter().map(|h| h.score).collect();
+        assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
+        for hit in &report.hits {
+            assert_eq!(hit.url, format!("/cases/{}/", hit.id));
+        }
+    }
+
+    #[test]
+    fn content_errors_stop_the_search() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bad/yaml-syntax");
+        let options = SearchOptions {
+            root,
+            ..example("质量", Filters::default())
+        };
+        match run(&options) {
+            Err(SearchCommandError::Content(diags)) => {
+                assert!(diagnostics::count_errors(&diags) > 0);
+            }
+            other => panic!("expected content errors, got {:?}", other.err()),
+        }
+    }
+}
