@@ -4,6 +4,23 @@
 //! [`Case`] or [`Page`] (or diagnostics saying why it cannot), and never
 //! writes anything. Fields listed under `private` are dropped while parsing:
 //! the model has no place for them, so no later phase can leak them.
+//!
+//! - `discover`: the files under `content/` in sorted order (a bundle
+//!   folder holding other case files is `bundle-ambiguous`; a linked
+//!   `content/` is refused unread).
+//! - `source`: decoding (BOM, CRLF, GBK recognised and named); files over
+//!   [`MAX_FILE_BYTES`] are refused unread.
+//! - `frontmatter`: splitting, input-method slips, YAML, key locations;
+//!   `fields`: typed field reading with "did you mean".
+//! - `case`, `page`, `preface`: one file each (a book's preface is
+//!   `content/compilation/{year}/preface.md`); [`parse_bytes`] is one
+//!   file's bytes, also the fuzz entry.
+//! - `rulebook`: the programme's writing rules (title length and shape,
+//!   section 字数 limits, GB/T 4754 codes, three years of data and a
+//!   comparison, heavy images).
+//! - `typography`: slips with exact byte spans in prose only (never code,
+//!   raw HTML, link destinations or URLs), shared with `fix`.
+//! - [`check_file`]: one case on its own, for `import`.
 
 mod case;
 mod discover;

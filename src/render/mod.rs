@@ -4,6 +4,23 @@
 //! parsed once; pages render in parallel. Rendering never reads content or
 //! theme files: everything it needs is in [`Site`] and [`Theme`]; files to
 //! copy (images beside cases) are passed on as paths for the writer.
+//!
+//! - `kinds`: the one list of page kinds, the [`Selection`] to render, and
+//!   what each kind depends on ([`select`], for the preview).
+//! - `pages`, `overview`: one method per page; `views`: the view models
+//!   templates see (cards, case views, term links, the site context).
+//! - `book`: the annual book's view (case bodies made part of one
+//!   document: headings a level down, ids prefixed, in-book links) and the
+//!   files of its self-contained folder.
+//! - `qr`: QR codes of the short links (SVG and PNG; in [`Mode::Check`]
+//!   only proven encodable); `share`: share-card values and the case
+//!   pages' schema.org JSON-LD (serialised with serde_json, escaped for
+//!   `<script>`, never built in templates).
+//! - `collisions`: one output path twice, or a file where another output
+//!   needs a folder (an alias's at its front-matter line).
+//!
+//! The WeChat JS-SDK script (`js/wechat.js`) is published only with
+//! `[wechat]`; without it no output mentions the SDK.
 
 mod book;
 mod collisions;
