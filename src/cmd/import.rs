@@ -176,15 +176,8 @@ fn check_bundle(root: &Path, index: &Path, config: Option<&Config>) -> Checked {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cmd::tests::site;
     use docx_rs::{Docx, Paragraph, Run};
-
-    /// A site holding only the example's `casebook.toml`.
-    fn site() -> tempfile::TempDir {
-        let dir = tempfile::tempdir().unwrap();
-        let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("casebook.toml");
-        std::fs::copy(config, dir.path().join("casebook.toml")).unwrap();
-        dir
-    }
 
     fn options(site: &Path, file: &Path, id: Option<&str>) -> ImportOptions {
         ImportOptions {

@@ -53,14 +53,7 @@ pub fn run(root: &Path, id: &str) -> Result<NewReport, NewError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// A site holding only the example's `casebook.toml`.
-    fn site() -> tempfile::TempDir {
-        let dir = tempfile::tempdir().unwrap();
-        let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("casebook.toml");
-        std::fs::copy(config, dir.path().join("casebook.toml")).unwrap();
-        dir
-    }
+    use crate::cmd::tests::site;
 
     #[test]
     fn a_malformed_id_is_refused_before_anything_is_read() {
