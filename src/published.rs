@@ -61,11 +61,12 @@ fn key(url: &str) -> String {
 /// The case a URL belongs to: a short link (`/c/{id}`, `/c/{id}/`,
 /// `/c/{id}.html`) or a page below the case (`/cases/{id}/share/`).
 fn short_link_id(key: &str) -> Option<&str> {
-    if let Some(rest) = key.strip_prefix("/cases/") {
+    let key = key.strip_prefix('/')?;
+    if let Some(rest) = key.strip_prefix(urls::CASES) {
         let (id, sub) = rest.split_once('/')?;
         return (!id.is_empty() && !sub.is_empty()).then_some(id);
     }
-    let rest = key.strip_prefix("/c/")?;
+    let rest = key.strip_prefix(urls::SHORT_LINKS)?;
     let id = rest.strip_suffix(".html").unwrap_or(rest);
     (!id.is_empty() && !id.contains('/')).then_some(id)
 }
@@ -110,9 +111,10 @@ pub fn check_removed(
                 k.clone()
             };
             let short = k
-                .strip_prefix("/cases/")
+                .strip_prefix('/')
+                .and_then(|k| k.strip_prefix(urls::CASES))
                 .filter(|id| !id.contains('/'))
-                .map(|id| format!("（以及它的短链接 /c/{id} 和分享页）"))
+                .map(|id| format!("（以及它的短链接 /{} 和分享页）", urls::short_link(id)))
                 .unwrap_or_default();
             Diagnostic::error(
                 rules::URL_REMOVED,
