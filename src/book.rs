@@ -4,7 +4,7 @@
 //! id), and its indices (by industry, by district, by enterprise name in
 //! pinyin order). Derived from the published site only, so nothing
 //! unpublished can reach a book; reads and writes nothing. `render` turns a
-//! [`Book`] into HTML; `compile` is the command that prints it.
+//! [`Book`] into HTML; `cmd::compile` writes it and prints it to PDF.
 
 use pinyin::ToPinyin;
 

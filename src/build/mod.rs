@@ -3,8 +3,9 @@
 //! (the published site; the site's `[check] allow` applied) → [`render`]
 //! (in a [`Mode`]: the search export first, then every page streamed into a
 //! sink, then the link check) → [`published_list`] (`urls.txt`) → commit
-//! (`output::Staging`). `build`, `check`, `compile`, `search` and `serve`
-//! call these steps; none repeats them. Diagnostics of every step are
+//! (`output::Staging`). The commands in `cmd` (`build`, `check`,
+//! `compile`, `search`) and the preview (`serve`) call these steps; none
+//! repeats them. Diagnostics of every step are
 //! collected; any error stops the pipeline before anything is committed.
 
 mod phases;
