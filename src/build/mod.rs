@@ -223,17 +223,28 @@ pub fn render(
         mode,
         warnings: mut diagnostics,
     } = derived;
+    // Errors come back with the warnings found so far.
+    let failed = |mut diagnostics: Vec<Diagnostic>, problems: Vec<Diagnostic>| {
+        diagnostics.extend(problems);
+        diagnostics::sort(&mut diagnostics);
+        diagnostics
+    };
     let out = Recorder::new(sink);
     if mode == Mode::Preview {
         // A template error shows before the slow search export is made.
-        render::render_probe(&site, theme)?;
+        if let Err(problems) = render::render_probe(&site, theme) {
+            return Err(failed(diagnostics, problems));
+        }
     }
     let mut search_meta = None;
     let mut search_index = None;
     let mut search_files = Vec::new();
     if mode.exports_search() {
         progress.set_message("生成搜索索引");
-        let (files, meta, index) = search_export(&site, mode, phases.as_deref_mut())?;
+        let (files, meta, index) = match search_export(&site, mode, phases.as_deref_mut()) {
+            Ok(exported) => exported,
+            Err(problems) => return Err(failed(diagnostics, problems)),
+        };
         search_files = files.iter().map(|f| f.path.clone()).collect();
         files.into_par_iter().for_each(|f| out.put(f));
         search_meta = Some(meta);
@@ -248,9 +259,7 @@ pub fn render(
     let years: Vec<i64> = printed.iter().map(|(year, _)| *year).collect();
     let rendered = render::render_site(&site, theme, search_meta.as_ref(), &years, mode, &out);
     if let Err(problems) = rendered {
-        diagnostics.extend(problems);
-        diagnostics::sort(&mut diagnostics);
-        return Err(diagnostics);
+        return Err(failed(diagnostics, problems));
     }
     for (year, path) in printed {
         out.put(OutputFile {
