@@ -31,6 +31,37 @@ pub struct Config {
     /// `casebook check` settings.
     #[serde(default)]
     pub check: CheckConfig,
+    /// How lists are paginated.
+    #[serde(default)]
+    pub lists: ListsConfig,
+}
+
+/// `[lists]`: a term's list (an area, an industry …) shows `page_size`
+/// cards a page; the rest follow on `page/2/`, `page/3/` …, so no list
+/// page outgrows what a phone on WeChat should download.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListsConfig {
+    #[serde(default = "default_page_size")]
+    pub page_size: usize,
+}
+
+/// Cards on a list page: two dozen cards are about 40 KB of HTML.
+pub const DEFAULT_PAGE_SIZE: usize = 24;
+
+/// The most cards a list page may hold (about 1 MB of HTML).
+pub const MAX_PAGE_SIZE: usize = 500;
+
+fn default_page_size() -> usize {
+    DEFAULT_PAGE_SIZE
+}
+
+impl Default for ListsConfig {
+    fn default() -> Self {
+        ListsConfig {
+            page_size: DEFAULT_PAGE_SIZE,
+        }
+    }
 }
 
 /// `[check]`: writing rules a site turns off, like a linter's allow list.
@@ -204,6 +235,13 @@ impl Config {
                     ),
                 );
             }
+        }
+        let page_size = self.lists.page_size;
+        if !(1..=MAX_PAGE_SIZE).contains(&page_size) {
+            bad(
+                format!("[lists] page_size = {page_size} 不在 1 到 {MAX_PAGE_SIZE} 之间"),
+                &format!("每页案例数写 1 到 {MAX_PAGE_SIZE} 之间的整数，默认 {DEFAULT_PAGE_SIZE}；删去这一行即用默认值"),
+            );
         }
         if let Some(wechat) = &self.wechat {
             problems.extend(wechat.validate());

@@ -91,6 +91,13 @@ pub fn check_removed(
         if covered(&k) {
             continue;
         }
+        // A later page of a list comes and goes with the list's count; a
+        // visit to a vanished one is sent to the list (404.html's script).
+        if let Some(list) = urls::list_of_page(&k[1..]) {
+            if covered(&key(list)) {
+                continue;
+            }
+        }
         if let Some(id) = short_link_id(&k) {
             let case = format!("/{}", urls::case(id).trim_end_matches('/'));
             if covered(&case) {
@@ -152,6 +159,16 @@ mod tests {
         assert_eq!(diags.len(), 1);
         assert!(diags[0].message.contains("/cases/2022-001/"));
         assert!(diags[0].message.contains("/c/2022-001"));
+    }
+
+    #[test]
+    fn a_vanished_later_page_of_a_list_is_not_lost_while_the_list_stays() {
+        let previous = s(&["/areas/lean/", "/areas/lean/page/2/", "/areas/lean/page/3/"]);
+        let shrunk = s(&["/areas/lean/", "/areas/lean/page/2/"]);
+        assert!(check_removed(&previous, &shrunk, &[], "urls.txt").is_empty());
+        // The list itself gone: its pages go with it, each reported.
+        let gone = check_removed(&previous, &s(&["/"]), &[], "urls.txt");
+        assert_eq!(gone.len(), 3, "{gone:?}");
     }
 
     #[test]

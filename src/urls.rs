@@ -115,6 +115,29 @@ pub fn term(kind: TaxonomyKind, slug: &str) -> String {
     format!("{}/{slug}/", kind.path())
 }
 
+/// Page `n` (from 1) of a term's list: page 1 is the term's own path,
+/// the others `{term}page/{n}/`.
+pub fn term_page(kind: TaxonomyKind, slug: &str, n: usize) -> String {
+    match n {
+        0 | 1 => term(kind, slug),
+        n => format!("{}{LIST_PAGES}{n}/", term(kind, slug)),
+    }
+}
+
+/// The list a later page belongs to: `areas/x/page/3/` → `areas/x/`
+/// (with or without the trailing slash); `None` for any other path.
+pub fn list_of_page(path: &str) -> Option<&str> {
+    let path = path.trim_end_matches('/');
+    let (list, number) = path.rsplit_once('/')?;
+    let list = list.strip_suffix(LIST_PAGES.trim_end_matches('/'))?;
+    let is_number = !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit());
+    let kind = TaxonomyKind::ALL
+        .into_iter()
+        .find(|k| list.starts_with(&taxonomy(*k)))?;
+    let slug = list[taxonomy(kind).len()..].trim_end_matches('/');
+    (is_number && !slug.is_empty() && !slug.contains('/')).then_some(list)
+}
+
 /// A free-standing page (`content/pages/`): `{slug}/`.
 pub fn page(slug: &str) -> String {
     format!("{slug}/")
@@ -159,6 +182,8 @@ pub const ROBOTS: &str = "robots.txt";
 /// Every published URL path of the build (see `published`).
 pub const PUBLISHED_LIST: &str = "urls.txt";
 pub const SHORT_LINKS: &str = "c/";
+/// Below a term's list, its later pages: `page/2/` …
+pub const LIST_PAGES: &str = "page/";
 pub const QR_CODES: &str = "qr/";
 pub const BOOKS: &str = "compilation/";
 /// The open data.
@@ -231,6 +256,24 @@ mod tests {
         }
         for kind in TaxonomyKind::ALL {
             assert!(RESERVED_SEGMENTS.contains(&first(taxonomy(kind)).as_str()));
+        }
+    }
+
+    #[test]
+    fn later_list_pages_sit_below_their_list() {
+        let kind = TaxonomyKind::Area;
+        assert_eq!(term_page(kind, "lean", 1), term(kind, "lean"));
+        let third = term_page(kind, "lean", 3);
+        assert_eq!(third, "areas/lean/page/3/");
+        assert_eq!(list_of_page(&third), Some("areas/lean/"));
+        assert_eq!(list_of_page("areas/lean/page/3"), Some("areas/lean/"));
+        for other in [
+            "areas/lean/",
+            "areas/page/3/",
+            "cases/x/page/3/",
+            "areas/lean/page/x/",
+        ] {
+            assert_eq!(list_of_page(other), None, "{other}");
         }
     }
 

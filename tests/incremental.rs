@@ -22,13 +22,15 @@ struct Fixture {
 
 impl Fixture {
     fn new() -> Fixture {
+        Fixture::with_config("")
+    }
+
+    /// The example site with `extra` appended to its `casebook.toml`.
+    fn with_config(extra: &str) -> Fixture {
         let site = common::temp_dir();
         let repo = common::repo_root();
-        std::fs::copy(
-            repo.join("casebook.toml"),
-            site.path().join("casebook.toml"),
-        )
-        .unwrap();
+        let config = std::fs::read_to_string(repo.join("casebook.toml")).unwrap();
+        std::fs::write(site.path().join("casebook.toml"), config + extra).unwrap();
         common::copy_dir(&repo.join("content"), &site.path().join("content"));
         let out = common::temp_dir();
         let mut preview = Preview::new(site.path(), &out.path().join("preview"), BASE_URL, false);
@@ -37,6 +39,22 @@ impl Fixture {
         };
         assert!(full);
         Fixture { site, out, preview }
+    }
+
+    /// Like [`Fixture::edit`], for an edit that changes which files exist
+    /// (a list's page count): everything is rendered again.
+    fn edit_shape(&mut self, rel: &str, from: &str, to: &str) -> BTreeSet<String> {
+        let path = self.site.path().join(rel);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(from), "{rel} has {from}");
+        std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+        let path: PathBuf = path.canonicalize().unwrap();
+        let outcome = self.preview.apply(&[path], &mut |_| {});
+        let Outcome::Built { changed, full, .. } = outcome else {
+            panic!("the edited site builds");
+        };
+        assert!(full, "new output paths mean a full rebuild");
+        changed.into_iter().collect()
     }
 
     fn files(&self) -> BTreeMap<String, Vec<u8>> {
@@ -236,6 +254,32 @@ fn moving_a_case_to_another_area_rewrites_both_area_lists() {
     let list = |path: &str| String::from_utf8(after[path].clone()).unwrap();
     assert!(list("areas/digital-transformation/index.html").contains("/cases/2023-003/"));
     assert!(!list("areas/industrial-quality/index.html").contains("/cases/2023-003/"));
+}
+
+#[test]
+fn edits_to_paginated_lists_match_a_fresh_build() {
+    // Two cards a page: a list's pages and their links move with its cases.
+    let mut fixture = Fixture::with_config("\n[lists]\npage_size = 2\n");
+    assert!(fixture
+        .files()
+        .contains_key("areas/industrial-quality/page/2/index.html"));
+    let written = fixture.edit_shape(
+        "content/cases/2023/2023-003.md",
+        "priority_area: 促进产业高质量发展",
+        "priority_area: 助力城市数字化转型",
+    );
+    assert_same(&fixture.files(), &fixture.fresh_build());
+    assert!(written
+        .iter()
+        .any(|p| p.starts_with("areas/digital-transformation/")));
+    // A title edit keeps every list's page count: rendered incrementally.
+    let written = fixture.edit(
+        "content/cases/2023/2023-003.md",
+        "提升检测服务质量的经验",
+        "提升检测服务水平的经验",
+    );
+    assert_same(&fixture.files(), &fixture.fresh_build());
+    assert!(!written.contains("sitemap.xml"), "{written:?}");
 }
 
 #[test]

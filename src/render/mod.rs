@@ -7,7 +7,8 @@
 //!
 //! - `kinds`: the one list of page kinds, the [`Selection`] to render, and
 //!   what each kind depends on ([`select`], for the preview).
-//! - `pages`, `overview`: one method per page; `views`: the view models
+//! - `pages`, `overview`, `lists` (a term's list cut into pages): one
+//!   method per page; `views`: the view models
 //!   templates see (cards, case views, term links, the site context).
 //! - `book`: the annual book's view (case bodies made part of one
 //!   document: headings a level down, ids prefixed, in-book links) and the
@@ -25,6 +26,7 @@
 mod book;
 mod collisions;
 mod kinds;
+mod lists;
 mod overview;
 mod pages;
 mod qr;

@@ -122,18 +122,22 @@ impl Renderer<'_> {
         let shared =
             |a: &[usize], b: &[usize]| a.iter().filter(|i| b.binary_search(i).is_ok()).count();
         if !areas.is_empty() {
+            let group_urls: Vec<_> = areas
+                .iter()
+                .map(|area| self.group_urls(TaxonomyKind::Area, area))
+                .collect();
             let cells: Vec<Vec<Cell>> = industries
                 .iter()
                 .map(|industry| {
                     areas
                         .iter()
-                        .map(|area| Cell {
+                        .zip(&group_urls)
+                        .map(|(area, urls)| Cell {
                             count: shared(&area.cases, &industry.cases),
-                            url: format!(
-                                "{}#{}",
-                                term_url(TaxonomyKind::Area, area),
-                                industry.slug
-                            ),
+                            url: urls
+                                .get(&industry.slug)
+                                .cloned()
+                                .unwrap_or_else(|| term_url(TaxonomyKind::Area, area)),
                         })
                         .collect()
                 })

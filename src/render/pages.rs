@@ -6,12 +6,12 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::views::{Group, TermLink, Views};
+use super::views::{TermLink, Views};
 use super::{book, CaseCard, Renderer, BOOK_STYLESHEET};
 use crate::content::{Case, Page};
 use crate::diagnostics::{rules, Diagnostic};
 use crate::output::{OutputFile, Written};
-use crate::taxonomy::{TaxonomyKind, Term};
+use crate::taxonomy::TaxonomyKind;
 use crate::urls;
 
 #[derive(Serialize)]
@@ -137,64 +137,6 @@ impl Renderer<'_> {
         self.render("taxonomy.html", urls::index_of(&path), &context)
     }
 
-    /// One term's list. Area pages group by industry; every other list
-    /// groups by priority area.
-    pub(super) fn term_page(
-        &self,
-        kind: TaxonomyKind,
-        term: &Term,
-        cards: &[CaseCard],
-    ) -> Result<OutputFile, Diagnostic> {
-        let site = self.views.site;
-        let group_by = if kind == TaxonomyKind::Area {
-            TaxonomyKind::Industry
-        } else {
-            TaxonomyKind::Area
-        };
-        let groups: Vec<Group> = site
-            .taxonomy(group_by)
-            .terms
-            .iter()
-            .filter_map(|g| {
-                let mut members: Vec<usize> = term
-                    .cases
-                    .iter()
-                    .copied()
-                    .filter(|i| g.cases.binary_search(i).is_ok())
-                    .collect();
-                if members.is_empty() {
-                    return None;
-                }
-                // Newest first inside a group, then by id.
-                members.sort_by(|&a, &b| {
-                    let (ca, cb) = (&site.cases[a], &site.cases[b]);
-                    cb.year.cmp(&ca.year).then_with(|| ca.id.cmp(&cb.id))
-                });
-                Some(Group {
-                    name: g.name.clone(),
-                    anchor: g.slug.clone(),
-                    count: members.len(),
-                    cases: members.iter().map(|&i| cards[i].clone()).collect(),
-                })
-            })
-            .collect();
-        let path = Views::term_path(kind, term);
-        let mut context = self.context(&path);
-        context.insert("taxonomy", &self.views.taxonomy(kind));
-        context.insert("term", &self.views.term_link(kind, term));
-        context.insert("group_label", group_by.label());
-        context.insert("groups", &groups);
-        if kind == TaxonomyKind::Year {
-            let book = term
-                .slug
-                .parse::<i64>()
-                .ok()
-                .and_then(|year| self.views.book_link(year));
-            context.insert("book", &book);
-        }
-        self.render("term.html", urls::index_of(&path), &context)
-    }
-
     pub(super) fn home(&self, cards: &[CaseCard]) -> Result<OutputFile, Diagnostic> {
         let site = self.views.site;
         let areas = self.views.term_links(TaxonomyKind::Area);
@@ -205,21 +147,27 @@ impl Renderer<'_> {
             rows: area_terms
                 .iter()
                 .zip(&areas)
-                .map(|(term, link)| MatrixRow {
-                    area: link.clone(),
-                    cells: site
-                        .taxonomy(TaxonomyKind::Industry)
-                        .terms
-                        .iter()
-                        .map(|industry| MatrixCell {
-                            count: term
-                                .cases
-                                .iter()
-                                .filter(|&&i| industry.cases.binary_search(&i).is_ok())
-                                .count(),
-                            url: format!("{}#{}", link.url, industry.slug),
-                        })
-                        .collect(),
+                .map(|(term, link)| {
+                    let group_urls = self.group_urls(TaxonomyKind::Area, term);
+                    MatrixRow {
+                        area: link.clone(),
+                        cells: site
+                            .taxonomy(TaxonomyKind::Industry)
+                            .terms
+                            .iter()
+                            .map(|industry| MatrixCell {
+                                count: term
+                                    .cases
+                                    .iter()
+                                    .filter(|&&i| industry.cases.binary_search(&i).is_ok())
+                                    .count(),
+                                url: group_urls
+                                    .get(&industry.slug)
+                                    .cloned()
+                                    .unwrap_or_else(|| link.url.clone()),
+                            })
+                            .collect(),
+                    }
                 })
                 .collect(),
         };

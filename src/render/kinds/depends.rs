@@ -25,7 +25,8 @@ pub struct Snapshot {
     /// [`site_fingerprint`]: what every page's layout can show.
     fingerprint: String,
     /// A hash of what the output paths follow from: case ids and aliases,
-    /// terms, page slugs, book years. Equal shapes, equal paths.
+    /// terms and their lists' page counts, page slugs, book years. Equal
+    /// shapes, equal paths.
     pub shape: blake3::Hash,
     /// Case ids in book order.
     order: Vec<String>,
@@ -81,6 +82,15 @@ impl Snapshot {
                     .update(kind.path().as_bytes())
                     .update(slug.as_bytes())
                     .update(b"\0");
+            }
+            // A list's page count decides which `page/N/` paths exist.
+            let page_size = site.config.lists.page_size;
+            for term in terms {
+                let pages = crate::render::lists::page_count(term.cases.len(), page_size);
+                shape
+                    .update(b"pages\0")
+                    .update(term.slug.as_bytes())
+                    .update(&pages.to_le_bytes());
             }
             for (t, term) in terms.iter().enumerate() {
                 links.insert(

@@ -10,7 +10,7 @@
 //! | --- | --- | --- |
 //! | `Case` | page, share kit, aliases, short links, files beside it (QR codes with `site_files`) | its case, its neighbours in book order (prev/next), the links of its terms (with counts) |
 //! | `TaxonomyIndex` | `areas/` … | its terms' links |
-//! | `Term` | `areas/{slug}/` … | the cards of its cases |
+//! | `Term` | `areas/{slug}/` and its later pages `page/N/` … | the cards of its cases (its page count: the shape) |
 //! | `Lists` | home, overview, feed | every case's card |
 //! | `Singles` | free pages and their files, 404, robots.txt | the page itself |
 //! | `Search` | the search page | the search export (every case) |
@@ -292,7 +292,8 @@ fn terms(
             .filter(|t| selection.terms.contains(&(kind, t.slug.clone())))
             .collect();
         terms.par_iter().try_for_each(|term| {
-            out.put(renderer.term_page(kind, term, cards).map_err(one)?);
+            let pages = renderer.term_pages(kind, term, cards).map_err(one)?;
+            pages.into_iter().for_each(|f| out.put(f));
             Ok::<(), Vec<Diagnostic>>(())
         })?;
     }
