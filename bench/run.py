@@ -1174,6 +1174,30 @@ def measure(cmd: list[str], out: Path, logfile: Path, inputs: list[Path]) -> dic
     return res
 
 
+# Which kind of page an output path is, for the largest-page report.
+PAGE_KINDS = [
+    ("list", re.compile(r"^(areas|industries|districts|years|methods)/[^/]+/(page/[0-9]+/)?index\.html$")),
+    ("case", re.compile(r"^cases/[^/]+/index\.html$")),
+    ("book", re.compile(r"^compilation/[0-9]+/.*\.html$")),
+    ("search", re.compile(r"^search/index\.html$")),
+    ("home", re.compile(r"^index\.html$")),
+]
+
+
+def largest_pages(out: Path) -> dict[str, tuple[int, str]]:
+    """The largest HTML page of each kind in a Casebook output: kind →
+    (bytes, path). Issue 22's budget: no page over 150 KB (case pages with
+    long bodies aside), no page of the web book over 1 MB."""
+    largest: dict[str, tuple[int, str]] = {}
+    for path in out.rglob("*.html"):
+        rel = path.relative_to(out).as_posix()
+        kind = next((k for k, pattern in PAGE_KINDS if pattern.match(rel)), "other")
+        size = path.stat().st_size
+        if size > largest.get(kind, (-1, ""))[0]:
+            largest[kind] = (size, rel)
+    return largest
+
+
 def check_output(tool: Tool, out: Path, stats: dict, logfile: Path) -> None:
     """Say on stderr whether the build made a page per published case and per
     term, none for drafts, and whether the tool warned about anything."""
@@ -1301,6 +1325,9 @@ def main() -> None:
                         f"{res['out_files']} files")
                     if k == 1:
                         check_output(t, out, st, logfile)
+                        if t.name == "casebook":
+                            for kind, (size, rel) in sorted(largest_pages(out).items()):
+                                log(f"    largest {kind} page: {size / 1024:.1f} KB ({rel})")
             base_wall = None
             for t in tools:
                 rs = runs[t.name]

@@ -175,6 +175,19 @@ fn the_home_table_links_where_a_group_begins() {
         checked += 1;
     }
     assert!(checked > 5, "{checked}");
+    // The newest year's cases: one list page's worth, then a link to all.
+    let latest = home
+        .select(&sel("section[aria-labelledby='latest']"))
+        .next()
+        .unwrap();
+    assert_eq!(latest.select(&sel(".cards > li")).count(), 1);
+    let more = latest
+        .select(&sel("p.more a"))
+        .next()
+        .expect("a link to the rest");
+    let href = more.value().attr("href").unwrap();
+    assert!(href.starts_with("/years/20"), "{href}");
+    assert!(built.exists(&file_of(href)));
 }
 
 #[test]

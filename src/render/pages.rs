@@ -171,18 +171,27 @@ impl Renderer<'_> {
                 })
                 .collect(),
         };
+        // The newest year's cases, as many as a list page holds: the rest
+        // are one click away on the year's list.
         let latest_year = site.cases.iter().map(|c| c.year).max();
-        let latest: Vec<&CaseCard> = cards
+        let latest_all: Vec<&CaseCard> = cards
             .iter()
             .filter(|c| Some(c.year) == latest_year)
             .collect();
+        let latest = &latest_all[..latest_all.len().min(site.config.lists.page_size)];
+        let latest_list = latest_year.map(|year| {
+            self.views
+                .url(&urls::term(TaxonomyKind::Year, &year.to_string()))
+        });
         let mut context = self.context(urls::HOME);
         context.insert("areas", &areas);
         context.insert("industries", &industries);
         context.insert("years", &self.views.term_links(TaxonomyKind::Year));
         context.insert("matrix", &matrix);
         context.insert("latest_year", &latest_year);
-        context.insert("latest", &latest);
+        context.insert("latest", latest);
+        context.insert("latest_count", &latest_all.len());
+        context.insert("latest_list", &latest_list);
         context.insert(
             "taxonomies",
             &TaxonomyKind::ALL.map(|k| self.views.taxonomy(k)),
