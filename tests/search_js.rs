@@ -2,7 +2,9 @@
 //! (themes/default/static/js/search.js), checked by `node --test tests/js/`
 //! against the same tokenizer vectors as the Rust analyzer; the same run
 //! tests the WeChat share script (static/js/wechat.js, wechat.test.mjs)
-//! with a fake `wx`; common-terms.test.mjs searches the export of the
+//! with a fake `wx`, and the 404 page's script (static/js/notfound.js,
+//! notfound.test.mjs) with a fake `location`; common-terms.test.mjs
+//! searches the export of the
 //! generated common-terms site (tests/common/common_terms.rs), built here,
 //! against its Markdown oracle. Skipped without node, except under CI
 //! (`common::ci`).
