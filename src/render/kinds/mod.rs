@@ -18,9 +18,10 @@
 //! | `OpenData` | `data/` | every case |
 //! | `SiteFiles` | static files, QR codes, sitemap | the theme, the set of output paths |
 //!
-//! And every page shows the site-wide context (`depends::site_fingerprint`): when
-//! it changes, or the set of output paths does ([`Snapshot::shape`]), or
-//! config, templates or static files do, everything is rendered again.
+//! And every page shows the site-wide context
+//! (`depends::site_fingerprint`): when it changes, or the set of output
+//! paths does ([`Snapshot::shape`]), or config, templates or static files
+//! do, everything is rendered again.
 
 use std::collections::{BTreeSet, HashSet};
 
