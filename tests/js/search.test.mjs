@@ -179,7 +179,7 @@ test("the warm-up runs on any site size and leaves searches unchanged", () => {
 
 test("facet params name terms by slug or label", () => {
   const options = (key) => (key === "area" ? [["social-responsibility", "社会责任"]] : key === "year" ? [["2023", "2023"]] : []);
-  const terms = (query) => search.facetTerms(new URLSearchParams(query), options);
+  const terms = (query) => search.facetTerms(search.stateOf(new URLSearchParams(query)), options);
   assert.deepEqual(terms("area=社会责任&year=2023"), ["#a:social-responsibility", "#y:2023"]);
   assert.deepEqual(terms("area=social-responsibility&from=wechat"), ["#a:social-responsibility"]);
   assert.equal(terms("area=nowhere"), null);
@@ -206,7 +206,45 @@ test("loadTerms fetches the shards of the query's terms, then paged-out terms", 
   assert.ok(asked.filter((n) => n.startsWith("s")).length <= 3);
 });
 
-test("highlight marks query terms, escaping the rest", () => {
-  assert.equal(search.highlight("推行六西格玛<管理>", search.queryWords("西格玛")), "推行六<mark>西格玛</mark>&lt;管理&gt;");
-  assert.equal(search.highlight("ＱＣ小组", search.queryWords("qc")), "<mark>ＱＣ</mark>小组");
+test("markRuns marks query terms, folded and lowercased, keeping the text as is", () => {
+  assert.deepEqual(search.markRuns("推行六西格玛<管理>", search.queryWords("西格玛")), [
+    ["推行六", false],
+    ["西格玛", true],
+    ["<管理>", false],
+  ]);
+  assert.deepEqual(search.markRuns("ＱＣ小组", search.queryWords("qc")), [
+    ["ＱＣ", true],
+    ["小组", false],
+  ]);
+});
+
+test("snippets centre on the first match and mark where they cut", () => {
+  const text = "甲".repeat(100) + "六西格玛" + "乙".repeat(100);
+  const snippet = search.snippetAround(text, search.queryWords("西格玛"), 20);
+  assert.equal(snippet, "…" + "甲".repeat(9) + "六西格玛" + "乙".repeat(7) + "…");
+  // Nothing matches: the start; short text: all of it.
+  assert.equal(search.snippetAround(text, search.queryWords("精益"), 4), "甲甲甲甲…");
+  assert.equal(search.snippetAround("短文", search.queryWords("精益"), 4), "短文");
+  // A match near the end keeps a full window.
+  assert.equal(search.snippetAround("甲".repeat(30) + "精益", search.queryWords("精益"), 6), "…甲甲甲甲精益");
+});
+
+test("the URL holds only the parameters in use, in a fixed order", () => {
+  const state = search.stateOf(new URLSearchParams("year=2023&q=%20精益%20&area=&method=lean"));
+  assert.deepEqual(state, { q: "精益", area: "", industry: "", district: "", year: "2023", method: "lean" });
+  assert.equal(search.queryString(state), "?q=%E7%B2%BE%E7%9B%8A&year=2023&method=lean");
+  assert.equal(search.queryString(search.stateOf(new URLSearchParams("area=&q="))), "");
+});
+
+test("facet terms name the selects' options by slug or label; an unknown one matches nothing", () => {
+  const options = (key) => ({ method: [["six-sigma", "六西格玛"]], year: [["2023", "2023年"]] })[key] || [];
+  const state = search.stateOf(new URLSearchParams("method=六西格玛&year=2023"));
+  assert.deepEqual(search.facetTerms(state, options), ["#y:2023", "#m:six-sigma"]);
+  assert.equal(search.facetTerms(search.stateOf(new URLSearchParams("area=nowhere")), options), null);
+});
+
+test("a shorter query drops the last word, or halves a long word", () => {
+  assert.equal(search.shorterQuery("质量 管理 创新"), "质量 管理");
+  assert.equal(search.shorterQuery("数字化质量管控"), "数字化质");
+  assert.equal(search.shorterQuery("精益"), "");
 });
