@@ -11,7 +11,8 @@
 //!
 //! - `search/meta.json` (fixed name; also inlined into the search page, so
 //!   a search starts with no round trip for it): format version, document
-//!   count, the folder, the shard count, cards per file.
+//!   count, the folder, the shard count, cards per file, and the synonyms
+//!   (normalised spelling → term) the page rewrites a query with.
 //! - `s{i}.json`: term shards. Term `t` lives in shard
 //!   `fnv1a32(utf8(t)) % shards`; a shard is a JSON object term → entry.
 //!   An entry is a *posting string* (below) of every document holding the
@@ -610,6 +611,9 @@ pub struct Meta {
     pub cards_per_file: usize,
     pub impact_min: f64,
     pub impact_steps: f64,
+    /// The site's synonyms, normalised spelling → term (see
+    /// [`super::Synonyms`]): the page rewrites a query with them.
+    pub synonyms: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Serialize)]
@@ -720,6 +724,7 @@ pub fn export(site: &Site, index: &SearchIndex) -> tantivy::Result<(Vec<OutputFi
         cards_per_file: CARDS_PER_FILE,
         impact_min: IMPACT_MIN,
         impact_steps: IMPACT_STEPS,
+        synonyms: index.synonyms.table().clone(),
     };
     let mut files: Vec<OutputFile> = named
         .into_iter()

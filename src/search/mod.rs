@@ -8,12 +8,14 @@
 //! separates words that must all appear; each word must match as a phrase
 //! in one of the fields (title and enterprise name weigh most); filters
 //! narrow by priority area, industry, district (name or slug) and year.
+//! A query is first rewritten by the site's [`Synonyms`] (6σ → 六西格玛).
 //! Hits come ranked, with a snippet around the match.
 
 mod analyzer;
 pub mod export;
 mod index;
 mod snippet;
+mod synonyms;
 
 use std::fmt;
 
@@ -28,6 +30,7 @@ use tantivy::{TantivyDocument, Term};
 pub use analyzer::{analyze, is_ideograph, CjkTokenizer, Mode, TOKENIZER_NAME};
 pub use index::{plain_text, Purpose, SearchIndex};
 pub use snippet::{around_matches, find_matches, Snippet};
+pub use synonyms::Synonyms;
 
 use crate::config::{Config, TermConfig};
 
@@ -142,7 +145,7 @@ impl SearchIndex {
                 "this index was built for the static export only".to_string(),
             )));
         }
-        let terms = query_terms(query);
+        let terms = query_terms(&self.synonyms.rewrite(query));
         if terms.is_empty() {
             return Err(SearchError::EmptyQuery);
         }

@@ -248,3 +248,19 @@ test("a shorter query drops the last word, or halves a long word", () => {
   assert.equal(search.shorterQuery("数字化质量管控"), "数字化质");
   assert.equal(search.shorterQuery("精益"), "");
 });
+
+test("synonyms rewrite queries as the shared vectors list", () => {
+  const synonyms = JSON.parse(
+    fs.readFileSync(path.join(root, "tests/fixtures/search/synonym-vectors.json"), "utf8"),
+  );
+  const normalised = {};
+  for (const [term, spellings] of Object.entries(synonyms.table)) {
+    for (const spelling of spellings) normalised[search.normaliseSpelling(spelling)] = term;
+  }
+  assert.deepEqual(normalised, synonyms.normalised);
+  assert.ok(synonyms.queries.length >= 10);
+  for (const { query, rewritten } of synonyms.queries) {
+    assert.equal(search.rewriteQuery(query, synonyms.normalised), rewritten, JSON.stringify(query));
+  }
+  assert.equal(search.rewriteQuery("６Σ 管理", {}), "6Σ 管理", "no table: folded words as typed");
+});

@@ -2,9 +2,11 @@
 // search/ (format 3, see src/search/export.rs), with no server and no other
 // host, downloading about the same few kilobytes whatever the site's size.
 //
-// 1. The query is cut into terms exactly like the Rust analyzer in query
-//    mode (src/search/analyzer.rs; both are checked against
-//    tests/fixtures/search/tokenizer-vectors.json): width folding, lowercase
+// 1. The query is rewritten with the site's synonyms (the meta's table:
+//    6σ → 六西格玛, as src/search/synonyms.rs does), then cut into terms
+//    exactly like the Rust analyzer in query mode (src/search/analyzer.rs;
+//    both are checked against tests/fixtures/search/tokenizer-vectors.json):
+//    width folding, lowercase
 //    Latin/digit words, CJK bigrams, a lone CJK character as a unigram.
 // 2. The index's meta is inlined in the page. Round trip 1 fetches, in
 //    parallel, only the shards holding the query's terms (term → shard by
@@ -104,6 +106,33 @@ export function queryWords(query) {
     .split(/\s+/u)
     .map((word) => analyze(word, "query"))
     .filter((tokens) => tokens.length > 0);
+}
+
+/** Width-folded, lowercased, words joined by one space: how a synonym
+ *  spelling is compared (config.rs's `normalise_spelling`). */
+export function normaliseSpelling(text) {
+  return [...text].map(foldChar).join("").toLowerCase().split(/\s+/u).filter(Boolean).join(" ");
+}
+
+/** `query` as it is searched, given the meta's `synonyms` (normalised
+ *  spelling → term): width-folded words, each longest run of words equal
+ *  to a spelling replaced by its term (src/search/synonyms.rs; both are
+ *  checked against tests/fixtures/search/synonym-vectors.json). */
+export function rewriteQuery(query, synonyms) {
+  const words = [...query].map(foldChar).join("").split(/\s+/u).filter(Boolean);
+  const lower = words.map((w) => w.toLowerCase());
+  const longest = Math.max(0, ...Object.keys(synonyms).map((s) => s.split(" ").length));
+  const out = [];
+  for (let i = 0; i < words.length; ) {
+    let n = Math.min(longest, words.length - i);
+    for (; n > 0; n--) {
+      const spelling = lower.slice(i, i + n).join(" ");
+      if (Object.hasOwn(synonyms, spelling)) break;
+    }
+    out.push(n > 0 ? synonyms[lower.slice(i, i + n).join(" ")] : words[i]);
+    i += Math.max(n, 1);
+  }
+  return out.join(" ");
 }
 
 /** FNV-1a (32 bit) of the UTF-8 bytes of `term`. */
@@ -662,7 +691,7 @@ async function show(parts, state) {
   results.removeAttribute("data-ready");
   results.replaceChildren();
   Object.assign(traffic, { files: 0, bytes: 0, roundTrips: 0 });
-  const words = queryWords(state.q);
+  const words = queryWords(rewriteQuery(state.q, meta ? meta.synonyms || {} : {}));
   const facets = facetTerms(state, parts.options);
   if (facets === null) {
     status.textContent = "没有找到符合条件的案例";
