@@ -714,7 +714,12 @@ async function show(parts, state) {
   // Round trips: shards (1), then paged-out terms (2), then cards.
   const base = new URL(meta.base, window.location.href);
   const get = (name) => {
-    if (!fetched.has(name)) fetched.set(name, fetchText(new URL(name, base)).then(JSON.parse));
+    if (!fetched.has(name)) {
+      const loading = fetchText(new URL(name, base)).then(JSON.parse);
+      // A failed file is fetched again by the next search.
+      loading.catch(() => fetched.delete(name));
+      fetched.set(name, loading);
+    }
     return fetched.get(name);
   };
   let depth = 0;
