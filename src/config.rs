@@ -43,8 +43,8 @@ pub struct Config {
 pub struct SearchConfig {
     /// A term as the cases write it → the spellings readers type for it.
     /// A query word (or run of words) equal to a spelling, after width
-    /// folding and lowercasing, is searched as the term. A site's table
-    /// replaces [`default_synonyms`] (an empty table turns them off).
+    /// folding and lowercasing, matches as typed or as the term. A site's
+    /// table replaces [`default_synonyms`] (an empty table turns them off).
     #[serde(default = "default_synonyms")]
     pub synonyms: BTreeMap<String, Vec<String>>,
 }

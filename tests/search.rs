@@ -421,16 +421,27 @@ fn hits_link_to_built_pages_under_a_sub_path() {
     }
 }
 
-/// The default synonyms: what readers type for 六西格玛 finds exactly the
-/// cases 六西格玛 finds (the synonym vectors test the rewriting itself).
+/// The default synonyms: what readers type for 六西格玛 finds the cases
+/// 六西格玛 finds (the example writes none of those spellings), and a
+/// spelling the cases do write still finds them too: `SPC` finds the cases
+/// with SPC and those with 统计过程控制 (the synonym vectors test the
+/// slots themselves).
 #[test]
 fn synonyms_find_the_cases_of_their_term() {
     let cases = example_cases();
-    let want = expected(&cases, "六西格玛", |_| true);
+    let all = |_: &Case| true;
+    let want = expected(&cases, "六西格玛", all);
     assert!(want.len() >= 3, "{want:?}");
     for query in ["6σ", "6sigma", "Six Sigma", "６Σ", "six  SIGMA"] {
         assert_known_answer(query, &[], &want);
     }
+    let spc = expected(&cases, "SPC", all);
+    let term = expected(&cases, "统计过程控制", all);
+    assert!(
+        !spc.is_subset(&term) && !term.is_subset(&spc),
+        "{spc:?} {term:?}"
+    );
+    assert_known_answer("SPC", &[], &spc.union(&term).cloned().collect());
     // A synonym inside a query of several words.
     let both = expected(&cases, "六西格玛 精益", |_| true);
     assert!(!both.is_empty());

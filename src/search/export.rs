@@ -12,7 +12,7 @@
 //! - `search/meta.json` (fixed name; also inlined into the search page, so
 //!   a search starts with no round trip for it): format version, document
 //!   count, the folder, the shard count, cards per file, and the synonyms
-//!   (normalised spelling → term) the page rewrites a query with.
+//!   (normalised spelling → term) the page cuts a query's slots with.
 //! - `s{i}.json`: term shards. Term `t` lives in shard
 //!   `fnv1a32(utf8(t)) % shards`; a shard is a JSON object term → entry.
 //!   An entry is a *posting string* (below) of every document holding the
@@ -612,7 +612,7 @@ pub struct Meta {
     pub impact_min: f64,
     pub impact_steps: f64,
     /// The site's synonyms, normalised spelling → term (see
-    /// [`super::Synonyms`]): the page rewrites a query with them.
+    /// [`super::Synonyms`]): the page cuts a query's slots with them.
     pub synonyms: std::collections::BTreeMap<String, String>,
 }
 

@@ -229,6 +229,13 @@ impl SearchIndex {
         SearchIndex::with_reader(index, fields, purpose, synonyms)
     }
 
+    /// The same index searching each word only as typed, without the
+    /// site's synonyms: what a term's exported impacts are compared with.
+    pub fn without_synonyms(mut self) -> SearchIndex {
+        self.synonyms = super::Synonyms::default();
+        self
+    }
+
     /// The underlying tantivy index (for exporting its terms).
     pub fn tantivy_index(&self) -> &Index {
         &self.index

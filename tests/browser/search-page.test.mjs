@@ -3,7 +3,8 @@
 // search at once and live in the URL, back and forward restore a search,
 // an empty query shows where to start, no hits shows what to try, the
 // method facet narrows, cards carry the case's facets, and the synonyms
-// table finds 六西格玛 cases for 6σ, 6sigma and Six Sigma.
+// table finds 六西格玛 cases for 6σ, 6sigma and Six Sigma, while SPC still
+// finds the cases that write SPC.
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -207,3 +208,16 @@ test("synonyms: 6σ, 6sigma and Six Sigma find the 六西格玛 cases", { skip }
     await page.close();
   }
 });
+
+test("a spelling the cases write still finds them: SPC finds SPC and 统计过程控制", { skip }, async () => {
+  const ofQuery = async (q) => {
+    const page = await open({ q });
+    const found = ids(await shown(page));
+    await page.close();
+    return found;
+  };
+  const [spc, term] = await Promise.all([ofQuery("SPC"), ofQuery("统计过程控制")]);
+  assert.ok(term.every((id) => spc.includes(id)), `SPC finds every 统计过程控制 case: ${spc} vs ${term}`);
+  assert.ok(spc.includes("2023-004"), `SPC finds a case writing only SPC: ${spc}`);
+});
+

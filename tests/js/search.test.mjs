@@ -249,7 +249,7 @@ test("a shorter query drops the last word, or halves a long word", () => {
   assert.equal(search.shorterQuery("精益"), "");
 });
 
-test("synonyms rewrite queries as the shared vectors list", () => {
+test("synonyms cut queries into the slots the shared vectors list", () => {
   const synonyms = JSON.parse(
     fs.readFileSync(path.join(root, "tests/fixtures/search/synonym-vectors.json"), "utf8"),
   );
@@ -259,8 +259,56 @@ test("synonyms rewrite queries as the shared vectors list", () => {
   }
   assert.deepEqual(normalised, synonyms.normalised);
   assert.ok(synonyms.queries.length >= 10);
-  for (const { query, rewritten } of synonyms.queries) {
-    assert.equal(search.rewriteQuery(query, synonyms.normalised), rewritten, JSON.stringify(query));
+  for (const { query, slots } of synonyms.queries) {
+    assert.deepEqual(search.querySlots(query, synonyms.normalised), slots, JSON.stringify(query));
   }
-  assert.equal(search.rewriteQuery("６Σ 管理", {}), "6Σ 管理", "no table: folded words as typed");
+  assert.deepEqual(search.querySlots("６Σ 管理", {}), [["6Σ"], ["管理"]], "no table: folded words as typed");
+});
+
+test("a query's variants are every choice of one alternative per slot", () => {
+  const table = { spc: "统计过程控制" };
+  const variants = search.queryVariants("SPC 质量", table);
+  assert.deepEqual(variants, [
+    [search.analyze("统计过程控制", "query"), search.analyze("质量", "query")],
+    [search.analyze("SPC", "query"), search.analyze("质量", "query")],
+  ]);
+  assert.deepEqual(search.queryVariants("质量 管理", table), [search.queryWords("质量 管理")]);
+  assert.deepEqual(search.queryVariants("，", table), []);
+});
+
+test("variants merge: a case matching any, at its best variant's score", () => {
+  // Docs 1 and 2 hold spc (impacts 600, 500); docs 2 and 3 hold the
+  // term's bigrams (impact 550 each bigram, so 2 is best by the term).
+  const meta = { docs: 5, impact_min: 1e-5, impact_steps: 50 };
+  const posting = (pairs) => {
+    let text = "";
+    let last = 0;
+    const push = (n) => {
+      do {
+        const d = n & 31;
+        n = Math.floor(n / 32);
+        text += "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"[d | (n ? 32 : 0)];
+      } while (n);
+    };
+    for (const [doc, impact] of pairs) {
+      push(doc - last);
+      push(impact);
+      last = doc;
+    }
+    return text;
+  };
+  const table = { spc: "统计" };
+  const variants = search.queryVariants("SPC", table);
+  const values = new Map([
+    ["spc", posting([[1, 600], [2, 500]])],
+    ["统计", posting([[2, 640], [3, 550]])],
+  ]);
+  const hits = search.searchVariants(variants, [], values, meta);
+  assert.equal(hits.count, 3);
+  assert.deepEqual(hits.page(0, 10), [2, 1, 3]);
+  const one = search.search([search.analyze("统计", "query")], [], values, meta);
+  assert.equal(hits.score(2), one.score(2), "doc 2 at its better variant");
+  // No synonym: the plain search.
+  const plain = search.searchVariants(search.queryVariants("SPC", {}), [], values, meta);
+  assert.deepEqual(plain.page(0, 10), [1, 2]);
 });

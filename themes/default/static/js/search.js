@@ -2,8 +2,9 @@
 // search/ (format 3, see src/search/export.rs), with no server and no other
 // host, downloading about the same few kilobytes whatever the site's size.
 //
-// 1. The query is rewritten with the site's synonyms (the meta's table:
-//    6σ → 六西格玛, as src/search/synonyms.rs does), then cut into terms
+// 1. The query's words are matched against the site's synonyms (the
+//    meta's table: 6σ may also be 六西格玛, as src/search/synonyms.rs
+//    does), then cut into terms
 //    exactly like the Rust analyzer in query mode (src/search/analyzer.rs;
 //    both are checked against tests/fixtures/search/tokenizer-vectors.json):
 //    width folding, lowercase
@@ -114,25 +115,50 @@ export function normaliseSpelling(text) {
   return [...text].map(foldChar).join("").toLowerCase().split(/\s+/u).filter(Boolean).join(" ");
 }
 
-/** `query` as it is searched, given the meta's `synonyms` (normalised
- *  spelling → term): width-folded words, each longest run of words equal
- *  to a spelling replaced by its term (src/search/synonyms.rs; both are
- *  checked against tests/fixtures/search/synonym-vectors.json). */
-export function rewriteQuery(query, synonyms) {
+/** How many runs of one query are searched both ways (synonyms.rs). */
+const MAX_EXPANDED = 3;
+
+/** `query` cut into slots given the meta's `synonyms` (normalised
+ *  spelling → term), as src/search/synonyms.rs does (both are checked
+ *  against tests/fixtures/search/synonym-vectors.json): each slot the
+ *  alternatives a case may match it with. A run of whole words equal to a
+ *  spelling gives `[term, run as typed]` (longest run first; after
+ *  MAX_EXPANDED runs, `[term]`); any other word gives `[word]`. */
+export function querySlots(query, synonyms) {
   const words = [...query].map(foldChar).join("").split(/\s+/u).filter(Boolean);
   const lower = words.map((w) => w.toLowerCase());
   const longest = Math.max(0, ...Object.keys(synonyms).map((s) => s.split(" ").length));
-  const out = [];
+  const slots = [];
+  let expanded = 0;
   for (let i = 0; i < words.length; ) {
     let n = Math.min(longest, words.length - i);
-    for (; n > 0; n--) {
-      const spelling = lower.slice(i, i + n).join(" ");
-      if (Object.hasOwn(synonyms, spelling)) break;
+    while (n > 0 && !Object.hasOwn(synonyms, lower.slice(i, i + n).join(" "))) n--;
+    if (n === 0) {
+      slots.push([words[i]]);
+      i += 1;
+      continue;
     }
-    out.push(n > 0 ? synonyms[lower.slice(i, i + n).join(" ")] : words[i]);
-    i += Math.max(n, 1);
+    const slot = [synonyms[lower.slice(i, i + n).join(" ")]];
+    if (expanded < MAX_EXPANDED) {
+      slot.push(words.slice(i, i + n).join(" "));
+      expanded += 1;
+    }
+    slots.push(slot);
+    i += n;
   }
-  return out.join(" ");
+  return slots;
+}
+
+/** The ways a query can be searched: every choice of one alternative per
+ *  slot, each a list of words (query-mode tokens) as `rank` takes them.
+ *  Alternatives with nothing searchable are dropped, then empty slots. */
+export function queryVariants(query, synonyms) {
+  const slots = querySlots(query, synonyms)
+    .map((slot) => slot.map((alternative) => analyze(alternative, "query")).filter((t) => t.length > 0))
+    .filter((slot) => slot.length > 0);
+  let variants = [[]];
+  for (const slot of slots) variants = variants.flatMap((words) => slot.map((tokens) => [...words, tokens]));
+  return slots.length ? variants : [];
 }
 
 /** FNV-1a (32 bit) of the UTF-8 bytes of `term`. */
@@ -509,6 +535,25 @@ export function search(words, facets, values, meta) {
   return rank(words, facets, terms, meta);
 }
 
+/** The ranked hits of a query's variants (see `queryVariants`): a case
+ *  matching any variant, at its best variant's score, which is what
+ *  `casebook search` gives (each slot at its best alternative). One
+ *  variant is `search` itself; several are merged whole, which only a
+ *  query holding a synonym pays for. */
+export function searchVariants(variants, facets, values, meta) {
+  if (variants.length <= 1) return search(variants[0] || [], facets, values, meta);
+  const best = new Map();
+  for (const words of variants) {
+    const hits = search(words, facets, values, meta);
+    for (const doc of hits.page(0, hits.count)) {
+      const score = hits.score(doc);
+      if (!(best.get(doc) >= score)) best.set(doc, score);
+    }
+  }
+  const ranked = byScore([...best.keys()], (doc) => best.get(doc));
+  return { count: ranked.length, page: (from, n) => ranked.slice(from, from + n), score: (doc) => best.get(doc) || 0 };
+}
+
 /** Runs the ranking a few times on made-up data, while the query's files
  *  are on their way: a page runs one search, and in V8 the first runs of
  *  a function are interpreted and unoptimised, which made up most of a
@@ -691,7 +736,9 @@ async function show(parts, state) {
   results.removeAttribute("data-ready");
   results.replaceChildren();
   Object.assign(traffic, { files: 0, bytes: 0, roundTrips: 0 });
-  const words = queryWords(rewriteQuery(state.q, meta ? meta.synonyms || {} : {}));
+  const variants = queryVariants(state.q, meta ? meta.synonyms || {} : {});
+  // Every alternative's terms: to fetch, and to mark in the cards.
+  const words = variants.flat();
   const facets = facetTerms(state, parts.options);
   if (facets === null) {
     status.textContent = "没有找到符合条件的案例";
@@ -732,7 +779,7 @@ async function show(parts, state) {
   const values = await loading;
   if (stale()) return;
   const started = performance.now();
-  const hits = search(words, facets, values, meta);
+  const hits = searchVariants(variants, facets, values, meta);
   const first = hits.page(0, PAGE);
   results.dataset.searchMs = (performance.now() - started).toFixed(2);
 
