@@ -173,7 +173,7 @@ test("the warm-up runs on any site size and leaves searches unchanged", () => {
   const values = new Map([["西格", "AKCBDK"], ["格玛", { n: 4, min: 3, top: "CU", absent: "BCBC" }]]);
   const words = search.queryWords("西格玛");
   const before = search.search(words, [], values, meta).page(0, 10);
-  for (const docs of [0, 1, 5, 8, 64, 9800]) search.warmUp({ ...meta, docs });
+  for (const docs of [0, 1, 5, 8, 64, 9800]) for (const variants of [1, 2]) search.warmUp({ ...meta, docs }, variants);
   assert.deepEqual(search.search(words, [], values, meta).page(0, 10), before);
 });
 
@@ -276,27 +276,76 @@ test("a query's variants are every choice of one alternative per slot", () => {
   assert.deepEqual(search.queryVariants("，", table), []);
 });
 
+const DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/** A posting string of `[doc, impact]` pairs (export.rs's encoding). */
+function posting(pairs) {
+  let text = "";
+  let last = 0;
+  const push = (n) => {
+    do {
+      const d = n & 31;
+      n = Math.floor(n / 32);
+      text += DIGITS[d | (n ? 32 : 0)];
+    } while (n);
+  };
+  for (const [doc, impact] of pairs) {
+    push(doc - last);
+    push(impact);
+    last = doc;
+  }
+  return text;
+}
+
+/** A bitmap string of `docs` (6 a character). */
+function bitmap(docs, count) {
+  const sextets = new Array(Math.ceil(count / 6)).fill(0);
+  for (const doc of docs) sextets[Math.floor(doc / 6)] |= 1 << doc % 6;
+  return sextets.map((v) => DIGITS[v]).join("");
+}
+
+test("merged variants list what a full merge lists, lazily, and count the union", () => {
+  const docs = 600;
+  const meta = { docs, impact_min: 1e-5, impact_steps: 50 };
+  const range = (f) => [...Array(docs).keys()].filter(f);
+  const big = (members, top) => ({ n: members.length, min: 400, top: posting(top), bits: bitmap(members, docs) });
+  const values = new Map([
+    ["aa", big(range((d) => d % 3 !== 0), [[4, 600], [100, 700], [301, 650]])],
+    ["bb", posting(range((d) => d % 7 === 0).map((d) => [d, 500 + (d % 50)]))],
+    ["cc", big(range((d) => d % 2 === 0), [[4, 500], [10, 800]])],
+    ["dd", big(range((d) => d % 5 !== 0), [[7, 900]])],
+  ]);
+  const word = (term) => [[term, 0]];
+  for (const variants of [
+    [[word("aa")], [word("bb")]],
+    [[word("aa")], [word("cc")]],
+    [[word("aa"), word("dd")], [word("cc")], [word("bb"), word("dd")]],
+    [[word("aa")], [word("missing")]],
+    // More than 4 variants: counted by listing them.
+    [[word("aa")], [word("bb")], [word("cc")], [word("dd")], [word("aa"), word("cc")]],
+  ]) {
+    const terms = new Map([...values].map(([t, v]) => [t, search.termData(v, docs)]));
+    const best = new Map();
+    for (const words of variants) {
+      const hits = search.rank(words, [], terms, meta);
+      for (const doc of hits.page(0, hits.count)) best.set(doc, Math.max(best.get(doc) ?? -1, hits.score(doc)));
+    }
+    const expected = [...best.keys()].sort(
+      (a, b) => Math.round(best.get(b) * 1e6) - Math.round(best.get(a) * 1e6) || a - b,
+    );
+    const merged = search.searchVariants(variants, [], values, meta);
+    assert.equal(merged.count, expected.length, JSON.stringify(variants));
+    assert.deepEqual(merged.page(0, 10), expected.slice(0, 10));
+    assert.deepEqual(merged.page(10, 300), expected.slice(10, 310));
+    assert.deepEqual(merged.page(0, docs), expected);
+    for (const doc of expected.slice(0, 20)) assert.equal(merged.score(doc), best.get(doc));
+  }
+});
+
 test("variants merge: a case matching any, at its best variant's score", () => {
   // Docs 1 and 2 hold spc (impacts 600, 500); docs 2 and 3 hold the
   // term's bigrams (impact 550 each bigram, so 2 is best by the term).
   const meta = { docs: 5, impact_min: 1e-5, impact_steps: 50 };
-  const posting = (pairs) => {
-    let text = "";
-    let last = 0;
-    const push = (n) => {
-      do {
-        const d = n & 31;
-        n = Math.floor(n / 32);
-        text += "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"[d | (n ? 32 : 0)];
-      } while (n);
-    };
-    for (const [doc, impact] of pairs) {
-      push(doc - last);
-      push(impact);
-      last = doc;
-    }
-    return text;
-  };
   const table = { spc: "统计" };
   const variants = search.queryVariants("SPC", table);
   const values = new Map([

@@ -535,23 +535,79 @@ export function search(words, facets, values, meta) {
   return rank(words, facets, terms, meta);
 }
 
+/** Documents in a merge: fetched from each variant this many at a time. */
+const MERGE_CHUNK = 32;
+
 /** The ranked hits of a query's variants (see `queryVariants`): a case
  *  matching any variant, at its best variant's score, which is what
  *  `casebook search` gives (each slot at its best alternative). One
- *  variant is `search` itself; several are merged whole, which only a
- *  query holding a synonym pays for. */
+ *  variant is `search` itself. Several are merged lazily, best first, as
+ *  far as the pages shown, and counted by inclusion-exclusion over their
+ *  intersections (which `rank` counts without listing them), so a query
+ *  holding a synonym never lists every matching case either. */
 export function searchVariants(variants, facets, values, meta) {
   if (variants.length <= 1) return search(variants[0] || [], facets, values, meta);
-  const best = new Map();
-  for (const words of variants) {
-    const hits = search(words, facets, values, meta);
-    for (const doc of hits.page(0, hits.count)) {
-      const score = hits.score(doc);
-      if (!(best.get(doc) >= score)) best.set(doc, score);
+  const terms = new Map([...values].map(([term, value]) => [term, termData(value, meta.docs)]));
+  const ranked = variants.map((words) => rank(words, facets, terms, meta));
+  const merged = mergeRanked(ranked);
+  return { ...merged, count: unionCount(variants, facets, terms, meta, merged) };
+}
+
+/** Ranked results merged best first (score to 1e-6, then book order),
+ *  each document once, at its best score. */
+function mergeRanked(results) {
+  const lanes = results.map((r) => ({ r, at: 0, buffer: [] }));
+  const seen = new Map();
+  const out = [];
+  const head = (lane) => {
+    if (lane.buffer.length === 0 && lane.at < lane.r.count) {
+      lane.buffer = lane.r.page(lane.at, MERGE_CHUNK);
+      lane.at += MERGE_CHUNK;
     }
+    return lane.buffer.length ? lane.buffer[0] : undefined;
+  };
+  const key = (lane, doc) => Math.round(lane.r.score(doc) * 1e6);
+  const fill = (upTo) => {
+    while (out.length < upTo) {
+      let best;
+      for (const lane of lanes) {
+        const doc = head(lane);
+        if (doc === undefined) continue;
+        const better = !best || key(lane, doc) > best.key || (key(lane, doc) === best.key && doc < best.doc);
+        if (better) best = { lane, doc, key: key(lane, doc) };
+      }
+      if (!best) return;
+      best.lane.buffer.shift();
+      if (seen.has(best.doc)) continue;
+      seen.set(best.doc, best.lane.r.score(best.doc));
+      out.push(best.doc);
+    }
+  };
+  return {
+    page: (from, n) => {
+      fill(from + n);
+      return out.slice(from, from + n);
+    },
+    score: (doc) => seen.get(doc) || 0,
+    all: () => {
+      fill(Infinity);
+      return out.length;
+    },
+  };
+}
+
+/** How many documents match any variant: by inclusion-exclusion over the
+ *  variants' intersections (a document matching all of a set of variants
+ *  matches all their words) for up to 4 variants, else by listing them. */
+function unionCount(variants, facets, terms, meta, merged) {
+  if (variants.length > 4) return merged.all();
+  let count = 0;
+  for (let set = 1; set < 1 << variants.length; set++) {
+    const chosen = variants.filter((_, i) => set & (1 << i));
+    const sign = chosen.length % 2 ? 1 : -1;
+    count += sign * rank(chosen.flat(), facets, terms, meta).count;
   }
-  const ranked = byScore([...best.keys()], (doc) => best.get(doc));
-  return { count: ranked.length, page: (from, n) => ranked.slice(from, from + n), score: (doc) => best.get(doc) || 0 };
+  return count;
 }
 
 /** Runs the ranking a few times on made-up data, while the query's files
@@ -559,7 +615,7 @@ export function searchVariants(variants, facets, values, meta) {
  *  a function are interpreted and unoptimised, which made up most of a
  *  search's time (at 4x CPU throttling, 9,800 cases: median 28 → 15 ms,
  *  slowest 50-87 → 41-47 ms). Never throws: it only warms up. */
-export function warmUp(meta) {
+export function warmUp(meta, variants = 1) {
   try {
     const docs = Math.min(meta.docs, 64);
     const fake = { ...meta, docs };
@@ -574,6 +630,8 @@ export function warmUp(meta) {
       const hits = search(words, [], values, fake);
       hits.page(0, PAGE);
       hits.page(PAGE, PAGE);
+      // A query holding a synonym merges its variants: warm that too.
+      if (variants > 1) searchVariants([words, words.slice(1)], [], values, fake).page(0, PAGE);
     }
   } catch (err) {
     console.debug("search warm-up", err);
@@ -775,7 +833,7 @@ async function show(parts, state) {
     depth = Math.max(depth, name.startsWith("s") ? 1 : 2);
     return get(name);
   });
-  warmUp(meta);
+  warmUp(meta, variants.length);
   const values = await loading;
   if (stale()) return;
   const started = performance.now();
