@@ -2,7 +2,7 @@
 //! taxonomy terms (priority areas, industries, districts, known methods)
 //! with their ASCII slugs and display order.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -34,6 +34,112 @@ pub struct Config {
     /// How lists are paginated.
     #[serde(default)]
     pub lists: ListsConfig,
+    /// How the search reads queries.
+    #[serde(default)]
+    pub search: SearchConfig,
+}
+
+/// `[search]`: query-time settings, applied alike by `casebook search`,
+/// the preview's `/api/search` and the static search page.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SearchConfig {
+    /// A term as the cases write it → the spellings readers type for it.
+    /// A query word (or run of words) equal to a spelling, after width
+    /// folding and lowercasing, matches as typed or as the term. A site's
+    /// table replaces [`default_synonyms`] (an empty table turns them off).
+    #[serde(default = "default_synonyms")]
+    pub synonyms: BTreeMap<String, Vec<String>>,
+}
+
+impl Default for SearchConfig {
+    fn default() -> Self {
+        SearchConfig {
+            synonyms: default_synonyms(),
+        }
+    }
+}
+
+/// The synonyms a site gets without a `[search] synonyms` table: the
+/// abbreviations and Latin spellings readers type for the programme's
+/// usual methods.
+pub fn default_synonyms() -> BTreeMap<String, Vec<String>> {
+    let table: [(&str, &[&str]); 6] = [
+        (
+            "六西格玛",
+            &[
+                "6σ",
+                "6sigma",
+                "6 sigma",
+                "six sigma",
+                "sixsigma",
+                "6西格玛",
+            ],
+        ),
+        ("全员生产维护", &["TPM"]),
+        ("QC小组", &["QCC", "品管圈"]),
+        ("统计过程控制", &["SPC"]),
+        ("全面质量管理", &["TQM"]),
+        ("质量功能展开", &["QFD"]),
+    ];
+    table
+        .iter()
+        .map(|(term, spellings)| {
+            let spellings = spellings.iter().map(|s| s.to_string()).collect();
+            (term.to_string(), spellings)
+        })
+        .collect()
+}
+
+/// A synonym spelling as queries are compared with it: width-folded,
+/// lowercased, words separated by one space (`search.js` does the same).
+pub fn normalise_spelling(spelling: &str) -> String {
+    let folded = crate::text::fold_width(spelling).to_lowercase();
+    folded.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+impl SearchConfig {
+    /// Each spelling (normalised) → its term; problems in Chinese.
+    fn problems(&self) -> Vec<(String, &'static str)> {
+        let mut problems = Vec::new();
+        let mut owner: HashMap<String, &str> = HashMap::new();
+        for (term, spellings) in &self.synonyms {
+            if term.trim().is_empty() {
+                problems.push((
+                    "[search] synonyms 中有一项的标准词是空的".to_string(),
+                    "写成 \"六西格玛\" = [\"6σ\", \"six sigma\"]：等号左边是案例里的写法，右边是读者会输入的写法",
+                ));
+            }
+            if spellings.is_empty() {
+                problems.push((
+                    format!("[search] synonyms 中“{term}”没有列出任何同义写法"),
+                    "在方括号里列出读者会输入的写法，或删去这一项",
+                ));
+            }
+            for spelling in spellings {
+                let key = normalise_spelling(spelling);
+                if key.is_empty() {
+                    problems.push((
+                        format!("[search] synonyms 中“{term}”有一个空的同义写法"),
+                        "删去空字符串",
+                    ));
+                } else if key == normalise_spelling(term) {
+                    problems.push((
+                        format!("[search] synonyms 中“{spelling}”就是标准词“{term}”本身"),
+                        "删去这个写法：标准词本来就能搜到",
+                    ));
+                } else if let Some(other) = owner.insert(key, term) {
+                    if other != term {
+                        problems.push((
+                            format!("[search] synonyms 中“{spelling}”同时指向“{other}”和“{term}”"),
+                            "一个写法只能对应一个标准词，删去其中一处",
+                        ));
+                    }
+                }
+            }
+        }
+        problems
+    }
 }
 
 /// `[lists]`: a term's list (an area, an industry …) shows `page_size`
@@ -243,6 +349,9 @@ impl Config {
                 &format!("每页案例数写 1 到 {MAX_PAGE_SIZE} 之间的整数，默认 {DEFAULT_PAGE_SIZE}；删去这一行即用默认值"),
             );
         }
+        for (message, help) in self.search.problems() {
+            bad(message, help);
+        }
         if let Some(wechat) = &self.wechat {
             problems.extend(wechat.validate());
         }
@@ -344,6 +453,42 @@ slug = "huangpu"
     #[test]
     fn line_col_counts_chars() {
         assert_eq!(line_col("ab\n质量x", 9), (2, 3));
+    }
+
+    #[test]
+    fn synonyms_default_when_absent_and_a_site_table_replaces_them() {
+        let defaults = Config::parse(MINIMAL).unwrap().search.synonyms;
+        assert!(defaults["六西格玛"].contains(&"6σ".to_string()));
+        assert_eq!(defaults["全员生产维护"], ["TPM"]);
+        let text = format!("{MINIMAL}\n[search]\nsynonyms = {{ \"精益\" = [\"Lean\"] }}\n");
+        let table = Config::parse(&text).unwrap().search.synonyms;
+        assert_eq!(table.len(), 1);
+        assert_eq!(table["精益"], ["Lean"]);
+        let off = format!("{MINIMAL}\n[search]\nsynonyms = {{}}\n");
+        assert!(Config::parse(&off).unwrap().search.synonyms.is_empty());
+    }
+
+    #[test]
+    fn bad_synonyms_are_explained() {
+        for (table, expect) in [
+            ("\"精益\" = []", "没有列出任何同义写法"),
+            ("\"精益\" = [\" \"]", "空的同义写法"),
+            ("\"精益\" = [\"精益\"]", "就是标准词"),
+            ("\"精益\" = [\"LP\"], \"精益生产\" = [\"ｌｐ\"]", "同时指向"),
+            ("\" \" = [\"x\"]", "标准词是空的"),
+        ] {
+            let text = format!("{MINIMAL}\n[search]\nsynonyms = {{ {table} }}\n");
+            let errs = Config::parse(&text).unwrap_err();
+            assert_eq!(errs.len(), 1, "{table}: {errs:?}");
+            assert_eq!(errs[0].rule, rules::CONFIG_INVALID);
+            assert!(errs[0].message.contains(expect), "{table}: {errs:?}");
+        }
+    }
+
+    #[test]
+    fn spellings_are_compared_folded_and_lowercased() {
+        assert_eq!(normalise_spelling(" Six\u{3000} SIGMA "), "six sigma");
+        assert_eq!(normalise_spelling("６Σ"), "6σ");
     }
 
     #[test]

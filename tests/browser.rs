@@ -5,7 +5,8 @@
 //! WeChat links and the phone byte budget, and lighthouse.test.mjs, which
 //! builds its own copy with a local `--base-url` and runs Lighthouse on it;
 //! live.test.mjs runs `casebook serve` on a copy and edits a case under an
-//! open page; search-common.test.mjs searches the generated common-terms
+//! open page; search-page.test.mjs works the search page's facets, history
+//! and hints; search-common.test.mjs searches the generated common-terms
 //! site, tests/common/common_terms.rs, built here too).
 //! The files run one after another, so Lighthouse measures an idle machine.
 //!

@@ -420,3 +420,63 @@ fn hits_link_to_built_pages_under_a_sub_path() {
         }
     }
 }
+
+/// The default synonyms: what readers type for 六西格玛 finds the cases
+/// 六西格玛 finds (the example writes none of those spellings), and a
+/// spelling the cases do write still finds them too: `SPC` finds the cases
+/// with SPC and those with 统计过程控制 (the synonym vectors test the
+/// slots themselves).
+#[test]
+fn synonyms_find_the_cases_of_their_term() {
+    let cases = example_cases();
+    let all = |_: &Case| true;
+    let want = expected(&cases, "六西格玛", all);
+    assert!(want.len() >= 3, "{want:?}");
+    for query in ["6σ", "6sigma", "Six Sigma", "６Σ", "six  SIGMA"] {
+        assert_known_answer(query, &[], &want);
+    }
+    let spc = expected(&cases, "SPC", all);
+    let term = expected(&cases, "统计过程控制", all);
+    assert!(
+        !spc.is_subset(&term) && !term.is_subset(&spc),
+        "{spc:?} {term:?}"
+    );
+    assert_known_answer("SPC", &[], &spc.union(&term).cloned().collect());
+    // A synonym inside a query of several words.
+    let both = expected(&cases, "六西格玛 精益", |_| true);
+    assert!(!both.is_empty());
+    assert_known_answer("6sigma 精益", &[], &both);
+}
+
+/// TPM finds a case that writes 全员生产维护 (none of the example's does),
+/// and a site's own `[search] synonyms` table replaces the defaults.
+#[test]
+fn tpm_finds_total_productive_maintenance_and_a_site_table_replaces_defaults() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path();
+    let config = std::fs::read_to_string(root().join("casebook.toml")).unwrap();
+    std::fs::write(site.join("casebook.toml"), &config).unwrap();
+    let cases = site.join("content/cases");
+    std::fs::create_dir_all(&cases).unwrap();
+    let case = std::fs::read_to_string(root().join("content/cases/2022/2022-002.md")).unwrap();
+    std::fs::write(
+        cases.join("2022-002.md"),
+        format!("{case}\n\n车间推行全员生产维护，设备综合效率持续提升。\n"),
+    )
+    .unwrap();
+    let found = |query: &str| -> Vec<String> {
+        let out = casebook(&["search", "--json", "--root", path(site), query]);
+        assert!(out.status.success(), "{out:?}");
+        let hits: Value = serde_json::from_slice(&out.stdout).unwrap();
+        ids(hits.as_array().unwrap())
+    };
+    assert_eq!(found("TPM"), ["2022-002"]);
+    assert_eq!(found("ｔｐｍ"), ["2022-002"]);
+    let own = format!("{config}\n[search]\nsynonyms = {{ \"全员生产维护\" = [\"TPM管理\"] }}\n");
+    std::fs::write(site.join("casebook.toml"), own).unwrap();
+    assert_eq!(found("TPM管理"), ["2022-002"]);
+    assert!(
+        found("TPM").is_empty(),
+        "the site's table replaced the defaults"
+    );
+}

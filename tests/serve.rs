@@ -224,6 +224,15 @@ fn answers_search_queries_live() {
     let (_, one) = json("/api/search?q=%E7%B2%BE%E7%9B%8A&limit=1");
     assert_eq!(one.as_array().unwrap().len(), 1);
 
+    // The synonyms: 6σ and Six Sigma are searched as 六西格玛.
+    let (_, six_sigma) = json("/api/search?q=%E5%85%AD%E8%A5%BF%E6%A0%BC%E7%8E%9B&limit=100");
+    assert!(ids(&six_sigma).len() >= 3);
+    for query in ["6%CF%83", "Six%20Sigma"] {
+        let (status, found) = json(&format!("/api/search?q={query}&limit=100"));
+        assert_eq!(status, 200);
+        assert_eq!(ids(&found), ids(&six_sigma), "{query}");
+    }
+
     // What it cannot answer, it says, in Chinese.
     let (status, error) = json("/api/search?q=%E3%80%82");
     assert_eq!(status, 400);

@@ -49,6 +49,9 @@ struct SitemapEntry {
 /// Where cases sit in the feed.
 const FEED_ENTRIES: usize = 30;
 
+/// Methods the search page offers as entry points and suggestions.
+const TOP_METHODS: usize = 8;
+
 impl Renderer<'_> {
     /// Case `index`'s page and share kit.
     pub(super) fn case_pages(
@@ -124,6 +127,12 @@ impl Renderer<'_> {
         ] {
             context.insert(key, &self.views.term_links(kind));
         }
+        // Methods are free-form and many: most used first, so the select
+        // and the entry points show the ones readers look for.
+        let mut methods = self.views.term_links(TaxonomyKind::Method);
+        methods.sort_by_key(|m| std::cmp::Reverse(m.count));
+        context.insert("methods", &methods);
+        context.insert("top_methods", &methods[..methods.len().min(TOP_METHODS)]);
         context.insert("search_meta", &self.search_meta);
         self.render("search.html", urls::index_of(urls::SEARCH), &context)
     }

@@ -11,7 +11,8 @@
 //!
 //! - `search/meta.json` (fixed name; also inlined into the search page, so
 //!   a search starts with no round trip for it): format version, document
-//!   count, the folder, the shard count, cards per file.
+//!   count, the folder, the shard count, cards per file, and the synonyms
+//!   (normalised spelling → term) the page cuts a query's slots with.
 //! - `s{i}.json`: term shards. Term `t` lives in shard
 //!   `fnv1a32(utf8(t)) % shards`; a shard is a JSON object term → entry.
 //!   An entry is a *posting string* (below) of every document holding the
@@ -23,7 +24,9 @@
 //!   of three forms: `bits` (a bitmap), `docs` (the documents as deltas) or
 //!   `absent` (the documents *without* it, as deltas).
 //! - `c{i}.json`: cards, [`CARDS_PER_FILE`] per file in doc order:
-//!   `{id, title, url, enterprise, summary, industry, year}`.
+//!   `{id, title, url, enterprise, summary, area, industry, district, year}`
+//!   (`district` left out when a case has none; `summary` long enough for
+//!   the page to centre a snippet on a match in it).
 //!
 //! A *posting string* is pairs `docDelta, impact` (documents ascending),
 //! each number written as a little-endian base-32 varint over the base64url
@@ -34,8 +37,9 @@
 //! IMPACT_STEPS)` (0: no score). A bitmap is 6 documents per character of
 //! the same alphabet, document `d` at bit `d % 6` of character `d / 6`.
 //!
-//! Facets are terms too: `#a:{slug}`, `#i:{slug}`, `#d:{slug}`, `#y:{year}`
-//! (impact 0; the analyzer never makes a term holding `#`).
+//! Facets are terms too: `#a:{slug}`, `#i:{slug}`, `#d:{slug}`, `#y:{year}`,
+//! `#m:{slug}` (a method, as the method pages name it; impact 0; the
+//! analyzer never makes a term holding `#`).
 //!
 //! Everything comes out of [`SearchIndex::build`], which indexes published
 //! cases only, so nothing unpublished can reach these files.
@@ -69,12 +73,13 @@ pub const INLINE_MAX: usize = 400;
 /// postings and a bitmap of the rest instead of every posting.
 pub const TOP: usize = 256;
 
-/// Cards per card file (a card is ~430 bytes; a results page of 10 cards
-/// then fetches at most ~9 KB of them).
+/// Cards per card file (a card is ~700 bytes; a results page of 10 cards
+/// then fetches at most ~14 KB of them).
 pub const CARDS_PER_FILE: usize = 2;
 
-/// Characters of summary on a card.
-pub const CARD_SUMMARY_CHARS: usize = 80;
+/// Characters of summary on a card: the page shows about 80 of them,
+/// centred on the first match, so it keeps more than it shows.
+pub const CARD_SUMMARY_CHARS: usize = 160;
 
 /// The impact scale: the smallest score kept apart from 0, and steps per
 /// unit of its natural logarithm (2%: finer than the ranking needs).
@@ -557,12 +562,40 @@ fn facet_terms(published: &[&Case], site: &Site) -> Vec<(String, Vec<u8>)> {
             .or_default()
             .push((doc as u32, 0));
     }
+    facets.extend(method_facets(published, site));
     let mut out: Vec<(String, Vec<u8>)> = facets
         .into_iter()
         .map(|(term, postings)| (term, term_value(postings, published.len())))
         .collect();
     out.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     out
+}
+
+/// The method facets (`#m:slug`): the method taxonomy's terms (which fold
+/// a method's spellings together), restricted to the published documents.
+fn method_facets(published: &[&Case], site: &Site) -> HashMap<String, Vec<(u32, u32)>> {
+    // The taxonomy holds indices into `site.cases` (drafts too with
+    // `--drafts`); documents number the published ones only.
+    let doc_of: HashMap<&str, u32> = published
+        .iter()
+        .enumerate()
+        .map(|(doc, case)| (case.id.as_str(), doc as u32))
+        .collect();
+    let methods = site.taxonomy(crate::taxonomy::TaxonomyKind::Method);
+    methods
+        .terms
+        .iter()
+        .map(|term| {
+            let docs = term
+                .cases
+                .iter()
+                .filter_map(|&i| doc_of.get(site.cases[i].id.as_str()))
+                .map(|&doc| (doc, 0))
+                .collect();
+            (format!("#m:{}", term.slug), docs)
+        })
+        .filter(|(_, docs): &(String, Vec<(u32, u32)>)| !docs.is_empty())
+        .collect()
 }
 
 /// What the search page needs to start: inlined into it, and written as
@@ -578,6 +611,9 @@ pub struct Meta {
     pub cards_per_file: usize,
     pub impact_min: f64,
     pub impact_steps: f64,
+    /// The site's synonyms, normalised spelling → term (see
+    /// [`super::Synonyms`]): the page cuts a query's slots with them.
+    pub synonyms: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Serialize)]
@@ -587,7 +623,10 @@ struct Card<'a> {
     url: String,
     enterprise: &'a str,
     summary: String,
+    area: &'a str,
     industry: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    district: Option<&'a str>,
     year: i64,
     /// The headline figure (`charts::case_headline`), as list cards show it.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -646,6 +685,14 @@ pub fn export(site: &Site, index: &SearchIndex) -> tantivy::Result<(Vec<OutputFi
             url: site.urls.link(&urls::case(&c.id)),
             enterprise: &c.enterprise.name,
             summary: crate::text::excerpt(&c.body.summary, CARD_SUMMARY_CHARS),
+            area: config
+                .priority_areas
+                .get(c.area)
+                .map_or("", |t| t.name.as_str()),
+            district: c
+                .district
+                .and_then(|d| config.districts.get(d))
+                .map(|t| t.name.as_str()),
             industry: config
                 .industries
                 .get(c.industry)
@@ -677,6 +724,7 @@ pub fn export(site: &Site, index: &SearchIndex) -> tantivy::Result<(Vec<OutputFi
         cards_per_file: CARDS_PER_FILE,
         impact_min: IMPACT_MIN,
         impact_steps: IMPACT_STEPS,
+        synonyms: index.synonyms.table().clone(),
     };
     let mut files: Vec<OutputFile> = named
         .into_iter()

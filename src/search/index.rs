@@ -138,6 +138,8 @@ pub struct SearchIndex {
     pub(crate) reader: IndexReader,
     pub(crate) fields: Fields,
     pub(crate) purpose: Purpose,
+    /// The site's synonyms, applied to every query.
+    pub(crate) synonyms: super::Synonyms,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -176,15 +178,22 @@ impl SearchIndex {
         )
     }
 
-    /// Open an index written by [`SearchIndex::build_in_dir`].
+    /// Open an index written by [`SearchIndex::build_in_dir`]. The folder
+    /// keeps no config, so queries use the default synonyms.
     pub fn open(dir: &Path) -> tantivy::Result<SearchIndex> {
         let index = Index::open_in_dir(dir)?;
         register(&index, Purpose::Query);
         let fields = Fields::from_schema(&index.schema())?;
-        SearchIndex::with_reader(index, fields, Purpose::Query)
+        let synonyms = super::Synonyms::new(&Default::default());
+        SearchIndex::with_reader(index, fields, Purpose::Query, synonyms)
     }
 
-    fn with_reader(index: Index, fields: Fields, purpose: Purpose) -> tantivy::Result<SearchIndex> {
+    fn with_reader(
+        index: Index,
+        fields: Fields,
+        purpose: Purpose,
+        synonyms: super::Synonyms,
+    ) -> tantivy::Result<SearchIndex> {
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -194,6 +203,7 @@ impl SearchIndex {
             reader,
             fields,
             purpose,
+            synonyms,
         })
     }
 
@@ -215,7 +225,15 @@ impl SearchIndex {
         }
         writer.commit()?;
         writer.wait_merging_threads()?;
-        SearchIndex::with_reader(index, fields, purpose)
+        let synonyms = super::Synonyms::new(&site.config.search);
+        SearchIndex::with_reader(index, fields, purpose, synonyms)
+    }
+
+    /// The same index searching each word only as typed, without the
+    /// site's synonyms: what a term's exported impacts are compared with.
+    pub fn without_synonyms(mut self) -> SearchIndex {
+        self.synonyms = super::Synonyms::default();
+        self
     }
 
     /// The underlying tantivy index (for exporting its terms).

@@ -8,18 +8,22 @@
 //! separates words that must all appear; each word must match as a phrase
 //! in one of the fields (title and enterprise name weigh most); filters
 //! narrow by priority area, industry, district (name or slug) and year.
+//! The site's [`Synonyms`] let a word match as typed or as its term (6σ or
+//! 六西格玛), whichever scores higher.
 //! Hits come ranked, with a snippet around the match.
 
 mod analyzer;
 pub mod export;
 mod index;
 mod snippet;
+mod synonyms;
 
 use std::fmt;
 
 use tantivy::collector::TopDocs;
 use tantivy::query::{
-    BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, TermQuery,
+    BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, Occur, PhraseQuery, Query,
+    TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::tokenizer::Token;
@@ -28,6 +32,7 @@ use tantivy::{TantivyDocument, Term};
 pub use analyzer::{analyze, is_ideograph, CjkTokenizer, Mode, TOKENIZER_NAME};
 pub use index::{plain_text, Purpose, SearchIndex};
 pub use snippet::{around_matches, find_matches, Snippet};
+pub use synonyms::Synonyms;
 
 use crate::config::{Config, TermConfig};
 
@@ -127,6 +132,23 @@ pub fn query_terms(query: &str) -> Vec<Vec<Token>> {
         .collect()
 }
 
+/// A query cut into slots ([`Synonyms::slots`]), each slot's alternatives
+/// as query-mode tokens: alternatives with nothing searchable are dropped,
+/// then slots left with none.
+pub fn query_slots(synonyms: &Synonyms, query: &str) -> Vec<Vec<Vec<Token>>> {
+    synonyms
+        .slots(query)
+        .iter()
+        .map(|slot| {
+            slot.iter()
+                .map(|alternative| analyze(alternative, Mode::Query))
+                .filter(|tokens| !tokens.is_empty())
+                .collect::<Vec<_>>()
+        })
+        .filter(|slot| !slot.is_empty())
+        .collect()
+}
+
 impl SearchIndex {
     /// The `limit` best hits for `query` (at least 1), best first; ties in
     /// score go by case id.
@@ -142,11 +164,13 @@ impl SearchIndex {
                 "this index was built for the static export only".to_string(),
             )));
         }
-        let terms = query_terms(query);
-        if terms.is_empty() {
+        let slots = query_slots(&self.synonyms, query);
+        if slots.is_empty() {
             return Err(SearchError::EmptyQuery);
         }
-        let query = self.query(&terms, filters);
+        let query = self.query(&slots, filters);
+        // Snippets mark every alternative.
+        let terms: Vec<Vec<Token>> = slots.into_iter().flatten().collect();
         let searcher = self.reader.searcher();
         let everything = (searcher.num_docs() as usize).max(1);
         let mut found =
@@ -184,23 +208,23 @@ impl SearchIndex {
         Ok(hits)
     }
 
-    /// Every word must match (as a phrase) in some field; the fields weigh
+    /// Every slot must match: one of its alternatives (as a phrase) in
+    /// some field, the best-scoring alternative counting; the fields weigh
     /// differently. Filters must match too, without changing the score.
-    fn query(&self, terms: &[Vec<Token>], filters: &Filters) -> BooleanQuery {
+    fn query(&self, slots: &[Vec<Vec<Token>>], filters: &Filters) -> BooleanQuery {
         let f = &self.fields;
-        let weighted = f.weighted();
-        let mut must: Vec<(Occur, Box<dyn Query>)> = terms
+        let mut must: Vec<(Occur, Box<dyn Query>)> = slots
             .iter()
-            .map(|tokens| {
-                let any_field: Vec<(Occur, Box<dyn Query>)> = weighted
+            .map(|alternatives| {
+                let mut each: Vec<Box<dyn Query>> = alternatives
                     .iter()
-                    .map(|&(field, _, boost)| {
-                        let q: Box<dyn Query> =
-                            Box::new(BoostQuery::new(phrase(field, tokens), boost));
-                        (Occur::Should, q)
-                    })
+                    .map(|tokens| self.word_query(tokens))
                     .collect();
-                let q: Box<dyn Query> = Box::new(BooleanQuery::new(any_field));
+                let q: Box<dyn Query> = if each.len() == 1 {
+                    each.remove(0)
+                } else {
+                    Box::new(DisjunctionMaxQuery::new(each))
+                };
                 (Occur::Must, q)
             })
             .collect();
@@ -224,6 +248,20 @@ impl SearchIndex {
             }
         }
         BooleanQuery::new(must)
+    }
+
+    /// One word's tokens as a phrase in any weighted field, with its boost.
+    fn word_query(&self, tokens: &[Token]) -> Box<dyn Query> {
+        let any_field: Vec<(Occur, Box<dyn Query>)> = self
+            .fields
+            .weighted()
+            .iter()
+            .map(|&(field, _, boost)| {
+                let q: Box<dyn Query> = Box::new(BoostQuery::new(phrase(field, tokens), boost));
+                (Occur::Should, q)
+            })
+            .collect();
+        Box::new(BooleanQuery::new(any_field))
     }
 }
 

@@ -173,13 +173,13 @@ test("the warm-up runs on any site size and leaves searches unchanged", () => {
   const values = new Map([["西格", "AKCBDK"], ["格玛", { n: 4, min: 3, top: "CU", absent: "BCBC" }]]);
   const words = search.queryWords("西格玛");
   const before = search.search(words, [], values, meta).page(0, 10);
-  for (const docs of [0, 1, 5, 8, 64, 9800]) search.warmUp({ ...meta, docs });
+  for (const docs of [0, 1, 5, 8, 64, 9800]) for (const variants of [1, 2]) search.warmUp({ ...meta, docs }, variants);
   assert.deepEqual(search.search(words, [], values, meta).page(0, 10), before);
 });
 
 test("facet params name terms by slug or label", () => {
   const options = (key) => (key === "area" ? [["social-responsibility", "社会责任"]] : key === "year" ? [["2023", "2023"]] : []);
-  const terms = (query) => search.facetTerms(new URLSearchParams(query), options);
+  const terms = (query) => search.facetTerms(search.stateOf(new URLSearchParams(query)), options);
   assert.deepEqual(terms("area=社会责任&year=2023"), ["#a:social-responsibility", "#y:2023"]);
   assert.deepEqual(terms("area=social-responsibility&from=wechat"), ["#a:social-responsibility"]);
   assert.equal(terms("area=nowhere"), null);
@@ -206,7 +206,158 @@ test("loadTerms fetches the shards of the query's terms, then paged-out terms", 
   assert.ok(asked.filter((n) => n.startsWith("s")).length <= 3);
 });
 
-test("highlight marks query terms, escaping the rest", () => {
-  assert.equal(search.highlight("推行六西格玛<管理>", search.queryWords("西格玛")), "推行六<mark>西格玛</mark>&lt;管理&gt;");
-  assert.equal(search.highlight("ＱＣ小组", search.queryWords("qc")), "<mark>ＱＣ</mark>小组");
+test("markRuns marks query terms, folded and lowercased, keeping the text as is", () => {
+  assert.deepEqual(search.markRuns("推行六西格玛<管理>", search.queryWords("西格玛")), [
+    ["推行六", false],
+    ["西格玛", true],
+    ["<管理>", false],
+  ]);
+  assert.deepEqual(search.markRuns("ＱＣ小组", search.queryWords("qc")), [
+    ["ＱＣ", true],
+    ["小组", false],
+  ]);
+});
+
+test("snippets centre on the first match and mark where they cut", () => {
+  const text = "甲".repeat(100) + "六西格玛" + "乙".repeat(100);
+  const snippet = search.snippetAround(text, search.queryWords("西格玛"), 20);
+  assert.equal(snippet, "…" + "甲".repeat(9) + "六西格玛" + "乙".repeat(7) + "…");
+  // Nothing matches: the start; short text: all of it.
+  assert.equal(search.snippetAround(text, search.queryWords("精益"), 4), "甲甲甲甲…");
+  assert.equal(search.snippetAround("短文", search.queryWords("精益"), 4), "短文");
+  // A match near the end keeps a full window.
+  assert.equal(search.snippetAround("甲".repeat(30) + "精益", search.queryWords("精益"), 6), "…甲甲甲甲精益");
+});
+
+test("the URL holds only the parameters in use, in a fixed order", () => {
+  const state = search.stateOf(new URLSearchParams("year=2023&q=%20精益%20&area=&method=lean"));
+  assert.deepEqual(state, { q: "精益", area: "", industry: "", district: "", year: "2023", method: "lean" });
+  assert.equal(search.queryString(state), "?q=%E7%B2%BE%E7%9B%8A&year=2023&method=lean");
+  assert.equal(search.queryString(search.stateOf(new URLSearchParams("area=&q="))), "");
+});
+
+test("facet terms name the selects' options by slug or label; an unknown one matches nothing", () => {
+  const options = (key) => ({ method: [["six-sigma", "六西格玛"]], year: [["2023", "2023年"]] })[key] || [];
+  const state = search.stateOf(new URLSearchParams("method=六西格玛&year=2023"));
+  assert.deepEqual(search.facetTerms(state, options), ["#y:2023", "#m:six-sigma"]);
+  assert.equal(search.facetTerms(search.stateOf(new URLSearchParams("area=nowhere")), options), null);
+});
+
+test("a shorter query drops the last word, or halves a long word", () => {
+  assert.equal(search.shorterQuery("质量 管理 创新"), "质量 管理");
+  assert.equal(search.shorterQuery("数字化质量管控"), "数字化质");
+  assert.equal(search.shorterQuery("精益"), "");
+});
+
+test("synonyms cut queries into the slots the shared vectors list", () => {
+  const synonyms = JSON.parse(
+    fs.readFileSync(path.join(root, "tests/fixtures/search/synonym-vectors.json"), "utf8"),
+  );
+  const normalised = {};
+  for (const [term, spellings] of Object.entries(synonyms.table)) {
+    for (const spelling of spellings) normalised[search.normaliseSpelling(spelling)] = term;
+  }
+  assert.deepEqual(normalised, synonyms.normalised);
+  assert.ok(synonyms.queries.length >= 10);
+  for (const { query, slots } of synonyms.queries) {
+    assert.deepEqual(search.querySlots(query, synonyms.normalised), slots, JSON.stringify(query));
+  }
+  assert.deepEqual(search.querySlots("６Σ 管理", {}), [["6Σ"], ["管理"]], "no table: folded words as typed");
+});
+
+test("a query's variants are every choice of one alternative per slot", () => {
+  const table = { spc: "统计过程控制" };
+  const variants = search.queryVariants("SPC 质量", table);
+  assert.deepEqual(variants, [
+    [search.analyze("统计过程控制", "query"), search.analyze("质量", "query")],
+    [search.analyze("SPC", "query"), search.analyze("质量", "query")],
+  ]);
+  assert.deepEqual(search.queryVariants("质量 管理", table), [search.queryWords("质量 管理")]);
+  assert.deepEqual(search.queryVariants("，", table), []);
+});
+
+const DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/** A posting string of `[doc, impact]` pairs (export.rs's encoding). */
+function posting(pairs) {
+  let text = "";
+  let last = 0;
+  const push = (n) => {
+    do {
+      const d = n & 31;
+      n = Math.floor(n / 32);
+      text += DIGITS[d | (n ? 32 : 0)];
+    } while (n);
+  };
+  for (const [doc, impact] of pairs) {
+    push(doc - last);
+    push(impact);
+    last = doc;
+  }
+  return text;
+}
+
+/** A bitmap string of `docs` (6 a character). */
+function bitmap(docs, count) {
+  const sextets = new Array(Math.ceil(count / 6)).fill(0);
+  for (const doc of docs) sextets[Math.floor(doc / 6)] |= 1 << doc % 6;
+  return sextets.map((v) => DIGITS[v]).join("");
+}
+
+test("merged variants list what a full merge lists, lazily, and count the union", () => {
+  const docs = 600;
+  const meta = { docs, impact_min: 1e-5, impact_steps: 50 };
+  const range = (f) => [...Array(docs).keys()].filter(f);
+  const big = (members, top) => ({ n: members.length, min: 400, top: posting(top), bits: bitmap(members, docs) });
+  const values = new Map([
+    ["aa", big(range((d) => d % 3 !== 0), [[4, 600], [100, 700], [301, 650]])],
+    ["bb", posting(range((d) => d % 7 === 0).map((d) => [d, 500 + (d % 50)]))],
+    ["cc", big(range((d) => d % 2 === 0), [[4, 500], [10, 800]])],
+    ["dd", big(range((d) => d % 5 !== 0), [[7, 900]])],
+  ]);
+  const word = (term) => [[term, 0]];
+  for (const variants of [
+    [[word("aa")], [word("bb")]],
+    [[word("aa")], [word("cc")]],
+    [[word("aa"), word("dd")], [word("cc")], [word("bb"), word("dd")]],
+    [[word("aa")], [word("missing")]],
+    // More than 4 variants: counted by listing them.
+    [[word("aa")], [word("bb")], [word("cc")], [word("dd")], [word("aa"), word("cc")]],
+  ]) {
+    const terms = new Map([...values].map(([t, v]) => [t, search.termData(v, docs)]));
+    const best = new Map();
+    for (const words of variants) {
+      const hits = search.rank(words, [], terms, meta);
+      for (const doc of hits.page(0, hits.count)) best.set(doc, Math.max(best.get(doc) ?? -1, hits.score(doc)));
+    }
+    const expected = [...best.keys()].sort(
+      (a, b) => Math.round(best.get(b) * 1e6) - Math.round(best.get(a) * 1e6) || a - b,
+    );
+    const merged = search.searchVariants(variants, [], values, meta);
+    assert.equal(merged.count, expected.length, JSON.stringify(variants));
+    assert.deepEqual(merged.page(0, 10), expected.slice(0, 10));
+    assert.deepEqual(merged.page(10, 300), expected.slice(10, 310));
+    assert.deepEqual(merged.page(0, docs), expected);
+    for (const doc of expected.slice(0, 20)) assert.equal(merged.score(doc), best.get(doc));
+  }
+});
+
+test("variants merge: a case matching any, at its best variant's score", () => {
+  // Docs 1 and 2 hold spc (impacts 600, 500); docs 2 and 3 hold the
+  // term's bigrams (impact 550 each bigram, so 2 is best by the term).
+  const meta = { docs: 5, impact_min: 1e-5, impact_steps: 50 };
+  const table = { spc: "统计" };
+  const variants = search.queryVariants("SPC", table);
+  const values = new Map([
+    ["spc", posting([[1, 600], [2, 500]])],
+    ["统计", posting([[2, 640], [3, 550]])],
+  ]);
+  const hits = search.searchVariants(variants, [], values, meta);
+  assert.equal(hits.count, 3);
+  assert.deepEqual(hits.page(0, 10), [2, 1, 3]);
+  const one = search.search([search.analyze("统计", "query")], [], values, meta);
+  assert.equal(hits.score(2), one.score(2), "doc 2 at its better variant");
+  // No synonym: the plain search.
+  const plain = search.searchVariants(search.queryVariants("SPC", {}), [], values, meta);
+  assert.deepEqual(plain.page(0, 10), [1, 2]);
 });

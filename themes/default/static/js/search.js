@@ -2,9 +2,12 @@
 // search/ (format 3, see src/search/export.rs), with no server and no other
 // host, downloading about the same few kilobytes whatever the site's size.
 //
-// 1. The query is cut into terms exactly like the Rust analyzer in query
-//    mode (src/search/analyzer.rs; both are checked against
-//    tests/fixtures/search/tokenizer-vectors.json): width folding, lowercase
+// 1. The query's words are matched against the site's synonyms (the
+//    meta's table: 6σ may also be 六西格玛, as src/search/synonyms.rs
+//    does), then cut into terms
+//    exactly like the Rust analyzer in query mode (src/search/analyzer.rs;
+//    both are checked against tests/fixtures/search/tokenizer-vectors.json):
+//    width folding, lowercase
 //    Latin/digit words, CJK bigrams, a lone CJK character as a unigram.
 // 2. The index's meta is inlined in the page. Round trip 1 fetches, in
 //    parallel, only the shards holding the query's terms (term → shard by
@@ -104,6 +107,58 @@ export function queryWords(query) {
     .split(/\s+/u)
     .map((word) => analyze(word, "query"))
     .filter((tokens) => tokens.length > 0);
+}
+
+/** Width-folded, lowercased, words joined by one space: how a synonym
+ *  spelling is compared (config.rs's `normalise_spelling`). */
+export function normaliseSpelling(text) {
+  return [...text].map(foldChar).join("").toLowerCase().split(/\s+/u).filter(Boolean).join(" ");
+}
+
+/** How many runs of one query are searched both ways (synonyms.rs). */
+const MAX_EXPANDED = 3;
+
+/** `query` cut into slots given the meta's `synonyms` (normalised
+ *  spelling → term), as src/search/synonyms.rs does (both are checked
+ *  against tests/fixtures/search/synonym-vectors.json): each slot the
+ *  alternatives a case may match it with. A run of whole words equal to a
+ *  spelling gives `[term, run as typed]` (longest run first; after
+ *  MAX_EXPANDED runs, `[term]`); any other word gives `[word]`. */
+export function querySlots(query, synonyms) {
+  const words = [...query].map(foldChar).join("").split(/\s+/u).filter(Boolean);
+  const lower = words.map((w) => w.toLowerCase());
+  const longest = Math.max(0, ...Object.keys(synonyms).map((s) => s.split(" ").length));
+  const slots = [];
+  let expanded = 0;
+  for (let i = 0; i < words.length; ) {
+    let n = Math.min(longest, words.length - i);
+    while (n > 0 && !Object.hasOwn(synonyms, lower.slice(i, i + n).join(" "))) n--;
+    if (n === 0) {
+      slots.push([words[i]]);
+      i += 1;
+      continue;
+    }
+    const slot = [synonyms[lower.slice(i, i + n).join(" ")]];
+    if (expanded < MAX_EXPANDED) {
+      slot.push(words.slice(i, i + n).join(" "));
+      expanded += 1;
+    }
+    slots.push(slot);
+    i += n;
+  }
+  return slots;
+}
+
+/** The ways a query can be searched: every choice of one alternative per
+ *  slot, each a list of words (query-mode tokens) as `rank` takes them.
+ *  Alternatives with nothing searchable are dropped, then empty slots. */
+export function queryVariants(query, synonyms) {
+  const slots = querySlots(query, synonyms)
+    .map((slot) => slot.map((alternative) => analyze(alternative, "query")).filter((t) => t.length > 0))
+    .filter((slot) => slot.length > 0);
+  let variants = [[]];
+  for (const slot of slots) variants = variants.flatMap((words) => slot.map((tokens) => [...words, tokens]));
+  return slots.length ? variants : [];
 }
 
 /** FNV-1a (32 bit) of the UTF-8 bytes of `term`. */
@@ -338,13 +393,40 @@ export function rank(words, facets, terms, meta) {
 /** Set bits of every 6-bit digit value. */
 const POPCOUNT = Uint8Array.from({ length: 64 }, (_, v) => [0, 1, 2, 3, 4, 5].filter((b) => v & (1 << b)).length);
 
-/** The facet terms for the page's params (`null`: a param names no term,
- *  so nothing can match). `options(key)` lists `[value, label]` pairs a
- *  param may name (the slugs and names of the page's selects). */
-export function facetTerms(params, options) {
+/** The facets: URL parameter and term prefix (see export.rs). */
+export const FACETS = [
+  ["area", "a"],
+  ["industry", "i"],
+  ["district", "d"],
+  ["year", "y"],
+  ["method", "m"],
+];
+
+/** The URL parameters the page reads, in the order it writes them. */
+const KEYS = ["q", ...FACETS.map(([key]) => key)];
+
+/** The page's state from URL parameters (anything with `get`): the query
+ *  and each facet, trimmed, "" when absent. */
+export function stateOf(params) {
+  return Object.fromEntries(KEYS.map((key) => [key, (params.get(key) || "").trim()]));
+}
+
+/** The query string of `state` ("?q=…", or "" for an empty state); empty
+ *  parameters are left out. */
+export function queryString(state) {
+  const params = new URLSearchParams();
+  for (const key of KEYS) if (state[key]) params.set(key, state[key]);
+  const text = params.toString();
+  return text ? `?${text}` : "";
+}
+
+/** The facet terms for `state` (`null`: a facet names no term, so nothing
+ *  can match). `options(key)` lists `[value, label]` pairs a facet may
+ *  name (the slugs and names of the page's selects). */
+export function facetTerms(state, options) {
   const terms = [];
-  for (const [key, prefix] of [["area", "a"], ["industry", "i"], ["district", "d"], ["year", "y"]]) {
-    const value = (params.get(key) || "").trim();
+  for (const [key, prefix] of FACETS) {
+    const value = state[key];
     if (!value) continue;
     const found = options(key).find(([slug, label]) => slug === value || label === value);
     if (!found) return null;
@@ -355,12 +437,9 @@ export function facetTerms(params, options) {
 
 // ------------------------------------------------------------- highlight
 
-function escapeHtml(s) {
-  return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
-}
-
-/** `text` as HTML with every occurrence of the query's terms in <mark>. */
-export function highlight(text, words) {
+/** `text` cut into `[piece, marked]` runs, every occurrence of the query's
+ *  terms marked (compared width-folded and lowercased, as indexed). */
+export function markRuns(text, words) {
   const chars = [...text];
   const folded = chars.map((c) => {
     const f = foldChar(c);
@@ -376,16 +455,45 @@ export function highlight(text, words) {
       }
     }
   }
-  let html = "";
-  let open = false;
+  const runs = [];
   chars.forEach((c, i) => {
-    if (marked[i] && !open) html += "<mark>";
-    if (!marked[i] && open) html += "</mark>";
-    open = marked[i];
-    html += escapeHtml(c);
+    const last = runs[runs.length - 1];
+    if (last && last[1] === marked[i]) last[0] += c;
+    else runs.push([c, marked[i]]);
   });
-  if (open) html += "</mark>";
-  return html;
+  return runs;
+}
+
+/** About `size` characters of `text` centred on the first match of
+ *  `words` (the start when nothing matches), with "…" where text is cut. */
+export function snippetAround(text, words, size) {
+  const chars = [...text];
+  if (chars.length <= size) return text;
+  const runs = markRuns(text, words);
+  let first = 0;
+  for (const [piece, marked] of runs) {
+    if (marked) break;
+    first += [...piece].length;
+  }
+  if (first >= chars.length) first = 0;
+  const start = Math.max(0, Math.min(first - Math.floor(size / 2), chars.length - size));
+  const end = Math.min(chars.length, start + size);
+  return (start > 0 ? "…" : "") + chars.slice(start, end).join("") + (end < chars.length ? "…" : "");
+}
+
+/** Append `text` to `parent` as text nodes, the query's terms in <mark>:
+ *  never HTML from the data. */
+export function appendMarked(parent, text, words) {
+  for (const [piece, marked] of markRuns(text, words)) {
+    if (marked) {
+      const mark = parent.ownerDocument.createElement("mark");
+      mark.textContent = piece;
+      parent.append(mark);
+    } else {
+      parent.append(parent.ownerDocument.createTextNode(piece));
+    }
+  }
+  return parent;
 }
 
 // ------------------------------------------------------------------ page
@@ -427,12 +535,87 @@ export function search(words, facets, values, meta) {
   return rank(words, facets, terms, meta);
 }
 
+/** Documents in a merge: fetched from each variant this many at a time. */
+const MERGE_CHUNK = 32;
+
+/** The ranked hits of a query's variants (see `queryVariants`): a case
+ *  matching any variant, at its best variant's score, which is what
+ *  `casebook search` gives (each slot at its best alternative). One
+ *  variant is `search` itself. Several are merged lazily, best first, as
+ *  far as the pages shown, and counted by inclusion-exclusion over their
+ *  intersections (which `rank` counts without listing them), so a query
+ *  holding a synonym never lists every matching case either. */
+export function searchVariants(variants, facets, values, meta) {
+  if (variants.length <= 1) return search(variants[0] || [], facets, values, meta);
+  const terms = new Map([...values].map(([term, value]) => [term, termData(value, meta.docs)]));
+  const ranked = variants.map((words) => rank(words, facets, terms, meta));
+  const merged = mergeRanked(ranked);
+  return { ...merged, count: unionCount(variants, facets, terms, meta, merged) };
+}
+
+/** Ranked results merged best first (score to 1e-6, then book order),
+ *  each document once, at its best score. */
+function mergeRanked(results) {
+  const lanes = results.map((r) => ({ r, at: 0, buffer: [] }));
+  const seen = new Map();
+  const out = [];
+  const head = (lane) => {
+    if (lane.buffer.length === 0 && lane.at < lane.r.count) {
+      lane.buffer = lane.r.page(lane.at, MERGE_CHUNK);
+      lane.at += MERGE_CHUNK;
+    }
+    return lane.buffer.length ? lane.buffer[0] : undefined;
+  };
+  const key = (lane, doc) => Math.round(lane.r.score(doc) * 1e6);
+  const fill = (upTo) => {
+    while (out.length < upTo) {
+      let best;
+      for (const lane of lanes) {
+        const doc = head(lane);
+        if (doc === undefined) continue;
+        const better = !best || key(lane, doc) > best.key || (key(lane, doc) === best.key && doc < best.doc);
+        if (better) best = { lane, doc, key: key(lane, doc) };
+      }
+      if (!best) return;
+      best.lane.buffer.shift();
+      if (seen.has(best.doc)) continue;
+      seen.set(best.doc, best.lane.r.score(best.doc));
+      out.push(best.doc);
+    }
+  };
+  return {
+    page: (from, n) => {
+      fill(from + n);
+      return out.slice(from, from + n);
+    },
+    score: (doc) => seen.get(doc) || 0,
+    all: () => {
+      fill(Infinity);
+      return out.length;
+    },
+  };
+}
+
+/** How many documents match any variant: by inclusion-exclusion over the
+ *  variants' intersections (a document matching all of a set of variants
+ *  matches all their words) for up to 4 variants, else by listing them. */
+function unionCount(variants, facets, terms, meta, merged) {
+  if (variants.length > 4) return merged.all();
+  let count = 0;
+  for (let set = 1; set < 1 << variants.length; set++) {
+    const chosen = variants.filter((_, i) => set & (1 << i));
+    const sign = chosen.length % 2 ? 1 : -1;
+    count += sign * rank(chosen.flat(), facets, terms, meta).count;
+  }
+  return count;
+}
+
 /** Runs the ranking a few times on made-up data, while the query's files
  *  are on their way: a page runs one search, and in V8 the first runs of
  *  a function are interpreted and unoptimised, which made up most of a
  *  search's time (at 4x CPU throttling, 9,800 cases: median 28 → 15 ms,
  *  slowest 50-87 → 41-47 ms). Never throws: it only warms up. */
-export function warmUp(meta) {
+export function warmUp(meta, variants = 1) {
   try {
     const docs = Math.min(meta.docs, 64);
     const fake = { ...meta, docs };
@@ -447,105 +630,239 @@ export function warmUp(meta) {
       const hits = search(words, [], values, fake);
       hits.page(0, PAGE);
       hits.page(PAGE, PAGE);
+      // A query holding a synonym merges its variants: warm that too.
+      if (variants > 1) searchVariants([words, words.slice(1)], [], values, fake).page(0, PAGE);
     }
   } catch (err) {
     console.debug("search warm-up", err);
   }
 }
 
-async function run() {
+/** What one search shows: the status line, then the results, the entry
+ *  points or the suggestions. */
+const SNIPPET_CHARS = 80;
+const METHOD_SUGGESTIONS = 6;
+
+/** A shorter query to try after no hits: without its last word, or a
+ *  single long word's first half (at least two characters). */
+export function shorterQuery(query) {
+  const words = query.trim().split(/\s+/u).filter(Boolean);
+  if (words.length > 1) return words.slice(0, -1).join(" ");
+  const chars = [...(words[0] || "")];
+  if (chars.length <= 2) return "";
+  return chars.slice(0, Math.max(2, Math.ceil(chars.length / 2))).join("");
+}
+
+/** An element with `className` and text. */
+function element(doc, tag, className, text) {
+  const node = doc.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+/** A link to the search page with `state`. */
+function searchLink(doc, state, text) {
+  const link = element(doc, "a", "", text);
+  link.href = window.location.pathname + queryString(state);
+  return link;
+}
+
+/** One result card, built as DOM nodes. */
+function cardItem(doc, card, words, score) {
+  const item = element(doc, "li", "card");
+  item.dataset.id = card.id;
+  item.dataset.score = score.toFixed(4);
+  const title = element(doc, "h2", "card-title");
+  const link = element(doc, "a");
+  link.setAttribute("href", card.url);
+  title.append(appendMarked(link, card.title, words));
+  const meta = element(doc, "p", "card-meta");
+  meta.append(appendMarked(element(doc, "span", "card-enterprise"), card.enterprise, words));
+  for (const [value, className] of [
+    [card.area, "card-area"],
+    [card.industry, "card-industry"],
+    [card.district, "card-district"],
+    [card.year ? `${card.year}年` : "", "card-year"],
+  ]) {
+    if (value) meta.append(element(doc, "span", className, value));
+  }
+  item.append(title, meta);
+  if (card.headline) {
+    const headline = element(doc, "p", "card-headline");
+    headline.append(element(doc, "span", "visually-hidden", "主要成效："), card.headline);
+    item.append(headline);
+  }
+  const summary = snippetAround(card.summary, words, SNIPPET_CHARS);
+  item.append(appendMarked(element(doc, "p", "card-summary"), summary, words));
+  return item;
+}
+
+/** The page's parts, found once. */
+function pageParts() {
   const form = document.getElementById("search-form");
   const results = document.getElementById("search-results");
   const status = document.getElementById("search-status");
+  if (!form || !results || !status) return null;
   const metaScript = document.getElementById("search-meta");
-  if (!form || !results) return;
-  const params = new URLSearchParams(window.location.search);
-  const query = params.get("q") || "";
-  form.elements.q.value = query;
   const options = (key) => {
     const select = form.elements[key];
     return select ? [...select.options].filter((o) => o.value).map((o) => [o.value, o.textContent]) : [];
   };
-  for (const key of ["area", "industry", "district", "year"]) {
-    const value = (params.get(key) || "").trim();
-    const found = options(key).find(([slug, label]) => slug === value || label === value);
-    if (found) form.elements[key].value = found[0];
+  return {
+    form,
+    results,
+    status,
+    browse: document.getElementById("search-browse"),
+    topMethods: document.getElementById("search-top-methods"),
+    meta: metaScript ? JSON.parse(metaScript.textContent) : null,
+    options,
+  };
+}
+
+/** Show `state` in the form (from the URL, never the browser's memory of
+ *  the form). A facet naming no option shows as 全部. */
+function fillForm(parts, state) {
+  const { form, options } = parts;
+  form.elements.q.value = state.q;
+  for (const [key] of FACETS) {
+    const select = form.elements[key];
+    if (!select) continue;
+    const found = options(key).find(([slug, label]) => slug === state[key] || label === state[key]);
+    select.value = found ? found[0] : "";
   }
-  const words = queryWords(query);
-  const facets = facetTerms(params, options);
+}
+
+/** The state the form shows now. */
+function formState(form) {
+  const state = { q: form.elements.q.value.trim() };
+  for (const [key] of FACETS) state[key] = form.elements[key] ? form.elements[key].value : "";
+  return state;
+}
+
+/** The entry points (areas, most used methods) instead of a blank page. */
+function showBrowse(parts, shown) {
+  if (parts.browse) parts.browse.hidden = !shown;
+}
+
+/** After no hits: remove a facet, a shorter word, the common methods. */
+function suggestions(parts, state) {
+  const doc = document;
+  const box = element(doc, "div", "search-suggest");
+  box.append(element(doc, "p", "", "可以试试："));
+  const list = element(doc, "ul", "chips");
+  for (const [key] of FACETS) {
+    if (!state[key]) continue;
+    const label = parts.options(key).find(([slug]) => slug === state[key]);
+    const item = element(doc, "li");
+    item.append(searchLink(doc, { ...state, [key]: "" }, `去掉筛选“${label ? label[1] : state[key]}”`));
+    list.append(item);
+  }
+  const shorter = shorterQuery(state.q);
+  if (shorter) {
+    const item = element(doc, "li");
+    item.append(searchLink(doc, { ...state, q: shorter }, `换个短词：${shorter}`));
+    list.append(item);
+  }
+  box.append(list);
+  const methods = parts.topMethods ? [...parts.topMethods.querySelectorAll("a")] : [];
+  if (methods.length) {
+    box.append(element(doc, "p", "", "常用方法："));
+    const common = element(doc, "ul", "chips");
+    for (const link of methods.slice(0, METHOD_SUGGESTIONS)) {
+      const item = element(doc, "li");
+      item.append(searchLink(doc, { q: "", method: link.dataset.slug }, link.textContent));
+      common.append(item);
+    }
+    box.append(common);
+  }
+  return box;
+}
+
+/** Everything one page has fetched, by file name: a facet change or a
+ *  new query reuses what an earlier search brought. */
+const fetched = new Map();
+
+/** The latest search; an older one still loading drops its results. */
+let generation = 0;
+
+/** Run the search `state` describes and show it. */
+async function show(parts, state) {
+  const mine = ++generation;
+  const { results, status, meta } = parts;
+  const stale = () => mine !== generation;
+  results.removeAttribute("data-ready");
+  results.replaceChildren();
+  Object.assign(traffic, { files: 0, bytes: 0, roundTrips: 0 });
+  const variants = queryVariants(state.q, meta ? meta.synonyms || {} : {});
+  // Every alternative's terms: to fetch, and to mark in the cards.
+  const words = variants.flat();
+  const facets = facetTerms(state, parts.options);
   if (facets === null) {
     status.textContent = "没有找到符合条件的案例";
+    showBrowse(parts, false);
+    results.append(suggestions(parts, state));
     results.dataset.ready = "true";
     return;
   }
   if (words.length === 0 && facets.length === 0) {
-    if (query.trim()) status.textContent = "查询里没有可搜索的文字或数字";
+    status.textContent = state.q ? "查询里没有可搜索的文字或数字" : "";
+    showBrowse(parts, true);
     results.dataset.ready = "true";
     return;
   }
-  if (!metaScript) throw new Error("search index missing");
-  const meta = JSON.parse(metaScript.textContent);
+  showBrowse(parts, false);
+  if (!meta) throw new Error("search index missing");
   if (meta.version !== FORMAT) throw new Error(`search index format ${meta.version}`);
   status.textContent = "正在搜索…";
 
   // Round trips: shards (1), then paged-out terms (2), then cards.
   const base = new URL(meta.base, window.location.href);
-  const get = async (name) => JSON.parse(await fetchText(new URL(name, base)));
+  const get = (name) => {
+    if (!fetched.has(name)) {
+      const loading = fetchText(new URL(name, base)).then(JSON.parse);
+      // A failed file is fetched again by the next search.
+      loading.catch(() => fetched.delete(name));
+      fetched.set(name, loading);
+    }
+    return fetched.get(name);
+  };
   let depth = 0;
   const names = [...new Set([...words.flat().map(([term]) => term), ...facets])];
   const loading = loadTerms(names, meta, (name) => {
     depth = Math.max(depth, name.startsWith("s") ? 1 : 2);
     return get(name);
   });
-  warmUp(meta);
+  warmUp(meta, variants.length);
   const values = await loading;
+  if (stale()) return;
   const started = performance.now();
-  const hits = search(words, facets, values, meta);
+  const hits = searchVariants(variants, facets, values, meta);
   const first = hits.page(0, PAGE);
   results.dataset.searchMs = (performance.now() - started).toFixed(2);
 
   status.textContent = hits.count ? `找到 ${hits.count} 个案例` : "没有找到符合条件的案例";
-  results.replaceChildren();
-  const list = document.createElement("ol");
-  list.className = "cards search-hits";
+  if (!hits.count) results.append(suggestions(parts, state));
+  const list = element(document, "ol", "cards search-hits");
   results.append(list);
-  const cardFiles = new Map();
-  const cardsOf = (file) => {
-    if (!cardFiles.has(file)) cardFiles.set(file, get(`c${file}.json`));
-    return cardFiles.get(file);
-  };
+  const cardsOf = (file) => get(`c${file}.json`);
   let shown = 0;
-  const more = document.createElement("button");
+  const more = element(document, "button", "search-more", "显示更多");
   more.type = "button";
-  more.className = "search-more";
-  more.textContent = "显示更多";
   const showMore = async () => {
     const page = shown === 0 ? first : hits.page(shown, PAGE);
     shown += page.length;
     const cards = await Promise.all(
       page.map(async (doc) => (await cardsOf(Math.floor(doc / meta.cards_per_file)))[doc % meta.cards_per_file]),
     );
-    page.forEach((doc, i) => {
-      const card = cards[i];
-      const item = document.createElement("li");
-      item.className = "card";
-      item.dataset.id = card.id;
-      item.dataset.score = hits.score(doc).toFixed(4);
-      item.innerHTML =
-        `<h2 class="card-title"><a href="${escapeHtml(card.url)}">${highlight(card.title, words)}</a></h2>` +
-        `<p class="card-meta"><span>${highlight(card.enterprise, words)}</span><span>${escapeHtml(String(card.year))}年</span>` +
-        `<span>${escapeHtml(card.industry)}</span></p>` +
-        (card.headline
-          ? `<p class="card-headline"><span class="visually-hidden">主要成效：</span>${escapeHtml(card.headline)}</p>`
-          : "") +
-        `<p class="card-summary">${highlight(card.summary, words)}</p>`;
-      list.append(item);
-    });
+    if (stale()) return;
+    page.forEach((doc, i) => list.append(cardItem(document, cards[i], words, hits.score(doc))));
     if (shown < hits.count) results.append(more);
     else more.remove();
   };
   more.addEventListener("click", () => showMore());
   await showMore();
+  if (stale()) return;
   if (hits.count) depth += 1;
   traffic.roundTrips = depth;
   results.dataset.ready = "true";
@@ -554,12 +871,53 @@ async function run() {
   results.dataset.roundTrips = String(depth);
 }
 
-if (typeof document !== "undefined") {
-  run().catch((err) => {
-    const status = document.getElementById("search-status");
-    if (status) status.textContent = "搜索索引加载失败，请稍后再试";
-    const results = document.getElementById("search-results");
-    if (results) results.dataset.ready = "error";
-    console.warn(err);
+/** Report a failed search on the page. */
+function failed(err) {
+  const status = document.getElementById("search-status");
+  if (status) status.textContent = "搜索索引加载失败，请稍后再试";
+  const results = document.getElementById("search-results");
+  if (results) results.dataset.ready = "error";
+  console.warn(err);
+}
+
+/** Wire the page: the URL holds the state; a new query adds a history
+ *  entry, a facet change replaces it (and searches at once); back and
+ *  forward, and a page restored from the back-forward cache, show what
+ *  their URL says. */
+function start() {
+  const parts = pageParts();
+  if (!parts) return;
+  const fromUrl = () => {
+    const state = stateOf(new URLSearchParams(window.location.search));
+    fillForm(parts, state);
+    show(parts, state).catch(failed);
+  };
+  const update = (push) => {
+    const state = formState(parts.form);
+    const url = window.location.pathname + queryString(state);
+    if (push) window.history.pushState(null, "", url);
+    else window.history.replaceState(null, "", url);
+    show(parts, state).catch(failed);
+  };
+  parts.form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    update(formState(parts.form).q !== stateOf(new URLSearchParams(window.location.search)).q);
   });
+  for (const [key] of FACETS) {
+    const select = parts.form.elements[key];
+    if (select) select.addEventListener("change", () => update(false));
+  }
+  window.addEventListener("popstate", fromUrl);
+  window.addEventListener("pageshow", (event) => {
+    if (event.persisted) fromUrl();
+  });
+  fromUrl();
+}
+
+if (typeof document !== "undefined") {
+  try {
+    start();
+  } catch (err) {
+    failed(err);
+  }
 }
