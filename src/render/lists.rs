@@ -84,12 +84,18 @@ struct PageLink {
     current: bool,
 }
 
-/// A group of the whole list, linking to the page where it begins.
-#[derive(Serialize)]
+/// A group of the whole list, linking to the page where it begins (a
+/// plain `#anchor` on that page itself).
+#[derive(Clone, Serialize)]
 struct GroupLink {
     /// The group's term, by index into its taxonomy.
     #[serde(skip)]
     group: usize,
+    /// The page (from 1) the group begins on.
+    #[serde(skip)]
+    page: usize,
+    #[serde(skip)]
+    anchor: String,
     name: String,
     count: usize,
     url: String,
@@ -113,11 +119,14 @@ impl Renderer<'_> {
         for (at, &(g, _)) in order.iter().enumerate() {
             if at == 0 || order[at - 1].0 != g {
                 let group = &group_terms[g];
+                let page = at / page_size + 1;
                 group_links.push(GroupLink {
                     group: g,
+                    page,
+                    anchor: group.slug.clone(),
                     name: group.name.clone(),
                     count: order.iter().filter(|&&(x, _)| x == g).count(),
-                    url: format!("{}#{}", page_url(at / page_size + 1), group.slug),
+                    url: format!("{}#{}", page_url(page), group.slug),
                 });
             }
         }
@@ -146,7 +155,17 @@ impl Renderer<'_> {
                     .collect(),
             };
             let groups = page_groups(group_terms, &group_links, chunk, cards);
-            files.push(self.term_page(kind, term, n, &pager, &groups, &group_links)?);
+            let jumps: Vec<GroupLink> = group_links
+                .iter()
+                .map(|link| match link.page == n {
+                    true => GroupLink {
+                        url: format!("#{}", link.anchor),
+                        ..link.clone()
+                    },
+                    false => link.clone(),
+                })
+                .collect();
+            files.push(self.term_page(kind, term, n, &pager, &groups, &jumps)?);
         }
         Ok(files)
     }
