@@ -196,28 +196,24 @@ fn a_later_page_that_vanishes_is_not_a_lost_url() {
     let root = example_paged(dir.path(), 1);
     let out = dir.path().join("out");
     let out_arg = out.to_str().unwrap();
-    let first = common::casebook([
-        "build",
-        "--root",
-        root.to_str().unwrap(),
-        "--output",
-        out_arg,
-    ]);
-    assert_eq!(common::code(&first), 0, "{}", common::stderr(&first));
+    let build = || {
+        let output = common::casebook([
+            "build",
+            "--root",
+            root.to_str().unwrap(),
+            "--output",
+            out_arg,
+        ]);
+        assert_eq!(common::code(&output), 0, "{}", common::stderr(&output));
+    };
+    build();
     let urls = std::fs::read_to_string(out.join("urls.txt")).unwrap();
     assert!(urls.contains("/page/2/"), "{urls}");
     // Bigger pages: every `page/N/` is gone, the lists stay.
     let config = root.join("casebook.toml");
     let text = std::fs::read_to_string(&config).unwrap();
     std::fs::write(&config, text.replace("page_size = 1", "page_size = 100")).unwrap();
-    let second = common::casebook([
-        "build",
-        "--root",
-        root.to_str().unwrap(),
-        "--output",
-        out_arg,
-    ]);
-    assert_eq!(common::code(&second), 0, "{}", common::stderr(&second));
+    build();
     assert!(!std::fs::read_to_string(out.join("urls.txt"))
         .unwrap()
         .contains("/page/"));
