@@ -44,8 +44,10 @@ struct Printed {
     pdf: PathBuf,
     /// Runs of each page, from page 1.
     pages: Vec<Vec<Run>>,
-    /// Case ids and titles in the HTML book's order.
+    /// Case ids, titles and enterprises in the HTML book's order.
     cases: Vec<(String, String, String)>,
+    /// Part names in order.
+    parts: Vec<String>,
 }
 
 fn have_poppler() -> bool {
@@ -114,10 +116,12 @@ fn read(out: &Path) -> Printed {
             (id, title, enterprise)
         })
         .collect();
+    let parts = html.select(&sel(".part-opener h1")).map(text_of).collect();
     Printed {
         pages: runs(&pdf),
         pdf,
         cases,
+        parts,
     }
 }
 
@@ -457,6 +461,42 @@ fn cases_start_on_rectos_in_order_and_contents_and_indices_give_their_pages() {
             flat(&format!("{YEAR}年度“质量标杆”典型经验案例汇编")),
             "verso head after {id}"
         );
+    }
+}
+
+#[test]
+fn parts_open_on_rectos_and_blank_pages_are_versos() {
+    let Some(printed) = printed("parts_open_on_rectos_and_blank_pages_are_versos") else {
+        return;
+    };
+    let contents = section_lines(printed, "目录");
+    for (n, name) in printed.parts.iter().enumerate() {
+        let pages: Vec<usize> = (1..=printed.pages.len())
+            .filter(|&p| {
+                let runs = &printed.pages[p - 1];
+                runs.iter()
+                    .any(|r| flat(&r.text) == flat(name) && r.size > 18.0)
+            })
+            .collect();
+        assert_eq!(pages.len(), 1, "part {name} opens on pages {pages:?}");
+        let page = pages[0];
+        assert!(page % 2 == 1, "part {} opens on page {page}", n + 1);
+        let runs = &printed.pages[page - 1];
+        assert!(
+            runs.iter()
+                .all(|r| r.size > 11.0 || r.text.trim() == folio(printed, page)),
+            "a running head on part {name}'s title page: {runs:?}"
+        );
+        assert_eq!(
+            leader_pages(&contents, name),
+            vec![folio(printed, page)],
+            "contents for part {name}"
+        );
+    }
+    for (n, runs) in printed.pages.iter().enumerate() {
+        if runs.is_empty() {
+            assert!((n + 1) % 2 == 0, "page {} is a blank recto", n + 1);
+        }
     }
 }
 
