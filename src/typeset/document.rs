@@ -148,7 +148,7 @@ fn case_section(site: &Site, case: &Case, doc: &mut Document) -> Result<(), Stri
     let folder = format!("cases/{}", case.id);
     let title = escape::string(&case.title);
     doc.source.push_str(&format!(
-        "#case-start({title}, none)\n#heading(level: 2)[{}] {}\n#case-meta[{}]\n",
+        "#case-start({title})\n#heading(level: 2)[{}] {}\n#case-meta[{}]\n",
         escape::markup(&case.title),
         case_label(&case.id),
         escape::markup(&case.enterprise.name),
