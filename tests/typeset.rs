@@ -308,6 +308,21 @@ fn leader_pages(lines: &[String], name: &str) -> Vec<String> {
         .collect()
 }
 
+/// Outline (bookmark) titles, which Typst writes as UTF-16 hex strings.
+fn outline_titles(pdf: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(pdf);
+    text.split("/Title<FEFF")
+        .skip(1)
+        .map(|rest| {
+            let hex = &rest[..rest.find('>').unwrap()];
+            let units: Vec<u16> = (0..hex.len() / 4)
+                .map(|i| u16::from_str_radix(&hex[i * 4..i * 4 + 4], 16).unwrap())
+                .collect();
+            String::from_utf16_lossy(&units)
+        })
+        .collect()
+}
+
 #[test]
 fn the_pdf_is_a4_with_metadata_and_only_embedded_subset_fonts() {
     let Some(printed) = printed("the_pdf_is_a4_with_metadata_and_only_embedded_subset_fonts")
@@ -342,6 +357,14 @@ fn the_pdf_is_a4_with_metadata_and_only_embedded_subset_fonts() {
         rows.iter().any(|r| r.contains("Bold")),
         "a real bold face:\n{fonts}"
     );
+    let titles = outline_titles(&std::fs::read(&printed.pdf).unwrap());
+    for name in printed
+        .parts
+        .iter()
+        .chain(printed.cases.iter().map(|c| &c.1))
+    {
+        assert!(titles.contains(name), "no bookmark {name}: {titles:?}");
+    }
 }
 
 #[test]

@@ -77,7 +77,11 @@ pub fn run(options: &CompileOptions) -> Result<CompileReport, CompileError> {
     let cases = book.cases.len();
     // Typeset before writing anything: a missing font leaves no half output.
     let pdf_bytes = match options.pdf {
-        true => Some(typeset(&site, &book, options)?),
+        true => {
+            let (bytes, warnings) = typeset(&site, &book, options)?;
+            diagnostics.extend(warnings);
+            Some(bytes)
+        }
         false => None,
     };
     crate::destination::claim(&out, "compilation").map_err(CompileError::Io)?;
@@ -105,7 +109,7 @@ fn typeset(
     site: &crate::site::Site,
     book: &crate::book::Book,
     options: &CompileOptions,
-) -> Result<Vec<u8>, CompileError> {
+) -> Result<(Vec<u8>, Vec<Diagnostic>), CompileError> {
     let typeset_options = crate::typeset::Options {
         single_sided: options.single_sided,
         pdf_a: options.pdf_a,

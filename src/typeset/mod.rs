@@ -19,7 +19,7 @@ use typst_layout::PagedDocument;
 use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
 
 use crate::book::Book;
-use crate::diagnostics::{rules, Diagnostic};
+use crate::diagnostics::{rules, Diagnostic, Severity};
 use crate::site::Site;
 
 pub use fonts::Families;
@@ -41,8 +41,13 @@ pub enum TypesetError {
     Typst(Vec<Diagnostic>),
 }
 
-/// The PDF of `book`.
-pub fn pdf(site: &Site, book: &Book, options: Options) -> Result<Vec<u8>, TypesetError> {
+/// The PDF of `book`, and Typst's warnings (e.g. page references that did
+/// not settle) as diagnostics.
+pub fn pdf(
+    site: &Site,
+    book: &Book,
+    options: Options,
+) -> Result<(Vec<u8>, Vec<Diagnostic>), TypesetError> {
     let store = fonts::system();
     let families = fonts::choose(&store, &site.config.book).map_err(TypesetError::Fonts)?;
     let today = today();
@@ -60,11 +65,17 @@ pub fn pdf(site: &Site, book: &Book, options: Options) -> Result<Vec<u8>, Typese
         TypesetError::Typst(
             errors
                 .iter()
-                .map(|e| diagnostic(&world, &doc.origins, e))
+                .map(|e| diagnostic(&world, &doc.origins, e, Severity::Error))
                 .collect(),
         )
     };
-    let compiled: PagedDocument = typst::compile(&world).output.map_err(|e| failed(&e))?;
+    let compiled = typst::compile::<PagedDocument>(&world);
+    let warnings = compiled
+        .warnings
+        .iter()
+        .map(|w| diagnostic(&world, &doc.origins, w, Severity::Warning))
+        .collect();
+    let compiled = compiled.output.map_err(|e| failed(&e))?;
     let standards = if options.pdf_a {
         PdfStandards::new(&[PdfStandard::A_2b]).expect("PDF/A-2b alone is valid")
     } else {
@@ -76,24 +87,32 @@ pub fn pdf(site: &Site, book: &Book, options: Options) -> Result<Vec<u8>, Typese
         standards,
         ..PdfOptions::default()
     };
-    typst_pdf::pdf(&compiled, &pdf_options).map_err(|e| failed(&e))
+    let bytes = typst_pdf::pdf(&compiled, &pdf_options).map_err(|e| failed(&e))?;
+    Ok((bytes, warnings))
 }
 
-/// A Typst error as a diagnostic on the content file its source came from.
+/// A Typst error or warning as a diagnostic on the content file its
+/// source came from.
 fn diagnostic(
     world: &world::BookWorld,
     origins: &[(std::ops::Range<usize>, String)],
     error: &SourceDiagnostic,
+    severity: Severity,
 ) -> Diagnostic {
     let offset = world.range(error.span).map(|r| r.start);
     let file = offset
         .and_then(|at| origins.iter().find(|(range, _)| range.contains(&at)))
         .map_or("casebook.toml", |(_, file)| file.as_str());
+    let what = match severity {
+        Severity::Error => "年度汇编排版失败",
+        Severity::Warning => "年度汇编排版提醒",
+    };
     let mut diagnostic = Diagnostic::error(
         rules::BOOK_TYPESET,
         file,
-        format!("年度汇编排版失败：{}", error.message),
+        format!("{what}：{}", error.message),
     );
+    diagnostic.severity = severity;
     if let Some(at) = offset {
         let excerpt: String = world.source_text()[at..].chars().take(60).collect();
         diagnostic = diagnostic.help(format!(
