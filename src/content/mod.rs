@@ -376,6 +376,25 @@ fn too_large(path: &Path, rel: &str) -> Option<Diagnostic> {
     })
 }
 
+/// The Markdown body of a content file, read again from disk, without its
+/// front matter: the typeset book walks it into Typst, while the model
+/// keeps only the HTML (a large site's Markdown would add its whole size to
+/// every build's memory for a book made now and then).
+pub fn read_body(source: &SourceFile) -> Result<String, Diagnostic> {
+    let bytes = std::fs::read(&source.path).map_err(|e| {
+        Diagnostic::error(
+            crate::diagnostics::rules::FILE_UNREADABLE,
+            &source.rel,
+            format!("无法再次读取文件：{e}"),
+        )
+    })?;
+    let text = source::decode(&bytes, &source.rel)?;
+    if text.lines().next().map(str::trim_end) != Some("---") {
+        return Ok(text);
+    }
+    Ok(frontmatter::split(&text, &source.rel)?.body.to_string())
+}
+
 /// Decode and parse one content file's bytes (`source` says where they came
 /// from; relative paths resolve against its folder).
 pub fn parse_bytes(
@@ -435,4 +454,29 @@ pub fn relative_display(root: &Path, path: &Path) -> String {
         .map(|c| c.as_os_str().to_string_lossy())
         .collect::<Vec<_>>()
         .join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{read_body, SourceFile};
+
+    #[test]
+    fn read_body_cuts_the_front_matter_and_keeps_a_bare_body() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = |name: &str, text: &str| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).unwrap();
+            SourceFile {
+                path,
+                rel: name.to_string(),
+                dir: dir.path().to_path_buf(),
+            }
+        };
+        let case = source("a.md", "\u{feff}---\r\nid: x\r\n---\r\n## 摘要\r\n正文\r\n");
+        assert_eq!(read_body(&case).unwrap(), "## 摘要\n正文\n");
+        let preface = source("preface.md", "前言正文\n");
+        assert_eq!(read_body(&preface).unwrap(), "前言正文\n");
+        std::fs::remove_file(&case.path).unwrap();
+        assert_eq!(read_body(&case).unwrap_err().file, "a.md");
+    }
 }

@@ -97,9 +97,6 @@ pub struct RenderedBody {
     pub tables: usize,
     pub site_links: Vec<SiteLink>,
     pub assets: Vec<Asset>,
-    /// The Markdown it was rendered from, for the typeset book, which
-    /// walks the same events into Typst content.
-    pub markdown: String,
 }
 
 pub struct MarkdownOptions<'a> {
@@ -153,10 +150,7 @@ pub fn render(text: &str, options: &MarkdownOptions) -> (RenderedBody, Vec<Diagn
         options,
         lines: LineIndex::new(text),
         out: Vec::with_capacity(events.len() + 16),
-        body: RenderedBody {
-            markdown: text.to_string(),
-            ..RenderedBody::default()
-        },
+        body: RenderedBody::default(),
         diagnostics: Vec::new(),
         anchors: AnchorSet::default(),
         in_heading: false,

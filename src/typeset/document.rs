@@ -12,7 +12,8 @@ use super::markup::{self, Body, Numbers};
 use super::world::FileData;
 use crate::book::Book;
 use crate::charts;
-use crate::content::{Case, Metric};
+use crate::content::{self, Case, Metric};
+use crate::diagnostics::{rules, Diagnostic};
 use crate::site::Site;
 use crate::urls;
 
@@ -37,12 +38,9 @@ pub struct Settings<'a> {
     pub date: String,
 }
 
-/// The document of `book`; an error names the case whose QR code failed.
-pub fn document(
-    site: &Site,
-    book: &Book,
-    settings: &Settings,
-) -> Result<Document, (String, String)> {
+/// The document of `book`; an error names the file that could not be read
+/// again or the case whose QR code failed.
+pub fn document(site: &Site, book: &Book, settings: &Settings) -> Result<Document, Diagnostic> {
     let mut doc = Document {
         source: String::with_capacity(book.cases.len() * 16_000 + DESIGN.len()),
         files: HashMap::new(),
@@ -61,8 +59,8 @@ pub fn document(
             escape::string(&preface.title)
         ));
         let mut body = body_of("preface", &preface.assets);
-        doc.source
-            .push_str(&markup::convert(&preface.body.markdown, &mut body));
+        let markdown = content::read_body(&preface.source)?;
+        doc.source.push_str(&markup::convert(&markdown, &mut body));
         doc.add_files(body.files);
         doc.source.push_str("#new-section()\n");
         doc.origins
@@ -90,7 +88,7 @@ pub fn document(
         for &i in part.groups.iter().flat_map(|g| &g.cases) {
             let case = site.cases[i];
             let start = doc.source.len();
-            case_section(site, case, &mut doc).map_err(|e| (case.source.rel.clone(), e))?;
+            case_section(site, case, &mut doc)?;
             doc.origins
                 .push((start..doc.source.len(), case.source.rel.clone()));
         }
@@ -144,7 +142,8 @@ fn body_of<'a>(folder: &str, assets: &'a [crate::content::Asset]) -> Body<'a> {
 
 /// One case: on a new page, its title, enterprise, body with the metrics
 /// before 证实性材料, and its QR code.
-fn case_section(site: &Site, case: &Case, doc: &mut Document) -> Result<(), String> {
+fn case_section(site: &Site, case: &Case, doc: &mut Document) -> Result<(), Diagnostic> {
+    let markdown = content::read_body(&case.source)?;
     let folder = format!("cases/{}", case.id);
     let title = escape::string(&case.title);
     doc.source.push_str(&format!(
@@ -166,7 +165,7 @@ fn case_section(site: &Site, case: &Case, doc: &mut Document) -> Result<(), Stri
             charts_out,
         )
     }));
-    let text = markup::convert(&case.body.markdown, &mut body);
+    let text = markup::convert(&markdown, &mut body);
     let images = std::mem::take(&mut body.files);
     drop(body);
     doc.source.push_str(&text);
@@ -176,7 +175,8 @@ fn case_section(site: &Site, case: &Case, doc: &mut Document) -> Result<(), Stri
             .insert(path, FileData::Memory(typst::foundations::Bytes::new(svg)));
     }
     let url = site.urls.permalink(&urls::short_link(&case.id));
-    let qr = crate::render::qr_svg(&url)?;
+    let qr = crate::render::qr_svg(&url)
+        .map_err(|e| Diagnostic::error(rules::BOOK_TYPESET, &case.source.rel, e))?;
     let qr_path = format!("{folder}/qr.svg");
     doc.files.insert(
         qr_path.clone(),

@@ -56,9 +56,8 @@ pub fn pdf(
         double_sided: site.config.book.double_sided && !options.single_sided,
         date: format!("{}年{}月", today.0, today.1),
     };
-    let doc = document::document(site, book, &settings).map_err(|(file, message)| {
-        TypesetError::Typst(vec![Diagnostic::error(rules::BOOK_TYPESET, &file, message)])
-    })?;
+    let doc =
+        document::document(site, book, &settings).map_err(|d| TypesetError::Typst(vec![d]))?;
     let date = Datetime::from_ymd(today.0, today.1, today.2);
     let world = world::BookWorld::new(doc.source, doc.files, &store, date);
     let failed = |errors: &[SourceDiagnostic]| {
