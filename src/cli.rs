@@ -121,7 +121,7 @@ enum Command {
     },
     /// Write the annual book (年度案例汇编) of one year: HTML to
     /// OUTPUT/compilation/YEAR/, and with --pdf a print-ready PDF to
-    /// OUTPUT/compilation/YEAR.pdf (needs headless Chromium).
+    /// OUTPUT/compilation/YEAR.pdf (typeset with Typst, built in).
     Compile {
         /// The year whose approved cases make the book.
         #[arg(long)]
@@ -133,9 +133,15 @@ enum Command {
         /// are written.
         #[arg(long)]
         output: Option<PathBuf>,
-        /// Also print the book to PDF with headless Chromium.
+        /// Also typeset the book as a PDF (double-sided, for the printer).
         #[arg(long)]
         pdf: bool,
+        /// With --pdf: a single-sided screen PDF, without blank pages.
+        #[arg(long, requires = "pdf")]
+        single_sided: bool,
+        /// With --pdf: the archival PDF/A-2b format.
+        #[arg(long, requires = "pdf")]
+        pdf_a: bool,
     },
     /// Create a case skeleton with every field and section.
     New {
@@ -221,11 +227,15 @@ pub fn run() -> i32 {
             root,
             output,
             pdf,
+            single_sided,
+            pdf_a,
         } => run_compile(&CompileOptions {
             root,
             output,
             year,
             pdf,
+            single_sided,
+            pdf_a,
         }),
     }
 }
@@ -337,7 +347,6 @@ fn print_phases(report: &BuildReport) {
 }
 
 fn run_compile(options: &CompileOptions) -> i32 {
-    use crate::pdf::INSTALL_HINT;
     let root = &options.root;
     match cmd::compile::run(options) {
         Ok(report) => {
@@ -355,12 +364,12 @@ fn run_compile(options: &CompileOptions) -> i32 {
             );
             2
         }
-        Err(CompileError::NoChromium) => {
-            eprintln!("错误：找不到 Chromium，无法生成 PDF。{INSTALL_HINT}。不加 --pdf 可以只生成 HTML 汇编（用浏览器打印）。");
+        Err(CompileError::Fonts(message)) => {
+            eprintln!("错误：{message}。不加 --pdf 可以只生成 HTML 汇编。");
             1
         }
-        Err(CompileError::Pdf(message)) => {
-            eprintln!("PDF 生成失败：{message}。HTML 汇编已写好，可用浏览器打开后打印。");
+        Err(CompileError::Typeset(diags)) => {
+            report_failure(&diags, root);
             1
         }
         Err(CompileError::Io(err)) => {

@@ -37,6 +37,43 @@ pub struct Config {
     /// How the search reads queries.
     #[serde(default)]
     pub search: SearchConfig,
+    /// The typeset annual book (`compile --pdf`).
+    #[serde(default)]
+    pub book: BookConfig,
+}
+
+/// `[book]`: the typeset book's fonts and colophon. Each font list is
+/// tried in order, so one configuration serves Windows, macOS and Linux.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BookConfig {
+    /// Latin serif (Times-like) for letters and digits in 宋体 text.
+    pub serif: Vec<String>,
+    /// CJK 宋体 for the body.
+    pub song: Vec<String>,
+    /// Latin sans for letters and digits in 黑体 headings.
+    pub sans: Vec<String>,
+    /// CJK 黑体 for titles.
+    pub hei: Vec<String>,
+    /// Printed on the colophon (版权页), e.g. 内部资料.
+    pub note: String,
+    /// Printed on two sides (cases on rectos, blank versos); false makes
+    /// a screen PDF without blank pages.
+    pub double_sided: bool,
+}
+
+impl Default for BookConfig {
+    fn default() -> Self {
+        let list = |names: &[&str]| names.iter().map(|n| n.to_string()).collect();
+        BookConfig {
+            serif: list(&["Times New Roman", "Liberation Serif", "TeX Gyre Termes"]),
+            song: list(&["SimSun", "Songti SC", "STSong", "Noto Serif CJK SC"]),
+            sans: list(&["Arial", "Helvetica", "Liberation Sans", "TeX Gyre Heros"]),
+            hei: list(&["SimHei", "Heiti SC", "STHeiti", "Noto Sans CJK SC"]),
+            note: "内部资料　注意保存".to_string(),
+            double_sided: true,
+        }
+    }
 }
 
 /// `[search]`: query-time settings, applied alike by `casebook search`,

@@ -71,6 +71,7 @@ pub mod rules {
     pub const OUTPUT_COLLISION: &str = "output-collision";
     pub const TEMPLATE_ERROR: &str = "template-error";
     pub const SEARCH_INDEX: &str = "search-index";
+    pub const BOOK_TYPESET: &str = "book-typeset";
     pub const URL_REMOVED: &str = "url-removed";
     pub const QR_CODE: &str = "qr-code";
     pub const COVER_SMALL: &str = "cover-small";
@@ -158,6 +159,7 @@ pub mod rules {
         (OUTPUT_COLLISION, "两个输出文件路径相同"),
         (TEMPLATE_ERROR, "模板错误"),
         (SEARCH_INDEX, "无法生成搜索索引（内部故障，内容无法触发）"),
+        (BOOK_TYPESET, "年度汇编排版失败（内部故障，内容无法触发）"),
         (URL_REMOVED, "上次发布的网址将消失"),
         (QR_CODE, "无法生成二维码"),
         (COVER_SMALL, "封面图片太小，不够做微信分享卡片"),

@@ -47,6 +47,7 @@ pub fn case_file(data: &[u8]) {
         root: &ROOT,
         base_path: "/".to_string(),
         highlight: false,
+        keep_markdown: false,
     };
     let (_, diagnostics) = content::parse_bytes(SourceKind::Case, data, source("x.md"), &options);
     let lines = data.split(|&b| b == b'\n').count();
@@ -85,6 +86,7 @@ pub fn markdown_body(data: &[u8]) {
         summary_anchor: None,
         require_captions: true,
         highlight: true,
+        keep_markdown: false,
     };
     let (body, _) = markdown::render(text, &options);
     assert_no_active_content(&body.html);

@@ -272,6 +272,7 @@ pub(crate) fn with_example_site<R>(f: impl FnOnce(&Site) -> R) -> R {
         root: &root,
         base_path: urls.base_path().to_string(),
         highlight: true,
+        keep_markdown: false,
     };
     let content = crate::content::load(&options, &indicatif::ProgressBar::hidden());
     let (site, _) = derive(&config, urls, &content, false);

@@ -40,6 +40,8 @@ pub struct Request {
     /// Publish every case, drafts included, marked as such.
     pub drafts: bool,
     pub mode: Mode,
+    /// Keep each body's Markdown in the model (`compile --pdf`).
+    pub keep_markdown: bool,
 }
 
 impl Request {
@@ -50,6 +52,7 @@ impl Request {
             base_url: None,
             drafts: false,
             mode,
+            keep_markdown: false,
         }
     }
 }
@@ -66,6 +69,7 @@ pub struct Loaded {
     pub content: Content,
     pub drafts: bool,
     pub mode: Mode,
+    pub keep_markdown: bool,
 }
 
 /// Config and theme of the site at `root` (canonical), and its base URL
@@ -117,6 +121,7 @@ pub fn load(request: &Request, progress: &ProgressBar) -> Result<Loaded, Vec<Dia
         root: &root,
         base_path: urls.base_path().to_string(),
         highlight: request.mode.highlights(),
+        keep_markdown: request.keep_markdown,
     };
     let content = content::load(&options, progress);
     Ok(Loaded {
@@ -127,6 +132,7 @@ pub fn load(request: &Request, progress: &ProgressBar) -> Result<Loaded, Vec<Dia
         content,
         drafts: request.drafts,
         mode: request.mode,
+        keep_markdown: request.keep_markdown,
     })
 }
 
@@ -148,6 +154,7 @@ impl Loaded {
             root: &self.root,
             base_path: self.urls.base_path().to_string(),
             highlight: self.mode.highlights(),
+            keep_markdown: self.keep_markdown,
         }
     }
 

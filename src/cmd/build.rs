@@ -109,6 +109,7 @@ fn stage(
         base_url: options.base_url.clone(),
         drafts: options.drafts,
         mode: Mode::Publish,
+        keep_markdown: false,
     };
     let loaded = load(&request, progress).map_err(BuildError::Content)?;
     phases.done("load");

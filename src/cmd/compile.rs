@@ -1,7 +1,7 @@
 //! `casebook compile`: load and check the site like `build`, render one
 //! year's book, write its folder (atomically, like every output) to
-//! `OUTPUT/compilation/{year}/`, and with `--pdf` print it to
-//! `OUTPUT/compilation/{year}.pdf`. Nothing else in `OUTPUT` is touched, so
+//! `OUTPUT/compilation/{year}/`, and with `--pdf` typeset it with Typst
+//! (`typeset`) to `OUTPUT/compilation/{year}.pdf`. Nothing else in `OUTPUT` is touched, so
 //! the default `ROOT/output` works with the site built there. `OUTPUT` must
 //! be Casebook's (`destination`): absent, empty, or an earlier output.
 
@@ -19,6 +19,10 @@ pub struct CompileOptions {
     pub output: Option<PathBuf>,
     pub year: i64,
     pub pdf: bool,
+    /// A screen PDF (no blank versos) rather than a double-sided book.
+    pub single_sided: bool,
+    /// The PDF in the archival PDF/A-2b format.
+    pub pdf_a: bool,
 }
 
 #[derive(Debug)]
@@ -39,10 +43,11 @@ pub enum CompileError {
         year: i64,
         years: Vec<i64>,
     },
-    /// `--pdf` without a Chromium to print with; nothing written.
-    NoChromium,
-    /// Chromium failed; the book's folder was written.
-    Pdf(String),
+    /// `--pdf` without the fonts the book needs (the message names them
+    /// and how to install them); nothing written.
+    Fonts(String),
+    /// Typst failed, by case (a bug); nothing written.
+    Typeset(Vec<Diagnostic>),
     Io(std::io::Error),
     /// `OUTPUT` is not Casebook's to write into (`destination`); nothing
     /// read or written.
@@ -57,12 +62,11 @@ pub fn run(options: &CompileOptions) -> Result<CompileReport, CompileError> {
         .unwrap_or_else(|| options.root.join("output"));
     crate::destination::check(&options.root, &out, crate::destination::Use::Books)
         .map_err(CompileError::Destination)?;
-    let chromium = if options.pdf {
-        Some(crate::pdf::find_chromium().ok_or(CompileError::NoChromium)?)
-    } else {
-        None
+    let request = crate::build::Request {
+        // The typeset book walks each body's Markdown.
+        keep_markdown: options.pdf,
+        ..crate::build::Request::new(&options.root, crate::build::Mode::Publish)
     };
-    let request = crate::build::Request::new(&options.root, crate::build::Mode::Publish);
     let loaded = crate::build::load(&request, &indicatif::ProgressBar::hidden())
         .map_err(CompileError::Content)?;
     let derived = loaded.derive().map_err(CompileError::Content)?;
@@ -75,38 +79,24 @@ pub fn run(options: &CompileOptions) -> Result<CompileReport, CompileError> {
         });
     };
     let cases = book.cases.len();
+    // Typeset before writing anything: a missing font leaves no half output.
+    let pdf_bytes = match options.pdf {
+        true => {
+            let (bytes, warnings) = typeset(&site, &book, options)?;
+            diagnostics.extend(warnings);
+            Some(bytes)
+        }
+        false => None,
+    };
     crate::destination::claim(&out, "compilation").map_err(CompileError::Io)?;
     let folder = out.join(urls::book(options.year));
-    let target = out.join(urls::book_pdf(options.year));
-    // Printed beside the target, then moved in whole.
-    let partial = target.with_extension("pdf.partial");
-
-    // Chromium cannot number the table of contents (no target-counter()):
-    // print, read where each part and case landed, print again with the
-    // numbers (their space is kept free in the first printing, so nothing
-    // moves); a third time if something did.
-    let mut pages = BTreeMap::new();
-    for _ in 0..3 {
-        let files = render::render_book(&site, theme, options.year, options.pdf, &pages)
-            .map_err(CompileError::Content)?;
-        output::write_site(&folder, files).map_err(CompileError::Io)?;
-        let Some(chromium) = &chromium else {
-            break;
-        };
-        if let Err(message) = crate::pdf::print(chromium, &folder.join("index.html"), &partial) {
-            let _ = std::fs::remove_file(&partial);
-            return Err(CompileError::Pdf(message));
-        }
-        let bytes = std::fs::read(&partial).map_err(CompileError::Io)?;
-        let found = crate::pdf::destination_pages(&bytes);
-        if found == pages || found.is_empty() {
-            break;
-        }
-        pages = found;
-    }
-    let pdf = match chromium {
-        Some(_) => {
-            std::fs::rename(&partial, &target).map_err(CompileError::Io)?;
+    let files = render::render_book(&site, theme, options.year, options.pdf, &BTreeMap::new())
+        .map_err(CompileError::Content)?;
+    output::write_site(&folder, files).map_err(CompileError::Io)?;
+    let pdf = match pdf_bytes {
+        Some(bytes) => {
+            let target = out.join(urls::book_pdf(options.year));
+            write_whole(&target, &bytes).map_err(CompileError::Io)?;
             Some(target)
         }
         None => None,
@@ -116,5 +106,30 @@ pub fn run(options: &CompileOptions) -> Result<CompileReport, CompileError> {
         folder,
         pdf,
         warnings: diagnostics,
+    })
+}
+
+fn typeset(
+    site: &crate::site::Site,
+    book: &crate::book::Book,
+    options: &CompileOptions,
+) -> Result<(Vec<u8>, Vec<Diagnostic>), CompileError> {
+    let typeset_options = crate::typeset::Options {
+        single_sided: options.single_sided,
+        pdf_a: options.pdf_a,
+    };
+    crate::typeset::pdf(site, book, typeset_options).map_err(|e| match e {
+        crate::typeset::TypesetError::Fonts(message) => CompileError::Fonts(message),
+        crate::typeset::TypesetError::Typst(diagnostics) => CompileError::Typeset(diagnostics),
+    })
+}
+
+/// Write `bytes` beside `target`, then move them in whole: a reader never
+/// sees half a PDF.
+fn write_whole(target: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    let partial = target.with_extension("pdf.partial");
+    std::fs::write(&partial, bytes)?;
+    std::fs::rename(&partial, target).inspect_err(|_| {
+        let _ = std::fs::remove_file(&partial);
     })
 }

@@ -180,6 +180,7 @@ pub fn parse(
         summary_anchor: Some(SectionKind::Abstract.anchor()),
         require_captions: true,
         highlight: options.highlight,
+        keep_markdown: options.keep_markdown,
     };
     let (body, body_diagnostics) = markdown::render(split.body, &markdown_options);
     let mut diagnostics = fields.diagnostics;

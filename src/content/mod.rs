@@ -254,6 +254,8 @@ pub struct ParseOptions<'a> {
     pub base_path: String,
     /// Highlight code blocks (a build does; `check` need not).
     pub highlight: bool,
+    /// Keep each body's Markdown (`compile --pdf` typesets from it).
+    pub keep_markdown: bool,
 }
 
 impl<'a> ParseOptions<'a> {
@@ -277,6 +279,7 @@ impl<'a> ParseOptions<'a> {
             summary_anchor: None,
             require_captions: false,
             highlight: self.highlight,
+            keep_markdown: self.keep_markdown,
         }
     }
 }
@@ -422,6 +425,7 @@ pub fn check_file(config: &Config, root: &Path, path: &Path, base_path: &str) ->
         root,
         base_path: base_path.to_string(),
         highlight: false,
+        keep_markdown: false,
     };
     let (_, mut diagnostics) = parse_file(SourceKind::Case, path, &options);
     config.check.apply(&mut diagnostics);

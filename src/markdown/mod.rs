@@ -97,6 +97,9 @@ pub struct RenderedBody {
     pub tables: usize,
     pub site_links: Vec<SiteLink>,
     pub assets: Vec<Asset>,
+    /// The Markdown it was rendered from, when the parse asked to keep it
+    /// ([`MarkdownOptions::keep_markdown`]).
+    pub markdown: Option<String>,
 }
 
 pub struct MarkdownOptions<'a> {
@@ -123,6 +126,10 @@ pub struct MarkdownOptions<'a> {
     /// Highlight code blocks (off for `check`: highlighting finds no
     /// problems and was a quarter of its time).
     pub highlight: bool,
+    /// Keep the Markdown in the body (for the typeset book, which walks
+    /// it into Typst; off elsewhere: it would add a large site's whole
+    /// Markdown to every build's memory).
+    pub keep_markdown: bool,
 }
 
 /// Normalise a level-2 heading for matching: trim, drop inner spaces, and
@@ -150,7 +157,10 @@ pub fn render(text: &str, options: &MarkdownOptions) -> (RenderedBody, Vec<Diagn
         options,
         lines: LineIndex::new(text),
         out: Vec::with_capacity(events.len() + 16),
-        body: RenderedBody::default(),
+        body: RenderedBody {
+            markdown: options.keep_markdown.then(|| text.to_string()),
+            ..RenderedBody::default()
+        },
         diagnostics: Vec::new(),
         anchors: AnchorSet::default(),
         in_heading: false,
@@ -986,7 +996,7 @@ fn find_end(
 
 /// Within a paragraph's events: the range of the one image, if the
 /// paragraph holds nothing else but whitespace.
-fn lone_image(events: &[(Event, Range<usize>)]) -> Option<Range<usize>> {
+pub(crate) fn lone_image(events: &[(Event, Range<usize>)]) -> Option<Range<usize>> {
     let is_blank = |e: &Event| match e {
         Event::Text(t) => t.trim().is_empty(),
         Event::SoftBreak | Event::HardBreak => true,
@@ -1007,7 +1017,7 @@ fn lone_image(events: &[(Event, Range<usize>)]) -> Option<Range<usize>> {
 }
 
 /// `表：标题`, `表:标题` or `表1：标题` → `标题`.
-fn table_caption(text: &str) -> Option<String> {
+pub(crate) fn table_caption(text: &str) -> Option<String> {
     let rest = text.trim().strip_prefix('表')?;
     let rest = rest.trim_start_matches(|c: char| c.is_ascii_digit() || c.is_whitespace());
     let caption = rest
@@ -1018,7 +1028,7 @@ fn table_caption(text: &str) -> Option<String> {
 }
 
 /// The text of a run of inline events, CJK-aware at soft breaks.
-fn plain_text(events: &[(Event, Range<usize>)]) -> String {
+pub(crate) fn plain_text(events: &[(Event, Range<usize>)]) -> String {
     let mut out = String::new();
     for (event, _) in events {
         match event {

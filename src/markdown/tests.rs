@@ -19,6 +19,7 @@ fn render_in(dir: &Path, text: &str) -> (RenderedBody, Vec<Diagnostic>) {
         summary_anchor: Some("abstract"),
         require_captions: true,
         highlight: true,
+        keep_markdown: false,
     };
     render(text, &options)
 }

@@ -3,7 +3,8 @@
 //! one long document. A book's folder is self-contained (its stylesheet,
 //! the images of its cases, QR codes inline; every URL relative or an
 //! absolute link to the site), so `casebook compile` can write it anywhere
-//! and Chromium can print it from disk.
+//! and a browser can print it from disk. The print-ready PDF is typeset
+//! from the same `Book` by `typeset`, not from this HTML.
 
 use std::collections::{BTreeMap, HashSet};
 

@@ -131,6 +131,12 @@ pub fn render_probe(site: &Site, theme: &Theme) -> Result<(), Vec<Diagnostic>> {
     )
 }
 
+/// The QR code of `url` (a case's short link) as an SVG document, for the
+/// typeset book.
+pub fn qr_svg(url: &str) -> Result<String, String> {
+    qr::inline_svg(&qr::Codes::new(1), 0, url)
+}
+
 /// The book of `year` alone (`casebook compile`): the files of its folder,
 /// paths relative to that folder; empty when the year has no book.
 /// `pages`: the printed page of each anchor, for the table of contents.

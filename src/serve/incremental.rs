@@ -80,6 +80,7 @@ impl Preview {
                 base_url: Some(base_url.to_string()),
                 drafts,
                 mode: Mode::Preview,
+                keep_markdown: false,
             },
             out: out.to_path_buf(),
             loaded: None,
@@ -120,6 +121,7 @@ impl Preview {
             content: Content::default(),
             drafts: self.request.drafts,
             mode: self.request.mode,
+            keep_markdown: false,
         });
         self.parse_all();
         self.rebuild()

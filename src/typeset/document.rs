@@ -1,0 +1,312 @@
+//! A [`Book`] as one Typst document: the settings, the page design
+//! (`book.typ`), then cover, colophon, preface, contents, parts with their
+//! cases, and the indices. Every text from content or configuration goes
+//! through `escape`; the only Typst code here is Casebook's own.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use super::escape;
+use super::fonts::Families;
+use super::markup::{self, Body, Numbers};
+use super::world::FileData;
+use crate::book::Book;
+use crate::charts;
+use crate::content::{Case, Metric};
+use crate::diagnostics::{rules, Diagnostic};
+use crate::site::Site;
+use crate::urls;
+
+/// The page design, after the settings.
+const DESIGN: &str = include_str!("book.typ");
+
+/// Chinese numerals for part numbers (第一部分 …).
+const NUMERALS: [&str; 10] = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十"];
+
+/// The book's Typst source, the files it refers to, and which content file
+/// each stretch of the source came from (to name it in an error).
+pub struct Document {
+    pub source: String,
+    pub files: HashMap<String, FileData>,
+    pub origins: Vec<(Range<usize>, String)>,
+}
+
+pub struct Settings<'a> {
+    pub families: &'a Families,
+    pub double_sided: bool,
+    /// The date printed on the cover and colophon (2026年12月).
+    pub date: String,
+}
+
+/// The document of `book`; an error names the file that could not be read
+/// again or the case whose QR code failed.
+pub fn document(site: &Site, book: &Book, settings: &Settings) -> Result<Document, Diagnostic> {
+    let mut doc = Document {
+        source: String::with_capacity(book.cases.len() * 16_000 + DESIGN.len()),
+        files: HashMap::new(),
+        origins: Vec::new(),
+    };
+    doc.source.push_str(&preamble(site, book, settings));
+    doc.source.push_str(DESIGN);
+    doc.source.push_str(&format!(
+        "\n#cover({}, none)\n#new-section()\n#colophon()\n#new-section()\n",
+        book.year
+    ));
+    if let Some(preface) = book.preface {
+        let start = doc.source.len();
+        doc.source.push_str(&format!(
+            "#front-heading({})\n",
+            escape::string(&preface.title)
+        ));
+        let mut body = body_of("preface", &preface.assets);
+        let markdown = kept_markdown(&preface.body, &preface.source.rel)?;
+        doc.source.push_str(&markup::convert(markdown, &mut body));
+        doc.add_files(body.files);
+        doc.source.push_str("#new-section()\n");
+        doc.origins
+            .push((start..doc.source.len(), preface.source.rel.clone()));
+    }
+    doc.source.push_str(
+        "#front-heading(\"目录\", outlined: false)\n#outline(title: none, depth: 2)\n#new-section()\n",
+    );
+    doc.source
+        .push_str("#set page(numbering: \"1\")\n#counter(page).update(1)\n");
+    for (p, part) in book.parts.iter().enumerate() {
+        let area = &site.config.priority_areas[part.area];
+        let numeral = NUMERALS
+            .get(p)
+            .map_or((p + 1).to_string(), |n| n.to_string());
+        let description = area
+            .description
+            .as_deref()
+            .map_or("none".to_string(), escape::string);
+        doc.source.push_str(&format!(
+            "#part-page({}, {}, {description})\n#new-section()\n",
+            escape::string(&numeral),
+            escape::string(&area.name),
+        ));
+        for &i in part.groups.iter().flat_map(|g| &g.cases) {
+            let case = site.cases[i];
+            let start = doc.source.len();
+            case_section(site, case, &mut doc)?;
+            doc.origins
+                .push((start..doc.source.len(), case.source.rel.clone()));
+        }
+    }
+    indices(site, book, &mut doc.source);
+    Ok(doc)
+}
+
+impl Document {
+    fn add_files(&mut self, files: Vec<(String, std::path::PathBuf)>) {
+        for (path, source) in files {
+            self.files.insert(path, FileData::Disk(source));
+        }
+    }
+}
+
+/// The settings `book.typ` reads.
+fn preamble(site: &Site, book: &Book, settings: &Settings) -> String {
+    let config = site.config;
+    let fonts = |latin: &str, cjk: &str| {
+        format!(
+            "((name: {}, covers: \"latin-in-cjk\"), {})",
+            escape::string(latin),
+            escape::string(cjk)
+        )
+    };
+    let f = settings.families;
+    format!(
+        "#let book-title = {}\n#let publisher = {}\n#let editor = {}\n#let date-text = {}\n\
+         #let note = {}\n#let double-sided = {}\n#let song-fonts = {}\n#let hei-fonts = {}\n",
+        escape::string(&crate::book::title(book.year)),
+        escape::string(&config.site.publisher),
+        escape::string(&config.site.editor),
+        escape::string(&settings.date),
+        escape::string(&config.book.note),
+        settings.double_sided,
+        fonts(&f.serif, &f.song),
+        fonts(&f.sans, &f.hei),
+    )
+}
+
+fn body_of<'a>(folder: &str, assets: &'a [crate::content::Asset]) -> Body<'a> {
+    Body {
+        folder: folder.to_string(),
+        assets,
+        files: Vec::new(),
+        numbers: Numbers::default(),
+        before_evidence: None,
+    }
+}
+
+/// One case: on a new page, its title, enterprise, body with the metrics
+/// before 证实性材料, and its QR code.
+fn case_section(site: &Site, case: &Case, doc: &mut Document) -> Result<(), Diagnostic> {
+    let markdown = kept_markdown(&case.body, &case.source.rel)?;
+    let folder = format!("cases/{}", case.id);
+    let title = escape::string(&case.title);
+    doc.source.push_str(&format!(
+        "#case-start({title})\n#heading(level: 2)[{}] {}\n#case-meta[{}]\n",
+        escape::markup(&case.title),
+        case_label(&case.id),
+        escape::markup(&case.enterprise.name),
+    ));
+    let mut charts = Vec::new();
+    let metrics_folder = folder.clone();
+    let mut body = body_of(&folder, &case.assets);
+    let charts_out = &mut charts;
+    body.before_evidence = Some(Box::new(move |numbers: &mut Numbers| {
+        metrics_markup(
+            &metrics_folder,
+            &case.id,
+            &case.metrics,
+            numbers,
+            charts_out,
+        )
+    }));
+    let text = markup::convert(markdown, &mut body);
+    let images = std::mem::take(&mut body.files);
+    drop(body);
+    doc.source.push_str(&text);
+    doc.add_files(images);
+    for (path, svg) in charts {
+        doc.files
+            .insert(path, FileData::Memory(typst::foundations::Bytes::new(svg)));
+    }
+    let url = site.urls.permalink(&urls::short_link(&case.id));
+    let qr = crate::render::qr_svg(&url)
+        .map_err(|e| Diagnostic::error(rules::BOOK_TYPESET, &case.source.rel, e))?;
+    let qr_path = format!("{folder}/qr.svg");
+    doc.files.insert(
+        qr_path.clone(),
+        FileData::Memory(typst::foundations::Bytes::new(qr.into_bytes())),
+    );
+    doc.source.push_str(&format!(
+        "#qr-block({}, {})\n#new-section()\n",
+        escape::string(&qr_path),
+        escape::string(&url)
+    ));
+    Ok(())
+}
+
+/// The label of a case's title, which the indices' page numbers refer to
+/// (ids are `YYYY-NNN`; anything else is dropped to stay a valid label).
+pub fn case_label(id: &str) -> String {
+    format!("<{}>", case_key(id))
+}
+
+fn case_key(id: &str) -> String {
+    let id: String = id
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect();
+    format!("case-{id}")
+}
+
+/// Each metric's chart (a figure, below its caption's number) and its data
+/// table (years as rows, so years never wrap), numbered after the body's
+/// figures and tables so far.
+fn metrics_markup(
+    folder: &str,
+    case_id: &str,
+    metrics: &[Metric],
+    numbers: &mut Numbers,
+    charts_out: &mut Vec<(String, Vec<u8>)>,
+) -> String {
+    let mut out = String::new();
+    for (k, metric) in metrics.iter().enumerate() {
+        let figure = charts::metric_figure(metric, &charts::chart_id(case_id, k + 1));
+        let path = format!("{folder}/chart-{}.svg", k + 1);
+        numbers.figures += 1;
+        out.push_str(&format!(
+            "#chart({}, {}, [{}])\n\n",
+            escape::string(&path),
+            escape::string(&figure.caption),
+            escape::markup(&format!("图{} {}", numbers.figures, figure.caption)),
+        ));
+        charts_out.push((path, figure.svg.into_bytes()));
+        numbers.tables += 1;
+        out.push_str(&metric_table(metric, numbers.tables));
+    }
+    out
+}
+
+fn metric_table(metric: &Metric, number: usize) -> String {
+    let unit = if metric.unit.is_empty() {
+        String::new()
+    } else {
+        format!("（{}）", metric.unit)
+    };
+    let mut columns = vec![(charts::metric::OWN, metric.values.as_slice())];
+    if !metric.competitor.is_empty() {
+        columns.push((charts::metric::COMPETITOR, metric.competitor.as_slice()));
+    }
+    if !metric.benchmark.is_empty() {
+        columns.push((charts::metric::BENCHMARK, metric.benchmark.as_slice()));
+    }
+    let cell = |text: &str| format!("[{}], ", escape::markup(text));
+    let mut out = format!(
+        "#book-table({}, [{}], table.header({}",
+        columns.len() + 1,
+        escape::markup(&format!("表{number} {}{unit}", metric.name)),
+        cell("年份")
+    );
+    for (name, _) in &columns {
+        out.push_str(&cell(name));
+    }
+    out.push_str("), ");
+    for (row, year) in metric.years.iter().enumerate() {
+        out.push_str(&cell(&year.to_string()));
+        for (_, values) in &columns {
+            let value = values.get(row).copied().filter(|v| v.is_finite());
+            out.push_str(&cell(
+                &value.map_or("—".to_string(), crate::text::format_number),
+            ));
+        }
+    }
+    out.push_str(")\n\n");
+    out
+}
+
+/// The three indices, each on its own pages: a name and the pages its
+/// cases start on.
+fn indices(site: &Site, book: &Book, source: &mut String) {
+    for (n, index) in book.indices.iter().enumerate() {
+        if n > 0 {
+            source.push_str("#new-section()\n");
+        }
+        let title = escape::string(index.kind.title());
+        source.push_str(&format!(
+            "#front-heading({title})\n#metadata({title}) <running>\n"
+        ));
+        for entry in &index.entries {
+            let keys: Vec<String> = entry
+                .cases
+                .iter()
+                .map(|&i| escape::string(&case_key(&site.cases[i].id)))
+                .collect();
+            source.push_str(&format!(
+                "#index-entry([{}], ({},))\n",
+                escape::markup(&entry.name),
+                keys.join(", ")
+            ));
+        }
+    }
+}
+
+/// The Markdown a body was rendered from, kept by the parse because
+/// `compile --pdf` asked for it (`build::Request::keep_markdown`).
+fn kept_markdown<'b>(
+    body: &'b crate::markdown::RenderedBody,
+    file: &str,
+) -> Result<&'b str, Diagnostic> {
+    body.markdown.as_deref().ok_or_else(|| {
+        Diagnostic::error(
+            crate::diagnostics::rules::BOOK_TYPESET,
+            file,
+            "排版时缺少正文的 Markdown（加载站点时没有保留）".to_string(),
+        )
+        .help("这是程序的问题：casebook compile --pdf 加载站点时应保留正文；请报告给维护者")
+    })
+}

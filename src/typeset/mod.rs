@@ -1,0 +1,132 @@
+//! The annual book typeset as a PDF with Typst, used as a library: the
+//! [`Book`] becomes one Typst document (`document`, with the page design in
+//! `book.typ` and each body's Markdown walked into markup by `markup`),
+//! which is compiled in memory against a [`world`] that holds the system's
+//! fonts (`fonts`), the charts and QR codes, and the cases' images. No
+//! other program and no network access is needed. Content is only ever
+//! text to Typst (`escape`); a Typst error names the case it came from.
+
+mod document;
+pub mod escape;
+mod fonts;
+mod markup;
+mod world;
+
+use typst::diag::SourceDiagnostic;
+use typst::foundations::{Datetime, Smart};
+use typst::WorldExt;
+use typst_layout::PagedDocument;
+use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
+
+use crate::book::Book;
+use crate::diagnostics::{rules, Diagnostic, Severity};
+use crate::site::Site;
+
+pub use fonts::Families;
+
+/// How to make the PDF.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    /// A screen PDF: no blank versos, cases on any page.
+    pub single_sided: bool,
+    /// PDF/A-2b, the archival format.
+    pub pdf_a: bool,
+}
+
+#[derive(Debug)]
+pub enum TypesetError {
+    /// The configured fonts are not installed; the message names them.
+    Fonts(String),
+    /// Typst failed (a bug: content is escaped), named by case.
+    Typst(Vec<Diagnostic>),
+}
+
+/// The PDF of `book`, and Typst's warnings (e.g. page references that did
+/// not settle) as diagnostics.
+pub fn pdf(
+    site: &Site,
+    book: &Book,
+    options: Options,
+) -> Result<(Vec<u8>, Vec<Diagnostic>), TypesetError> {
+    let store = fonts::system();
+    let families = fonts::choose(&store, &site.config.book).map_err(TypesetError::Fonts)?;
+    let today = today();
+    let settings = document::Settings {
+        families: &families,
+        double_sided: site.config.book.double_sided && !options.single_sided,
+        date: format!("{}年{}月", today.0, today.1),
+    };
+    let doc =
+        document::document(site, book, &settings).map_err(|d| TypesetError::Typst(vec![d]))?;
+    let date = Datetime::from_ymd(today.0, today.1, today.2);
+    let world = world::BookWorld::new(doc.source, doc.files, &store, date);
+    let failed = |errors: &[SourceDiagnostic]| {
+        TypesetError::Typst(
+            errors
+                .iter()
+                .map(|e| diagnostic(&world, &doc.origins, e, Severity::Error))
+                .collect(),
+        )
+    };
+    let compiled = typst::compile::<PagedDocument>(&world);
+    let warnings = compiled
+        .warnings
+        .iter()
+        .map(|w| diagnostic(&world, &doc.origins, w, Severity::Warning))
+        .collect();
+    let compiled = compiled.output.map_err(|e| failed(&e))?;
+    let standards = if options.pdf_a {
+        PdfStandards::new(&[PdfStandard::A_2b]).expect("PDF/A-2b alone is valid")
+    } else {
+        PdfStandards::default()
+    };
+    let pdf_options = PdfOptions {
+        ident: Smart::Custom(crate::book::title(book.year)),
+        timestamp: date.map(Timestamp::new_utc),
+        standards,
+        ..PdfOptions::default()
+    };
+    let bytes = typst_pdf::pdf(&compiled, &pdf_options).map_err(|e| failed(&e))?;
+    Ok((bytes, warnings))
+}
+
+/// A Typst error or warning as a diagnostic on the content file its
+/// source came from.
+fn diagnostic(
+    world: &world::BookWorld,
+    origins: &[(std::ops::Range<usize>, String)],
+    error: &SourceDiagnostic,
+    severity: Severity,
+) -> Diagnostic {
+    let offset = world.range(error.span).map(|r| r.start);
+    let file = offset
+        .and_then(|at| origins.iter().find(|(range, _)| range.contains(&at)))
+        .map_or("casebook.toml", |(_, file)| file.as_str());
+    let what = match severity {
+        Severity::Error => "年度汇编排版失败",
+        Severity::Warning => "年度汇编排版提醒",
+    };
+    let mut diagnostic = Diagnostic::error(
+        rules::BOOK_TYPESET,
+        file,
+        format!("{what}：{}", error.message),
+    );
+    diagnostic.severity = severity;
+    if let Some(at) = offset {
+        let excerpt: String = world.source_text()[at..].chars().take(60).collect();
+        diagnostic = diagnostic.help(format!(
+            "出错的排版代码：{excerpt}（这是 Casebook 的缺陷，请报告）"
+        ));
+    }
+    diagnostic
+}
+
+/// Today's year, month and day (UTC), for the cover and the PDF's date.
+fn today() -> (i32, u8, u8) {
+    use chrono::Datelike;
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let now = chrono::DateTime::from_timestamp(secs, 0).unwrap_or_default();
+    (now.year(), now.month() as u8, now.day() as u8)
+}
