@@ -1196,12 +1196,7 @@ const MARKERS: &[&str] = &[
 fn example_with_probes() -> (tempfile::TempDir, PathBuf) {
     let dir = temp_dir();
     let root = dir.path().join("site");
-    copy_dir(&repo_root().join("content"), &root.join("content"));
-    std::fs::copy(
-        repo_root().join("casebook.toml"),
-        root.join("casebook.toml"),
-    )
-    .unwrap();
+    common::example_site_at(&root);
     let mut planted = 0;
     for entry in walkdir::WalkDir::new(root.join("content")) {
         let entry = entry.unwrap();

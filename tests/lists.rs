@@ -10,16 +10,7 @@ use common::{sel, Built};
 
 /// A copy of the example site with `page_size` cards a list page.
 fn example_paged(dir: &Path, page_size: usize) -> std::path::PathBuf {
-    let root = dir.join("site");
-    for part in ["casebook.toml", "content"] {
-        let from = common::repo_root().join(part);
-        if from.is_dir() {
-            common::copy_dir(&from, &root.join(part));
-        } else {
-            std::fs::create_dir_all(&root).unwrap();
-            std::fs::copy(&from, root.join(part)).unwrap();
-        }
-    }
+    let root = common::example_site_at(&dir.join("site"));
     let config = root.join("casebook.toml");
     let mut text = std::fs::read_to_string(&config).unwrap();
     text.push_str(&format!("\n[lists]\npage_size = {page_size}\n"));

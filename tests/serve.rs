@@ -3,6 +3,8 @@
 //! rebuilds when content changes, and tells open pages to reload (or shows
 //! them the errors) over its event stream.
 
+mod common;
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
@@ -97,25 +99,10 @@ fn start_with(root: &Path, extra: &[&str], tmp: Option<&Path>) -> Server {
     panic!("casebook serve did not answer on port {port}");
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from) {
-        let entry = entry.unwrap();
-        let rel = entry.path().strip_prefix(from).unwrap();
-        let target = to.join(rel);
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
 /// A copy of the example site (config and content) that the test may edit.
 fn example_copy() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    std::fs::copy(repo.join("casebook.toml"), dir.path().join("casebook.toml")).unwrap();
-    copy_dir(&repo.join("content"), &dir.path().join("content"));
+    common::example_site_at(dir.path());
     dir
 }
 
@@ -724,7 +711,7 @@ fn the_next_start_removes_a_killed_servers_folder_and_nothing_else() {
 fn generated_site(extra: usize) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rules/base");
-    copy_dir(&base, dir.path());
+    common::copy_dir(&base, dir.path());
     let case = std::fs::read_to_string(base.join("content/cases/2023/2023-001/index.md")).unwrap();
     for n in 2..extra + 2 {
         let id = format!("2023-{n:03}");
@@ -813,7 +800,7 @@ fn search_api_caps_limit_at_100() {
 /// A copy of the basic fixture whose configured base URL is `base_url`.
 fn basic_at(base_url: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    copy_dir(&basic_fixture(), dir.path());
+    common::copy_dir(&basic_fixture(), dir.path());
     let config = dir.path().join("casebook.toml");
     let text = std::fs::read_to_string(&config).unwrap();
     let moved = text.replace("https://fixture.example.org/", base_url);

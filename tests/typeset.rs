@@ -531,12 +531,7 @@ fn content_cannot_run_as_typst_code() {
     }
     let dir = temp_dir();
     let root = dir.path().join("site");
-    copy_dir(&repo_root().join("content"), &root.join("content"));
-    std::fs::copy(
-        repo_root().join("casebook.toml"),
-        root.join("casebook.toml"),
-    )
-    .unwrap();
+    common::example_site_at(&root);
     let case = root.join("content/cases/2023/2023-003.md");
     let text = std::fs::read_to_string(&case).unwrap();
     let hostile = r"注入检验：\# \$ \[ \] \\ \< \@ \* \_ \= // \` ~ -- ... 完";

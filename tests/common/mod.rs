@@ -256,6 +256,18 @@ pub fn has_cjk(s: &str) -> bool {
 }
 
 /// Copy a folder tree (fixtures are never modified in place).
+/// A copy of the bundled example site (its `casebook.toml` and
+/// `content/`) at `root`, for a test to edit; `root` is returned.
+pub fn example_site_at(root: &Path) -> PathBuf {
+    copy_dir(&repo_root().join("content"), &root.join("content"));
+    std::fs::copy(
+        repo_root().join("casebook.toml"),
+        root.join("casebook.toml"),
+    )
+    .unwrap();
+    root.to_path_buf()
+}
+
 pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
