@@ -67,9 +67,9 @@ pub struct Loaded {
     pub theme: Result<Theme, Vec<Diagnostic>>,
     pub urls: Urls,
     pub content: Content,
-    pub drafts: bool,
-    pub mode: Mode,
-    pub keep_markdown: bool,
+    /// What was asked for: drafts or not, the mode, whether bodies keep
+    /// their Markdown.
+    pub request: Request,
 }
 
 /// Config and theme of the site at `root` (canonical), and its base URL
@@ -110,30 +110,10 @@ pub fn load_setup(root: &Path, base_url: Option<&str>) -> Result<Setup, Vec<Diag
 /// Load config, theme and content; the content's problems travel with it
 /// (in `content.diagnostics`) to [`Loaded::derive`].
 pub fn load(request: &Request, progress: &ProgressBar) -> Result<Loaded, Vec<Diagnostic>> {
-    let Setup {
-        root,
-        config,
-        theme,
-        urls,
-    } = load_setup(&request.root, request.base_url.as_deref())?;
-    let options = ParseOptions {
-        config: &config,
-        root: &root,
-        base_path: urls.base_path().to_string(),
-        highlight: request.mode.highlights(),
-        keep_markdown: request.keep_markdown,
-    };
-    let content = content::load(&options, progress);
-    Ok(Loaded {
-        root,
-        config,
-        theme,
-        urls,
-        content,
-        drafts: request.drafts,
-        mode: request.mode,
-        keep_markdown: request.keep_markdown,
-    })
+    let setup = load_setup(&request.root, request.base_url.as_deref())?;
+    let mut loaded = Loaded::without_content(setup, request);
+    loaded.content = content::load(&loaded.parse_options(), progress);
+    Ok(loaded)
 }
 
 /// The site derived from what was loaded, ready to render.
@@ -146,6 +126,19 @@ pub struct Derived<'l> {
 }
 
 impl Loaded {
+    /// Config and theme for `request`, no content yet (the preview parses
+    /// its files one at a time).
+    pub fn without_content(setup: Setup, request: &Request) -> Loaded {
+        Loaded {
+            root: setup.root,
+            config: setup.config,
+            theme: setup.theme,
+            urls: setup.urls,
+            content: Content::default(),
+            request: request.clone(),
+        }
+    }
+
     /// How a file of this site is parsed (the preview parses edited files
     /// one at a time, exactly as [`load`] does).
     pub fn parse_options(&self) -> ParseOptions<'_> {
@@ -153,8 +146,8 @@ impl Loaded {
             config: &self.config,
             root: &self.root,
             base_path: self.urls.base_path().to_string(),
-            highlight: self.mode.highlights(),
-            keep_markdown: self.keep_markdown,
+            highlight: self.request.mode.highlights(),
+            keep_markdown: self.request.keep_markdown,
         }
     }
 
@@ -162,8 +155,12 @@ impl Loaded {
     /// the whole site's checks), less the writing rules the site turned
     /// off; any error left stops here, sorted.
     pub fn derive(&self) -> Result<Derived<'_>, Vec<Diagnostic>> {
-        let (site, mut diagnostics) =
-            site::derive(&self.config, self.urls.clone(), &self.content, self.drafts);
+        let (site, mut diagnostics) = site::derive(
+            &self.config,
+            self.urls.clone(),
+            &self.content,
+            self.request.drafts,
+        );
         diagnostics.extend(self.content.diagnostics.iter().cloned());
         if let Err(problems) = &self.theme {
             diagnostics.extend(problems.iter().cloned());
@@ -177,7 +174,7 @@ impl Loaded {
         Ok(Derived {
             site,
             theme,
-            mode: self.mode,
+            mode: self.request.mode,
             warnings,
         })
     }
@@ -334,5 +331,37 @@ pub fn published_list(files: &[Written]) -> OutputFile {
     OutputFile {
         path: urls::PUBLISHED_LIST.to_string(),
         contents: Contents::Bytes(published::contents(&current).into_bytes()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The example site loaded for `request`.
+    fn example(keep_markdown: bool) -> Loaded {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let request = Request {
+            keep_markdown,
+            ..Request::new(root, Mode::Publish)
+        };
+        load(&request, &ProgressBar::hidden()).expect("the example site loads")
+    }
+
+    #[test]
+    fn bodies_keep_their_markdown_only_when_asked() {
+        let plain = example(false);
+        assert!(plain
+            .content
+            .cases
+            .iter()
+            .all(|c| c.body.markdown.is_none()));
+        let kept = example(true);
+        assert!(!kept.content.cases.is_empty());
+        for case in &kept.content.cases {
+            let markdown = case.body.markdown.as_deref().expect("kept");
+            assert!(markdown.contains("## 摘要"), "{}", case.source.rel);
+            assert!(!markdown.starts_with("---"), "front matter left out");
+        }
     }
 }

@@ -113,16 +113,7 @@ impl Preview {
             Ok(setup) => setup,
             Err(diags) => return Outcome::Failed(diags),
         };
-        self.loaded = Some(Loaded {
-            root: setup.root,
-            config: setup.config,
-            theme: setup.theme,
-            urls: setup.urls,
-            content: Content::default(),
-            drafts: self.request.drafts,
-            mode: self.request.mode,
-            keep_markdown: false,
-        });
+        self.loaded = Some(Loaded::without_content(setup, &self.request));
         self.parse_all();
         self.rebuild()
     }
