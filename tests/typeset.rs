@@ -524,6 +524,56 @@ fn parts_open_on_rectos_and_blank_pages_are_versos() {
 }
 
 #[test]
+fn deeply_nested_quotes_and_lists_are_typeset_not_refused() {
+    if !have_poppler() {
+        skip(
+            "deeply_nested_quotes_and_lists_are_typeset_not_refused",
+            "poppler-utils",
+            INSTALL,
+        );
+        return;
+    }
+    // Content `check` accepts: Typst's parser and show rules refuse such
+    // depth, so the book sets it flat below a few levels.
+    let dir = temp_dir();
+    let root = dir.path().join("site");
+    common::example_site_at(&root);
+    let case = root.join("content/cases/2023/2023-003.md");
+    let text = std::fs::read_to_string(&case).unwrap();
+    let quotes = format!("{}深层引用结束\n\n", "> ".repeat(3000));
+    let list: String = (0..200)
+        .map(|i| format!("{}- 层{i}\n", "  ".repeat(i)))
+        .collect();
+    let key = "\n## 管理方法（技术）的实施效果";
+    let text = text.replacen(key, &format!("\n{quotes}{list}\n{key}"), 1);
+    std::fs::write(&case, text).unwrap();
+    let out = dir.path().join("out");
+    let output = compile(&root, &out, &["--single-sided"]);
+    if stderr(&output).contains("找不到排版年度汇编所需的字体") {
+        skip(
+            "deeply_nested_quotes_and_lists_are_typeset_not_refused",
+            "the book's fonts",
+            INSTALL,
+        );
+        return;
+    }
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let text = flat(&tool(
+        "pdftotext",
+        &[],
+        &out.join(format!("compilation/{YEAR}.pdf")),
+    ));
+    assert!(
+        text.contains("深层引用结束"),
+        "the quote's text is in the book"
+    );
+    assert!(
+        text.contains("层0") && text.contains("层199"),
+        "every list level's text is in the book"
+    );
+}
+
+#[test]
 fn content_cannot_run_as_typst_code() {
     if !have_poppler() {
         skip("content_cannot_run_as_typst_code", "poppler-utils", INSTALL);

@@ -40,6 +40,10 @@ pub type Insert<'a> = Box<dyn FnOnce(&mut Numbers) -> String + 'a>;
 
 type Events<'e> = [(Event<'e>, Range<usize>)];
 
+/// Lists and quotes nested deeper than this are set flat at this depth:
+/// Typst's parser refuses deep nesting, and a page cannot show it anyway.
+const MAX_NESTING: usize = 8;
+
 /// `markdown` as Typst markup.
 pub fn convert(markdown: &str, body: &mut Body) -> String {
     let mut options = Options::empty();
@@ -53,6 +57,7 @@ pub fn convert(markdown: &str, body: &mut Body) -> String {
         body,
         out: String::with_capacity(markdown.len() * 2),
         caption: None,
+        open: Vec::new(),
     };
     walk.run(&events);
     if let Some(insert) = walk.body.before_evidence.take() {
@@ -66,6 +71,10 @@ struct Walk<'b, 'a> {
     out: String,
     /// A `表：标题` paragraph waiting for its table.
     caption: Option<String>,
+    /// The lists, items and quotes around the current event: whether each
+    /// was written (past [`MAX_NESTING`] they are left out and their
+    /// content set flat), and whether it is a level (a list or a quote).
+    open: Vec<(bool, bool)>,
 }
 
 impl Walk<'_, '_> {
@@ -117,30 +126,34 @@ impl Walk<'_, '_> {
                 end + 1
             }
             Event::Start(Tag::List(start)) => {
-                match start {
-                    Some(n) => self.out.push_str(&format!("#enum(start: {n}, ")),
-                    None => self.out.push_str("#list("),
-                }
+                let open = match start {
+                    Some(n) => format!("#enum(start: {n}, "),
+                    None => "#list(".to_string(),
+                };
+                self.open_container(&open);
                 i + 1
             }
             Event::End(TagEnd::List(_)) => {
-                self.out.push_str(")\n\n");
+                self.close(")\n\n");
                 i + 1
             }
             Event::Start(Tag::Item) => {
-                self.out.push('[');
+                // An item is written exactly when its list was.
+                let write = self.open.last().is_some_and(|&(written, _)| written);
+                self.open.push((write, false));
+                self.out.push_str(if write { "[" } else { "\n\n" });
                 i + 1
             }
             Event::End(TagEnd::Item) => {
-                self.out.push_str("], ");
+                self.close("], ");
                 i + 1
             }
             Event::Start(Tag::BlockQuote(_)) => {
-                self.out.push_str("#quote(block: true)[");
+                self.open_container("#quote(block: true)[");
                 i + 1
             }
             Event::End(TagEnd::BlockQuote(_)) => {
-                self.out.push_str("]\n\n");
+                self.close("]\n\n");
                 i + 1
             }
             Event::Rule => {
@@ -156,6 +169,27 @@ impl Walk<'_, '_> {
                 end.max(i + 1)
             }
         }
+    }
+
+    /// Open a list or quote with `markup`, unless [`MAX_NESTING`] of them
+    /// are open already.
+    fn open_container(&mut self, markup: &str) {
+        let levels = self
+            .open
+            .iter()
+            .filter(|&&(written, level)| written && level);
+        let write = levels.count() < MAX_NESTING;
+        self.open.push((write, true));
+        if write {
+            self.out.push_str(markup);
+        }
+    }
+
+    /// Close the innermost list, item or quote with `markup` if it was
+    /// written (else end its flat text as a paragraph).
+    fn close(&mut self, markup: &str) {
+        let (written, _) = self.open.pop().unwrap_or((false, false));
+        self.out.push_str(if written { markup } else { "\n\n" });
     }
 
     fn heading(&mut self, level: HeadingLevel, inner: &Events) {
