@@ -61,19 +61,21 @@ pub fn pdf(
     let date = Datetime::from_ymd(today.0, today.1, today.2);
     let world = world::BookWorld::new(doc.source, doc.files, &store, date);
     let failed = |errors: &[SourceDiagnostic]| {
-        TypesetError::Typst(
+        TypesetError::Typst(distinct(
             errors
                 .iter()
                 .map(|e| diagnostic(&world, &doc.origins, e, Severity::Error))
                 .collect(),
-        )
+        ))
     };
     let compiled = typst::compile::<PagedDocument>(&world);
-    let warnings = compiled
-        .warnings
-        .iter()
-        .map(|w| diagnostic(&world, &doc.origins, w, Severity::Warning))
-        .collect();
+    let warnings = distinct(
+        compiled
+            .warnings
+            .iter()
+            .map(|w| diagnostic(&world, &doc.origins, w, Severity::Warning))
+            .collect(),
+    );
     let compiled = compiled.output.map_err(|e| failed(&e))?;
     let standards = if options.pdf_a {
         PdfStandards::new(&[PdfStandard::A_2b]).expect("PDF/A-2b alone is valid")
@@ -88,6 +90,15 @@ pub fn pdf(
     };
     let bytes = typst_pdf::pdf(&compiled, &pdf_options).map_err(|e| failed(&e))?;
     Ok((bytes, warnings))
+}
+
+/// `diagnostics` with repeats left out: Typst reports one problem once per
+/// place it is met (a layout pass, a repeated show rule), which would
+/// print the same line to the editor a hundred times.
+fn distinct(mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let mut seen = std::collections::HashSet::new();
+    diagnostics.retain(|d| seen.insert((d.file.clone(), d.line, d.column, d.message.clone())));
+    diagnostics
 }
 
 /// A Typst error or warning as a diagnostic on the content file its
@@ -129,4 +140,22 @@ fn today() -> (i32, u8, u8) {
         .map_or(0, |d| d.as_secs() as i64);
     let now = chrono::DateTime::from_timestamp(secs, 0).unwrap_or_default();
     (now.year(), now.month() as u8, now.day() as u8)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_typst_diagnostics_are_reported_once() {
+        let problem =
+            |message: &str| Diagnostic::error(rules::BOOK_TYPESET, "a.md", message.to_string());
+        let reported = distinct(vec![
+            problem("深度超限"),
+            problem("深度超限"),
+            problem("另一个"),
+        ]);
+        let messages: Vec<&str> = reported.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(messages, ["深度超限", "另一个"]);
+    }
 }
