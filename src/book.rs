@@ -5,6 +5,11 @@
 //! pinyin order). Derived from the published site only, so nothing
 //! unpublished can reach a book; reads and writes nothing. `render` turns a
 //! [`Book`] into HTML; `cmd::compile` writes it and prints it to PDF.
+//!
+//! On the web a book is read in chapters ([`chapters`]): each part is a
+//! chapter, and a part of more than [`CHAPTER_CASES`] cases is cut into
+//! chapters of nearly equal length, in reading order, so no page of the web
+//! book grows with the year (a case is about 40 KB of HTML in the book).
 
 use pinyin::ToPinyin;
 
@@ -72,6 +77,51 @@ pub struct Index {
 pub struct IndexEntry {
     pub name: String,
     pub cases: Vec<usize>,
+}
+
+/// The most cases a chapter of the web book holds: a dozen cases are
+/// about half a megabyte of HTML, under the web book's 1 MB a page.
+pub const CHAPTER_CASES: usize = 12;
+
+/// A page of the web book: a part, or a run of a long part's cases.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Chapter {
+    /// Index into [`Book::parts`].
+    pub part: usize,
+    /// Its number within its part, from 1.
+    pub number: usize,
+    /// How many chapters its part has.
+    pub of: usize,
+    /// Its cases in reading order (indices into `site.cases`).
+    pub cases: Vec<usize>,
+}
+
+/// The chapters of `book`, in reading order: every case in exactly one.
+/// A part of `n` cases is cut into `ceil(n / CHAPTER_CASES)` chapters whose
+/// lengths differ by one at most (the longer first).
+pub fn chapters(book: &Book) -> Vec<Chapter> {
+    let mut chapters = Vec::new();
+    for (p, part) in book.parts.iter().enumerate() {
+        let cases: Vec<usize> = part
+            .groups
+            .iter()
+            .flat_map(|g| g.cases.iter().copied())
+            .collect();
+        let of = cases.len().div_ceil(CHAPTER_CASES).max(1);
+        let (short, longer) = (cases.len() / of, cases.len() % of);
+        let mut rest = cases.as_slice();
+        for k in 0..of {
+            let (these, after) = rest.split_at(short + usize::from(k < longer));
+            rest = after;
+            chapters.push(Chapter {
+                part: p,
+                number: k + 1,
+                of,
+                cases: these.to_vec(),
+            });
+        }
+    }
+    chapters
 }
 
 /// Label of the district index entry for cases without a district.
@@ -234,7 +284,65 @@ pub fn pinyin_key(name: &str) -> Vec<(String, u8)> {
 
 #[cfg(test)]
 mod tests {
-    use super::pinyin_key;
+    use super::*;
+
+    fn book_of(parts: &[usize]) -> Book<'static> {
+        let mut next = 0;
+        let parts: Vec<Part> = parts
+            .iter()
+            .enumerate()
+            .map(|(area, &n)| {
+                let cases: Vec<usize> = (next..next + n).collect();
+                next += n;
+                Part {
+                    area,
+                    groups: vec![Group { industry: 0, cases }],
+                }
+            })
+            .collect();
+        Book {
+            year: 2023,
+            preface: None,
+            cases: (0..next).collect(),
+            parts,
+            indices: [
+                IndexKind::Industry,
+                IndexKind::District,
+                IndexKind::Enterprise,
+            ]
+            .map(|kind| Index {
+                kind,
+                entries: Vec::new(),
+            }),
+        }
+    }
+
+    #[test]
+    fn chapters_hold_every_case_once_and_split_long_parts_evenly() {
+        let book = book_of(&[3, CHAPTER_CASES, CHAPTER_CASES + 1, 3 * CHAPTER_CASES + 2]);
+        let chapters = chapters(&book);
+        let walked: Vec<usize> = chapters.iter().flat_map(|c| c.cases.clone()).collect();
+        assert_eq!(walked, book.cases);
+        let lengths: Vec<(usize, usize, usize, usize)> = chapters
+            .iter()
+            .map(|c| (c.part, c.number, c.of, c.cases.len()))
+            .collect();
+        let half = CHAPTER_CASES / 2;
+        assert_eq!(
+            lengths,
+            [
+                (0, 1, 1, 3),
+                (1, 1, 1, CHAPTER_CASES),
+                (2, 1, 2, half + 1),
+                (2, 2, 2, CHAPTER_CASES + 1 - (half + 1)),
+                (3, 1, 4, (3 * CHAPTER_CASES + 2).div_ceil(4)),
+                (3, 2, 4, (3 * CHAPTER_CASES + 2).div_ceil(4)),
+                (3, 3, 4, (3 * CHAPTER_CASES + 2) / 4),
+                (3, 4, 4, (3 * CHAPTER_CASES + 2) / 4),
+            ]
+        );
+        assert!(chapters.iter().all(|c| c.cases.len() <= CHAPTER_CASES));
+    }
 
     #[test]
     fn pinyin_orders_names_like_an_index() {

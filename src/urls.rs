@@ -153,6 +153,50 @@ pub fn book(year: i64) -> String {
     format!("{BOOKS}{year}/")
 }
 
+/// Below a book's folder, its chapters: `parts/{area slug}/`.
+pub const BOOK_PARTS: &str = "parts/";
+/// Below a book's folder, the whole book on one page, for printing.
+pub const BOOK_PRINT: &str = "print/";
+/// Below a book's folder, its indices.
+pub const BOOK_INDICES: &str = "indices/";
+
+/// Chapter `n` (from 1) of a book's part, relative to the book's folder:
+/// `parts/{slug}/` for the first, `parts/{slug}/{n}/` for the others.
+pub fn book_chapter(slug: &str, n: usize) -> String {
+    match n {
+        0 | 1 => format!("{BOOK_PARTS}{slug}/"),
+        n => format!("{BOOK_PARTS}{slug}/{n}/"),
+    }
+}
+
+/// The book a page of a web book's chapter belongs to:
+/// `compilation/2023/parts/x/2/` → `compilation/2023/` (with or without
+/// the trailing slash); `None` for any other path. Chapters come and go as
+/// a year's parts grow and shrink; a visit to a vanished one is sent to
+/// its book.
+pub fn book_of_chapter(path: &str) -> Option<&str> {
+    let path = path.trim_end_matches('/');
+    let rest = path.strip_prefix(BOOKS)?;
+    let (year, chapter) = rest.split_once('/')?;
+    let chapter = chapter.strip_prefix(BOOK_PARTS)?;
+    let mut segments = chapter.split('/');
+    let slug_ok = segments.next().is_some_and(|s| !s.is_empty());
+    let number_ok = match (segments.next(), segments.next()) {
+        (None, _) => true,
+        (Some(n), None) => !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()),
+        _ => false,
+    };
+    let year_ok = !year.is_empty() && year.bytes().all(|b| b.is_ascii_digit());
+    (year_ok && slug_ok && number_ok).then(|| &path[..BOOKS.len() + year.len() + 1])
+}
+
+/// Is `path` a book's print version (`compilation/{year}/print/index.html`)?
+pub fn is_book_print_page(path: &str) -> bool {
+    path.strip_prefix(BOOKS)
+        .and_then(|rest| rest.split_once('/'))
+        .is_some_and(|(_, page)| page == index_of(BOOK_PRINT))
+}
+
 /// The printed book of `year`, beside its folder: `compilation/{year}.pdf`.
 pub fn book_pdf(year: i64) -> String {
     format!("{BOOKS}{year}.pdf")
@@ -274,6 +318,32 @@ mod tests {
             "areas/lean/page/x/",
         ] {
             assert_eq!(list_of_page(other), None, "{other}");
+        }
+    }
+
+    #[test]
+    fn chapters_sit_below_their_book() {
+        assert_eq!(book_chapter("lean", 1), "parts/lean/");
+        assert!(is_book_print_page("compilation/2023/print/index.html"));
+        assert!(!is_book_print_page("compilation/2023/index.html"));
+        assert!(!is_book_print_page("print/index.html"));
+        let third = format!("{}{}", book(2023), book_chapter("lean", 3));
+        assert_eq!(third, "compilation/2023/parts/lean/3/");
+        assert_eq!(book_of_chapter(&third), Some("compilation/2023/"));
+        assert_eq!(
+            book_of_chapter("compilation/2023/parts/lean"),
+            Some("compilation/2023/")
+        );
+        for other in [
+            "compilation/2023/",
+            "compilation/2023/print/",
+            "compilation/2023/parts/",
+            "compilation/x/parts/lean/",
+            "compilation/2023/parts/lean/x/",
+            "compilation/2023/parts/lean/2/3/",
+            "areas/lean/page/3/",
+        ] {
+            assert_eq!(book_of_chapter(other), None, "{other}");
         }
     }
 

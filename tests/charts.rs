@@ -694,7 +694,7 @@ fn annual_books_show_every_metric_chart_as_a_numbered_figure() {
             continue;
         }
         books += 1;
-        let html = built.read(&format!("compilation/{year}/index.html"));
+        let html = built.read(&format!("compilation/{year}/print/index.html"));
         let expected: usize = data["cases"]
             .as_array()
             .unwrap()

@@ -114,8 +114,9 @@ fn book_years() -> BTreeSet<i64> {
         .collect()
 }
 
+/// The whole book of `year` on one page: its print version.
 fn book(year: i64) -> Html {
-    example().html(&format!("compilation/{year}/index.html"))
+    example().html(&format!("compilation/{year}/print/index.html"))
 }
 
 fn attr<'a>(e: &ElementRef<'a>, name: &str) -> &'a str {
@@ -136,7 +137,7 @@ fn every_year_with_published_cases_has_a_book_and_no_other() {
         .files()
         .keys()
         .filter_map(|p| p.strip_prefix("compilation/")?.strip_suffix("/index.html"))
-        .map(|y| y.parse().unwrap())
+        .filter_map(|y| y.parse().ok())
         .collect();
     assert_eq!(written, years);
 }
@@ -164,6 +165,217 @@ fn a_book_holds_every_approved_case_of_its_year_in_book_order_and_nothing_else()
             .map(|a| attr(&a, "href").trim_start_matches("#case-").to_string())
             .collect();
         assert_eq!(toc, expected, "table of contents of {year}");
+    }
+}
+
+/// The page (below the output folder) and fragment a link on the page in
+/// `folder` (`compilation/2023/parts/x/`) leads to.
+fn resolve(folder: &str, href: &str) -> (String, String) {
+    let (path, fragment) = href.split_once('#').unwrap_or((href, ""));
+    let mut segments: Vec<&str> = folder.split('/').filter(|s| !s.is_empty()).collect();
+    if path.is_empty() {
+        return (format!("{folder}index.html"), fragment.to_string());
+    }
+    assert!(
+        !path.contains("://") && !path.starts_with('/'),
+        "{href} is relative"
+    );
+    for segment in path.split('/').filter(|s| !s.is_empty() && *s != ".") {
+        match segment {
+            ".." => assert!(segments.pop().is_some(), "{href} leaves the site"),
+            s => segments.push(s),
+        }
+    }
+    let page = format!("{}/index.html", segments.join("/"));
+    assert!(path.ends_with('/'), "{href} names a folder");
+    (page, fragment.to_string())
+}
+
+/// Does the page at `rel` hold an element with id `id`?
+fn holds_id(rel: &str, id: &str) -> bool {
+    let selector = scraper::Selector::parse(&format!("[id=\"{id}\"]")).unwrap();
+    example().html(rel).select(&selector).next().is_some()
+}
+
+/// The priority areas of `year`'s book, in book order.
+fn expected_parts(year: i64) -> Vec<String> {
+    let mut parts: Vec<String> = expected_order(year).into_iter().map(|c| c.area).collect();
+    parts.dedup();
+    parts
+}
+
+#[test]
+fn the_front_page_lists_every_part_and_case_in_book_order_linking_into_the_chapters() {
+    for year in book_years() {
+        let folder = format!("compilation/{year}/");
+        let front = example().html(&format!("{folder}index.html"));
+        assert_eq!(
+            front.select(&sel("article.book-case")).count(),
+            0,
+            "{year}: cases stay in the chapters"
+        );
+        let parts: Vec<String> = front
+            .select(&sel(".toc-parts > li > a.toc-part .toc-title"))
+            .map(text_of)
+            .filter_map(|t| {
+                t.strip_prefix("第")?
+                    .split_once(' ')
+                    .map(|(_, name)| name.to_string())
+            })
+            .collect();
+        assert_eq!(parts, expected_parts(year), "parts of {year}");
+        for a in front.select(&sel(".toc-parts > li > a.toc-part")) {
+            let (page, fragment) = resolve(&folder, attr(&a, "href"));
+            assert!(example().exists(&page), "{year}: {page}");
+            assert!(
+                fragment.is_empty() || holds_id(&page, &fragment),
+                "{year}: {page}#{fragment}"
+            );
+        }
+        let mut found = Vec::new();
+        for a in front.select(&sel(".toc-cases a")) {
+            let (page, fragment) = resolve(&folder, attr(&a, "href"));
+            assert!(page.starts_with(&format!("{folder}parts/")), "{page}");
+            assert!(
+                holds_id(&page, &fragment),
+                "{year}: {page} lacks #{fragment}"
+            );
+            found.push(fragment.trim_start_matches("case-").to_string());
+        }
+        let expected: Vec<String> = expected_order(year).into_iter().map(|c| c.id).collect();
+        assert_eq!(found, expected, "contents of {year}");
+        let print = front.select(&sel(".cover-actions a")).next().unwrap();
+        assert_eq!(
+            resolve(&folder, attr(&print, "href")).0,
+            format!("{folder}print/index.html")
+        );
+    }
+}
+
+#[test]
+fn the_chapters_chain_by_previous_and_next_through_every_case_once() {
+    for year in book_years() {
+        let folder = format!("compilation/{year}/");
+        let front = example().html(&format!("{folder}index.html"));
+        let first = front
+            .select(&sel(".toc-parts > li > a.toc-part"))
+            .find(|a| !attr(a, "href").starts_with('#'))
+            .unwrap();
+        let mut page = resolve(&folder, attr(&first, "href")).0;
+        let mut visited: Vec<String> = Vec::new();
+        let mut cases: Vec<String> = Vec::new();
+        let mut previous: Option<String> = None;
+        while page != format!("{folder}indices/index.html") {
+            assert!(!visited.contains(&page), "{page} comes twice");
+            let html = example().html(&page);
+            let here = page.trim_end_matches("index.html").to_string();
+            cases.extend(
+                html.select(&sel("article.book-case"))
+                    .map(|a| attr(&a, "data-case-id").to_string()),
+            );
+            // Back to the previous chapter (the first: to the front page),
+            // and a breadcrumb to the front page.
+            let back = html
+                .select(&sel(".chapter-nav .chapter-prev"))
+                .next()
+                .unwrap();
+            let back = resolve(&here, attr(&back, "href")).0;
+            assert_eq!(
+                back,
+                previous.clone().unwrap_or(format!("{folder}index.html")),
+                "{page}"
+            );
+            let crumb = html.select(&sel(".book-crumbs a")).next().unwrap();
+            assert_eq!(
+                resolve(&here, attr(&crumb, "href")).0,
+                format!("{folder}index.html")
+            );
+            let link_prev = html
+                .select(&sel("link[rel=prev]"))
+                .next()
+                .map(|l| resolve(&here, attr(&l, "href")).0);
+            assert_eq!(link_prev, previous, "{page}");
+            let next = html
+                .select(&sel(".chapter-nav a[rel=next]"))
+                .next()
+                .expect("a next chapter");
+            visited.push(page.clone());
+            previous = Some(page.clone());
+            page = resolve(&here, attr(&next, "href")).0;
+        }
+        let expected: Vec<String> = expected_order(year).into_iter().map(|c| c.id).collect();
+        assert_eq!(cases, expected, "the chapters of {year} in order");
+        let chapters = example()
+            .files()
+            .keys()
+            .filter(|p| p.starts_with(&format!("{folder}parts/")) && p.ends_with("/index.html"))
+            .count();
+        assert_eq!(
+            visited.len(),
+            chapters,
+            "every chapter of {year} is on the chain"
+        );
+        assert!(chapters >= expected_parts(year).len());
+        // The indices close the chain and lead to each case's chapter.
+        let indices = example().html(&page);
+        let back = indices
+            .select(&sel(".chapter-nav .chapter-prev"))
+            .next()
+            .unwrap();
+        assert_eq!(
+            Some(resolve(&format!("{folder}indices/"), attr(&back, "href")).0),
+            previous
+        );
+        for a in indices.select(&sel(".index dd a")) {
+            let (target, fragment) = resolve(&format!("{folder}indices/"), attr(&a, "href"));
+            assert!(holds_id(&target, &fragment), "{target}#{fragment}");
+        }
+    }
+}
+
+#[test]
+fn the_print_version_holds_the_whole_book_is_noindex_and_out_of_the_sitemap() {
+    let sitemap = example().read("sitemap.xml");
+    for year in book_years() {
+        let print = book(year);
+        let robots = print
+            .select(&sel("meta[name=robots]"))
+            .next()
+            .map(|m| attr(&m, "content").to_string());
+        assert_eq!(robots.as_deref(), Some("noindex"));
+        assert_eq!(
+            print.select(&sel("article.book-case")).count(),
+            expected_order(year).len()
+        );
+        assert!(
+            !sitemap.contains(&format!("/compilation/{year}/print/")),
+            "{year}"
+        );
+        assert!(
+            sitemap.contains(&format!("/compilation/{year}/</loc>")),
+            "{year}"
+        );
+        for path in example().files().keys() {
+            if let Some(chapter) = path
+                .strip_prefix(&format!("compilation/{year}/"))
+                .filter(|p| p.starts_with("parts/"))
+            {
+                let url = format!(
+                    "/compilation/{year}/{}</loc>",
+                    chapter.trim_end_matches("index.html")
+                );
+                assert!(sitemap.contains(&url), "the sitemap lacks {url}");
+            }
+        }
+        // Read to print, it links back to the chapters' front page.
+        let web = print
+            .select(&sel(".book-bar a"))
+            .find(|a| text_of(*a) == "在线阅读")
+            .unwrap();
+        assert_eq!(
+            resolve(&format!("compilation/{year}/print/"), attr(&web, "href")).0,
+            format!("compilation/{year}/index.html")
+        );
     }
 }
 
@@ -196,7 +408,7 @@ fn drafts_previews_keep_drafts_out_of_the_books() {
     let preview = build_ok(&repo_root(), &["--drafts"]);
     let drafts: Vec<&Source> = sources().iter().filter(|c| !c.published).collect();
     for year in book_years() {
-        let html = preview.read(&format!("compilation/{year}/index.html"));
+        let html = preview.read(&format!("compilation/{year}/print/index.html"));
         for case in &drafts {
             assert!(!html.contains(&case.title), "{} in book {year}", case.id);
         }
@@ -292,7 +504,7 @@ fn figures_and_tables_are_numbered_per_case_with_captions_in_place() {
                 );
                 let src = attr(&children[0], "src");
                 assert!(
-                    example().exists(&format!("compilation/{year}/{src}")),
+                    example().exists(&format!("compilation/{year}/print/{src}")),
                     "{id}: image {src} not in the book's folder"
                 );
                 figures_seen += 1;

@@ -105,7 +105,7 @@ fn compile(root: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
 fn read(out: &Path) -> Printed {
     let pdf = out.join(format!("compilation/{YEAR}.pdf"));
     let html = Html::parse_document(
-        &std::fs::read_to_string(out.join(format!("compilation/{YEAR}/index.html"))).unwrap(),
+        &std::fs::read_to_string(out.join(format!("compilation/{YEAR}/print/index.html"))).unwrap(),
     );
     let cases = html
         .select(&sel("article.book-case"))

@@ -208,8 +208,9 @@ impl Renderer<'_> {
         self.render("index.html", urls::index_of(urls::HOME), &context)
     }
 
-    /// The book of `year` (`compilation/{year}/index.html`) and the files
-    /// of its folder; nothing when the year has no published case.
+    /// The book of `year` (`compilation/{year}/`: front page, chapters,
+    /// indices, print version) and the files of its folder; nothing when
+    /// the year has no published case.
     pub(super) fn book(
         &self,
         year: i64,
@@ -221,16 +222,39 @@ impl Renderer<'_> {
             return Ok(Vec::new());
         };
         let stylesheet = (BOOK_STYLESHEET, self.book_css.as_slice());
-        let (view, mut files) = book::view(&self.views, &book, stylesheet, has_pdf, pages)
+        let (prepared, mut files) = book::prepare(&self.views, &book, stylesheet, has_pdf)
             .map_err(|(file, message)| {
                 Diagnostic::error(rules::QR_CODE, &file, message)
                     .help("二维码装不下这么长的网址：缩短 site.base_url")
             })?;
-        let path = urls::book(year);
-        let mut context = self.context(&path);
-        context.insert("book", &view);
-        files.push(self.render("compilation.html", urls::index_of(&path), &context)?);
+        let folder = urls::book(year);
+        let at = |rel: &str| format!("{folder}{rel}");
+        files.push(self.book_page(&at(""), "compilation.html", &prepared.front())?);
+        for (k, rel) in prepared.chapter_paths().iter().enumerate() {
+            let chapter = prepared.chapter(k);
+            files.push(self.book_page(&at(rel), "compilation-chapter.html", &chapter)?);
+        }
+        let indices = prepared.indices();
+        files.push(self.book_page(
+            &at(urls::BOOK_INDICES),
+            "compilation-indices.html",
+            &indices,
+        )?);
+        let print = prepared.print(pages);
+        files.push(self.book_page(&at(urls::BOOK_PRINT), "compilation-print.html", &print)?);
         Ok(files)
+    }
+
+    /// A page of a book, its view as `book`.
+    fn book_page(
+        &self,
+        path: &str,
+        template: &str,
+        view: &impl Serialize,
+    ) -> Result<OutputFile, Diagnostic> {
+        let mut context = self.context(path);
+        context.insert("book", view);
+        self.render(template, urls::index_of(path), &context)
     }
 
     pub(super) fn feed(&self, cards: &[CaseCard]) -> Result<OutputFile, Diagnostic> {
@@ -271,7 +295,8 @@ impl Renderer<'_> {
         self.render("atom.xml", urls::FEED.to_string(), &context)
     }
 
-    /// Every HTML page except the 404 and redirects, sorted.
+    /// Every HTML page except the 404, redirects and the books' print
+    /// versions (`noindex`: the chapters are the book's pages), sorted.
     pub(super) fn sitemap(&self, files: &[Written]) -> Result<OutputFile, Diagnostic> {
         let alias_paths: Vec<String> = self
             .views
@@ -290,6 +315,7 @@ impl Renderer<'_> {
                 f.path.ends_with("index.html")
                     && !urls::is_short_link_file(&f.path)
                     && !f.path.ends_with("/share/index.html")
+                    && !urls::is_book_print_page(&f.path)
             })
             .map(|f| f.path.trim_end_matches("index.html").to_string())
             .filter(|p| {

@@ -104,7 +104,7 @@ pub struct Group {
     pub cases: Vec<CaseCard>,
 }
 
-#[derive(Serialize)]
+#[derive(Clone, Serialize)]
 pub struct MetricRow {
     pub year: i64,
     pub value: String,
@@ -112,7 +112,7 @@ pub struct MetricRow {
     pub benchmark: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Clone, Serialize)]
 pub struct MetricView {
     /// Anchor of the figure on the case page (`metric-1` …).
     pub anchor: String,

@@ -25,7 +25,8 @@ pub struct Snapshot {
     /// [`site_fingerprint`]: what every page's layout can show.
     fingerprint: String,
     /// A hash of what the output paths follow from: case ids and aliases,
-    /// terms and their lists' page counts, page slugs, book years. Equal
+    /// terms and their lists' page counts, page slugs, book years and
+    /// their chapters. Equal
     /// shapes, equal paths.
     pub shape: blake3::Hash,
     /// Case ids in book order.
@@ -116,6 +117,12 @@ impl Snapshot {
         }
         for year in crate::book::years(site) {
             shape.update(b"book\0").update(&year.to_le_bytes());
+            // Its chapters come and go as its parts grow and shrink.
+            if let Some(book) = crate::book::book(site, year) {
+                for folder in crate::render::book::page_folders(site, &book) {
+                    shape.update(folder.as_bytes()).update(b"\0");
+                }
+            }
         }
         let order: Vec<String> = site.cases.iter().map(|c| c.id.clone()).collect();
         Snapshot {

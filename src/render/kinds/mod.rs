@@ -14,7 +14,7 @@
 //! | `Lists` | home, overview, feed | every case's card |
 //! | `Singles` | free pages and their files, 404, robots.txt | the page itself |
 //! | `Search` | the search page | the search export (every case) |
-//! | `Book` | `compilation/{year}/` | its year's cases, its preface |
+//! | `Book` | `compilation/{year}/`: front page, chapters `parts/{slug}/[N/]`, `indices/`, `print/` | its year's cases, its preface (a case moving between parts or chapters may change which chapters exist: the shape) |
 //! | `OpenData` | `data/` | every case |
 //! | `SiteFiles` | static files, QR codes, sitemap | the theme, the set of output paths |
 //!
@@ -340,7 +340,13 @@ fn books(
                 .book(year, has_pdf, &Default::default())
                 .map_err(one)?
         } else {
-            vec![stand_in(&urls::index_of(&urls::book(year)))]
+            let site = renderer.views.site;
+            crate::book::book(site, year)
+                .map(|book| super::book::page_folders(site, &book))
+                .unwrap_or_default()
+                .iter()
+                .map(|folder| stand_in(&urls::index_of(folder)))
+                .collect()
         };
         files.into_iter().for_each(|f| out.put(f));
         Ok(())
