@@ -98,6 +98,13 @@ pub fn check_removed(
                 continue;
             }
         }
+        // So does a chapter of a web book with its parts; a visit to a
+        // vanished one is sent to the book's front page.
+        if let Some(book) = urls::book_of_chapter(&k[1..]) {
+            if covered(&key(book)) {
+                continue;
+            }
+        }
         if let Some(id) = short_link_id(&k) {
             let case = format!("/{}", urls::case(id).trim_end_matches('/'));
             if covered(&case) {
@@ -169,6 +176,28 @@ mod tests {
         // The list itself gone: its pages go with it, each reported.
         let gone = check_removed(&previous, &s(&["/"]), &[], "urls.txt");
         assert_eq!(gone.len(), 3, "{gone:?}");
+    }
+
+    #[test]
+    fn a_vanished_chapter_of_a_book_is_not_lost_while_the_book_stays() {
+        let previous = s(&[
+            "/compilation/2023/",
+            "/compilation/2023/parts/lean/",
+            "/compilation/2023/parts/lean/2/",
+            "/compilation/2023/print/",
+        ]);
+        let shrunk = s(&[
+            "/compilation/2023/",
+            "/compilation/2023/parts/lean/",
+            "/compilation/2023/print/",
+        ]);
+        assert!(check_removed(&previous, &shrunk, &[], "urls.txt").is_empty());
+        let gone = check_removed(&previous, &s(&["/"]), &[], "urls.txt");
+        assert_eq!(gone.len(), 4, "{gone:?}");
+        // The print version is a page like any other.
+        let unprinted = s(&["/compilation/2023/", "/compilation/2023/parts/lean/"]);
+        let lost = check_removed(&previous, &unprinted, &[], "urls.txt");
+        assert_eq!(lost.len(), 1, "{lost:?}");
     }
 
     #[test]

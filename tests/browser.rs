@@ -7,7 +7,8 @@
 //! live.test.mjs runs `casebook serve` on a copy and edits a case under an
 //! open page; search-page.test.mjs works the search page's facets, history
 //! and hints; search-common.test.mjs searches the generated common-terms
-//! site, tests/common/common_terms.rs, built here too).
+//! site, tests/common/common_terms.rs, built here too; book.test.mjs walks
+//! the web book's chapters and its forwarding of old one-page anchors).
 //! The files run one after another, so Lighthouse measures an idle machine.
 //!
 //! Needs /usr/bin/chromium (Debian's `chromium`, with `fonts-noto-cjk`),

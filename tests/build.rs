@@ -285,12 +285,14 @@ fn sitemap_lists_every_published_page_and_nothing_else() {
         let url = format!("{BASE_URL}cases/{id}/");
         assert!(locs.contains(&url), "{url} not in sitemap: {locs:?}");
     }
-    // Exactly the pages at `…/index.html`, minus the alias redirects.
+    // Exactly the pages at `…/index.html`, minus the alias redirects and
+    // the books' print versions (noindex).
     let expected: BTreeSet<String> = built
         .files()
         .keys()
         .filter_map(|p| p.strip_suffix("index.html"))
         .filter(|p| !p.starts_with("anli/") && !p.starts_with("c/") && !p.ends_with("/share/"))
+        .filter(|p| !(p.starts_with("compilation/") && p.ends_with("/print/")))
         .map(|p| format!("{BASE_URL}{p}"))
         .collect();
     assert_eq!(locs, expected);
