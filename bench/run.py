@@ -1178,7 +1178,10 @@ def measure(cmd: list[str], out: Path, logfile: Path, inputs: list[Path]) -> dic
 PAGE_KINDS = [
     ("list", re.compile(r"^(areas|industries|districts|years|methods)/[^/]+/(page/[0-9]+/)?index\.html$")),
     ("case", re.compile(r"^cases/[^/]+/index\.html$")),
-    ("book", re.compile(r"^compilation/[0-9]+/.*\.html$")),
+    ("book front page", re.compile(r"^compilation/[0-9]+/index\.html$")),
+    ("book chapter", re.compile(r"^compilation/[0-9]+/parts/[^/]+/([0-9]+/)?index\.html$")),
+    ("book indices", re.compile(r"^compilation/[0-9]+/indices/index\.html$")),
+    ("book print version", re.compile(r"^compilation/[0-9]+/print/index\.html$")),
     ("search", re.compile(r"^search/index\.html$")),
     ("home", re.compile(r"^index\.html$")),
 ]
@@ -1187,7 +1190,8 @@ PAGE_KINDS = [
 def largest_pages(out: Path) -> dict[str, tuple[int, str]]:
     """The largest HTML page of each kind in a Casebook output: kind →
     (bytes, path). Issue 22's budget: no page over 150 KB (case pages with
-    long bodies aside), no page of the web book over 1 MB."""
+    long bodies aside), no page of the web book over 1 MB (its one-page
+    print version aside)."""
     largest: dict[str, tuple[int, str]] = {}
     for path in out.rglob("*.html"):
         rel = path.relative_to(out).as_posix()

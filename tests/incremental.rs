@@ -254,6 +254,47 @@ fn moving_a_case_to_another_area_rewrites_both_area_lists() {
     let list = |path: &str| String::from_utf8(after[path].clone()).unwrap();
     assert!(list("areas/digital-transformation/index.html").contains("/cases/2023-003/"));
     assert!(!list("areas/industrial-quality/index.html").contains("/cases/2023-003/"));
+    // Its book's chapters: the case left one and joined the other.
+    for chapter in ["industrial-quality", "digital-transformation"] {
+        let path = format!("compilation/2023/parts/{chapter}/index.html");
+        assert!(written.contains(&path), "{path} rewritten: {written:?}");
+    }
+    assert!(
+        list("compilation/2023/parts/digital-transformation/index.html")
+            .contains("data-case-id=\"2023-003\"")
+    );
+}
+
+#[test]
+fn emptying_a_part_of_a_book_removes_its_chapter_like_a_fresh_build() {
+    let mut fixture = Fixture::new();
+    let chapter = "compilation/2023/parts/sme-quality/index.html";
+    assert!(fixture.files().contains_key(chapter));
+    // 2023-005 is the 2023 book's only case of its area.
+    fixture.edit_shape(
+        "content/cases/2023/2023-005.md",
+        "priority_area: 促进中小企业质量提升",
+        "priority_area: 助力城市数字化转型",
+    );
+    let after = fixture.files();
+    assert_same(&after, &fixture.fresh_build());
+    assert!(
+        !after.contains_key(chapter),
+        "the emptied part's chapter is gone"
+    );
+    let front = String::from_utf8(after["compilation/2023/index.html"].clone()).unwrap();
+    assert!(
+        !front.contains("parts/sme-quality/"),
+        "the contents no longer lead there"
+    );
+    // And back: the chapter returns.
+    fixture.edit_shape(
+        "content/cases/2023/2023-005.md",
+        "priority_area: 助力城市数字化转型",
+        "priority_area: 促进中小企业质量提升",
+    );
+    assert_same(&fixture.files(), &fixture.fresh_build());
+    assert!(fixture.files().contains_key(chapter));
 }
 
 #[test]

@@ -1,10 +1,15 @@
 //! The annual books (`compilation/{year}/`): view models of a
-//! [`book::Book`](crate::book::Book) and the case bodies adapted to
-//! one long document. A book's folder is self-contained (its stylesheet,
-//! the images of its cases, QR codes inline; every URL relative or an
-//! absolute link to the site), so `casebook compile` can write it anywhere
-//! and a browser can print it from disk. The print-ready PDF is typeset
-//! from the same `Book` by `typeset`, not from this HTML.
+//! [`book::Book`](crate::book::Book) and the case bodies adapted to it.
+//! On the web a book is a front page (cover, preface, contents), its
+//! chapters (`parts/{slug}/[N/]`, [`crate::book::chapters`]) and its
+//! indices (`indices/`); `print/` holds the whole book on one page for
+//! printing from the browser. A case's body is rewritten for the page it
+//! is on ([`Place`]): its files and the other cases it links to relative to
+//! that page. A book's folder is self-contained (its stylesheet, the images
+//! of its cases, QR codes inline; every URL relative or an absolute link to
+//! the site), so `casebook compile` can write it anywhere and a browser can
+//! print it from disk. The print-ready PDF is typeset from the same `Book`
+//! by `typeset`, not from this HTML.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 

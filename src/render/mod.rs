@@ -10,9 +10,10 @@
 //! - `pages`, `overview`, `lists` (a term's list cut into pages): one
 //!   method per page; `views`: the view models
 //!   templates see (cards, case views, term links, the site context).
-//! - `book`: the annual book's view (case bodies made part of one
-//!   document: headings a level down, ids prefixed, in-book links) and the
-//!   files of its self-contained folder.
+//! - `book`: the annual book's views (case bodies made part of one
+//!   document: headings a level down, ids prefixed, in-book links made
+//!   relative to the page: the front page, a chapter, the indices or the
+//!   one-page print version) and the files of its self-contained folder.
 //! - `qr`: QR codes of the short links (SVG and PNG; in [`Mode::Check`]
 //!   only proven encodable); `share`: share-card values and the case
 //!   pages' schema.org JSON-LD (serialised with serde_json, escaped for
