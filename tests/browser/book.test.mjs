@@ -105,12 +105,15 @@ test("a link into the one-page book lands in the chapter that holds it", { skip,
     assert.deepEqual(errors, []);
     await page.close();
   }
-  // Anchors the front page holds, or nobody does, stay.
-  for (const hash of ["#toc", "#no-such-case"]) {
-    const { page } = await open(`${origin}/compilation/${YEAR}/${hash}`);
+  // Anchors the front page holds, or nobody does, stay, without an error
+  // (also a fragment that is not percent-encoded UTF-8, or looks like markup).
+  for (const hash of ["#toc", "#no-such-case", "#%E0%A4%A", "#%22%3E%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E", "#case-"]) {
+    const { page, errors } = await open(`${origin}/compilation/${YEAR}/${hash}`);
     await page.waitForLoadState("load");
     await page.waitForTimeout(300);
     assert.equal(new URL(page.url()).pathname, `/compilation/${YEAR}/`, hash);
+    assert.equal(await page.locator("img").count(), 0, hash);
+    assert.deepEqual(errors, [], hash);
     await page.close();
   }
 });

@@ -18,6 +18,11 @@
 //! | `OpenData` | `data/` | every case |
 //! | `SiteFiles` | static files, QR codes, sitemap | the theme, the set of output paths |
 //!
+//! A book is selected by year and rendered whole, front page, chapters,
+//! indices and print version together: its print version holds every case
+//! of the year, so a chapter alone would save at most half the work, and
+//! the preview writes only the chapters whose bytes changed.
+//!
 //! And every page shows the site-wide context
 //! (`depends::site_fingerprint`): when it changes, or the set of output
 //! paths does ([`Snapshot::shape`]), or config, templates or static files
