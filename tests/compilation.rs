@@ -883,3 +883,108 @@ fn compile_honours_check_allow_like_check() {
         assert!(!stderr.contains("trailing-space"), "{stderr}");
     }
 }
+
+/// The example site with `extra` copies of case 2024-003 (an area of the
+/// 2024 book): 2024-101, 2024-102 …
+fn example_with_copies(root: &std::path::Path, extra: usize) {
+    let source = root.join("content/cases/2024/2024-003.md");
+    let text = std::fs::read_to_string(&source).unwrap();
+    for n in 1..=extra {
+        let id = format!("2024-{}", 100 + n);
+        let copy = text
+            .replacen("id: \"2024-003\"", &format!("id: \"{id}\""), 1)
+            .replace(
+                "上海申运冷链物流有限公司",
+                &format!("上海申运{n}号冷链物流有限公司"),
+            );
+        std::fs::write(root.join(format!("content/cases/2024/{id}.md")), copy).unwrap();
+    }
+}
+
+#[test]
+fn a_long_part_is_cut_into_chapters_and_a_vanished_chapter_is_not_a_lost_url() {
+    let dir = temp_dir();
+    let root = example_site_at(&dir.path().join("site"));
+    example_with_copies(&root, 12);
+    let out = dir.path().join("out");
+    let build = || {
+        let output = casebook([
+            "build".as_ref(),
+            "--root".as_ref(),
+            root.as_os_str(),
+            "--output".as_ref(),
+            out.as_os_str(),
+        ]);
+        assert_eq!(code(&output), 0, "{}", stderr(&output));
+    };
+    build();
+    let folder = "compilation/2024/";
+    let page = |rel: &str| Html::parse_document(&std::fs::read_to_string(out.join(rel)).unwrap());
+    let first = format!("{folder}parts/digital-transformation/");
+    let second = format!("{first}2/");
+    let ids = |rel: &str| -> Vec<String> {
+        page(&format!("{rel}index.html"))
+            .select(&sel("article.book-case"))
+            .map(|a| attr(&a, "data-case-id").to_string())
+            .collect()
+    };
+    let (one, two) = (ids(&first), ids(&second));
+    // 13 or more cases: two chapters, the longer first, 12 at most each.
+    assert!(one.len() + two.len() >= 13, "{one:?} {two:?}");
+    assert!(one.len() <= 12 && two.len() <= one.len() && one.len() - two.len() <= 1);
+    assert!(one.iter().all(|id| !two.contains(id)));
+    // The second chapter follows the first and goes on to the next part.
+    let html = page(&format!("{second}index.html"));
+    let prev = html
+        .select(&sel(".chapter-nav a[rel=prev]"))
+        .next()
+        .unwrap();
+    assert_eq!(
+        resolve(&second, attr(&prev, "href")).0,
+        format!("{first}index.html")
+    );
+    let title = text_of(
+        html.select(&sel(".book-crumbs [aria-current]"))
+            .next()
+            .unwrap(),
+    );
+    assert!(title.ends_with("（2/2）"), "{title}");
+    // The contents lead to the case where it is.
+    let front = page(&format!("{folder}index.html"));
+    let late = &two[0];
+    assert!(front
+        .select(&sel(".toc-cases a"))
+        .any(|a| attr(&a, "href") == format!("parts/digital-transformation/2/#case-{late}")));
+    // The print version holds every case the contents list.
+    assert_eq!(
+        page(&format!("{folder}print/index.html"))
+            .select(&sel("article.book-case"))
+            .count(),
+        page(&format!("{folder}index.html"))
+            .select(&sel(".toc-cases a"))
+            .count()
+    );
+    // The copies move to another area: the second chapter of this one
+    // vanishes (another part gets one), and the next build, which checks
+    // the previous urls.txt, does not call it lost.
+    let urls = std::fs::read_to_string(out.join("urls.txt")).unwrap();
+    assert!(urls.contains(&format!("/{second}")), "{urls}");
+    for n in 1..=12 {
+        let copy = root.join(format!("content/cases/2024/2024-{}.md", 100 + n));
+        let text = std::fs::read_to_string(&copy).unwrap();
+        let moved = text.replacen(
+            "priority_area: 助力城市数字化转型",
+            "priority_area: 促进产业高质量发展",
+            1,
+        );
+        std::fs::write(&copy, moved).unwrap();
+    }
+    build();
+    assert!(!out.join(format!("{second}index.html")).exists());
+    assert!(out
+        .join(format!("{folder}parts/industrial-quality/2/index.html"))
+        .exists());
+    assert!(!std::fs::read_to_string(out.join("urls.txt"))
+        .unwrap()
+        .contains(&format!("/{second}")));
+}
