@@ -287,6 +287,10 @@ pub fn roll_back(out_dir: &Path) -> io::Result<()> {
 /// build runs and in several processes at once: only folders by those
 /// names are touched, and one already gone is not an error.
 pub fn remove_discarded(out_dir: &Path) -> io::Result<usize> {
+    // `/`, `..`: no folder a build could have written.
+    if out_dir.file_name().is_none() {
+        return Ok(0);
+    }
     let (parent, name) = parent_and_name(out_dir);
     let prefix = format!(".{name}.discard-");
     let mut removed = 0;
@@ -610,6 +614,8 @@ mod tests {
         )
         .unwrap();
         assert_eq!(remove_discarded(&out).unwrap(), 1);
+        assert_eq!(remove_discarded(Path::new("/")).unwrap(), 0);
+        assert_eq!(remove_discarded(&dir.path().join("..")).unwrap(), 0);
         assert_eq!(
             names_in(dir.path()),
             [
