@@ -1174,6 +1174,72 @@ def measure(cmd: list[str], out: Path, logfile: Path, inputs: list[Path]) -> dic
     return res
 
 
+def run_timed(cmd: list[str], logfile: Path, inputs: list[Path]) -> dict:
+    """One command under the measurement wrapper, with nothing deleted
+    first (the scenarios below run over what earlier runs left)."""
+    reset_file_system(inputs + [Path(cmd[0])])
+    r = subprocess.run([sys.executable, "-I", "-S", "-c", WRAPPER, str(logfile), *cmd],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.exit(f"error: measurement wrapper failed:\n{r.stderr}")
+    res = json.loads(r.stdout.strip().splitlines()[-1])
+    if "error" in res or res["rc"] != 0:
+        tail = logfile.read_text(encoding="utf-8", errors="replace")[-4000:]
+        sys.exit(f"error: {cmd[1]} failed (log: {logfile})\n{tail}")
+    return res
+
+
+def wait_for_removal(out: Path, limit: float = 600.0) -> float:
+    """Wait (untimed) until the old generations a build set aside beside
+    `out` are removed by its background remover; returns the seconds
+    waited, so the next measurement does not share the machine with it."""
+    t0 = time.perf_counter()
+    prefix = f".{out.name}.discard-"
+    while any(p.name.startswith(prefix) for p in out.parent.iterdir()):
+        if time.perf_counter() - t0 > limit:
+            log(f"  warning: {prefix}* still there after {limit:.0f} s")
+            break
+        time.sleep(0.2)
+    return time.perf_counter() - t0
+
+
+def edit_one_case(site: Path) -> None:
+    """Append a sentence to the body of one case (the first in file order)."""
+    case = min(p for p in (site / "content" / "cases").rglob("*.md") if p.name != "_index.md")
+    with open(case, "a", encoding="utf-8") as f:
+        f.write("\n\n本次修订补充了一句说明。\n")
+
+
+def casebook_scenarios(binary: Path, base: Path, site: Path, clean_wall: float, n: int) -> None:
+    """What an editor waits for after the clean build: rebuilds over the
+    existing output (the second one also sets the generation before the
+    previous aside for removal), one after editing a case, and
+    `casebook search` without and with its kept index. One table row each,
+    relative to the clean build's median."""
+    out = base / "public-casebook"
+    inputs = [p for p in base.iterdir() if p.is_dir() and not p.name.startswith(("public-", ".public-"))]
+    build = [str(binary), "build", "-v", "--root", str(site), "--output", str(out)]
+    search = [str(binary), "search", "--root", str(site), "质量"]
+    rows = []
+    for k, what in enumerate(["rebuild, no change (keeps previous)",
+                              "rebuild, no change (previous kept, older removed after)",
+                              "rebuild after editing one case"]):
+        if k == 2:
+            edit_one_case(site)
+        res = run_timed(build, base / f"casebook-rebuild-{k}.log", inputs)
+        waited = wait_for_removal(out)
+        log(f"  casebook {what}: {res['wall']:.2f} s wall, {maxrss_mib(res['maxrss']):.1f} MiB peak"
+            f" (old output removed {waited:.1f} s after it returned)")
+        rows.append((what, res))
+    shutil.rmtree(site / ".casebook-cache", ignore_errors=True)
+    for what in ["search, no kept index", "search, kept index"]:
+        res = run_timed(search, base / f"casebook-{what.split(',')[1].strip().replace(' ', '-')}.log", inputs)
+        rows.append((what, res))
+    for what, res in rows:
+        print(f"| casebook {what} | {n:,} | {res['wall']:.2f} | {res['wall'] / clean_wall:.2f} | "
+              f"{maxrss_mib(res['maxrss']):.1f} | | |", flush=True)
+
+
 # Which kind of page an output path is, for the largest-page report.
 PAGE_KINDS = [
     ("list", re.compile(r"^(areas|industries|districts|years|methods)/[^/]+/(page/[0-9]+/)?index\.html$")),
@@ -1272,6 +1338,9 @@ def main() -> None:
                     help="binary to time (default target/release/casebook, built with cargo if missing)")
     ap.add_argument("--hugo", metavar="PATH", help="hugo binary (default: hugo on PATH)")
     ap.add_argument("--zola", metavar="PATH", help="zola binary (default: zola on PATH)")
+    ap.add_argument("--scenarios", action="store_true",
+                    help="after the clean builds, time Casebook's rebuilds over the existing output, "
+                         "one after a one-case edit, and casebook search cold and warm (rows × clean build)")
     ap.add_argument("--generate-only", metavar="DIR", type=Path,
                     help="only write the Casebook site (casebook.toml + content/) into DIR and exit")
     args = ap.parse_args()
@@ -1345,6 +1414,9 @@ def main() -> None:
                 last = rs[-1]
                 print(f"| {t.label} | {n:,} | {wall:.2f} | {ratio} | {mem:.1f} | "
                       f"{last['out_bytes'] / 2**20:.1f} | {last['out_files']:,} |", flush=True)
+            casebook = next((t for t in tools if t.name == "casebook"), None)
+            if casebook and base_wall and args.scenarios:
+                casebook_scenarios(casebook.binary, base, site, base_wall, n)
         done = True
     except KeyboardInterrupt:
         done = True  # interrupted, not failed: clean up

@@ -55,6 +55,17 @@ enum Command {
         /// Let this previously published URL disappear (repeatable).
         #[arg(long, value_name = "URL")]
         allow_removed: Vec<String>,
+        /// Build nothing: swap the output with the one the last build
+        /// replaced (kept as .OUTPUT.previous beside it); again to undo.
+        #[arg(long, conflicts_with_all = ["base_url", "drafts", "published", "allow_removed", "verbose"])]
+        rollback: bool,
+    },
+    /// Remove the old outputs builds set aside beside OUTPUT (run by
+    /// `build` itself in the background).
+    #[command(hide = true)]
+    RemoveDiscarded {
+        #[arg(long)]
+        output: PathBuf,
     },
     /// Check the content against the programme's rules and print every
     /// problem found; writes nothing unless --fix.
@@ -171,6 +182,21 @@ pub fn run() -> i32 {
             verbose,
             published,
             allow_removed,
+            rollback: true,
+        } => {
+            let _ = (base_url, drafts, verbose, published, allow_removed);
+            run_rollback(&root, output.as_deref())
+        }
+        Command::RemoveDiscarded { output } => remove_discarded(&output),
+        Command::Build {
+            root,
+            output,
+            base_url,
+            drafts,
+            verbose,
+            published,
+            allow_removed,
+            rollback: false,
         } => run_build(
             BuildOptions {
                 root,
@@ -289,6 +315,9 @@ fn run_build(options: BuildOptions, verbose: bool) -> i32 {
     match cmd::build::run(&options) {
         Ok(report) => {
             print_build(&report, root, verbose, options.drafts);
+            if report.discarded {
+                spawn_remover(&report.output);
+            }
             0
         }
         Err(BuildError::Content(diags)) => {
@@ -303,6 +332,68 @@ fn run_build(options: BuildOptions, verbose: bool) -> i32 {
             eprintln!("错误：{message}");
             2
         }
+    }
+}
+
+/// Remove the generation the build set aside in a detached process of our
+/// own, so the editor does not wait for it; if it cannot start, the next
+/// build's remover takes it.
+fn spawn_remover(output: &Path) {
+    use std::os::unix::process::CommandExt;
+    use std::process::{Command, Stdio};
+    let Ok(exe) = std::env::current_exe() else {
+        return;
+    };
+    let _ = Command::new(exe)
+        .arg("remove-discarded")
+        .arg("--output")
+        .arg(output)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        // Its own process group: a Ctrl-C at the terminal after the build
+        // does not stop it halfway.
+        .process_group(0)
+        .spawn();
+}
+
+/// The hidden `remove-discarded` command, at the lowest CPU priority.
+fn remove_discarded(output: &Path) -> i32 {
+    // SAFETY: setpriority on this process only; no memory involved.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, 0, 19);
+    }
+    match crate::output::remove_discarded(output) {
+        Ok(_) => 0,
+        Err(err) => {
+            eprintln!("无法删除旧的输出：{err}");
+            1
+        }
+    }
+}
+
+fn run_rollback(root: &Path, output: Option<&Path>) -> i32 {
+    match cmd::build::rollback(root, output) {
+        Ok(out) => {
+            eprintln!(
+                "已回滚：{} 换回了上一次构建替换掉的输出；再运行一次 casebook build --rollback 可换回来。",
+                out.display()
+            );
+            0
+        }
+        Err(BuildError::Io(err)) if err.kind() == std::io::ErrorKind::NotFound => {
+            eprintln!("无法回滚：{err}。只有在一次构建替换过输出之后才能回滚。");
+            1
+        }
+        Err(BuildError::Io(err)) => {
+            eprintln!("无法回滚：{err}。输出保持不变。");
+            1
+        }
+        Err(BuildError::Destination(message)) => {
+            eprintln!("错误：{message}");
+            2
+        }
+        Err(BuildError::Content(_)) => 1,
     }
 }
 

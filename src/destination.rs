@@ -57,6 +57,15 @@ pub fn mark(dir: &Path) -> io::Result<()> {
     fs::write(dir.join(MARKER), marker_text(&entry_names(dir)?))
 }
 
+/// Is `dir` a folder a build committed: a real folder (not a link) whose
+/// marker lists everything in it?
+pub fn is_output(dir: &Path) -> bool {
+    let is_folder = fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir());
+    is_folder
+        && marker_names(dir)
+            .is_some_and(|listed| entry_names(dir).is_ok_and(|names| only_listed(&names, &listed)))
+}
+
 fn marker_text(names: &[String]) -> String {
     let mut text = format!("{MARKER_HEADER}\n");
     for name in names {

@@ -1372,12 +1372,24 @@ fn kill_seed() -> u64 {
     seed | 1
 }
 
+/// What builds left beside the output `out` in `parent` besides the one
+/// kept previous generation, once the removal of older generations that
+/// builds start in the background is over (a bounded wait: a hang guard,
+/// not a speed claim).
 fn staging_leftovers(parent: &Path) -> Vec<String> {
-    std::fs::read_dir(parent)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.contains("staging") || n.ends_with(".previous"))
-        .collect()
+    let names = || -> Vec<String> {
+        std::fs::read_dir(parent)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains("staging") || n.contains("discard") || n.ends_with(".previous"))
+            .filter(|n| n != ".out.previous")
+            .collect()
+    };
+    let started = Instant::now();
+    while names().iter().any(|n| n.contains("discard")) && started.elapsed() < BOUND {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    names()
 }
 
 #[test]
@@ -1431,6 +1443,14 @@ fn builds_killed_at_random_points_never_lose_the_output() {
         let _ = child.kill(); // SIGKILL
         let _ = child.wait();
         let now = snapshot(&out);
+        let previous = dir.path().join(".out.previous");
+        if previous.exists() {
+            let kept = snapshot(&previous);
+            assert!(
+                kept == old || kept == new,
+                "CASEBOOK_KILL_SEED={seed}, round {round}: the previous generation is not a whole site"
+            );
+        }
         if now == old {
             saw_old += 1;
         } else if now == new {
@@ -1468,6 +1488,131 @@ fn builds_killed_at_random_points_never_lose_the_output() {
     let (code, _) = build_bounded(&root, &out);
     assert_eq!(code, 1);
     assert_eq!(snapshot(&out), new);
+}
+
+/// `casebook remove-discarded` (what a build starts in the background to
+/// remove the generation before the previous one) killed at random points:
+/// the output and the kept previous generation stay whole, and the next
+/// build's remover finishes the job.
+#[test]
+fn removing_old_outputs_killed_at_random_points_loses_nothing() {
+    let dir = temp_dir();
+    let root = dir.path().join("site");
+    copy_dir(&fixture("basic"), &root);
+    let out = dir.path().join("out");
+    let build = || {
+        let (code, stderr) = build_bounded(&root, &out);
+        assert_eq!(code, 0, "{stderr}");
+    };
+    build();
+    build();
+    assert_eq!(staging_leftovers(dir.path()), Vec::<String>::new());
+    let site = snapshot(&out);
+    let previous = dir.path().join(".out.previous");
+    assert_eq!(snapshot(&previous), site, "the same content built twice");
+    let seed = kill_seed();
+    let mut rng = Rng(seed);
+    let mut interrupted = 0;
+    for round in 0..12 {
+        let discard = dir.path().join(".out.discard-1");
+        if !discard.exists() {
+            copy_dir(&out, &discard);
+        }
+        let before = snapshot(&discard).len();
+        let mut child = Command::new(BIN)
+            .args(["remove-discarded", "--output"])
+            .arg(&out)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_micros(rng.next() % 20_000));
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        if discard.exists() && snapshot(&discard).len() < before {
+            interrupted += 1;
+        }
+        assert_eq!(
+            snapshot(&out),
+            site,
+            "CASEBOOK_KILL_SEED={seed}, round {round}"
+        );
+        assert_eq!(
+            snapshot(&previous),
+            site,
+            "CASEBOOK_KILL_SEED={seed}, round {round}"
+        );
+    }
+    eprintln!("CASEBOOK_KILL_SEED={seed}: {interrupted} of 12 kills interrupted a removal");
+    // A half-removed generation is finished by the next build's remover.
+    if !dir.path().join(".out.discard-1").exists() {
+        copy_dir(&out, &dir.path().join(".out.discard-1"));
+    }
+    build();
+    assert_eq!(staging_leftovers(dir.path()), Vec::<String>::new());
+    assert_eq!(snapshot(&out), site);
+}
+
+/// `build --rollback` swaps the previous generation back in, byte for
+/// byte; a second one undoes it; a folder of someone else's at that name
+/// is refused and left alone.
+#[test]
+fn a_rollback_restores_the_site_the_last_build_replaced() {
+    let dir = temp_dir();
+    let root = dir.path().join("site");
+    copy_dir(&fixture("basic"), &root);
+    let out = dir.path().join("out");
+    let rollback = || {
+        let output = Command::new(BIN)
+            .args(["build", "--rollback", "--root"])
+            .arg(&root)
+            .arg("--output")
+            .arg(&out)
+            .output()
+            .unwrap();
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let (code, stderr) = build_bounded(&root, &out);
+    assert_eq!(code, 0, "{stderr}");
+    let (code, stderr) = rollback();
+    assert_eq!(code, Some(1), "nothing to roll back to yet: {stderr}");
+    assert!(stderr.contains("无法回滚"), "{stderr}");
+    let old = snapshot(&out);
+    let about = root.join("content/pages/about.md");
+    let text = std::fs::read_to_string(&about).unwrap();
+    std::fs::write(&about, text.replace("集成测试用", "集成测试所用")).unwrap();
+    let (code, stderr) = build_bounded(&root, &out);
+    assert_eq!(code, 0, "{stderr}");
+    let new = snapshot(&out);
+    assert_ne!(old, new);
+    let (code, stderr) = rollback();
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(snapshot(&out), old);
+    let (code, stderr) = rollback();
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(snapshot(&out), new);
+    // Someone else's folder where the previous generation is kept.
+    let previous = dir.path().join(".out.previous");
+    std::fs::remove_dir_all(&previous).unwrap();
+    std::fs::create_dir(&previous).unwrap();
+    std::fs::write(previous.join("notes.txt"), "theirs").unwrap();
+    let (code, stderr) = rollback();
+    assert_eq!(code, Some(2), "{stderr}");
+    assert_eq!(snapshot(&out), new);
+    assert_eq!(
+        std::fs::read_to_string(previous.join("notes.txt")).unwrap(),
+        "theirs"
+    );
+    // A build does not replace it either: the replaced output is removed.
+    let (code, stderr) = build_bounded(&root, &out);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(previous.join("notes.txt")).unwrap(),
+        "theirs"
+    );
 }
 
 // ---------------------------------------------------------------------------

@@ -365,3 +365,73 @@ fn a_new_case_file_is_found() {
     assert_same(&fixture.files(), &fixture.fresh_build());
     assert!(Path::new(&fixture.out.path().join("preview/cases/2024-007/index.html")).is_file());
 }
+
+impl Fixture {
+    /// Write the site's own `templates/NAME` (the default theme's with
+    /// `from` replaced by `to`), rebuild and refresh; the paths written.
+    fn override_template(&mut self, name: &str, from: &str, to: &str) -> (BTreeSet<String>, bool) {
+        let theme = common::repo_root()
+            .join("themes/default/templates")
+            .join(name);
+        let text = std::fs::read_to_string(theme).unwrap();
+        assert!(text.contains(from), "{name} has {from}");
+        let path = self.site.path().join("templates").join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+        let path: PathBuf = path.canonicalize().unwrap();
+        let Outcome::Built { changed, full, .. } = self.preview.apply(&[path], &mut |_| {}) else {
+            panic!("the site builds with the edited template");
+        };
+        let mut written: BTreeSet<String> = changed.into_iter().collect();
+        if let Some(Outcome::Built { changed, .. }) = self.preview.refresh_slow(&|| false) {
+            written.extend(changed);
+        }
+        (written, full)
+    }
+}
+
+/// A template change renders only the kinds of page that use it, and the
+/// preview still equals a fresh build byte for byte.
+#[test]
+fn a_template_change_renders_only_the_pages_that_use_it() {
+    let mut fixture = Fixture::new();
+    let before = fixture.files();
+    let (written, full) = fixture.override_template("term.html", "</h1>", "</h1><p>按术语</p>");
+    assert!(!full, "a term template edit is not a full rebuild");
+    let fresh = fixture.fresh_build();
+    assert_same(&fixture.files(), &fresh);
+    let differ = differing(&before, &fresh);
+    assert!(!differ.is_empty());
+    for path in &written {
+        assert!(
+            path.starts_with("areas/")
+                || path.starts_with("industries/")
+                || path.starts_with("districts/")
+                || path.starts_with("years/")
+                || path.starts_with("methods/"),
+            "{path} is not a term page"
+        );
+    }
+    assert!(!written.iter().any(|p| p.starts_with("cases/")));
+
+    // The case template: case pages only.
+    let before = fixture.files();
+    let (written, full) = fixture.override_template(
+        "case.html",
+        "{% block title %}{{ case.title }}",
+        "{% block title %}案例：{{ case.title }}",
+    );
+    assert!(!full);
+    assert_same(&fixture.files(), &fixture.fresh_build());
+    assert!(written.iter().any(|p| p.starts_with("cases/")));
+    assert!(
+        !written.iter().any(|p| p.starts_with("areas/")),
+        "{written:?}"
+    );
+    assert_eq!(differing(&before, &fixture.files()), written);
+
+    // The base template: every page, still incremental, still the same.
+    let (_, full) = fixture.override_template("base.html", "<body", "<!-- 基础 --><body");
+    assert!(!full);
+    assert_same(&fixture.files(), &fixture.fresh_build());
+}

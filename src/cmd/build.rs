@@ -1,6 +1,10 @@
 //! `casebook build`: the pipeline in [`Mode::Publish`] into a staging
 //! folder, `urls.txt` checked against the previous build's, then the
 //! atomic swap. The output folder must be Casebook's (`destination`).
+//! The output it replaces is kept as the previous generation
+//! (`output::previous_path`), which [`rollback`] swaps back in; the one
+//! before is left set aside for the caller to remove outside the editor's
+//! wait (`BuildReport::discarded`, `output::remove_discarded`).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -47,6 +51,9 @@ pub struct BuildReport {
     /// Each phase's wall and CPU time and the peak memory at its end.
     pub phases: Vec<Phase>,
     pub elapsed: Duration,
+    /// An older generation was set aside beside the output: call
+    /// `output::remove_discarded` (the CLI does, in a detached process).
+    pub discarded: bool,
 }
 
 pub enum BuildError {
@@ -80,9 +87,9 @@ pub fn run(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         }
     };
     progress.set_message("写入文件");
-    let committed = staging.commit();
+    let committed = staging.commit_keeping_previous();
     progress.finish_and_clear();
-    committed.map_err(BuildError::Io)?;
+    let discarded = committed.map_err(BuildError::Io)?;
     phases.done("commit");
     Ok(BuildReport {
         cases,
@@ -92,7 +99,22 @@ pub fn run(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         warnings,
         elapsed: phases.started.elapsed(),
         phases: phases.list,
+        discarded,
     })
+}
+
+/// `casebook build --rollback`: swap the previous generation back in as
+/// the output (atomically; a second rollback swaps them again). Returns
+/// the output folder.
+pub fn rollback(root: &Path, output: Option<&Path>) -> Result<PathBuf, BuildError> {
+    let out_dir = output.map_or_else(|| root.join("output"), Path::to_path_buf);
+    let previous = crate::output::previous_path(&out_dir);
+    for folder in [&out_dir, &previous] {
+        crate::destination::check(root, folder, crate::destination::Use::Site)
+            .map_err(BuildError::Destination)?;
+    }
+    crate::output::roll_back(&out_dir).map_err(BuildError::Io)?;
+    Ok(out_dir)
 }
 
 type Staged = (Staging, Vec<Written>, usize, Vec<Diagnostic>);

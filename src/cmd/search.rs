@@ -1,11 +1,16 @@
-//! `casebook search`: load and derive the site (the pipeline's first two
-//! steps), index the published cases in memory, answer one query.
+//! `casebook search`: answer from the index kept under
+//! `.casebook-cache/search/` when it was built from the content as it is
+//! now (`search::persisted`: keyed by a hash of the binary, the config and
+//! every content file); otherwise load and derive the site (the pipeline's
+//! first two steps), index the published cases, keep that index for the
+//! next query and answer.
 
 use std::path::PathBuf;
 
 use crate::build;
+use crate::config::Config;
 use crate::diagnostics::{self, Diagnostic};
-use crate::search::{Filters, Hit, SearchError, SearchIndex};
+use crate::search::{persisted, Filters, Hit, SearchError, SearchIndex};
 
 pub struct SearchOptions {
     pub root: PathBuf,
@@ -19,6 +24,8 @@ pub struct SearchOptions {
 pub struct SearchReport {
     /// Best first.
     pub hits: Vec<Hit>,
+    /// Answered from the kept index, without reading the site again.
+    pub reused_index: bool,
 }
 
 #[derive(Debug)]
@@ -34,22 +41,58 @@ pub enum SearchCommandError {
 
 /// Search the site at `options.root`.
 pub fn run(options: &SearchOptions) -> Result<SearchReport, SearchCommandError> {
+    let config = build::load_config(&options.root).map_err(content_error)?;
+    let key = persisted::inputs_key(&options.root).ok();
+    if let Some(index) = key
+        .as_deref()
+        .and_then(|key| persisted::open(&options.root, key, &config.search))
+    {
+        check_filters(options, &config)?;
+        match ask(&index, options) {
+            Ok(hits) => {
+                return Ok(SearchReport {
+                    hits,
+                    reused_index: true,
+                })
+            }
+            // A kept index that fails is indexed again below.
+            Err(SearchCommandError::Failed(_)) => {}
+            Err(err) => return Err(err),
+        }
+    }
     let hidden = indicatif::ProgressBar::hidden();
     let request = build::Request::new(&options.root, build::Mode::Publish);
     let loaded = build::load(&request, &hidden).map_err(content_error)?;
     let site = loaded.derive().map_err(content_error)?.site;
+    check_filters(options, &loaded.config)?;
+    // Kept only if the content did not change while it was read.
+    let unchanged =
+        key.filter(|key| persisted::inputs_key(&options.root).ok().as_ref() == Some(key));
+    let index = match unchanged.and_then(|key| persisted::store(&options.root, &key, &site)) {
+        Some(index) => index,
+        None => SearchIndex::build(&site)
+            .map_err(|err| SearchCommandError::Failed(SearchError::from(err)))?,
+    };
+    Ok(SearchReport {
+        hits: ask(&index, options)?,
+        reused_index: false,
+    })
+}
+
+fn check_filters(options: &SearchOptions, config: &Config) -> Result<(), SearchCommandError> {
     options
         .filters
-        .check(&loaded.config)
-        .map_err(SearchCommandError::Usage)?;
-    let hits = SearchIndex::build(&site)
-        .map_err(SearchError::from)
-        .and_then(|index| index.search(&options.query, &options.filters, options.limit))
+        .check(config)
+        .map_err(SearchCommandError::Usage)
+}
+
+fn ask(index: &SearchIndex, options: &SearchOptions) -> Result<Vec<Hit>, SearchCommandError> {
+    index
+        .search(&options.query, &options.filters, options.limit)
         .map_err(|err| match err {
             SearchError::EmptyQuery => SearchCommandError::Usage(err.to_string()),
             err => SearchCommandError::Failed(err),
-        })?;
-    Ok(SearchReport { hits })
+        })
 }
 
 fn content_error(mut diags: Vec<Diagnostic>) -> SearchCommandError {

@@ -5,6 +5,17 @@
 //! or killed build leaves the previous output exactly as it was, and
 //! readers of the folder never see half a site.
 //!
+//! A build keeps the output it replaced as the previous generation,
+//! `.NAME.previous` beside the output folder `NAME` (hidden, never inside
+//! the output, so never published), which `build --rollback` swaps back
+//! in ([`roll_back`]). The generation before that is renamed
+//! `.NAME.discard-PID` at the commit and removed afterwards by
+//! [`remove_discarded`] (the CLI runs it in a detached, low-priority
+//! process), so deleting a large old output is not part of the editor's
+//! wait. At rest beside the output there is at most the previous
+//! generation; a killed build or remover leaves a `.NAME.staging-PID` or
+//! `.NAME.discard-PID` that the next build clears.
+//!
 //! Every committed folder holds `destination::MARKER`, listing what it
 //! made, so the next build knows the folder is Casebook's to replace.
 //! Files copied from the site (images, attachments) are copies or
@@ -43,17 +54,10 @@ impl Staging {
     /// Start a new staging folder for `out_dir` (after removing those of
     /// builds that were killed).
     pub fn begin(out_dir: &Path) -> io::Result<Staging> {
-        let parent = match out_dir.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
+        let (parent, name) = parent_and_name(out_dir);
         fs::create_dir_all(&parent)?;
-        let name = out_dir
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "output".to_string());
         clean_leftovers(&parent, &name);
-        let dir = parent.join(format!(".{name}.staging-{}", std::process::id()));
+        let dir = beside(out_dir, &format!("staging-{}", std::process::id()));
         if dir.exists() {
             fs::remove_dir_all(&dir)?;
         }
@@ -68,8 +72,33 @@ impl Staging {
     }
 
     /// Make the staged files the output, replacing the previous output
-    /// whole; fails (leaving the previous output) if any write failed.
+    /// whole and removing it; fails (leaving the previous output) if any
+    /// write failed. For folders inside an output (`compile`'s books),
+    /// where no previous generation may be kept.
     pub fn commit(mut self) -> io::Result<()> {
+        if self.swap_in()? {
+            // The staging path now holds the previous output.
+            fs::remove_dir_all(&self.dir)?;
+        }
+        Ok(())
+    }
+
+    /// Make the staged files the output and keep the output they replace
+    /// as `.NAME.previous` (for [`roll_back`]); the generation kept before
+    /// is renamed `.NAME.discard-PID` for [`remove_discarded`]. Returns
+    /// whether there is anything to remove.
+    pub fn commit_keeping_previous(mut self) -> io::Result<bool> {
+        if !self.swap_in()? {
+            return Ok(false);
+        }
+        // The new output is in place: what follows only tidies up, and
+        // its failures leave a folder the next build clears.
+        Ok(retire(&self.dir, &self.out_dir))
+    }
+
+    /// Check that every write succeeded, mark the folder and swap it in.
+    /// Returns whether the staging path now holds the replaced output.
+    fn swap_in(&mut self) -> io::Result<bool> {
         if let Some(err) = self
             .failure
             .lock()
@@ -79,15 +108,15 @@ impl Staging {
             return Err(err);
         }
         destination::mark(&self.dir)?;
-        if self.out_dir.exists() {
+        let replaced = if self.out_dir.exists() {
             exchange(&self.dir, &self.out_dir)?;
-            // The staging path now holds the previous output.
-            fs::remove_dir_all(&self.dir)?;
+            true
         } else {
             fs::rename(&self.dir, &self.out_dir)?;
-        }
+            false
+        };
         self.committed = true;
-        Ok(())
+        Ok(replaced)
     }
 
     fn write(&self, file: &OutputFile) -> io::Result<()> {
@@ -180,6 +209,111 @@ fn copy_file(source: &Path, target: &Path) -> io::Result<()> {
         }
     }
     io::copy(&mut from, &mut to).map(|_| ())
+}
+
+/// The folder holding `out_dir`, and `out_dir`'s own name.
+fn parent_and_name(out_dir: &Path) -> (PathBuf, String) {
+    let parent = match out_dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = out_dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "output".to_string());
+    (parent, name)
+}
+
+/// `.NAME.WHAT` beside the output folder `NAME`: hidden, and named after
+/// the output so two outputs in one folder never share one.
+fn beside(out_dir: &Path, what: &str) -> PathBuf {
+    let (parent, name) = parent_and_name(out_dir);
+    parent.join(format!(".{name}.{what}"))
+}
+
+/// Keep `old` (the output just replaced) as the previous generation and
+/// set the one kept before aside as `.NAME.discard-PID`. Returns whether
+/// one was set aside.
+fn retire(old: &Path, out_dir: &Path) -> bool {
+    let previous = previous_path(out_dir);
+    let discard = beside(out_dir, &format!("discard-{}", std::process::id()));
+    let discarding = match fs::symlink_metadata(&previous) {
+        Ok(_) if destination::is_output(&previous) => fs::rename(&previous, &discard).is_ok(),
+        Err(err) if err.kind() == io::ErrorKind::NotFound => false,
+        // Not a folder of ours (someone's folder, a file or a link at that
+        // name), or unreadable: left alone, and nothing is kept.
+        _ => {
+            let _ = fs::remove_dir_all(old);
+            return false;
+        }
+    };
+    if fs::rename(old, &previous).is_err() {
+        let _ = fs::remove_dir_all(old);
+    }
+    discarding
+}
+
+/// Where the output a build replaced is kept: `.NAME.previous` beside it.
+pub fn previous_path(out_dir: &Path) -> PathBuf {
+    beside(out_dir, "previous")
+}
+
+/// Swap the previous generation (`.NAME.previous`) and the output in one
+/// atomic step, so the output is the site before the last build and the
+/// previous generation the site that was rolled back (a second rollback
+/// undoes the first). `NotFound` when there is no previous generation.
+pub fn roll_back(out_dir: &Path) -> io::Result<()> {
+    let previous = previous_path(out_dir);
+    if fs::symlink_metadata(&previous).is_err() {
+        return Err(io::Error::new(
+            io::ErrorKind::NotFound,
+            format!("没有上一次构建的结果（{}）", previous.display()),
+        ));
+    }
+    if !destination::is_output(&previous) {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{} 不是 Casebook 构建的输出", previous.display()),
+        ));
+    }
+    if !out_dir.exists() {
+        return fs::rename(&previous, out_dir);
+    }
+    exchange(&previous, out_dir)
+}
+
+/// Remove the old generations (`.NAME.discard-*`) that builds set aside
+/// beside `out_dir`; returns how many were removed. Safe to run while a
+/// build runs and in several processes at once: only folders by those
+/// names are touched, and one already gone is not an error.
+pub fn remove_discarded(out_dir: &Path) -> io::Result<usize> {
+    // `/`, `..`: no folder a build could have written.
+    if out_dir.file_name().is_none() {
+        return Ok(0);
+    }
+    let (parent, name) = parent_and_name(out_dir);
+    let prefix = format!(".{name}.discard-");
+    let mut removed = 0;
+    for entry in fs::read_dir(&parent)?.flatten() {
+        let file_name = entry.file_name();
+        let Some(pid) = file_name
+            .to_string_lossy()
+            .strip_prefix(&prefix)
+            .map(str::to_owned)
+        else {
+            continue;
+        };
+        let is_folder = entry.file_type().is_ok_and(|t| t.is_dir());
+        if pid.is_empty() || !pid.bytes().all(|b| b.is_ascii_digit()) || !is_folder {
+            continue;
+        }
+        match fs::remove_dir_all(entry.path()) {
+            Ok(()) => removed += 1,
+            Err(err) if err.kind() == io::ErrorKind::NotFound => {}
+            Err(err) => return Err(err),
+        }
+    }
+    Ok(removed)
 }
 
 /// Remove staging folders left by builds that were killed.
@@ -402,6 +536,116 @@ mod tests {
             fs::read_to_string(theirs.join("keep.txt")).unwrap(),
             "theirs"
         );
+    }
+
+    fn names_in(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    fn build(out: &Path, text: &str) -> bool {
+        let staging = Staging::begin(out).unwrap();
+        staging.put(file("index.html", text));
+        staging.commit_keeping_previous().unwrap()
+    }
+
+    #[test]
+    fn keeps_one_previous_generation_and_sets_older_ones_aside() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        assert!(!build(&out, "one"), "nothing replaced, nothing to remove");
+        assert_eq!(names_in(dir.path()), ["out"]);
+        assert!(!build(&out, "two"), "the first replaced output is kept");
+        assert_eq!(names_in(dir.path()), [".out.previous", "out"]);
+        assert!(build(&out, "three"));
+        let previous = previous_path(&out);
+        assert_eq!(fs::read_to_string(out.join("index.html")).unwrap(), "three");
+        assert_eq!(
+            fs::read_to_string(previous.join("index.html")).unwrap(),
+            "two"
+        );
+        let discard = format!(".out.discard-{}", std::process::id());
+        assert_eq!(
+            names_in(dir.path()),
+            [discard.as_str(), ".out.previous", "out"]
+        );
+        assert_eq!(remove_discarded(&out).unwrap(), 1);
+        assert_eq!(names_in(dir.path()), [".out.previous", "out"]);
+        assert_eq!(remove_discarded(&out).unwrap(), 0);
+    }
+
+    #[test]
+    fn rolling_back_swaps_the_previous_generation_in_and_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        assert_eq!(roll_back(&out).unwrap_err().kind(), io::ErrorKind::NotFound);
+        build(&out, "one");
+        assert_eq!(roll_back(&out).unwrap_err().kind(), io::ErrorKind::NotFound);
+        build(&out, "two");
+        roll_back(&out).unwrap();
+        assert_eq!(fs::read_to_string(out.join("index.html")).unwrap(), "one");
+        roll_back(&out).unwrap();
+        assert_eq!(fs::read_to_string(out.join("index.html")).unwrap(), "two");
+        assert_eq!(names_in(dir.path()), [".out.previous", "out"]);
+    }
+
+    #[test]
+    fn removing_discarded_generations_touches_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        for name in [
+            ".out.discard-12",
+            ".out.discard-x",
+            ".other.discard-3",
+            "out.discard-4",
+        ] {
+            fs::create_dir(dir.path().join(name)).unwrap();
+            fs::write(dir.path().join(name).join("f"), "x").unwrap();
+        }
+        // A file and a link by a discard name are not folders of ours.
+        fs::write(dir.path().join(".out.discard-5"), "theirs").unwrap();
+        std::os::unix::fs::symlink(
+            dir.path().join("out.discard-4"),
+            dir.path().join(".out.discard-6"),
+        )
+        .unwrap();
+        assert_eq!(remove_discarded(&out).unwrap(), 1);
+        assert_eq!(remove_discarded(Path::new("/")).unwrap(), 0);
+        assert_eq!(remove_discarded(&dir.path().join("..")).unwrap(), 0);
+        assert_eq!(
+            names_in(dir.path()),
+            [
+                ".other.discard-3",
+                ".out.discard-5",
+                ".out.discard-6",
+                ".out.discard-x",
+                "out.discard-4"
+            ]
+        );
+        assert!(dir.path().join("out.discard-4/f").exists());
+    }
+
+    #[test]
+    fn anything_else_where_the_previous_generation_goes_is_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        build(&out, "one");
+        fs::write(previous_path(&out), "theirs").unwrap();
+        assert!(!build(&out, "two"));
+        assert_eq!(fs::read_to_string(previous_path(&out)).unwrap(), "theirs");
+        // A folder without Casebook's marker is someone else's too.
+        fs::remove_file(previous_path(&out)).unwrap();
+        fs::create_dir(previous_path(&out)).unwrap();
+        fs::write(previous_path(&out).join("notes.txt"), "theirs").unwrap();
+        assert!(!build(&out, "three"));
+        let kept = previous_path(&out).join("notes.txt");
+        assert_eq!(fs::read_to_string(kept).unwrap(), "theirs");
+        assert_eq!(names_in(dir.path()), [".out.previous", "out"]);
+        assert_eq!(fs::read_to_string(out.join("index.html")).unwrap(), "three");
     }
 
     #[test]

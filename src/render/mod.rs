@@ -45,7 +45,7 @@ use crate::site::Site;
 use crate::theme::{fingerprinted_path, Theme};
 use crate::urls;
 
-pub use kinds::{select, Changes, PageKind, Selection, Snapshot};
+pub use kinds::{kinds_using, select, Changes, PageKind, Selection, Snapshot};
 use views::Views;
 pub use views::{format_number, CaseCard};
 

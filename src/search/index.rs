@@ -179,12 +179,12 @@ impl SearchIndex {
     }
 
     /// Open an index written by [`SearchIndex::build_in_dir`]. The folder
-    /// keeps no config, so queries use the default synonyms.
-    pub fn open(dir: &Path) -> tantivy::Result<SearchIndex> {
+    /// keeps no config: queries use the synonyms of `search`.
+    pub fn open(dir: &Path, search: &crate::config::SearchConfig) -> tantivy::Result<SearchIndex> {
         let index = Index::open_in_dir(dir)?;
         register(&index, Purpose::Query);
         let fields = Fields::from_schema(&index.schema())?;
-        let synonyms = super::Synonyms::new(&Default::default());
+        let synonyms = super::Synonyms::new(search);
         SearchIndex::with_reader(index, fields, Purpose::Query, synonyms)
     }
 

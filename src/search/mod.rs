@@ -15,6 +15,7 @@
 mod analyzer;
 pub mod export;
 mod index;
+pub mod persisted;
 mod snippet;
 mod synonyms;
 

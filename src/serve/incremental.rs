@@ -68,6 +68,8 @@ pub struct Preview {
     search_files: BTreeSet<String>,
     /// What [`Preview::refresh_slow`] still has to do.
     slow: Option<Selection>,
+    /// Page kinds whose templates changed since the snapshot.
+    template_kinds: Vec<render::PageKind>,
     /// The search index of the last good site.
     pub search_index: Option<SearchIndex>,
 }
@@ -92,6 +94,7 @@ impl Preview {
             written: BTreeSet::new(),
             search_files: BTreeSet::new(),
             slow: None,
+            template_kinds: Vec::new(),
             search_index: None,
         }
     }
@@ -150,14 +153,20 @@ impl Preview {
         if !other.is_empty() {
             // Templates or static files: the content is parsed as it was.
             match build::load_setup(&root, self.request.base_url.as_deref()) {
-                Ok(setup) => loaded.theme = setup.theme,
+                Ok(setup) => {
+                    // Only templates changed: the kinds that use them.
+                    match template_kinds(&loaded.theme, &setup.theme) {
+                        Some(kinds) => self.template_kinds.extend(kinds),
+                        // Every page may have changed: render them all.
+                        None => self.snapshot = None,
+                    }
+                    loaded.theme = setup.theme;
+                }
                 Err(diags) => {
                     self.snapshot = None;
                     return Outcome::Failed(diags);
                 }
             }
-            // Every page may have changed: render them all.
-            self.snapshot = None;
         }
         let mut rediscover = false;
         let mut reparse: BTreeSet<PathBuf> = BTreeSet::new();
@@ -313,6 +322,7 @@ impl Preview {
         self.snapshot = Some(snapshot);
         self.dirty.clear();
         self.dirty_ids.clear();
+        self.template_kinds.clear();
         self.slow = None;
         Outcome::Built {
             changed,
@@ -360,6 +370,7 @@ impl Preview {
         let old = self.snapshot.as_ref().expect("checked above");
         let prefaces = &loaded.content.prefaces;
         let (own, rest, slow) = render::select(old, &now, &site, &changes, prefaces);
+        let (rest, slow) = with_template_kinds(&self.template_kinds, &site, rest, slow);
         let mut changed = Vec::new();
         for selection in [own, rest] {
             let collected = Collect::default();
@@ -383,6 +394,7 @@ impl Preview {
         self.snapshot = Some(now);
         self.dirty.clear();
         self.dirty_ids.clear();
+        self.template_kinds.clear();
         self.slow = Some(match self.slow.take() {
             Some(before) => before.merge(slow),
             None => slow,
@@ -490,4 +502,45 @@ impl Sink for Collect {
     fn put(&self, file: OutputFile) {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).push(file);
     }
+}
+
+/// The page kinds to render again when the theme went from `old` to
+/// `new`: `None` when anything but templates changed (static files, a
+/// theme with errors) or the templates' users cannot be told.
+fn template_kinds(
+    old: &Result<crate::theme::Theme, Vec<Diagnostic>>,
+    new: &Result<crate::theme::Theme, Vec<Diagnostic>>,
+) -> Option<Vec<render::PageKind>> {
+    let (Ok(old), Ok(new)) = (old, new) else {
+        return None;
+    };
+    if old.statics != new.statics {
+        return None;
+    }
+    let names: BTreeSet<&String> = old.templates.keys().chain(new.templates.keys()).collect();
+    let changed: BTreeSet<String> = names
+        .into_iter()
+        .filter(|name| old.templates.get(*name) != new.templates.get(*name))
+        .cloned()
+        .collect();
+    render::kinds_using(&new.templates, &changed)
+}
+
+/// Add every page of the kinds whose templates changed: the search page
+/// and books to what comes when quiet (they need the search export), the
+/// rest to what is rendered now.
+fn with_template_kinds(
+    kinds: &[render::PageKind],
+    site: &site::Site,
+    rest: Selection,
+    slow: Selection,
+) -> (Selection, Selection) {
+    use render::PageKind;
+    let (later, now): (Vec<PageKind>, Vec<PageKind>) = kinds
+        .iter()
+        .partition(|k| matches!(k, PageKind::Search | PageKind::Book));
+    (
+        rest.merge(Selection::of_kinds(site, &now)),
+        slow.merge(Selection::of_kinds(site, &later)),
+    )
 }

@@ -25,14 +25,16 @@
 //!
 //! And every page shows the site-wide context
 //! (`depends::site_fingerprint`): when it changes, or the set of output
-//! paths does ([`Snapshot::shape`]), or config, templates or static files
-//! do, everything is rendered again.
+//! paths does ([`Snapshot::shape`]), or config or static files do,
+//! everything is rendered again. When only templates change, the kinds
+//! whose templates use them are ([`kinds_using`], in `templates`).
 
 use std::collections::{BTreeSet, HashSet};
 
 use rayon::prelude::*;
 
 mod depends;
+mod templates;
 
 use super::views::CaseCard;
 use super::{open_data, qr, stand_in, Mode, Renderer};
@@ -43,6 +45,7 @@ use crate::taxonomy::{TaxonomyKind, Term};
 use crate::urls;
 
 pub use depends::{select, Changes, Snapshot};
+pub use templates::kinds_using;
 
 /// The kinds of output, in the order a whole render makes them (the
 /// sitemap, last, lists the pages made before it).

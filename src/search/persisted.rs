@@ -1,0 +1,157 @@
+//! The index `casebook search` keeps between runs, so a query after the
+//! first opens an index on disk instead of parsing the site and indexing
+//! every case again.
+//!
+//! It lives under `ROOT/.casebook-cache/search/KEY/`, where `KEY` is a
+//! hash of everything the index follows from ([`inputs_key`]): the
+//! binary (its version, size and modification time), `casebook.toml`
+//! (base URL, taxonomies, synonyms) byte for byte, and every file under
+//! `content/`: the bytes of each Markdown file, the size and modification
+//! time of the others (images and attachments, which no index holds but
+//! whose presence can make a case an error), and every path. A folder is
+//! used only when its name is the key of the content as it is now, so an
+//! edit, a new binary or a new config is never answered from an index of
+//! what was there before: the command indexes again (the whole site:
+//! tantivy segments are not updated case by case here) and keeps the new
+//! index in place of the old.
+//!
+//! A folder is built under a temporary name and renamed to its key only
+//! when complete, so a killed search leaves at most a `.tmp-PID` folder,
+//! which a later store removes. An index that does not open, or fails a
+//! query, is treated as absent: the caller indexes again.
+
+use std::fs;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use walkdir::WalkDir;
+
+use super::SearchIndex;
+use crate::config::SearchConfig;
+use crate::site::Site;
+
+/// The cache root at the top of a site, shared by every cache.
+pub const CACHE_ROOT: &str = ".casebook-cache";
+
+/// This format's name: a different layout is a different key.
+const FORMAT: &[u8] = b"casebook-search-index 1";
+
+/// `ROOT/.casebook-cache/search`.
+fn folder(root: &Path) -> PathBuf {
+    root.join(CACHE_ROOT).join("search")
+}
+
+/// The hash (hex) of what an index of the site at `root` follows from.
+pub fn inputs_key(root: &Path) -> io::Result<String> {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(FORMAT).update(b"\0");
+    hasher.update(env!("CARGO_PKG_VERSION").as_bytes());
+    if let Ok(meta) = std::env::current_exe().and_then(fs::metadata) {
+        hasher.update(&meta.len().to_le_bytes());
+        hasher.update(&mtime_nanos(&meta).to_le_bytes());
+    }
+    hasher.update(b"\0config\0");
+    hash_file(&mut hasher, &root.join("casebook.toml"))?;
+    let content = root.join("content");
+    if content.exists() {
+        hash_tree(&mut hasher, &content)?;
+    }
+    Ok(hasher.finalize().to_hex().to_string())
+}
+
+fn hash_tree(hasher: &mut blake3::Hasher, content: &Path) -> io::Result<()> {
+    for entry in WalkDir::new(content).sort_by_file_name() {
+        let entry = entry.map_err(io::Error::other)?;
+        let rel = entry.path().strip_prefix(content).unwrap_or(entry.path());
+        hasher.update(b"\0path\0");
+        hasher.update(rel.as_os_str().as_encoded_bytes());
+        let file_type = entry.file_type();
+        if file_type.is_symlink() {
+            hasher.update(b"\0link\0");
+            let target = fs::read_link(entry.path())?;
+            hasher.update(target.as_os_str().as_encoded_bytes());
+        } else if file_type.is_dir() {
+            hasher.update(b"\0dir");
+        } else if entry.path().extension().is_some_and(|e| e == "md") {
+            hasher.update(b"\0md\0");
+            hash_file(hasher, entry.path())?;
+        } else {
+            let meta = entry.metadata().map_err(io::Error::other)?;
+            hasher.update(b"\0file\0");
+            hasher.update(&meta.len().to_le_bytes());
+            hasher.update(&mtime_nanos(&meta).to_le_bytes());
+        }
+    }
+    Ok(())
+}
+
+/// Hash a file's length and bytes (content files are at most a few MB:
+/// the parser refuses bigger ones, and then the key is never stored).
+fn hash_file(hasher: &mut blake3::Hasher, path: &Path) -> io::Result<()> {
+    let mut bytes = Vec::new();
+    fs::File::open(path)?.read_to_end(&mut bytes)?;
+    hasher.update(&(bytes.len() as u64).to_le_bytes());
+    hasher.update(&bytes);
+    Ok(())
+}
+
+fn mtime_nanos(meta: &fs::Metadata) -> i128 {
+    use std::os::unix::fs::MetadataExt;
+    i128::from(meta.mtime()) * 1_000_000_000 + i128::from(meta.mtime_nsec())
+}
+
+/// The kept index for `key`, if there is one that opens.
+pub fn open(root: &Path, key: &str, search: &SearchConfig) -> Option<SearchIndex> {
+    let dir = folder(root).join(key);
+    if !fs::symlink_metadata(&dir).is_ok_and(|m| m.is_dir()) {
+        return None;
+    }
+    SearchIndex::open(&dir, search).ok()
+}
+
+/// Index `site` and keep the index as the one for `key`, replacing any
+/// other. Returns the index, or `None` when it could not be kept (a
+/// read-only site, a full disk): the caller then indexes in memory.
+pub fn store(root: &Path, key: &str, site: &Site) -> Option<SearchIndex> {
+    let base = folder(root);
+    fs::create_dir_all(&base).ok()?;
+    // Unique in this process too: two searches may store at once.
+    static STORES: AtomicU64 = AtomicU64::new(0);
+    let n = STORES.fetch_add(1, Ordering::Relaxed);
+    let temporary = base.join(format!(".tmp-{}-{n}", std::process::id()));
+    let _ = fs::remove_dir_all(&temporary);
+    fs::create_dir(&temporary).ok()?;
+    let built = SearchIndex::build_in_dir(site, &temporary);
+    let target = base.join(key);
+    let placed = built.is_ok() && {
+        let _ = fs::remove_dir_all(&target);
+        fs::rename(&temporary, &target).is_ok()
+    };
+    if !placed {
+        let _ = fs::remove_dir_all(&temporary);
+        return None;
+    }
+    remove_others(&base, key);
+    // Reopened at its final path: the files were renamed with their folder.
+    SearchIndex::open(&target, &site.config.search).ok()
+}
+
+/// Remove every folder in the cache but `key`'s: older indexes and the
+/// temporary folders of searches that were killed (their process gone).
+fn remove_others(base: &Path, key: &str) {
+    let Ok(entries) = fs::read_dir(base) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let is_key = name.len() == 64 && name.bytes().all(|b| b.is_ascii_hexdigit());
+        let killed = name
+            .strip_prefix(".tmp-")
+            .and_then(|rest| rest.split('-').next())
+            .is_some_and(|pid| !Path::new("/proc").join(pid).exists());
+        if (is_key && name != key) || killed {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+}
