@@ -10,11 +10,13 @@
 //! narrow by priority area, industry, district (name or slug) and year.
 //! The site's [`Synonyms`] let a word match as typed or as its term (6σ or
 //! 六西格玛), whichever scores higher.
-//! Hits come ranked, with a snippet around the match.
+//! Hits come ranked, with a snippet around the match. [`Related`] picks
+//! each case's related cases from the index once per build.
 
 mod analyzer;
 pub mod export;
 mod index;
+mod related;
 mod snippet;
 mod synonyms;
 
@@ -31,6 +33,7 @@ use tantivy::{TantivyDocument, Term};
 
 pub use analyzer::{analyze, is_ideograph, CjkTokenizer, Mode, TOKENIZER_NAME};
 pub use index::{plain_text, Purpose, SearchIndex};
+pub use related::{Related, RELATED_CASES};
 pub use snippet::{around_matches, find_matches, Snippet};
 pub use synonyms::Synonyms;
 
