@@ -19,6 +19,8 @@ pub struct SearchOptions {
 pub struct SearchReport {
     /// Best first.
     pub hits: Vec<Hit>,
+    /// 你是不是要找: with no hits, a query near this one that has some.
+    pub suggestion: Option<String>,
 }
 
 #[derive(Debug)]
@@ -40,16 +42,21 @@ pub fn run(options: &SearchOptions) -> Result<SearchReport, SearchCommandError> 
     let site = loaded.derive().map_err(content_error)?.site;
     options
         .filters
-        .check(&loaded.config)
+        .check(&site)
         .map_err(SearchCommandError::Usage)?;
-    let hits = SearchIndex::build(&site)
-        .map_err(SearchError::from)
-        .and_then(|index| index.search(&options.query, &options.filters, options.limit))
+    let index = SearchIndex::build(&site)
+        .map_err(|err| SearchCommandError::Failed(SearchError::from(err)))?;
+    let hits = index
+        .search(&options.query, &options.filters, options.limit)
         .map_err(|err| match err {
             SearchError::EmptyQuery => SearchCommandError::Usage(err.to_string()),
             err => SearchCommandError::Failed(err),
         })?;
-    Ok(SearchReport { hits })
+    let suggestion = match hits.is_empty() {
+        true => index.did_you_mean(&options.query, &options.filters),
+        false => None,
+    };
+    Ok(SearchReport { hits, suggestion })
 }
 
 fn content_error(mut diags: Vec<Diagnostic>) -> SearchCommandError {
@@ -100,6 +107,35 @@ mod tests {
         assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
         for hit in &report.hits {
             assert_eq!(hit.url, format!("/cases/{}/", hit.id));
+        }
+    }
+
+    #[test]
+    fn a_near_miss_suggests_the_method_and_a_hit_suggests_nothing() {
+        let report = run(&example("六西格马", Filters::default())).expect("searched");
+        assert!(report.hits.is_empty());
+        assert_eq!(report.suggestion.as_deref(), Some("六西格玛"));
+        let report = run(&example("六西格玛", Filters::default())).expect("searched");
+        assert!(!report.hits.is_empty());
+        assert_eq!(report.suggestion, None);
+    }
+
+    #[test]
+    fn the_method_filter_takes_a_name_or_a_slug_and_rejects_others() {
+        let only = |method: &str| Filters {
+            method: Some(method.to_string()),
+            ..Filters::default()
+        };
+        let by_name = run(&example("质量", only("六西格玛"))).expect("hits");
+        let by_slug = run(&example("质量", only("six-sigma"))).expect("hits");
+        let ids = |r: &SearchReport| r.hits.iter().map(|h| h.id.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(&by_name), ids(&by_slug));
+        assert!(!by_name.hits.is_empty());
+        match run(&example("质量", only("没有这种方法"))) {
+            Err(SearchCommandError::Usage(message)) => {
+                assert!(message.contains("没有这种方法") && message.contains("六西格玛"));
+            }
+            other => panic!("expected a usage error, got {:?}", other.err()),
         }
     }
 

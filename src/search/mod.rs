@@ -18,6 +18,7 @@ pub mod export;
 mod index;
 mod related;
 mod snippet;
+mod suggest;
 mod synonyms;
 
 use std::fmt;
@@ -35,26 +36,32 @@ pub use analyzer::{analyze, is_ideograph, CjkTokenizer, Mode, TOKENIZER_NAME};
 pub use index::{plain_text, Purpose, SearchIndex};
 pub use related::{Related, RELATED_CASES};
 pub use snippet::{around_matches, find_matches, Snippet};
+pub use suggest::nearest as nearest_method;
 pub use synonyms::Synonyms;
 
-use crate::config::{Config, TermConfig};
+use crate::config::TermConfig;
+use crate::site::Site;
+use crate::taxonomy::TaxonomyKind;
 
 /// Characters of text in a snippet (about two lines on a phone).
 pub const SNIPPET_CHARS: usize = 80;
 
-/// Restrict results to some taxonomy terms. Areas, industries and districts
-/// are given by name or slug.
+/// Restrict results to some taxonomy terms. Areas, industries, districts
+/// and methods are given by name or slug (a method's name in any width).
 #[derive(Clone, Debug, Default)]
 pub struct Filters {
     pub area: Option<String>,
     pub industry: Option<String>,
     pub district: Option<String>,
     pub year: Option<i64>,
+    pub method: Option<String>,
 }
 
 impl Filters {
-    /// Every filter must name a configured term; the message lists them.
-    pub fn check(&self, config: &Config) -> Result<(), String> {
+    /// Every filter must name a term of the site: a configured one, or a
+    /// method some published case uses; the message lists them.
+    pub fn check(&self, site: &Site) -> Result<(), String> {
+        let config = site.config;
         let lists: [(&str, &Option<String>, &[TermConfig]); 3] = [
             ("遴选重点", &self.area, &config.priority_areas),
             ("行业", &self.industry, &config.industries),
@@ -73,9 +80,37 @@ impl Filters {
                 ));
             }
         }
+        if let Some(value) = &self.method {
+            let methods = &site.taxonomy(TaxonomyKind::Method).terms;
+            let folded = crate::text::fold_width(value);
+            let known = |t: &&crate::taxonomy::Term| {
+                crate::text::fold_width(&t.name) == folded || t.slug == *value
+            };
+            if !methods.iter().any(|t| known(&t)) {
+                let mut used: Vec<&crate::taxonomy::Term> = methods.iter().collect();
+                used.sort_by_key(|t| std::cmp::Reverse(t.cases.len()));
+                let names: Vec<String> = used
+                    .iter()
+                    .take(METHODS_LISTED)
+                    .map(|t| format!("{}（{}）", t.name, t.slug))
+                    .collect();
+                let more = if used.len() > METHODS_LISTED {
+                    "等"
+                } else {
+                    ""
+                };
+                return Err(format!(
+                    "没有案例用名为“{value}”的方法；常用的有：{}{more}",
+                    names.join("、")
+                ));
+            }
+        }
         Ok(())
     }
 }
+
+/// Methods an unknown `--method` lists (the most used first).
+const METHODS_LISTED: usize = 20;
 
 /// One result.
 #[derive(Clone, Debug)]
@@ -211,6 +246,15 @@ impl SearchIndex {
         Ok(hits)
     }
 
+    /// 你是不是要找: for a query that found nothing, the query with its
+    /// words near a method name replaced by that name, when that finds
+    /// cases (with the same filters).
+    pub fn did_you_mean(&self, query: &str, filters: &Filters) -> Option<String> {
+        let suggestion = suggest::nearest(query, &self.methods)?;
+        let hits = self.search(&suggestion, filters, 1).ok()?;
+        (!hits.is_empty()).then_some(suggestion)
+    }
+
     /// Every slot must match: one of its alternatives (as a phrase) in
     /// some field, the best-scoring alternative counting; the fields weigh
     /// differently. Filters must match too, without changing the score.
@@ -232,11 +276,15 @@ impl SearchIndex {
             })
             .collect();
         let year = filters.year.map(|y| y.to_string());
+        // Methods are indexed by slug and by width-folded name (folding
+        // leaves a slug as it is).
+        let method = filters.method.as_deref().map(crate::text::fold_width);
         let facets = [
             (f.area, filters.area.as_deref()),
             (f.industry, filters.industry.as_deref()),
             (f.district, filters.district.as_deref()),
             (f.year, year.as_deref()),
+            (f.method, method.as_deref()),
         ];
         for (field, value) in facets {
             if let Some(value) = value {
