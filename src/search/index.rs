@@ -240,9 +240,11 @@ impl SearchIndex {
         writer.commit()?;
         writer.wait_merging_threads()?;
         let synonyms = super::Synonyms::new(&site.config.search);
+        // Most used first, ties in the taxonomy's order: as the search
+        // page's 方法 select lists them (`search.js` suggests from it).
         let mut methods: Vec<&crate::taxonomy::Term> =
             site.taxonomy(TaxonomyKind::Method).terms.iter().collect();
-        methods.sort_by(|a, b| b.cases.len().cmp(&a.cases.len()).then(a.name.cmp(&b.name)));
+        methods.sort_by_key(|t| std::cmp::Reverse(t.cases.len()));
         let methods = methods.iter().map(|t| t.name.clone()).collect();
         SearchIndex::with_reader(index, fields, purpose, synonyms, methods)
     }

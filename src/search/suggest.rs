@@ -105,6 +105,22 @@ mod tests {
         assert_eq!(nearest("", &names()), None);
     }
 
+    /// The vectors `search.js`'s `didYouMean` is checked against too.
+    #[test]
+    fn shared_vectors() {
+        let vectors: serde_json::Value = serde_json::from_str(include_str!(
+            "../../tests/fixtures/search/suggest-vectors.json"
+        ))
+        .unwrap();
+        let names: Vec<String> = serde_json::from_value(vectors["names"].clone()).unwrap();
+        let cases: Vec<(String, String)> =
+            serde_json::from_value(vectors["cases"].clone()).unwrap();
+        for (query, want) in cases {
+            let got = nearest(&query, &names).unwrap_or_default();
+            assert_eq!(got, want, "{query:?}");
+        }
+    }
+
     #[test]
     fn edits_count_characters_not_bytes() {
         assert_eq!(edits(&chars_of("六西格马"), &chars_of("六西格玛")), 1);
