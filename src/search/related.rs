@@ -115,14 +115,6 @@ impl Related {
             .cloned()
             .collect()
     }
-
-    /// Ids of the cases whose list holds `id`.
-    pub fn listing<'a>(&'a self, id: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.lists
-            .iter()
-            .filter(move |(_, list)| list.iter().any(|r| r == id))
-            .map(|(owner, _)| owner.as_str())
-    }
 }
 
 /// The fields a case's terms are taken from, with their weights: methods
