@@ -126,6 +126,9 @@ enum Command {
         district: Option<String>,
         #[arg(long)]
         year: Option<i64>,
+        /// Method (name or slug), e.g. 六西格玛, QC小组.
+        #[arg(long)]
+        method: Option<String>,
         /// Words to find, e.g. 西格玛, "精益 数字化", QC小组.
         #[arg(required = true)]
         query: Vec<String>,
@@ -231,6 +234,7 @@ pub fn run() -> i32 {
             industry,
             district,
             year,
+            method,
             query,
         } => {
             let filters = crate::search::Filters {
@@ -238,6 +242,7 @@ pub fn run() -> i32 {
                 industry,
                 district,
                 year,
+                method,
             };
             let options = SearchOptions {
                 root,
@@ -296,6 +301,14 @@ fn run_search(options: &SearchOptions, json: bool) -> i32 {
 fn print_hits_json(report: &SearchReport) {
     let list: Vec<serde_json::Value> = report.hits.iter().map(|h| h.to_json()).collect();
     println!("{}", serde_json::Value::Array(list));
+    print_suggestion(report);
+}
+
+/// 你是不是要找, on stderr (stdout stays the hits).
+fn print_suggestion(report: &SearchReport) {
+    if let Some(suggestion) = &report.suggestion {
+        eprintln!("你是不是要找：{suggestion}");
+    }
 }
 
 fn print_hits(report: &SearchReport) {
@@ -308,6 +321,7 @@ fn print_hits(report: &SearchReport) {
         0 => eprintln!("没有找到匹配的案例。"),
         n => eprintln!("找到 {n} 个案例。"),
     }
+    print_suggestion(report);
 }
 
 fn run_build(options: BuildOptions, verbose: bool) -> i32 {

@@ -435,3 +435,65 @@ fn a_template_change_renders_only_the_pages_that_use_it() {
     assert!(!full);
     assert_same(&fixture.files(), &fixture.fresh_build());
 }
+
+/// The ids a case page lists as related (相关案例), in order.
+fn related_on(files: &BTreeMap<String, Vec<u8>>, page: &str) -> Vec<String> {
+    let Some(bytes) = files.get(page) else {
+        return Vec::new();
+    };
+    let html = scraper::Html::parse_document(&String::from_utf8_lossy(bytes));
+    html.select(&common::sel(".related-list a"))
+        .filter_map(|a| a.value().attr("href"))
+        .map(|href| {
+            href.trim_end_matches('/')
+                .rsplit('/')
+                .next()
+                .unwrap()
+                .to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn a_method_edit_relists_related_cases_as_a_fresh_build_does() {
+    let mut fixture = Fixture::new();
+    let before = fixture.files();
+    let written = fixture.edit(
+        "content/cases/2023/2023-005.md",
+        "methods: [QC小组, 精益]",
+        "methods: [六西格玛, 精益]",
+    );
+    let after = fixture.files();
+    let fresh = fixture.fresh_build();
+    assert_same(&after, &fresh);
+    assert_eq!(
+        written,
+        differing(&before, &fresh),
+        "exactly the files that differ were written"
+    );
+    let case_pages: Vec<&String> = after
+        .keys()
+        .filter(|p| p.starts_with("cases/") && p.matches('/').count() == 2)
+        .filter(|p| p.ends_with("/index.html"))
+        .collect();
+    let relisted: BTreeSet<&str> = case_pages
+        .iter()
+        .filter(|p| related_on(&before, p) != related_on(&after, p))
+        .map(|p| p.as_str())
+        .collect();
+    assert!(
+        relisted.iter().any(|p| !p.starts_with("cases/2023-005/")),
+        "the edit moves other cases' related lists: {relisted:?}"
+    );
+    // Case pages written either show the case (a link to it: its own,
+    // neighbours, related cards) or list other related cases now.
+    for page in pages(&written)
+        .into_iter()
+        .filter(|p| case_pages.iter().any(|c| c == p))
+    {
+        assert!(
+            shows_case(page, "2023-005", &before, &after) || relisted.contains(page),
+            "{page} was rewritten but neither shows the case nor relists"
+        );
+    }
+}

@@ -48,6 +48,7 @@ struct Case {
     area: String,
     industry: String,
     year: i64,
+    methods: Vec<String>,
     /// Title and enterprise name.
     head: String,
     /// Everything searchable: head, methods, technologies, Markdown body.
@@ -97,6 +98,7 @@ fn example_cases() -> Vec<Case> {
             area: str_of(&fm, "priority_area").to_string(),
             industry: str_of(&fm, "industry").to_string(),
             year: fm["year"].as_i64().unwrap(),
+            methods: list_of(&fm, "methods"),
             head: normalize(&head),
             text: normalize(&searchable.join("\n")),
         });
@@ -244,6 +246,70 @@ fn facet_filters_narrow_results() {
     let by_industry = expected(&cases, "质量", |c| c.industry == "高端装备");
     assert!(!by_industry.is_empty());
     assert_known_answer("质量", &["--industry", "高端装备"], &by_industry);
+}
+
+#[test]
+fn the_method_filter_narrows_by_name_slug_or_full_width_name() {
+    let cases = example_cases();
+    let six_sigma = expected(&cases, "质量", |c| {
+        c.methods.iter().any(|m| m == "六西格玛")
+    });
+    assert!(six_sigma.len() >= 3);
+    for method in ["六西格玛", "six-sigma"] {
+        assert_known_answer("质量", &["--method", method], &six_sigma);
+    }
+    let circles = expected(&cases, "质量", |c| {
+        c.methods.iter().any(|m| m == "QC小组")
+    });
+    assert!(!circles.is_empty());
+    assert_known_answer("质量", &["--method", "ＱＣ小组"], &circles);
+    // With another facet, both must hold.
+    let both = expected(&cases, "质量", |c| {
+        c.methods.iter().any(|m| m == "六西格玛") && c.year == 2023
+    });
+    assert_known_answer("质量", &["--method", "six-sigma", "--year", "2023"], &both);
+    // A method no case uses is a usage error naming the common ones.
+    let root = root();
+    let out = casebook(&[
+        "search",
+        "--root",
+        root.to_str().unwrap(),
+        "--method",
+        "八西格玛",
+        "质量",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("八西格玛") && stderr.contains("六西格玛（six-sigma）"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn no_hits_suggest_the_nearest_method_that_finds_cases() {
+    let root = root();
+    let root = root.to_str().unwrap();
+    for args in [
+        vec!["search", "--root", root, "六西格马"],
+        vec!["search", "--json", "--root", root, "六西格马"],
+    ] {
+        let out = casebook(&args);
+        assert_eq!(out.status.code(), Some(0));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("你是不是要找：六西格玛"),
+            "{args:?}: {stderr}"
+        );
+    }
+    // The JSON on stdout stays the list of hits.
+    assert!(search(&["六西格马"]).is_empty());
+    // A near word with a hit, or a word near no method, suggests nothing.
+    for query in ["六西格玛", "冷链物流", "量子纠缠"] {
+        let out = casebook(&["search", "--root", root, query]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("你是不是要找"), "{query}: {stderr}");
+    }
 }
 
 #[test]

@@ -67,6 +67,21 @@ fn get(port: u16, path: &str) -> Option<(u16, String)> {
     Some((status, body))
 }
 
+/// The status line and headers of `GET path`.
+fn get_head(port: u16, path: &str) -> Option<String> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).ok()?;
+    let text = String::from_utf8_lossy(&response).into_owned();
+    Some(text.split_once("\r\n\r\n")?.0.to_string())
+}
+
 fn start(root: &Path) -> Server {
     start_with(root, &[], None)
 }
@@ -219,6 +234,39 @@ fn answers_search_queries_live() {
         assert_eq!(status, 200);
         assert_eq!(ids(&found), ids(&six_sigma), "{query}");
     }
+
+    // The 方法 facet, by slug or name.
+    let (_, lean) = json("/api/search?q=%E8%B4%A8%E9%87%8F&method=lean&limit=100");
+    let (_, by_name) = json("/api/search?q=%E8%B4%A8%E9%87%8F&method=%E7%B2%BE%E7%9B%8A&limit=100");
+    let (_, everything) = json("/api/search?q=%E8%B4%A8%E9%87%8F&limit=100");
+    assert!(!ids(&lean).is_empty());
+    assert_eq!(ids(&lean), ids(&by_name));
+    assert!(ids(&lean).len() < ids(&everything).len());
+    let cli = Command::new(env!("CARGO_BIN_EXE_casebook"))
+        .args([
+            "search", "--json", "--limit", "100", "--method", "lean", "--root",
+        ])
+        .arg(site.path())
+        .arg("质量")
+        .output()
+        .unwrap();
+    let cli: serde_json::Value = serde_json::from_slice(&cli.stdout).unwrap();
+    assert_eq!(ids(&lean), ids(&cli), "serve and the CLI filter alike");
+
+    // 你是不是要找 comes in a header when nothing is found (六西格马 → 六西格玛).
+    let head = |path: &str| get_head(port, path).unwrap();
+    let missed = head("/api/search?q=%E5%85%AD%E8%A5%BF%E6%A0%BC%E9%A9%AC");
+    assert!(missed.starts_with("HTTP/1.1 200"), "{missed}");
+    let suggestion = missed
+        .lines()
+        .find_map(|l| l.strip_prefix("X-Casebook-Suggestion: "))
+        .expect("a suggestion header");
+    let decoded = percent_encoding::percent_decode_str(suggestion.trim())
+        .decode_utf8()
+        .unwrap();
+    assert_eq!(decoded, "六西格玛");
+    let found = head("/api/search?q=%E5%85%AD%E8%A5%BF%E6%A0%BC%E7%8E%9B");
+    assert!(!found.contains("X-Casebook-Suggestion"), "{found}");
 
     // What it cannot answer, it says, in Chinese.
     let (status, error) = json("/api/search?q=%E3%80%82");

@@ -22,7 +22,7 @@ use crate::diagnostics::{self, Diagnostic};
 use crate::output::{Contents, OutputFile, Recorder, Sink, Written};
 use crate::published;
 use crate::render;
-use crate::search::{Purpose, SearchIndex};
+use crate::search::{Purpose, Related, SearchIndex};
 use crate::site::{self, Site};
 use crate::theme::Theme;
 use crate::urls::{self, Urls};
@@ -197,6 +197,8 @@ pub struct Rendered {
     pub search_index: Option<SearchIndex>,
     /// The search export's paths.
     pub search_files: Vec<String>,
+    /// Each case's related cases (not in `check`, which has no export).
+    pub related: Option<Related>,
     /// Warnings only.
     pub warnings: Vec<Diagnostic>,
 }
@@ -242,26 +244,33 @@ pub fn render(
     }
     let mut search_meta = None;
     let mut search_index = None;
+    let mut related = None;
     let mut search_files = Vec::new();
     if mode.exports_search() {
         progress.set_message("生成搜索索引");
-        let (files, meta, index) = match search_export(&site, mode, phases.as_deref_mut()) {
+        let exported = match search_export(&site, mode, phases.as_deref_mut()) {
             Ok(exported) => exported,
             Err(problems) => return Err(failed(diagnostics, problems)),
         };
-        search_files = files.iter().map(|f| f.path.clone()).collect();
-        files.into_par_iter().for_each(|f| out.put(f));
-        search_meta = Some(meta);
-        search_index = index;
+        search_files = exported.files.iter().map(|f| f.path.clone()).collect();
+        exported.files.into_par_iter().for_each(|f| out.put(f));
+        search_meta = Some(exported.meta);
+        search_index = exported.index;
+        related = Some(exported.related);
         return_freed_memory();
-        if let Some(phases) = phases.as_deref_mut() {
-            phases.done("search export");
-        }
     }
 
     progress.set_message("生成页面");
     let years: Vec<i64> = printed.iter().map(|(year, _)| *year).collect();
-    let rendered = render::render_site(&site, theme, search_meta.as_ref(), &years, mode, &out);
+    let rendered = render::render_site(
+        &site,
+        theme,
+        search_meta.as_ref(),
+        related.as_ref(),
+        &years,
+        mode,
+        &out,
+    );
     if let Err(problems) = rendered {
         return Err(failed(diagnostics, problems));
     }
@@ -282,38 +291,54 @@ pub fn render(
         written,
         search_index,
         search_files,
+        related,
         warnings,
     })
 }
 
-/// The search export's files and meta, and the full index the preview
-/// keeps for `/api/search`.
-pub type SearchExport = (
-    Vec<OutputFile>,
-    crate::search::export::Meta,
-    Option<SearchIndex>,
-);
+/// What the search export makes: its files and meta, each case's related
+/// cases (from the same lean index), and the full index the preview keeps
+/// for `/api/search`.
+pub struct SearchExport {
+    pub files: Vec<OutputFile>,
+    pub meta: crate::search::export::Meta,
+    pub related: Related,
+    pub index: Option<SearchIndex>,
+}
 
-/// The static search export, from a lean index dropped before the pages
-/// are rendered (it is the build's largest allocation); the preview also
-/// keeps a full index for `/api/search`.
+/// The static search export and the related cases, from a lean index
+/// dropped before the pages are rendered (it is the build's largest
+/// allocation); the preview also keeps a full index for `/api/search`.
 pub fn search_export(
     site: &Site,
     mode: Mode,
-    phases: Option<&mut Phases>,
+    mut phases: Option<&mut Phases>,
 ) -> Result<SearchExport, Vec<Diagnostic>> {
     let exported = SearchIndex::build_for(site, Purpose::Export).and_then(|lean| {
-        if let Some(phases) = phases {
+        if let Some(phases) = phases.as_deref_mut() {
             phases.done("search index");
         }
-        crate::search::export::export(site, &lean)
+        let (files, meta) = crate::search::export::export(site, &lean)?;
+        if let Some(phases) = phases.as_deref_mut() {
+            phases.done("search export");
+        }
+        let related = Related::of_site(site, &lean)?;
+        if let Some(phases) = phases {
+            phases.done("related cases");
+        }
+        Ok((files, meta, related))
     });
-    let kept = exported.and_then(|(files, meta)| {
+    let kept = exported.and_then(|(files, meta, related)| {
         let index = match mode {
             Mode::Preview => Some(SearchIndex::build(site)?),
             Mode::Publish | Mode::Check => None,
         };
-        Ok((files, meta, index))
+        Ok(SearchExport {
+            files,
+            meta,
+            related,
+            index,
+        })
     });
     kept.map_err(|err| {
         vec![Diagnostic::error(

@@ -24,6 +24,8 @@ pub struct SearchOptions {
 pub struct SearchReport {
     /// Best first.
     pub hits: Vec<Hit>,
+    /// 你是不是要找: with no hits, a query near this one that has some.
+    pub suggestion: Option<String>,
     /// Answered from the kept index, without reading the site again.
     pub reused_index: bool,
 }
@@ -47,24 +49,16 @@ pub fn run(options: &SearchOptions) -> Result<SearchReport, SearchCommandError> 
         .as_deref()
         .and_then(|key| persisted::open(&options.root, key, &config.search))
     {
-        check_filters(options, &config)?;
-        match ask(&index, options) {
-            Ok(hits) => {
-                return Ok(SearchReport {
-                    hits,
-                    reused_index: true,
-                })
-            }
+        match answer(&index, &config, options, true) {
             // A kept index that fails is indexed again below.
             Err(SearchCommandError::Failed(_)) => {}
-            Err(err) => return Err(err),
+            answered => return answered,
         }
     }
     let hidden = indicatif::ProgressBar::hidden();
     let request = build::Request::new(&options.root, build::Mode::Publish);
     let loaded = build::load(&request, &hidden).map_err(content_error)?;
     let site = loaded.derive().map_err(content_error)?.site;
-    check_filters(options, &loaded.config)?;
     // Kept only if the content did not change while it was read.
     let unchanged =
         key.filter(|key| persisted::inputs_key(&options.root).ok().as_ref() == Some(key));
@@ -73,26 +67,34 @@ pub fn run(options: &SearchOptions) -> Result<SearchReport, SearchCommandError> 
         None => SearchIndex::build(&site)
             .map_err(|err| SearchCommandError::Failed(SearchError::from(err)))?,
     };
-    Ok(SearchReport {
-        hits: ask(&index, options)?,
-        reused_index: false,
-    })
+    answer(&index, &loaded.config, options, false)
 }
 
-fn check_filters(options: &SearchOptions, config: &Config) -> Result<(), SearchCommandError> {
+fn answer(
+    index: &SearchIndex,
+    config: &Config,
+    options: &SearchOptions,
+    reused_index: bool,
+) -> Result<SearchReport, SearchCommandError> {
     options
         .filters
-        .check(config)
-        .map_err(SearchCommandError::Usage)
-}
-
-fn ask(index: &SearchIndex, options: &SearchOptions) -> Result<Vec<Hit>, SearchCommandError> {
-    index
+        .check(config, &index.methods)
+        .map_err(SearchCommandError::Usage)?;
+    let hits = index
         .search(&options.query, &options.filters, options.limit)
         .map_err(|err| match err {
             SearchError::EmptyQuery => SearchCommandError::Usage(err.to_string()),
             err => SearchCommandError::Failed(err),
-        })
+        })?;
+    let suggestion = match hits.is_empty() {
+        true => index.did_you_mean(&options.query, &options.filters),
+        false => None,
+    };
+    Ok(SearchReport {
+        hits,
+        suggestion,
+        reused_index,
+    })
 }
 
 fn content_error(mut diags: Vec<Diagnostic>) -> SearchCommandError {
@@ -143,6 +145,35 @@ mod tests {
         assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
         for hit in &report.hits {
             assert_eq!(hit.url, format!("/cases/{}/", hit.id));
+        }
+    }
+
+    #[test]
+    fn a_near_miss_suggests_the_method_and_a_hit_suggests_nothing() {
+        let report = run(&example("六西格马", Filters::default())).expect("searched");
+        assert!(report.hits.is_empty());
+        assert_eq!(report.suggestion.as_deref(), Some("六西格玛"));
+        let report = run(&example("六西格玛", Filters::default())).expect("searched");
+        assert!(!report.hits.is_empty());
+        assert_eq!(report.suggestion, None);
+    }
+
+    #[test]
+    fn the_method_filter_takes_a_name_or_a_slug_and_rejects_others() {
+        let only = |method: &str| Filters {
+            method: Some(method.to_string()),
+            ..Filters::default()
+        };
+        let by_name = run(&example("质量", only("六西格玛"))).expect("hits");
+        let by_slug = run(&example("质量", only("six-sigma"))).expect("hits");
+        let ids = |r: &SearchReport| r.hits.iter().map(|h| h.id.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(&by_name), ids(&by_slug));
+        assert!(!by_name.hits.is_empty());
+        match run(&example("质量", only("没有这种方法"))) {
+            Err(SearchCommandError::Usage(message)) => {
+                assert!(message.contains("没有这种方法") && message.contains("六西格玛"));
+            }
+            other => panic!("expected a usage error, got {:?}", other.err()),
         }
     }
 

@@ -41,6 +41,7 @@ use tera::{Context, Tera};
 
 use crate::diagnostics::{rules, Diagnostic};
 use crate::output::{Contents, OutputFile, Recorder, Sink};
+use crate::search::Related;
 use crate::site::Site;
 use crate::theme::{fingerprinted_path, Theme};
 use crate::urls;
@@ -89,17 +90,20 @@ impl Mode {
 /// Render the whole site into `out` (which notes each path). Template
 /// errors and output path collisions come back as diagnostics; files
 /// already put are then the caller's to discard. `search`: the search
-/// export's meta, which the search page inlines. `pdfs`: years whose book
-/// has a printed PDF beside it in the output (the book links it).
-pub fn render_site(
-    site: &Site,
+/// export's meta, which the search page inlines. `related`: each case's
+/// related cases, which its page lists (none in `check`). `pdfs`: years
+/// whose book has a printed PDF beside it in the output (the book links
+/// it).
+pub fn render_site<'s>(
+    site: &'s Site,
     theme: &Theme,
     search: Option<&crate::search::export::Meta>,
+    related: Option<&'s Related>,
     pdfs: &[i64],
     mode: Mode,
     out: &Recorder,
 ) -> Result<(), Vec<Diagnostic>> {
-    let renderer = renderer(site, theme, search, pdfs)?;
+    let renderer = renderer(site, theme, search, pdfs)?.with_related(related);
     kinds::render(&renderer, &Selection::all(site), mode, out)?;
     // Written after rendering, by `build`, but taken all the same.
     let mut reserved = vec![urls::PUBLISHED_LIST.to_string()];
@@ -108,15 +112,17 @@ pub fn render_site(
 }
 
 /// The pages of `selection` (the preview's rebuild after an edit), into
-/// `out`. `search`: the export's meta, for the search page.
-pub fn render_selected(
-    site: &Site,
+/// `out`. `search`: the export's meta, for the search page; `related`:
+/// the related cases case pages list.
+pub fn render_selected<'s>(
+    site: &'s Site,
     theme: &Theme,
     search: Option<&crate::search::export::Meta>,
+    related: Option<&'s Related>,
     selection: &Selection,
     out: &dyn Sink,
 ) -> Result<(), Vec<Diagnostic>> {
-    let renderer = renderer(site, theme, search, &[])?;
+    let renderer = renderer(site, theme, search, &[])?.with_related(related);
     kinds::render(&renderer, selection, Mode::Preview, out)
 }
 
@@ -126,6 +132,7 @@ pub fn render_probe(site: &Site, theme: &Theme) -> Result<(), Vec<Diagnostic>> {
     render_selected(
         site,
         theme,
+        None,
         None,
         &Selection::probe(site),
         &crate::output::Discard,
@@ -202,6 +209,7 @@ fn renderer<'s>(
             .map(|meta| share::script_json(&serde_json::to_value(meta).expect("plain JSON"))),
         book_css,
         static_files,
+        related: None,
     };
     Ok(renderer.with_base_context())
 }
@@ -322,6 +330,8 @@ struct Renderer<'s> {
     book_css: Vec<u8>,
     /// The theme's static files under their published names.
     static_files: Vec<OutputFile>,
+    /// Each case's related cases, and where each case is in the site.
+    related: Option<(&'s Related, HashMap<&'s str, usize>)>,
 }
 
 /// What the share kit page shows and lets editors copy.
@@ -342,6 +352,33 @@ const WECHAT_SCRIPT: &str = "js/wechat.js";
 const SHARE_KIT_SUMMARY_CHARS: usize = 120;
 
 impl<'s> Renderer<'s> {
+    /// The renderer listing `related` cases on case pages.
+    fn with_related(mut self, related: Option<&'s Related>) -> Self {
+        self.related = related.map(|related| {
+            let cases = &self.views.site.cases;
+            let position = cases
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (c.id.as_str(), i))
+                .collect();
+            (related, position)
+        });
+        self
+    }
+
+    /// The cards of the cases related to `case`, best first.
+    fn related_cards(&self, case: &crate::content::Case) -> Vec<CaseCard> {
+        let Some((related, position)) = &self.related else {
+            return Vec::new();
+        };
+        related
+            .of(&case.id)
+            .iter()
+            .filter_map(|id| position.get(id.as_str()))
+            .map(|&i| self.views.card(self.views.site.cases[i]))
+            .collect()
+    }
+
     fn with_base_context(mut self) -> Self {
         self.base.insert("site", &self.views.site_view());
         self.base

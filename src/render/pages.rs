@@ -66,6 +66,7 @@ impl Renderer<'_> {
         let view = self.views.case_view(index, card.clone());
         context.insert("share", &self.share(index, &view.description));
         context.insert("case", &view);
+        context.insert("related", &self.related_cards(case));
         let page = self.render("case.html", urls::index_of(&path), &context)?;
         let kit_path = urls::share_kit(&case.id);
         let mut context = self.context(&kit_path);

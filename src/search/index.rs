@@ -7,6 +7,7 @@
 //! was derived with `--drafts`.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::path::Path;
 
 use tantivy::schema::{
@@ -18,6 +19,8 @@ use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument};
 use super::analyzer::{CjkTokenizer, Mode, TOKENIZER_NAME};
 use crate::content::Case;
 use crate::site::Site;
+use crate::taxonomy::TaxonomyKind;
+use crate::text::fold_width;
 
 /// What an index is built for, which decides what it records.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,6 +65,9 @@ pub(crate) struct Fields {
     pub industry: Field,
     pub district: Field,
     pub year: Field,
+    /// Each method's term, by name (width-folded) and slug: the `--method`
+    /// filter.
+    pub method: Field,
     pub status: Field,
 }
 
@@ -107,6 +113,7 @@ impl Fields {
             industry: builder.add_text_field("industry", STRING),
             district: builder.add_text_field("district", STRING),
             year: builder.add_text_field("year", STRING),
+            method: builder.add_text_field("method", STRING),
             status: builder.add_text_field("status", STRING),
         };
         (builder.build(), fields)
@@ -127,6 +134,7 @@ impl Fields {
             industry: get("industry")?,
             district: get("district")?,
             year: get("year")?,
+            method: get("method")?,
             status: get("status")?,
         })
     }
@@ -140,7 +148,20 @@ pub struct SearchIndex {
     pub(crate) purpose: Purpose,
     /// The site's synonyms, applied to every query.
     pub(crate) synonyms: super::Synonyms,
+    /// The methods published cases use, most used first: what
+    /// [`SearchIndex::did_you_mean`] suggests and `--method` accepts.
+    pub methods: Vec<MethodTerm>,
 }
+
+/// A method some published case uses, as `--method` accepts it.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct MethodTerm {
+    pub name: String,
+    pub slug: String,
+}
+
+/// Where a kept index keeps its [`MethodTerm`]s.
+const METHODS_FILE: &str = "methods.json";
 
 impl std::fmt::Debug for SearchIndex {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -185,7 +206,18 @@ impl SearchIndex {
         register(&index, Purpose::Query);
         let fields = Fields::from_schema(&index.schema())?;
         let synonyms = super::Synonyms::new(search);
-        SearchIndex::with_reader(index, fields, Purpose::Query, synonyms)
+        let methods = std::fs::read(dir.join(METHODS_FILE))
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .ok_or_else(|| tantivy::TantivyError::InvalidArgument("methods.json".into()))?;
+        SearchIndex::with_reader(index, fields, Purpose::Query, synonyms, methods)
+    }
+
+    /// Keep the methods beside an index built by
+    /// [`SearchIndex::build_in_dir`], for [`SearchIndex::open`].
+    pub fn write_methods(&self, dir: &Path) -> std::io::Result<()> {
+        let json = serde_json::to_vec(&self.methods).map_err(std::io::Error::other)?;
+        std::fs::write(dir.join(METHODS_FILE), json)
     }
 
     fn with_reader(
@@ -193,6 +225,7 @@ impl SearchIndex {
         fields: Fields,
         purpose: Purpose,
         synonyms: super::Synonyms,
+        methods: Vec<MethodTerm>,
     ) -> tantivy::Result<SearchIndex> {
         let reader = index
             .reader_builder()
@@ -204,6 +237,7 @@ impl SearchIndex {
             fields,
             purpose,
             synonyms,
+            methods,
         })
     }
 
@@ -220,13 +254,26 @@ impl SearchIndex {
         let mut writer = index.writer_with_num_threads(threads, threads * 40_000_000)?;
         // Built once and read whole: merging segments would be wasted work.
         writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
+        let methods = method_slugs(site);
         for case in site.cases.iter().filter(|c| c.status.is_published()) {
-            writer.add_document(document(&fields, site, case))?;
+            writer.add_document(document(&fields, site, &methods, case))?;
         }
         writer.commit()?;
         writer.wait_merging_threads()?;
         let synonyms = super::Synonyms::new(&site.config.search);
-        SearchIndex::with_reader(index, fields, purpose, synonyms)
+        // Most used first, ties in the taxonomy's order: as the search
+        // page's 方法 select lists them (`search.js` suggests from it).
+        let mut methods: Vec<&crate::taxonomy::Term> =
+            site.taxonomy(TaxonomyKind::Method).terms.iter().collect();
+        methods.sort_by_key(|t| std::cmp::Reverse(t.cases.len()));
+        let methods = methods
+            .iter()
+            .map(|t| MethodTerm {
+                name: t.name.clone(),
+                slug: t.slug.clone(),
+            })
+            .collect();
+        SearchIndex::with_reader(index, fields, purpose, synonyms, methods)
     }
 
     /// The same index searching each word only as typed, without the
@@ -258,7 +305,21 @@ fn register(index: &Index, purpose: Purpose) {
     );
 }
 
-fn document(fields: &Fields, site: &Site, case: &Case) -> TantivyDocument {
+/// The slug of each method term, by its width-folded name.
+fn method_slugs<'s>(site: &'s Site) -> HashMap<String, &'s str> {
+    site.taxonomy(TaxonomyKind::Method)
+        .terms
+        .iter()
+        .map(|t| (fold_width(&t.name), t.slug.as_str()))
+        .collect()
+}
+
+fn document(
+    fields: &Fields,
+    site: &Site,
+    methods: &HashMap<String, &str>,
+    case: &Case,
+) -> TantivyDocument {
     let config = site.config;
     let mut doc = TantivyDocument::default();
     doc.add_text(fields.id, &case.id);
@@ -283,6 +344,13 @@ fn document(fields: &Fields, site: &Site, case: &Case) -> TantivyDocument {
         }
     }
     doc.add_text(fields.year, case.year.to_string());
+    for method in &case.methods {
+        let folded = fold_width(method);
+        if let Some(slug) = methods.get(&folded) {
+            doc.add_text(fields.method, slug);
+        }
+        doc.add_text(fields.method, folded);
+    }
     let status = match case.status {
         crate::content::Status::National => "national",
         _ => "approved",

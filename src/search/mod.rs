@@ -10,13 +10,16 @@
 //! narrow by priority area, industry, district (name or slug) and year.
 //! The site's [`Synonyms`] let a word match as typed or as its term (6σ or
 //! 六西格玛), whichever scores higher.
-//! Hits come ranked, with a snippet around the match.
+//! Hits come ranked, with a snippet around the match. [`Related`] picks
+//! each case's related cases from the index once per build.
 
 mod analyzer;
 pub mod export;
 mod index;
 pub mod persisted;
+mod related;
 mod snippet;
+mod suggest;
 mod synonyms;
 
 use std::fmt;
@@ -31,8 +34,10 @@ use tantivy::tokenizer::Token;
 use tantivy::{TantivyDocument, Term};
 
 pub use analyzer::{analyze, is_ideograph, CjkTokenizer, Mode, TOKENIZER_NAME};
-pub use index::{plain_text, Purpose, SearchIndex};
+pub use index::{plain_text, MethodTerm, Purpose, SearchIndex};
+pub use related::{Related, RELATED_CASES};
 pub use snippet::{around_matches, find_matches, Snippet};
+pub use suggest::nearest as nearest_method;
 pub use synonyms::Synonyms;
 
 use crate::config::{Config, TermConfig};
@@ -40,19 +45,21 @@ use crate::config::{Config, TermConfig};
 /// Characters of text in a snippet (about two lines on a phone).
 pub const SNIPPET_CHARS: usize = 80;
 
-/// Restrict results to some taxonomy terms. Areas, industries and districts
-/// are given by name or slug.
+/// Restrict results to some taxonomy terms. Areas, industries, districts
+/// and methods are given by name or slug (a method's name in any width).
 #[derive(Clone, Debug, Default)]
 pub struct Filters {
     pub area: Option<String>,
     pub industry: Option<String>,
     pub district: Option<String>,
     pub year: Option<i64>,
+    pub method: Option<String>,
 }
 
 impl Filters {
-    /// Every filter must name a configured term; the message lists them.
-    pub fn check(&self, config: &Config) -> Result<(), String> {
+    /// Every filter must name a term of the site: a configured one, or a
+    /// method some published case uses; the message lists them.
+    pub fn check(&self, config: &Config, methods: &[MethodTerm]) -> Result<(), String> {
         let lists: [(&str, &Option<String>, &[TermConfig]); 3] = [
             ("遴选重点", &self.area, &config.priority_areas),
             ("行业", &self.industry, &config.industries),
@@ -71,9 +78,34 @@ impl Filters {
                 ));
             }
         }
+        if let Some(value) = &self.method {
+            let folded = crate::text::fold_width(value);
+            let known =
+                |t: &MethodTerm| crate::text::fold_width(&t.name) == folded || t.slug == *value;
+            if !methods.iter().any(known) {
+                // `methods` is most used first.
+                let names: Vec<String> = methods
+                    .iter()
+                    .take(METHODS_LISTED)
+                    .map(|t| format!("{}（{}）", t.name, t.slug))
+                    .collect();
+                let more = if methods.len() > METHODS_LISTED {
+                    "等"
+                } else {
+                    ""
+                };
+                return Err(format!(
+                    "没有案例用名为“{value}”的方法；常用的有：{}{more}",
+                    names.join("、")
+                ));
+            }
+        }
         Ok(())
     }
 }
+
+/// Methods an unknown `--method` lists (the most used first).
+const METHODS_LISTED: usize = 20;
 
 /// One result.
 #[derive(Clone, Debug)]
@@ -209,6 +241,16 @@ impl SearchIndex {
         Ok(hits)
     }
 
+    /// 你是不是要找: for a query that found nothing, the query with its
+    /// words near a method name replaced by that name, when that finds
+    /// cases (with the same filters).
+    pub fn did_you_mean(&self, query: &str, filters: &Filters) -> Option<String> {
+        let names: Vec<String> = self.methods.iter().map(|m| m.name.clone()).collect();
+        let suggestion = suggest::nearest(query, &names)?;
+        let hits = self.search(&suggestion, filters, 1).ok()?;
+        (!hits.is_empty()).then_some(suggestion)
+    }
+
     /// Every slot must match: one of its alternatives (as a phrase) in
     /// some field, the best-scoring alternative counting; the fields weigh
     /// differently. Filters must match too, without changing the score.
@@ -230,11 +272,15 @@ impl SearchIndex {
             })
             .collect();
         let year = filters.year.map(|y| y.to_string());
+        // Methods are indexed by slug and by width-folded name (folding
+        // leaves a slug as it is).
+        let method = filters.method.as_deref().map(crate::text::fold_width);
         let facets = [
             (f.area, filters.area.as_deref()),
             (f.industry, filters.industry.as_deref()),
             (f.district, filters.district.as_deref()),
             (f.year, year.as_deref()),
+            (f.method, method.as_deref()),
         ];
         for (field, value) in facets {
             if let Some(value) = value {

@@ -122,9 +122,11 @@ pub fn store(root: &Path, key: &str, site: &Site) -> Option<SearchIndex> {
     let temporary = base.join(format!(".tmp-{}-{n}", std::process::id()));
     let _ = fs::remove_dir_all(&temporary);
     fs::create_dir(&temporary).ok()?;
-    let built = SearchIndex::build_in_dir(site, &temporary);
+    let built = SearchIndex::build_in_dir(site, &temporary)
+        .ok()
+        .and_then(|index| index.write_methods(&temporary).ok());
     let target = base.join(key);
-    let placed = built.is_ok() && {
+    let placed = built.is_some() && {
         let _ = fs::remove_dir_all(&target);
         fs::rename(&temporary, &target).is_ok()
     };

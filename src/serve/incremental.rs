@@ -20,7 +20,7 @@ use crate::content::{self, Case, Content, Parsed, SourceKind};
 use crate::diagnostics::{self, Diagnostic};
 use crate::output::{self, OutputFile, Sink};
 use crate::render::{self, Changes, Selection, Snapshot};
-use crate::search::SearchIndex;
+use crate::search::{Related, SearchIndex};
 use crate::site;
 use crate::urls;
 
@@ -72,6 +72,9 @@ pub struct Preview {
     template_kinds: Vec<render::PageKind>,
     /// The search index of the last good site.
     pub search_index: Option<SearchIndex>,
+    /// The related cases case pages list now (from the last search
+    /// export: an edit changes them with the slow refresh).
+    related: Option<Related>,
 }
 
 impl Preview {
@@ -96,6 +99,7 @@ impl Preview {
             slow: None,
             template_kinds: Vec::new(),
             search_index: None,
+            related: None,
         }
     }
 
@@ -297,7 +301,7 @@ impl Preview {
                 return Outcome::Failed(diagnostics);
             }
         };
-        let snapshot = Snapshot::of(&derived.site);
+        let mut snapshot = Snapshot::of(&derived.site);
         let cases = derived.site.cases.len();
         let collected = Collect::default();
         let hidden = ProgressBar::hidden();
@@ -319,6 +323,10 @@ impl Preview {
         self.written = paths;
         self.search_files = rendered.search_files.into_iter().collect();
         self.search_index = rendered.search_index;
+        if let Some(related) = &rendered.related {
+            snapshot.relate(related);
+        }
+        self.related = rendered.related;
         self.snapshot = Some(snapshot);
         self.dirty.clear();
         self.dirty_ids.clear();
@@ -348,7 +356,7 @@ impl Preview {
             Ok(derived) => derived,
             Err(diagnostics) => return Outcome::Failed(diagnostics),
         };
-        let now = Snapshot::of(&derived.site);
+        let mut now = Snapshot::of(&derived.site);
         if now.shape != shape {
             drop(derived);
             return self.rebuild();
@@ -371,11 +379,16 @@ impl Preview {
         let prefaces = &loaded.content.prefaces;
         let (own, rest, slow) = render::select(old, &now, &site, &changes, prefaces);
         let (rest, slow) = with_template_kinds(&self.template_kinds, &site, rest, slow);
+        // Until the slow refresh finds them again, the lists stay as they were.
+        if let Some(related) = &self.related {
+            now.relate(related);
+        }
+        let related = self.related.as_ref();
         let mut changed = Vec::new();
         for selection in [own, rest] {
             let collected = Collect::default();
             if let Err(problems) =
-                render::render_selected(&site, theme, None, &selection, &collected)
+                render::render_selected(&site, theme, None, related, &selection, &collected)
             {
                 let mut all = diagnostics.clone();
                 all.extend(problems);
@@ -424,23 +437,36 @@ impl Preview {
             Ok(derived) => build::search_export(&derived.site, Mode::Preview, None)
                 .map_err(Some)
                 .and_then(|exported| if stop() { Err(None) } else { Ok(exported) })
-                .and_then(|(search_files, meta, index)| {
+                .and_then(|exported| {
+                    // And the case pages whose related cases changed.
+                    let mut selection = selection.clone();
+                    let relisted = match &self.related {
+                        Some(before) => before.changed(&exported.related),
+                        None => derived.site.cases.iter().map(|c| c.id.clone()).collect(),
+                    };
+                    selection.cases.extend(
+                        (derived.site.cases.iter().enumerate())
+                            .filter(|(_, c)| relisted.contains(&c.id))
+                            .map(|(i, _)| i),
+                    );
                     let collected = Collect::default();
                     render::render_selected(
                         &derived.site,
                         derived.theme,
-                        Some(&meta),
+                        Some(&exported.meta),
+                        Some(&exported.related),
                         &selection,
                         &collected,
                     )
                     .map_err(Some)?;
                     let mut files = collected.into_files();
-                    files.extend(search_files);
-                    Ok((index, files, derived.site.cases.len()))
+                    files.extend(exported.files);
+                    let cases = derived.site.cases.len();
+                    Ok((exported.index, exported.related, files, cases))
                 })
                 .and_then(|produced| if stop() { Err(None) } else { Ok(produced) }),
         };
-        let (index, files, cases) = match produced {
+        let (index, related, files, cases) = match produced {
             Ok(produced) => produced,
             Err(None) => {
                 self.slow = Some(selection);
@@ -468,6 +494,10 @@ impl Preview {
         self.written.extend(files.iter().map(|f| f.path.clone()));
         self.search_files = search_files;
         self.search_index = index;
+        if let Some(snapshot) = &mut self.snapshot {
+            snapshot.relate(&related);
+        }
+        self.related = Some(related);
         Some(Outcome::Built {
             changed,
             cases,

@@ -43,6 +43,10 @@ struct State {
 /// The live search endpoint.
 const API_SEARCH: &str = "/api/search";
 
+/// The header holding `/api/search`'s 你是不是要找 (a query, percent-encoded
+/// UTF-8), sent only when nothing was found and the suggestion finds cases.
+pub const SUGGESTION_HEADER: &str = "X-Casebook-Suggestion";
+
 /// Results `/api/search` returns unless `limit` says otherwise (at most
 /// [`MAX_LIMIT`]).
 const DEFAULT_LIMIT: usize = 10;
@@ -458,9 +462,11 @@ fn respond(out: &Path, request: &http::Request, state: &Mutex<State>) -> Respons
     }
 }
 
-/// `/api/search?q=…[&area=…&industry=…&district=…&year=…&limit=N]`: a JSON
-/// array of `{id, title, url, score, snippet}`, or `{"error": …}` with 400
-/// (nothing searchable, a bad number) or 503 (no good build yet).
+/// `/api/search?q=…[&area=…&industry=…&district=…&year=…&method=…&limit=N]`:
+/// a JSON array of `{id, title, url, score, snippet}`, or `{"error": …}`
+/// with 400 (nothing searchable, a bad number) or 503 (no good build yet).
+/// With no hits, 你是不是要找 comes in [`SUGGESTION_HEADER`] (the body stays
+/// an array).
 fn live_search(index: Option<&SearchIndex>, query: &str) -> Response {
     let mut q = String::new();
     let mut filters = Filters::default();
@@ -479,6 +485,7 @@ fn live_search(index: Option<&SearchIndex>, query: &str) -> Response {
             "area" if !value.is_empty() => filters.area = Some(value),
             "industry" if !value.is_empty() => filters.industry = Some(value),
             "district" if !value.is_empty() => filters.district = Some(value),
+            "method" if !value.is_empty() => filters.method = Some(value),
             "year" if !value.is_empty() => match value.parse() {
                 Ok(year) => filters.year = Some(year),
                 Err(_) => return json_error(400, &format!("年度“{value}”不是数字")),
@@ -496,7 +503,20 @@ fn live_search(index: Option<&SearchIndex>, query: &str) -> Response {
     match index.search(&q, &filters, limit) {
         Ok(hits) => {
             let list: Vec<serde_json::Value> = hits.iter().map(|h| h.to_json()).collect();
-            json_response(200, &serde_json::Value::Array(list))
+            let response = json_response(200, &serde_json::Value::Array(list));
+            let suggestion = match hits.is_empty() {
+                true => index.did_you_mean(&q, &filters),
+                false => None,
+            };
+            match suggestion {
+                // Percent-encoded: a header value is ASCII.
+                Some(s) => response.with_header(
+                    SUGGESTION_HEADER,
+                    &percent_encoding::utf8_percent_encode(&s, percent_encoding::NON_ALPHANUMERIC)
+                        .to_string(),
+                ),
+                None => response,
+            }
         }
         Err(err @ SearchError::EmptyQuery) => json_error(400, &err.to_string()),
         Err(err) => json_error(500, &err.to_string()),

@@ -1,7 +1,8 @@
 // The search page's behaviour on a phone (390 px) in Chromium, on the
 // example site (CASEBOOK_SITE_DIR, built by tests/browser.rs): facets
 // search at once and live in the URL, back and forward restore a search,
-// an empty query shows where to start, no hits shows what to try, the
+// an empty query shows where to start, no hits shows what to try (with
+// 你是不是要找 for a near miss of a method's name), the
 // method facet narrows, cards carry the case's facets, and the synonyms
 // table finds 六西格玛 cases for 6σ, 6sigma and Six Sigma, while SPC still
 // finds the cases that write SPC.
@@ -181,6 +182,27 @@ test("no hits suggests removing a facet, a shorter word and common methods", { s
   // Each suggestion leads to results.
   await page.goto(origin + state.suggestions.find((s) => s.text.startsWith("换个短词")).href);
   assert.ok((await shown(page)).hits.length > 0);
+  await page.close();
+});
+
+test("a near miss offers 你是不是要找, and following it finds the method's cases", { skip }, async () => {
+  const page = await open({ q: "六西格马" });
+  const state = await shown(page);
+  assert.equal(state.hits.length, 0);
+  assert.equal(await page.$eval(".search-did-you-mean", (p) => p.textContent), "你是不是要找：六西格玛");
+  // A word near no method offers none.
+  const far = await open({ q: "量子纠缠" });
+  await shown(far);
+  assert.equal(await far.$$eval(".search-did-you-mean", (found) => found.length), 0);
+  await far.close();
+  await Promise.all([
+    page.waitForURL((url) => url.searchParams.get("q") === "六西格玛"),
+    page.click(".search-did-you-mean a"),
+  ]);
+  const found = await shown(page);
+  for (const id of SIX_SIGMA) assert.ok(ids(found).includes(id), `${id} in ${JSON.stringify(ids(found))}`);
+  assert.equal(found.form.q, "六西格玛");
+  assert.deepEqual(page.errors, []);
   await page.close();
 });
 

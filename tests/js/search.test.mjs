@@ -249,6 +249,17 @@ test("a shorter query drops the last word, or halves a long word", () => {
   assert.equal(search.shorterQuery("精益"), "");
 });
 
+test("你是不是要找 suggests as the shared vectors (and suggest.rs) say", () => {
+  const vectors = JSON.parse(
+    fs.readFileSync(path.join(root, "tests/fixtures/search/suggest-vectors.json"), "utf8"),
+  );
+  for (const [query, want] of vectors.cases) {
+    assert.equal(search.didYouMean(query, vectors.names), want, JSON.stringify(query));
+  }
+  assert.equal(search.editDistance([..."kitten"], [..."sitting"]), 3);
+  assert.equal(search.maxEdits(1), 0);
+});
+
 test("synonyms cut queries into the slots the shared vectors list", () => {
   const synonyms = JSON.parse(
     fs.readFileSync(path.join(root, "tests/fixtures/search/synonym-vectors.json"), "utf8"),

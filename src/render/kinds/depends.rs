@@ -39,6 +39,10 @@ pub struct Snapshot {
     case_terms: Vec<(Vec<(TaxonomyKind, usize)>, i64)>,
     /// Term slugs by taxonomy (in `TaxonomyKind::ALL` order).
     slugs: Vec<Vec<String>>,
+    /// For each case id, the cases whose page lists it as related (their
+    /// card shows its title, terms and year): set by [`Snapshot::relate`]
+    /// once the related lists are known.
+    listed_by: HashMap<String, Vec<String>>,
 }
 
 /// Kinds of terms a case page links to (with their counts).
@@ -137,7 +141,26 @@ impl Snapshot {
             links,
             case_terms,
             slugs,
+            listed_by: HashMap::new(),
         }
+    }
+
+    /// Note which case pages list which cases as related.
+    pub fn relate(&mut self, related: &crate::search::Related) {
+        self.listed_by.clear();
+        for owner in &self.order {
+            for id in related.of(owner) {
+                self.listed_by
+                    .entry(id.clone())
+                    .or_default()
+                    .push(owner.clone());
+            }
+        }
+    }
+
+    /// The ids of the cases whose page lists `id` as related.
+    fn listed_by(&self, id: &str) -> &[String] {
+        self.listed_by.get(id).map_or(&[], Vec::as_slice)
     }
 
     /// The ids next to `id` in book order.
@@ -223,6 +246,9 @@ pub fn select(
         for snapshot in [old, now] {
             for neighbour in snapshot.neighbours(id) {
                 rest.cases.extend(index_of(neighbour));
+            }
+            for lister in snapshot.listed_by(id) {
+                rest.cases.extend(index_of(lister));
             }
             if let Some((terms, year)) = snapshot.terms_of(id) {
                 rest.terms.extend(terms);

@@ -77,7 +77,7 @@ impl PageKind {
 }
 
 /// The pages to render, by kind.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Selection {
     /// [`PageKind::Case`]: cases by index into `site.cases`.
     pub cases: BTreeSet<usize>,

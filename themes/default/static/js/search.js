@@ -653,6 +653,60 @@ export function shorterQuery(query) {
   return chars.slice(0, Math.max(2, Math.ceil(chars.length / 2))).join("");
 }
 
+/** Edits allowed for a word of `len` characters (as `suggest::max_edits`
+ *  in Rust): none for one character, one up to four, two up to eight,
+ *  then three. */
+export function maxEdits(len) {
+  if (len <= 1) return 0;
+  if (len <= 4) return 1;
+  if (len <= 8) return 2;
+  return 3;
+}
+
+/** Levenshtein distance between two arrays of characters. */
+export function editDistance(a, b) {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 0; i < a.length; i++) {
+    let diagonal = row[0];
+    row[0] = i + 1;
+    for (let j = 0; j < b.length; j++) {
+      const above = row[j + 1];
+      row[j + 1] = Math.min(above + 1, row[j] + 1, diagonal + (a[i] === b[j] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return row[b.length];
+}
+
+/** Width-folded, lowercased characters. */
+function foldedChars(text) {
+  return [...[...text].map(foldChar).join("").toLowerCase()];
+}
+
+/** 你是不是要找: `query` with each word near (but not equal to) one of the
+ *  method `names` (most used first) replaced by the nearest; "" when no
+ *  word changes. The same rule as `casebook search` (`suggest.rs`). */
+export function didYouMean(query, names) {
+  const folded = names.map(foldedChars);
+  let changed = false;
+  const words = [...query].map(foldChar).join("").split(/\s+/u).filter(Boolean);
+  const out = words.map((word) => {
+    const chars = foldedChars(word);
+    if (folded.some((name) => name.join("") === chars.join(""))) return word;
+    const limit = maxEdits(chars.length);
+    let best = -1;
+    let bestEdits = limit + 1;
+    folded.forEach((name, i) => {
+      const edits = editDistance(chars, name);
+      if (edits < bestEdits) [best, bestEdits] = [i, edits];
+    });
+    if (best < 0) return word;
+    changed = true;
+    return names[best];
+  });
+  return changed ? out.join(" ") : "";
+}
+
 /** An element with `className` and text. */
 function element(doc, tag, className, text) {
   const node = doc.createElement(tag);
@@ -749,6 +803,13 @@ function showBrowse(parts, shown) {
 function suggestions(parts, state) {
   const doc = document;
   const box = element(doc, "div", "search-suggest");
+  const methodNames = parts.options("method").map(([, label]) => label);
+  const near = state.q ? didYouMean(state.q, methodNames) : "";
+  if (near) {
+    const line = element(doc, "p", "search-did-you-mean", "你是不是要找：");
+    line.append(searchLink(doc, { ...state, q: near }, near));
+    box.append(line);
+  }
   box.append(element(doc, "p", "", "可以试试："));
   const list = element(doc, "ul", "chips");
   for (const [key] of FACETS) {
