@@ -653,3 +653,79 @@ fn missing_fonts_are_named_with_how_to_install_them() {
     );
     assert!(!out.exists(), "nothing written");
 }
+
+/// A site copied from the example with `extra` appended to its
+/// `casebook.toml`, or `None` (skipped) without poppler.
+fn site_with_config(test: &str, extra: &str) -> Option<(tempfile::TempDir, PathBuf)> {
+    if !have_poppler() {
+        skip(test, "poppler-utils", INSTALL);
+        return None;
+    }
+    let dir = temp_dir();
+    let root = dir.path().join("site");
+    common::example_site_at(&root);
+    let config = std::fs::read_to_string(root.join("casebook.toml")).unwrap();
+    std::fs::write(
+        root.join("casebook.toml"),
+        format!("{config}\n[book]\n{extra}\n"),
+    )
+    .unwrap();
+    Some((dir, root))
+}
+
+#[test]
+fn the_cover_shows_the_configured_picture() {
+    let test = "the_cover_shows_the_configured_picture";
+    let Some((dir, root)) = site_with_config(test, "cover = \"static/book-cover.png\"") else {
+        return;
+    };
+    std::fs::create_dir_all(root.join("static")).unwrap();
+    std::fs::copy(
+        repo_root().join("content/cases/2023/2023-001/cover.png"),
+        root.join("static/book-cover.png"),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let output = compile(&root, &out, &["--single-sided"]);
+    if stderr(&output).contains("找不到排版年度汇编所需的字体") {
+        skip(test, "the book's fonts", INSTALL);
+        return;
+    }
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let list = tool(
+        "pdfimages",
+        &["-list", "-f", "1", "-l", "1"],
+        &out.join(format!("compilation/{YEAR}.pdf")),
+    );
+    assert!(
+        list.lines()
+            .skip(2)
+            .any(|l| l.split_whitespace().nth(2) == Some("image")),
+        "no picture on the cover:\n{list}"
+    );
+}
+
+#[test]
+fn a_cover_that_is_missing_or_not_a_picture_is_refused_before_anything_is_written() {
+    let test = "a_cover_that_is_missing_or_not_a_picture_is_refused_before_anything_is_written";
+    for (setting, reason) in [
+        ("static/none.png", "找不到这个文件"),
+        ("casebook.toml", "不是 PNG 或 JPEG"),
+        ("../outside.png", "相对路径"),
+    ] {
+        let Some((dir, root)) = site_with_config(test, &format!("cover = \"{setting}\"")) else {
+            return;
+        };
+        let out = dir.path().join("out");
+        let output = compile(&root, &out, &[]);
+        let message = stderr(&output);
+        if message.contains("找不到排版年度汇编所需的字体") {
+            skip(test, "the book's fonts", INSTALL);
+            return;
+        }
+        assert_eq!(code(&output), 1, "{message}");
+        assert!(message.contains(reason), "{setting}: {message}");
+        assert!(message.contains("casebook.toml"), "{message}");
+        assert!(!out.exists(), "nothing written for {setting}");
+    }
+}

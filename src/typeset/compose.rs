@@ -18,6 +18,7 @@ use typst::{Library, WorldExt};
 use typst_kit::fonts::FontStore;
 use typst_layout::{Page, PagedDocument};
 
+use super::cover::Cover;
 use super::document::{self, Document, Opens, Start};
 use super::world::{self, BookWorld};
 use crate::book::Book;
@@ -61,6 +62,7 @@ impl<'f> Typesetter<'f> {
         site: &Site,
         book: &Book,
         prelude: &str,
+        cover: Option<&Cover>,
     ) -> Result<(PagedDocument, Problems), Problems> {
         let mut warnings = Vec::new();
         let order = document::body(book);
@@ -70,7 +72,7 @@ impl<'f> Typesetter<'f> {
         // Links into the body need the front matter's length: set it once
         // to learn it (links take no room), then with the links right.
         let front = |front_pages| {
-            document::front(site, book, prelude, &starts, front_pages)
+            document::front(site, book, prelude, &starts, front_pages, cover)
                 .map_err(|d| vec![d])
                 .and_then(|doc| self.lay_out("front.typ", doc))
         };

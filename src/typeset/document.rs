@@ -11,6 +11,7 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
+use super::cover::Cover;
 use super::escape;
 use super::fonts::Families;
 use super::markup::{self, Body, Numbers};
@@ -152,10 +153,20 @@ pub fn front(
     prelude: &str,
     starts: &HashMap<Opens, Start>,
     front_pages: usize,
+    cover: Option<&Cover>,
 ) -> Result<Document, Diagnostic> {
     let mut doc = piece(prelude, "casebook.toml");
+    let picture = match cover {
+        Some(cover) => {
+            let path = format!("cover.{}", cover.extension);
+            doc.files
+                .insert(path.clone(), FileData::Disk(cover.file.clone()));
+            escape::string(&path)
+        }
+        None => "none".to_string(),
+    };
     doc.source.push_str(&format!(
-        "#cover({}, none)\n#new-section()\n#colophon()\n#new-section()\n",
+        "#cover({}, {picture})\n#new-section()\n#colophon()\n#new-section()\n",
         book.year
     ));
     if let Some(preface) = book.preface {

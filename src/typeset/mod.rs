@@ -9,6 +9,7 @@
 //! (`escape`); a Typst error names the case it came from.
 
 mod compose;
+pub mod cover;
 mod document;
 pub mod escape;
 mod fonts;
@@ -25,12 +26,14 @@ use crate::site::Site;
 pub use fonts::Families;
 
 /// How to make the PDF.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Options {
     /// A screen PDF: no blank versos, cases on any page.
     pub single_sided: bool,
     /// PDF/A-2b, the archival format.
     pub pdf_a: bool,
+    /// The cover picture, checked by [`cover::cover`].
+    pub cover: Option<cover::Cover>,
 }
 
 #[derive(Debug)]
@@ -60,7 +63,7 @@ pub fn pdf(
     let date = Datetime::from_ymd(today.0, today.1, today.2);
     let setter = compose::Typesetter::new(&store, date, settings.double_sided);
     let (compiled, warnings) = setter
-        .book(site, book, &prelude)
+        .book(site, book, &prelude, options.cover.as_ref())
         .map_err(|e| TypesetError::Typst(distinct(e)))?;
     let warnings = distinct(warnings);
     let standards = if options.pdf_a {
