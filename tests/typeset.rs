@@ -441,6 +441,50 @@ fn titles_abstracts_body_and_captions_follow_the_programme() {
 }
 
 #[test]
+fn titles_are_balanced_and_no_line_starts_with_closing_punctuation() {
+    let Some(printed) = printed("titles_are_balanced_and_no_line_starts_with_closing_punctuation")
+    else {
+        return;
+    };
+    let width = |line: &[&Run]| {
+        let last = line[line.len() - 1];
+        last.left + last.width - line[0].left
+    };
+    for (id, title, _) in &printed.cases {
+        let runs = &printed.pages[title_page(printed, title) - 1];
+        let widths: Vec<f64> = lines(runs)
+            .iter()
+            .filter(|line| line.iter().all(|r| (r.size - 18.0).abs() < 0.3))
+            .map(|line| width(line))
+            .collect();
+        let (short, long) = widths
+            .iter()
+            .fold((f64::MAX, 0.0_f64), |(s, l), w| (s.min(*w), l.max(*w)));
+        assert!(
+            short > 0.6 * long,
+            "{id}: title lines of {widths:?} points, one nearly alone"
+        );
+    }
+    let closing = [
+        '。', '，', '、', '；', '：', '）', '”', '’', '》', '！', '？',
+    ];
+    for (n, runs) in printed.pages.iter().enumerate() {
+        for line in lines(runs) {
+            let text = line[0].text.trim_start();
+            assert!(
+                !text.starts_with(closing),
+                "page {}: a line starts with closing punctuation: {text}",
+                n + 1
+            );
+        }
+    }
+    // The cover's quotes (“质量标杆”) are the 黑体's, not the Latin sans's.
+    for run in printed.pages[0].iter().filter(|r| r.text.contains('“')) {
+        assert!(run.family.contains("CJK"), "cover quotes in {}", run.family);
+    }
+}
+
+#[test]
 fn cases_start_on_rectos_in_order_and_contents_and_indices_give_their_pages() {
     let Some(printed) =
         printed("cases_start_on_rectos_in_order_and_contents_and_indices_give_their_pages")
@@ -632,6 +676,10 @@ fn single_sided_has_no_blank_pages_and_pdf_a_says_so() {
         "no PDF/A-2 identification"
     );
     assert!(text.contains("pdfaid:conformance>B<") || text.contains("pdfaid:conformance=\"B\""));
+    // PDF/A's output intent: the sRGB profile its colours are in.
+    for key in ["/OutputIntents", "/GTS_PDFA1", "/DestOutputProfile"] {
+        assert!(text.contains(key), "PDF/A without {key}");
+    }
 }
 
 #[test]
