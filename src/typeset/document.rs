@@ -409,18 +409,20 @@ fn metric_table(metric: &Metric, number: usize) -> String {
         columns.push((charts::metric::BENCHMARK, metric.benchmark.as_slice()));
     }
     let cell = |text: &str| format!("[{}], ", escape::markup(text));
+    // Headers and years on one line (CJK would break anywhere).
+    let whole = |text: &str| format!("[#box[{}]], ", escape::markup(text));
     let mut out = format!(
         "#book-table({}, [{}], table.header({}",
         columns.len() + 1,
         escape::markup(&format!("表{number} {}{unit}", metric.name)),
-        cell("年份")
+        whole("年份")
     );
     for (name, _) in &columns {
-        out.push_str(&cell(name));
+        out.push_str(&whole(name));
     }
     out.push_str("), ");
     for (row, year) in metric.years.iter().enumerate() {
-        out.push_str(&cell(&year.to_string()));
+        out.push_str(&whole(&year.to_string()));
         for (_, values) in &columns {
             let value = values.get(row).copied().filter(|v| v.is_finite());
             out.push_str(&cell(
