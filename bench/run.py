@@ -5,6 +5,7 @@ and Hugo and Zola on the same content when they are installed.
     python3 bench/run.py --cases 1000,10000 [--seed S] [--runs K] [--keep DIR]
                          [--tools casebook,hugo,zola] [--casebook PATH] [--hugo PATH] [--zola PATH]
     python3 bench/run.py --cases 10000 --generate-only DIR
+    python3 bench/run.py --cases 1300,8500 --typeset 2023 [--runs K]   # compile --pdf instead
 
 The synthetic site imitates the one the Zola/Hugo figures in anchors.md were
 measured on: Chinese cases of ~6,100 characters each, spread over every
@@ -1300,8 +1301,9 @@ def typeset(args) -> None:
             wall = statistics.median(r["wall"] for r in runs)
             cpu = statistics.median(r["utime"] + r["stime"] for r in runs)
             mem = statistics.median(maxrss_mib(r["maxrss"]) for r in runs)
+            size = f"{pdf.stat().st_size / 2**20:.1f}" if pdf.exists() else "–"
             print(f"| {n:,} | {book_cases(site, year):,} | {pdf_pages(pdf)} | {wall:.2f} | {cpu:.2f} | "
-                  f"{mem:.1f} | {pdf.stat().st_size / 2**20:.1f} |", flush=True)
+                  f"{mem:.1f} | {size} |", flush=True)
             if not args.keep:
                 delete_tree(base)
     finally:
