@@ -5,6 +5,7 @@ and Hugo and Zola on the same content when they are installed.
     python3 bench/run.py --cases 1000,10000 [--seed S] [--runs K] [--keep DIR]
                          [--tools casebook,hugo,zola] [--casebook PATH] [--hugo PATH] [--zola PATH]
     python3 bench/run.py --cases 10000 --generate-only DIR
+    python3 bench/run.py --cases 1300,8500 --typeset 2023 [--runs K]   # compile --pdf instead
 
 The synthetic site imitates the one the Zola/Hugo figures in anchors.md were
 measured on: Chinese cases of ~6,100 characters each, spread over every
@@ -1322,6 +1323,64 @@ def parse_tools(s: str) -> list[str]:
     return sorted(set(names), key=TOOL_NAMES.index)  # casebook first: the ratio's base
 
 
+def book_cases(site: Path, year: int) -> int:
+    """Published cases of `year` in a generated site (what its book holds)."""
+    n = 0
+    for index in (site / "content" / "cases" / str(year)).glob("*/index.md"):
+        head = index.read_text(encoding="utf-8").split("\n---", 1)[0]
+        n += "status: draft" not in head
+    return n
+
+
+def pdf_pages(pdf: Path) -> str:
+    """The PDF's page count by poppler's pdfinfo, or "?" without it."""
+    try:
+        out = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+    except OSError:
+        return "?"
+    found = re.search(r"^Pages:\s+(\d+)", out, re.M)
+    return f"{int(found.group(1)):,}" if found else "?"
+
+
+def typeset(args) -> None:
+    """One table row per size: `casebook compile --year Y --pdf` on the
+    generated site, wall time and peak memory (median of --runs)."""
+    binary = resolve_binary(args.casebook)
+    work = (args.keep.resolve() if args.keep else Path(tempfile.mkdtemp(prefix="casebook-typeset-")))
+    work.mkdir(parents=True, exist_ok=True)
+    year = args.typeset
+    print(f"| site cases | {year} book cases | pages | wall (s) | CPU (s) | peak memory (MiB) | PDF (MiB) |")
+    print("|---:|---:|---:|---:|---:|---:|---:|", flush=True)
+    try:
+        for n in args.cases:
+            base = work / str(n)
+            if base.exists():
+                delete_tree(base)
+            site = base / "site"
+            generate_site(site, n, args.seed)
+            runs = []
+            for k in range(1, args.runs + 1):
+                out, logfile = base / "public", base / f"typeset-{k}.log"
+                cmd = [str(binary), "compile", "--year", str(year), "--pdf",
+                       "--root", str(site), "--output", str(out)]
+                res = measure(cmd, out, logfile, [site])
+                runs.append(res)
+                log(f"  typeset run {k}/{args.runs}: {res['wall']:.2f} s wall, "
+                    f"{res['utime'] + res['stime']:.2f} s CPU, {maxrss_mib(res['maxrss']):.1f} MiB peak")
+            pdf = base / "public" / "compilation" / f"{year}.pdf"
+            wall = statistics.median(r["wall"] for r in runs)
+            cpu = statistics.median(r["utime"] + r["stime"] for r in runs)
+            mem = statistics.median(maxrss_mib(r["maxrss"]) for r in runs)
+            size = f"{pdf.stat().st_size / 2**20:.1f}" if pdf.exists() else "–"
+            print(f"| {n:,} | {book_cases(site, year):,} | {pdf_pages(pdf)} | {wall:.2f} | {cpu:.2f} | "
+                  f"{mem:.1f} | {size} |", flush=True)
+            if not args.keep:
+                delete_tree(base)
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(
         description="Generate a synthetic Casebook site and time `casebook build` on it, "
@@ -1341,6 +1400,8 @@ def main() -> None:
     ap.add_argument("--scenarios", action="store_true",
                     help="after the clean builds, time Casebook's rebuilds over the existing output, "
                          "one after a one-case edit, and casebook search cold and warm (rows × clean build)")
+    ap.add_argument("--typeset", metavar="YEAR", type=int,
+                    help="time `casebook compile --year YEAR --pdf` (the typeset book) instead of builds")
     ap.add_argument("--generate-only", metavar="DIR", type=Path,
                     help="only write the Casebook site (casebook.toml + content/) into DIR and exit")
     args = ap.parse_args()
@@ -1357,6 +1418,10 @@ def main() -> None:
         st = generate_site(d, args.cases[0], args.seed)
         log(f"generated {st['cases']} cases ({st['drafts']} drafts, {st['bytes'] / 2**20:.1f} MiB) "
             f"in {time.perf_counter() - t0:.1f} s into {d}")
+        return
+
+    if args.typeset:
+        typeset(args)
         return
 
     tools = find_tools(args)

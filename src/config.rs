@@ -60,6 +60,8 @@ pub struct BookConfig {
     /// Printed on two sides (cases on rectos, blank versos); false makes
     /// a screen PDF without blank pages.
     pub double_sided: bool,
+    /// A picture for the cover (PNG or JPEG), relative to the site root.
+    pub cover: Option<String>,
 }
 
 impl Default for BookConfig {
@@ -72,6 +74,7 @@ impl Default for BookConfig {
             hei: list(&["SimHei", "Heiti SC", "STHeiti", "Noto Sans CJK SC"]),
             note: "内部资料　注意保存".to_string(),
             double_sided: true,
+            cover: None,
         }
     }
 }

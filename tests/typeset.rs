@@ -441,6 +441,50 @@ fn titles_abstracts_body_and_captions_follow_the_programme() {
 }
 
 #[test]
+fn titles_are_balanced_and_no_line_starts_with_closing_punctuation() {
+    let Some(printed) = printed("titles_are_balanced_and_no_line_starts_with_closing_punctuation")
+    else {
+        return;
+    };
+    let width = |line: &[&Run]| {
+        let last = line[line.len() - 1];
+        last.left + last.width - line[0].left
+    };
+    for (id, title, _) in &printed.cases {
+        let runs = &printed.pages[title_page(printed, title) - 1];
+        let widths: Vec<f64> = lines(runs)
+            .iter()
+            .filter(|line| line.iter().all(|r| (r.size - 18.0).abs() < 0.3))
+            .map(|line| width(line))
+            .collect();
+        let (short, long) = widths
+            .iter()
+            .fold((f64::MAX, 0.0_f64), |(s, l), w| (s.min(*w), l.max(*w)));
+        assert!(
+            short > 0.6 * long,
+            "{id}: title lines of {widths:?} points, one nearly alone"
+        );
+    }
+    let closing = [
+        '。', '，', '、', '；', '：', '）', '”', '’', '》', '！', '？',
+    ];
+    for (n, runs) in printed.pages.iter().enumerate() {
+        for line in lines(runs) {
+            let text = line[0].text.trim_start();
+            assert!(
+                !text.starts_with(closing),
+                "page {}: a line starts with closing punctuation: {text}",
+                n + 1
+            );
+        }
+    }
+    // The cover's quotes (“质量标杆”) are the 黑体's, not the Latin sans's.
+    for run in printed.pages[0].iter().filter(|r| r.text.contains('“')) {
+        assert!(run.family.contains("CJK"), "cover quotes in {}", run.family);
+    }
+}
+
+#[test]
 fn cases_start_on_rectos_in_order_and_contents_and_indices_give_their_pages() {
     let Some(printed) =
         printed("cases_start_on_rectos_in_order_and_contents_and_indices_give_their_pages")
@@ -632,6 +676,10 @@ fn single_sided_has_no_blank_pages_and_pdf_a_says_so() {
         "no PDF/A-2 identification"
     );
     assert!(text.contains("pdfaid:conformance>B<") || text.contains("pdfaid:conformance=\"B\""));
+    // PDF/A's output intent: the sRGB profile its colours are in.
+    for key in ["/OutputIntents", "/GTS_PDFA1", "/DestOutputProfile"] {
+        assert!(text.contains(key), "PDF/A without {key}");
+    }
 }
 
 #[test]
@@ -652,4 +700,80 @@ fn missing_fonts_are_named_with_how_to_install_them() {
         "{message}"
     );
     assert!(!out.exists(), "nothing written");
+}
+
+/// A site copied from the example with `extra` appended to its
+/// `casebook.toml`, or `None` (skipped) without poppler.
+fn site_with_config(test: &str, extra: &str) -> Option<(tempfile::TempDir, PathBuf)> {
+    if !have_poppler() {
+        skip(test, "poppler-utils", INSTALL);
+        return None;
+    }
+    let dir = temp_dir();
+    let root = dir.path().join("site");
+    common::example_site_at(&root);
+    let config = std::fs::read_to_string(root.join("casebook.toml")).unwrap();
+    std::fs::write(
+        root.join("casebook.toml"),
+        format!("{config}\n[book]\n{extra}\n"),
+    )
+    .unwrap();
+    Some((dir, root))
+}
+
+#[test]
+fn the_cover_shows_the_configured_picture() {
+    let test = "the_cover_shows_the_configured_picture";
+    let Some((dir, root)) = site_with_config(test, "cover = \"static/book-cover.png\"") else {
+        return;
+    };
+    std::fs::create_dir_all(root.join("static")).unwrap();
+    std::fs::copy(
+        repo_root().join("content/cases/2023/2023-001/cover.png"),
+        root.join("static/book-cover.png"),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let output = compile(&root, &out, &["--single-sided"]);
+    if stderr(&output).contains("找不到排版年度汇编所需的字体") {
+        skip(test, "the book's fonts", INSTALL);
+        return;
+    }
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let list = tool(
+        "pdfimages",
+        &["-list", "-f", "1", "-l", "1"],
+        &out.join(format!("compilation/{YEAR}.pdf")),
+    );
+    assert!(
+        list.lines()
+            .skip(2)
+            .any(|l| l.split_whitespace().nth(2) == Some("image")),
+        "no picture on the cover:\n{list}"
+    );
+}
+
+#[test]
+fn a_cover_that_is_missing_or_not_a_picture_is_refused_before_anything_is_written() {
+    let test = "a_cover_that_is_missing_or_not_a_picture_is_refused_before_anything_is_written";
+    for (setting, reason) in [
+        ("static/none.png", "找不到这个文件"),
+        ("casebook.toml", "不是 PNG 或 JPEG"),
+        ("../outside.png", "相对路径"),
+    ] {
+        let Some((dir, root)) = site_with_config(test, &format!("cover = \"{setting}\"")) else {
+            return;
+        };
+        let out = dir.path().join("out");
+        let output = compile(&root, &out, &[]);
+        let message = stderr(&output);
+        if message.contains("找不到排版年度汇编所需的字体") {
+            skip(test, "the book's fonts", INSTALL);
+            return;
+        }
+        assert_eq!(code(&output), 1, "{message}");
+        assert!(message.contains(reason), "{setting}: {message}");
+        assert!(message.contains("casebook.toml"), "{message}");
+        assert!(!out.exists(), "nothing written for {setting}");
+    }
 }

@@ -114,9 +114,12 @@ fn typeset(
     book: &crate::book::Book,
     options: &CompileOptions,
 ) -> Result<(Vec<u8>, Vec<Diagnostic>), CompileError> {
+    let cover = crate::typeset::cover::cover(&options.root, site.config.book.cover.as_deref())
+        .map_err(|d| CompileError::Typeset(vec![d]))?;
     let typeset_options = crate::typeset::Options {
         single_sided: options.single_sided,
         pdf_a: options.pdf_a,
+        cover,
     };
     crate::typeset::pdf(site, book, typeset_options).map_err(|e| match e {
         crate::typeset::TypesetError::Fonts(message) => CompileError::Fonts(message),

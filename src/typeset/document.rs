@@ -1,11 +1,17 @@
-//! A [`Book`] as one Typst document: the settings, the page design
-//! (`book.typ`), then cover, colophon, preface, contents, parts with their
-//! cases, and the indices. Every text from content or configuration goes
-//! through `escape`; the only Typst code here is Casebook's own.
+//! A [`Book`] as Typst documents, one per piece of the book: the front
+//! matter (cover, colophon, preface, contents), each part's title page,
+//! each case, and the indices. Each piece is its own source (the settings,
+//! the page design `book.typ`, then its content), so pieces are laid out
+//! independently and in parallel, and no layout pass ever holds the whole
+//! book (`super::compose` joins their pages). The contents and the indices
+//! are written last, with the page numbers the other pieces came out on.
+//! Every text from content or configuration goes through `escape`; the
+//! only Typst code here is Casebook's own.
 
 use std::collections::HashMap;
 use std::ops::Range;
 
+use super::cover::Cover;
 use super::escape;
 use super::fonts::Families;
 use super::markup::{self, Body, Numbers};
@@ -23,12 +29,14 @@ const DESIGN: &str = include_str!("book.typ");
 /// Chinese numerals for part numbers (第一部分 …).
 const NUMERALS: [&str; 10] = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十"];
 
-/// The book's Typst source, the files it refers to, and which content file
-/// each stretch of the source came from (to name it in an error).
+/// One piece's Typst source, the files it refers to, and which content
+/// file each stretch of the source came from (to name it in an error).
 pub struct Document {
     pub source: String,
     pub files: HashMap<String, FileData>,
     pub origins: Vec<(Range<usize>, String)>,
+    /// The content file a problem outside every origin is reported on.
+    pub file: String,
 }
 
 pub struct Settings<'a> {
@@ -38,24 +46,133 @@ pub struct Settings<'a> {
     pub date: String,
 }
 
-/// The document of `book`; an error names the file that could not be read
-/// again or the case whose QR code failed.
-pub fn document(site: &Site, book: &Book, settings: &Settings) -> Result<Document, Diagnostic> {
-    let mut doc = Document {
-        source: String::with_capacity(book.cases.len() * 16_000 + DESIGN.len()),
+/// What a body piece opens: a part's title page or a case.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Opens {
+    Part(usize),
+    /// Index into `site.cases`.
+    Case(usize),
+}
+
+/// The folio a part or case starts on: its page in the body, from 1
+/// (every body page is numbered, blank ones too, so this is also its
+/// physical page after the front matter).
+pub type Start = usize;
+
+/// The settings and the page design every piece starts with.
+pub fn prelude(site: &Site, book: &Book, settings: &Settings) -> String {
+    let mut out = preamble(site, book, settings);
+    out.push_str(DESIGN);
+    out.push('\n');
+    out
+}
+
+fn piece(prelude: &str, file: &str) -> Document {
+    Document {
+        source: prelude.to_string(),
         files: HashMap::new(),
         origins: Vec::new(),
-    };
-    doc.source.push_str(&preamble(site, book, settings));
-    doc.source.push_str(DESIGN);
+        file: file.to_string(),
+    }
+}
+
+/// The body's pieces in reading order: each part's title page, then its
+/// cases. Their pages are numbered from 1 by `compose`, not here.
+pub fn body(book: &Book) -> Vec<Opens> {
+    let mut pieces = Vec::with_capacity(book.cases.len() + book.parts.len());
+    for (p, part) in book.parts.iter().enumerate() {
+        pieces.push(Opens::Part(p));
+        pieces.extend(
+            part.groups
+                .iter()
+                .flat_map(|g| &g.cases)
+                .map(|&i| Opens::Case(i)),
+        );
+    }
+    pieces
+}
+
+/// The source of one body piece, without its folios (`compose` adds them);
+/// an error names the file that could not be read again or whose QR code
+/// failed.
+pub fn body_piece(
+    site: &Site,
+    book: &Book,
+    prelude: &str,
+    opens: Opens,
+) -> Result<Document, Diagnostic> {
+    match opens {
+        Opens::Part(p) => {
+            let area = &site.config.priority_areas[book.parts[p].area];
+            let numeral = NUMERALS
+                .get(p)
+                .map_or((p + 1).to_string(), |n| n.to_string());
+            let description = area
+                .description
+                .as_deref()
+                .map_or("none".to_string(), escape::string);
+            let mut doc = piece(prelude, "casebook.toml");
+            doc.source.push_str(&format!(
+                "{NO_FOLIO}#part-page({}, {}, {description})\n",
+                escape::string(&numeral),
+                escape::string(&area.name),
+            ));
+            Ok(doc)
+        }
+        Opens::Case(i) => {
+            let case = site.cases[i];
+            let mut doc = piece(prelude, &case.source.rel);
+            doc.source.push_str(NO_FOLIO);
+            case_section(site, case, &mut doc)?;
+            Ok(doc)
+        }
+    }
+}
+
+/// Body pieces are set without folios: `compose` numbers their pages once
+/// every piece's length is known.
+const NO_FOLIO: &str = "#set page(numbering: \"1\", footer: none)\n";
+
+/// The folios of the body's pages 1 to `pages`, one per page, placed as
+/// the design places them.
+pub fn folios(prelude: &str, pages: usize) -> Document {
+    let mut doc = piece(prelude, "casebook.toml");
     doc.source.push_str(&format!(
-        "\n#cover({}, none)\n#new-section()\n#colophon()\n#new-section()\n",
+        "#set page(numbering: \"1\", header: none)\n#counter(page).update(1)\n#for _ in range({}) {{ pagebreak() }}\n",
+        pages.saturating_sub(1)
+    ));
+    doc
+}
+
+/// The front matter: cover, colophon, preface and the contents, whose
+/// entries give the pages of `starts` and link to them (on the physical
+/// page `front_pages` after their folio, the front matter's own length).
+pub fn front(
+    site: &Site,
+    book: &Book,
+    prelude: &str,
+    starts: &HashMap<Opens, Start>,
+    front_pages: usize,
+    cover: Option<&Cover>,
+) -> Result<Document, Diagnostic> {
+    let mut doc = piece(prelude, "casebook.toml");
+    let picture = match cover {
+        Some(cover) => {
+            let path = format!("cover.{}", cover.extension);
+            doc.files
+                .insert(path.clone(), FileData::Disk(cover.file.clone()));
+            escape::string(&path)
+        }
+        None => "none".to_string(),
+    };
+    doc.source.push_str(&format!(
+        "#cover({}, {picture})\n#new-section()\n#colophon()\n#new-section()\n",
         book.year
     ));
     if let Some(preface) = book.preface {
         let start = doc.source.len();
         doc.source.push_str(&format!(
-            "#front-heading({})\n",
+            "#metadata(none) <preface>\n#front-heading({})\n",
             escape::string(&preface.title)
         ));
         let mut body = body_of("preface", &preface.assets);
@@ -66,35 +183,81 @@ pub fn document(site: &Site, book: &Book, settings: &Settings) -> Result<Documen
         doc.origins
             .push((start..doc.source.len(), preface.source.rel.clone()));
     }
-    doc.source.push_str(
-        "#front-heading(\"目录\", outlined: false)\n#outline(title: none, depth: 2)\n#new-section()\n",
-    );
     doc.source
-        .push_str("#set page(numbering: \"1\")\n#counter(page).update(1)\n");
+        .push_str("#front-heading(\"目录\", outlined: false)\n");
+    if let Some(preface) = book.preface {
+        doc.source.push_str(&format!(
+            "#toc-preface([{}])\n",
+            escape::markup(&preface.title)
+        ));
+    }
     for (p, part) in book.parts.iter().enumerate() {
         let area = &site.config.priority_areas[part.area];
-        let numeral = NUMERALS
-            .get(p)
-            .map_or((p + 1).to_string(), |n| n.to_string());
-        let description = area
-            .description
-            .as_deref()
-            .map_or("none".to_string(), escape::string);
-        doc.source.push_str(&format!(
-            "#part-page({}, {}, {description})\n#new-section()\n",
-            escape::string(&numeral),
-            escape::string(&area.name),
+        doc.source.push_str(&toc_entry(
+            1,
+            &area.name,
+            starts.get(&Opens::Part(p)),
+            front_pages,
         ));
         for &i in part.groups.iter().flat_map(|g| &g.cases) {
-            let case = site.cases[i];
-            let start = doc.source.len();
-            case_section(site, case, &mut doc)?;
-            doc.origins
-                .push((start..doc.source.len(), case.source.rel.clone()));
+            let title = &site.cases[i].title;
+            doc.source.push_str(&toc_entry(
+                2,
+                title,
+                starts.get(&Opens::Case(i)),
+                front_pages,
+            ));
         }
     }
-    indices(site, book, &mut doc.source);
     Ok(doc)
+}
+
+fn toc_entry(level: u8, title: &str, start: Option<&Start>, front_pages: usize) -> String {
+    let folio = start.copied().unwrap_or(1);
+    format!(
+        "#toc-entry({level}, [{}], ({folio}, {}))\n",
+        escape::markup(title),
+        front_pages + folio
+    )
+}
+
+/// The indices, numbered on from `first` (the folio after the body's
+/// last page): each entry with the pages its cases start on, linked as in
+/// the contents.
+pub fn back(
+    book: &Book,
+    prelude: &str,
+    starts: &HashMap<Opens, Start>,
+    first: Start,
+    front_pages: usize,
+) -> Document {
+    let mut doc = piece(prelude, "casebook.toml");
+    doc.source.push_str(&format!(
+        "#set page(numbering: \"1\")\n#counter(page).update({first})\n",
+    ));
+    for (n, index) in book.indices.iter().enumerate() {
+        if n > 0 {
+            doc.source.push_str("#new-section()\n");
+        }
+        let title = escape::string(index.kind.title());
+        doc.source.push_str(&format!(
+            "#front-heading({title})\n#metadata({title}) <running>\n"
+        ));
+        for entry in &index.entries {
+            let pages: Vec<String> = entry
+                .cases
+                .iter()
+                .filter_map(|&i| starts.get(&Opens::Case(i)))
+                .map(|folio| format!("({folio}, {})", front_pages + folio))
+                .collect();
+            doc.source.push_str(&format!(
+                "#index-entry([{}], ({},))\n",
+                escape::markup(&entry.name),
+                pages.join(", ")
+            ));
+        }
+    }
+    doc
 }
 
 impl Document {
@@ -183,7 +346,7 @@ fn case_section(site: &Site, case: &Case, doc: &mut Document) -> Result<(), Diag
         FileData::Memory(typst::foundations::Bytes::new(qr.into_bytes())),
     );
     doc.source.push_str(&format!(
-        "#qr-block({}, {})\n#new-section()\n",
+        "#qr-block({}, {})\n",
         escape::string(&qr_path),
         escape::string(&url)
     ));
@@ -246,18 +409,20 @@ fn metric_table(metric: &Metric, number: usize) -> String {
         columns.push((charts::metric::BENCHMARK, metric.benchmark.as_slice()));
     }
     let cell = |text: &str| format!("[{}], ", escape::markup(text));
+    // Headers and years on one line (CJK would break anywhere).
+    let whole = |text: &str| format!("[#box[{}]], ", escape::markup(text));
     let mut out = format!(
         "#book-table({}, [{}], table.header({}",
         columns.len() + 1,
         escape::markup(&format!("表{number} {}{unit}", metric.name)),
-        cell("年份")
+        whole("年份")
     );
     for (name, _) in &columns {
-        out.push_str(&cell(name));
+        out.push_str(&whole(name));
     }
     out.push_str("), ");
     for (row, year) in metric.years.iter().enumerate() {
-        out.push_str(&cell(&year.to_string()));
+        out.push_str(&whole(&year.to_string()));
         for (_, values) in &columns {
             let value = values.get(row).copied().filter(|v| v.is_finite());
             out.push_str(&cell(
@@ -267,32 +432,6 @@ fn metric_table(metric: &Metric, number: usize) -> String {
     }
     out.push_str(")\n\n");
     out
-}
-
-/// The three indices, each on its own pages: a name and the pages its
-/// cases start on.
-fn indices(site: &Site, book: &Book, source: &mut String) {
-    for (n, index) in book.indices.iter().enumerate() {
-        if n > 0 {
-            source.push_str("#new-section()\n");
-        }
-        let title = escape::string(index.kind.title());
-        source.push_str(&format!(
-            "#front-heading({title})\n#metadata({title}) <running>\n"
-        ));
-        for entry in &index.entries {
-            let keys: Vec<String> = entry
-                .cases
-                .iter()
-                .map(|&i| escape::string(&case_key(&site.cases[i].id)))
-                .collect();
-            source.push_str(&format!(
-                "#index-entry([{}], ({},))\n",
-                escape::markup(&entry.name),
-                keys.join(", ")
-            ));
-        }
-    }
 }
 
 /// The Markdown a body was rendered from, kept by the parse because

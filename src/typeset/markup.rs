@@ -265,15 +265,23 @@ impl Walk<'_, '_> {
         self.out
             .push_str(&format!("#book-table({columns}, {caption}, "));
         let mut i = 0;
+        let mut head = false;
         while i < inner.len() {
             match &inner[i].0 {
-                Event::Start(Tag::TableHead) => self.out.push_str("table.header("),
-                Event::End(TagEnd::TableHead) => self.out.push_str("), "),
+                Event::Start(Tag::TableHead) => {
+                    head = true;
+                    self.out.push_str("table.header(");
+                }
+                Event::End(TagEnd::TableHead) => {
+                    head = false;
+                    self.out.push_str("), ");
+                }
                 Event::Start(Tag::TableCell) => {
                     let end = end_of(inner, i);
-                    self.out.push('[');
+                    let unbroken = keep_whole(&inner[i + 1..end], head);
+                    self.out.push_str(if unbroken { "[#box[" } else { "[" });
                     self.inline(&inner[i + 1..end]);
-                    self.out.push_str("], ");
+                    self.out.push_str(if unbroken { "]], " } else { "], " });
                     i = end;
                 }
                 _ => {}
@@ -370,6 +378,26 @@ fn end_of(events: &Events, start: usize) -> usize {
     events.len() - 1
 }
 
+/// Whether a table cell is set on one line: a short header (CJK text
+/// would otherwise break anywhere, "2022年竞争对/手") or a year ("2022年").
+/// Longer headers may wrap, or the table would run off the page.
+fn keep_whole(cell: &Events, head: bool) -> bool {
+    let text: String = cell
+        .iter()
+        .filter_map(|(e, _)| match e {
+            Event::Text(t) | Event::Code(t) => Some(t.as_ref()),
+            _ => None,
+        })
+        .collect();
+    let text = text.trim();
+    let year = text
+        .strip_suffix("年度")
+        .or_else(|| text.strip_suffix('年'))
+        .unwrap_or(text);
+    (head && text.chars().count() <= 12)
+        || (year.len() == 4 && year.chars().all(|c| c.is_ascii_digit()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::{convert, Body, Numbers};
@@ -389,13 +417,26 @@ mod tests {
     }
 
     #[test]
+    fn short_headers_and_years_are_set_on_one_line() {
+        let out = typst("| 指标 | 2022年竞争对手 | 这是一个很长很长很长的表头文字 |\n| - | - | - |\n| 2022年 | 20221 | 2022年度 |\n");
+        assert!(out.contains("[#box[指标]]"), "{out}");
+        assert!(out.contains("[#box[2022年竞争对手]]"), "{out}");
+        assert!(out.contains("[这是一个很长很长很长的表头文字]"), "{out}");
+        assert!(out.contains("[#box[2022年]]"), "{out}");
+        assert!(out.contains("[20221]"), "{out}");
+        assert!(out.contains("[#box[2022年度]]"), "{out}");
+    }
+
+    #[test]
     fn structure_becomes_calls_and_text_stays_text() {
         let out = typst("## 摘要\n\n质量\n提升 *a* **b**\n\n- 一\n- 二\n\n表：数据\n\n| 年 | 值 |\n| - | - |\n| 2022 | 1 |\n\n## 证实性材料\n\n#x");
         assert!(out.contains("#abstract-heading[摘要]"), "{out}");
         assert!(out.contains("质量提升 #emph[a] #strong[b]"), "{out}");
         assert!(out.contains("#list([一], [二], )"), "{out}");
         assert!(
-            out.contains("#book-table(2, [表1 数据], table.header([年], [值], ), [2022], [1], )"),
+            out.contains(
+                "#book-table(2, [表1 数据], table.header([#box[年]], [#box[值]], ), [#box[2022]], [1], )"
+            ),
             "{out}"
         );
         assert!(

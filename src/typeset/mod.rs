@@ -1,36 +1,39 @@
 //! The annual book typeset as a PDF with Typst, used as a library: the
-//! [`Book`] becomes one Typst document (`document`, with the page design in
-//! `book.typ` and each body's Markdown walked into markup by `markup`),
-//! which is compiled in memory against a [`world`] that holds the system's
-//! fonts (`fonts`), the charts and QR codes, and the cases' images. No
-//! other program and no network access is needed. Content is only ever
-//! text to Typst (`escape`); a Typst error names the case it came from.
+//! [`Book`] becomes Typst documents, one per piece (`document`, with the
+//! page design in `book.typ` and each body's Markdown walked into markup by
+//! `markup`), each compiled in memory against a [`world`] that holds the
+//! system's fonts (`fonts`), the charts and QR codes, and the cases'
+//! images; `compose` lays the pieces out in parallel and joins their pages
+//! into the one document the PDF is written from. No other program and no
+//! network access is needed. Content is only ever text to Typst
+//! (`escape`); a Typst error names the case it came from.
 
+mod compose;
+pub mod cover;
 mod document;
 pub mod escape;
 mod fonts;
 mod markup;
 mod world;
 
-use typst::diag::SourceDiagnostic;
 use typst::foundations::{Datetime, Smart};
-use typst::WorldExt;
-use typst_layout::PagedDocument;
 use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
 
 use crate::book::Book;
-use crate::diagnostics::{rules, Diagnostic, Severity};
+use crate::diagnostics::{rules, Diagnostic};
 use crate::site::Site;
 
 pub use fonts::Families;
 
 /// How to make the PDF.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Options {
     /// A screen PDF: no blank versos, cases on any page.
     pub single_sided: bool,
     /// PDF/A-2b, the archival format.
     pub pdf_a: bool,
+    /// The cover picture, checked by [`cover::cover`].
+    pub cover: Option<cover::Cover>,
 }
 
 #[derive(Debug)]
@@ -56,27 +59,13 @@ pub fn pdf(
         double_sided: site.config.book.double_sided && !options.single_sided,
         date: format!("{}年{}月", today.0, today.1),
     };
-    let doc =
-        document::document(site, book, &settings).map_err(|d| TypesetError::Typst(vec![d]))?;
+    let prelude = document::prelude(site, book, &settings);
     let date = Datetime::from_ymd(today.0, today.1, today.2);
-    let world = world::BookWorld::new(doc.source, doc.files, &store, date);
-    let failed = |errors: &[SourceDiagnostic]| {
-        TypesetError::Typst(distinct(
-            errors
-                .iter()
-                .map(|e| diagnostic(&world, &doc.origins, e, Severity::Error))
-                .collect(),
-        ))
-    };
-    let compiled = typst::compile::<PagedDocument>(&world);
-    let warnings = distinct(
-        compiled
-            .warnings
-            .iter()
-            .map(|w| diagnostic(&world, &doc.origins, w, Severity::Warning))
-            .collect(),
-    );
-    let compiled = compiled.output.map_err(|e| failed(&e))?;
+    let setter = compose::Typesetter::new(&store, date, settings.double_sided);
+    let (compiled, warnings) = setter
+        .book(site, book, &prelude, options.cover.as_ref())
+        .map_err(|e| TypesetError::Typst(distinct(e)))?;
+    let warnings = distinct(warnings);
     let standards = if options.pdf_a {
         PdfStandards::new(&[PdfStandard::A_2b]).expect("PDF/A-2b alone is valid")
     } else {
@@ -88,7 +77,20 @@ pub fn pdf(
         standards,
         ..PdfOptions::default()
     };
-    let bytes = typst_pdf::pdf(&compiled, &pdf_options).map_err(|e| failed(&e))?;
+    let bytes = typst_pdf::pdf(&compiled, &pdf_options).map_err(|e| {
+        TypesetError::Typst(distinct(
+            e.iter()
+                .map(|e| {
+                    Diagnostic::error(
+                        rules::BOOK_TYPESET,
+                        "casebook.toml",
+                        format!("年度汇编排版失败：{}", e.message),
+                    )
+                    .help("写出 PDF 时出错（这是 Casebook 的缺陷，请报告）")
+                })
+                .collect(),
+        ))
+    })?;
     Ok((bytes, warnings))
 }
 
@@ -99,37 +101,6 @@ fn distinct(mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
     let mut seen = std::collections::HashSet::new();
     diagnostics.retain(|d| seen.insert((d.file.clone(), d.line, d.column, d.message.clone())));
     diagnostics
-}
-
-/// A Typst error or warning as a diagnostic on the content file its
-/// source came from.
-fn diagnostic(
-    world: &world::BookWorld,
-    origins: &[(std::ops::Range<usize>, String)],
-    error: &SourceDiagnostic,
-    severity: Severity,
-) -> Diagnostic {
-    let offset = world.range(error.span).map(|r| r.start);
-    let file = offset
-        .and_then(|at| origins.iter().find(|(range, _)| range.contains(&at)))
-        .map_or("casebook.toml", |(_, file)| file.as_str());
-    let what = match severity {
-        Severity::Error => "年度汇编排版失败",
-        Severity::Warning => "年度汇编排版提醒",
-    };
-    let mut diagnostic = Diagnostic::error(
-        rules::BOOK_TYPESET,
-        file,
-        format!("{what}：{}", error.message),
-    );
-    diagnostic.severity = severity;
-    if let Some(at) = offset {
-        let excerpt: String = world.source_text()[at..].chars().take(60).collect();
-        diagnostic = diagnostic.help(format!(
-            "出错的排版代码：{excerpt}（这是 Casebook 的缺陷，请报告）"
-        ));
-    }
-    diagnostic
 }
 
 /// Today's year, month and day (UTC), for the cover and the PDF's date.

@@ -21,25 +21,34 @@ pub enum FileData {
 }
 
 pub struct BookWorld<'f> {
-    library: LazyHash<Library>,
+    library: &'f LazyHash<Library>,
     fonts: &'f FontStore,
     main: Source,
     files: HashMap<String, FileData>,
     today: Option<Datetime>,
 }
 
+/// Typst's standard library, made once for every piece of a book.
+pub fn library() -> LazyHash<Library> {
+    LazyHash::new(Library::builder().build())
+}
+
 impl<'f> BookWorld<'f> {
-    /// A world whose main file is `source`; `files` by virtual path
-    /// (`/charts/…`), without the leading slash.
+    /// A world whose main file is `source`, named `name` (each piece of a
+    /// book its own, so that elements of two pieces never share a
+    /// location); `files` by virtual path (`/charts/…`), without the
+    /// leading slash.
     pub fn new(
+        name: &str,
         source: String,
         files: HashMap<String, FileData>,
         fonts: &'f FontStore,
+        library: &'f LazyHash<Library>,
         today: Option<Datetime>,
     ) -> Self {
-        let main = id("book.typ").expect("a valid path");
+        let main = id(name).expect("a valid path");
         BookWorld {
-            library: LazyHash::new(Library::builder().build()),
+            library,
             fonts,
             main: Source::new(main, source),
             files,
@@ -60,7 +69,7 @@ pub fn id(path: &str) -> Option<FileId> {
 
 impl World for BookWorld<'_> {
     fn library(&self) -> &LazyHash<Library> {
-        &self.library
+        self.library
     }
 
     fn book(&self) -> &LazyHash<FontBook> {
