@@ -35,6 +35,38 @@ pub struct SiteView {
     pub pages: Vec<Link>,
     /// The annual books, newest first.
     pub books: Vec<BookLink>,
+    /// The footer's 主办/承办单位 and filings, when configured.
+    pub identity: Option<IdentityView>,
+}
+
+/// `[site.identity]` as the footer shows it: values trimmed, empty ones
+/// left out, the filing numbers with their links.
+#[derive(Serialize, Clone)]
+pub struct IdentityView {
+    pub sponsor: Option<String>,
+    pub organizer: Option<String>,
+    pub icp: Option<String>,
+    pub icp_url: &'static str,
+    pub police: Option<String>,
+    pub police_url: Option<String>,
+    pub site_code: Option<String>,
+    pub contact: Option<String>,
+}
+
+impl IdentityView {
+    pub fn new(identity: &crate::config::IdentityConfig) -> Option<IdentityView> {
+        let value = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+        (!identity.is_empty()).then(|| IdentityView {
+            sponsor: value(&identity.sponsor),
+            organizer: value(&identity.organizer),
+            icp: value(&identity.icp),
+            icp_url: crate::config::ICP_URL,
+            police: value(&identity.police),
+            police_url: identity.police_url(),
+            site_code: value(&identity.site_code),
+            contact: value(&identity.contact),
+        })
+    }
 }
 
 /// A link to a year's book (and its PDF, when one was printed).
@@ -308,6 +340,7 @@ impl<'s> Views<'s> {
                     url: self.url(&urls::page(&p.slug)),
                 })
                 .collect(),
+            identity: config.identity.as_ref().and_then(IdentityView::new),
         }
     }
 
