@@ -7,7 +7,9 @@
 //! live.test.mjs runs `casebook serve` on a copy and edits a case under an
 //! open page; search-page.test.mjs works the search page's facets, history
 //! and hints; search-common.test.mjs searches the generated common-terms
-//! site, tests/common/common_terms.rs, built here too).
+//! site, tests/common/common_terms.rs, built here too; portal.test.mjs
+//! checks the footer's filings, 长者模式, dark mode, 200 % zoom, the desktop
+//! layout at 1024 and 1440 px and the share kit's copy buttons).
 //! The files run one after another, so Lighthouse measures an idle machine.
 //!
 //! Needs /usr/bin/chromium (Debian's `chromium`, with `fonts-noto-cjk`),
