@@ -280,3 +280,35 @@ test("overview chart labels are no larger than the body text", async () => {
     });
   }
 });
+
+test("the share kit's buttons copy the link and the text", async () => {
+  for (const width of [390, 1024]) {
+    await withBrowser(device(width), async (page, context) => {
+      await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin });
+      await page.goto(origin + "/cases/2023-001/share/");
+      const link = await page.locator("#share-link").innerText();
+      assert.match(link, /^http.*\/c\/2023-001\/?$/);
+
+      await page.getByRole("button", { name: "复制链接" }).click();
+      await page.waitForFunction(() => document.querySelector("[data-copy-value] + .share-copied").textContent !== "");
+      assert.equal(await page.evaluate(() => navigator.clipboard.readText()), link);
+      assert.equal(await page.locator("[data-copy-value] + .share-copied").innerText(), "链接已复制");
+
+      await page.getByRole("button", { name: "复制文字" }).click();
+      await page.waitForFunction(() => document.querySelector("[data-copy] + .share-copied").textContent !== "");
+      const text = await page.evaluate(() => navigator.clipboard.readText());
+      assert.equal(text, await page.locator("#share-text").inputValue());
+      assert.ok(text.startsWith("【质量标杆案例】") && text.includes(link), text);
+      // The enterprise follows a dash: no bracket inside a bracket.
+      assert.doesNotMatch(text, /（[^）]*（/, "nested brackets");
+      assert.equal(await page.locator("[data-copy] + .share-copied").innerText(), "文字已复制");
+
+      // The breadcrumb's separator never stands alone on a line.
+      const crumbs = await page.evaluate(() =>
+        [...document.querySelectorAll(".share-kit .breadcrumb li")].map((li) => li.getBoundingClientRect().height),
+      );
+      assert.ok(crumbs.every((h) => h < 50), `breadcrumb on one line each: ${crumbs}`);
+      assert.deepEqual(await axe(page), [], `${width}: share kit axe`);
+    });
+  }
+});
