@@ -137,6 +137,75 @@ pub fn excerpt(s: &str, max: usize) -> String {
     cut
 }
 
+/// A card's summary of at most `max` characters: cut like [`excerpt`] at a
+/// sentence end when one falls in the second half; otherwise at the last
+/// clause break (，、：) in the second half that is outside every bracket
+/// and quote, with an ellipsis; never inside a bracket or quote ("质量功能
+/// 展开（Q…" becomes "质量功能展开…").
+pub fn clause_excerpt(s: &str, max: usize) -> String {
+    let collapsed: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let chars: Vec<char> = collapsed.chars().collect();
+    if chars.len() <= max || max < 2 {
+        return excerpt(&collapsed, max);
+    }
+    let window = &chars[..max - 1];
+    if let Some(end) = window.iter().rposition(|&c| ends_sentence(c)) {
+        if end + 1 >= max / 2 && open_pairs(&window[..=end]) == 0 {
+            return window[..=end].iter().collect();
+        }
+    }
+    // Where the text is outside every pair, and the last clause break there.
+    let mut depth = 0usize;
+    let mut last_outside = 0;
+    let mut last_clause = None;
+    for (i, &c) in window.iter().enumerate() {
+        depth = step_depth(depth, c);
+        if depth == 0 {
+            last_outside = i + 1;
+            if matches!(c, '，' | '、' | '：' | ',' | ':') && i + 1 >= max / 2 {
+                last_clause = Some(i);
+            }
+        }
+    }
+    let end = match last_clause {
+        Some(i) => i,
+        None if depth == 0 => window.len(),
+        None => last_outside,
+    };
+    let mut cut: String = window[..end].iter().collect();
+    let trimmed = cut
+        .trim_end_matches(['，', '、', '：', ',', ':', ' '])
+        .len();
+    cut.truncate(trimmed);
+    cut.push('…');
+    cut
+}
+
+/// Opening and closing brackets and quotes that pair up in Chinese text.
+const PAIRS: [(char, char); 6] = [
+    ('（', '）'),
+    ('(', ')'),
+    ('“', '”'),
+    ('《', '》'),
+    ('【', '】'),
+    ('「', '」'),
+];
+
+fn step_depth(depth: usize, c: char) -> usize {
+    if PAIRS.iter().any(|p| p.0 == c) {
+        depth + 1
+    } else if PAIRS.iter().any(|p| p.1 == c) {
+        depth.saturating_sub(1)
+    } else {
+        depth
+    }
+}
+
+/// How many brackets and quotes are open at the end of `chars`.
+fn open_pairs(chars: &[char]) -> usize {
+    chars.iter().fold(0, |depth, &c| step_depth(depth, c))
+}
+
 /// Closing quotes and brackets that belong to the sentence before them
 /// (`……。”`).
 fn closes_sentence(c: char) -> bool {
@@ -259,6 +328,28 @@ mod tests {
         assert_eq!(excerpt("短句。", 10), "短句。");
         // No sentence end in the second half: cut with an ellipsis.
         assert_eq!(excerpt("一二三四五六七八九十十一", 6), "一二三四五…");
+    }
+
+    #[test]
+    fn card_excerpts_never_end_inside_a_bracket() {
+        let s = "公司运用质量功能展开（QFD）方法将客户需求逐层分解，形成覆盖研发与制造的质量功能展开（QFD）矩阵和闭环改进机制";
+        let cut = clause_excerpt(s, 40);
+        assert!(cut.chars().count() <= 40, "{cut}");
+        assert_eq!(cut, "公司运用质量功能展开（QFD）方法将客户需求逐层分解…");
+        // No clause break in the second half: cut before the open bracket.
+        let s = "一二三四五六七八九十一二三四五六七八九十质量功能展开（QFD及其他方法的组合应用）";
+        assert_eq!(
+            clause_excerpt(s, 30),
+            "一二三四五六七八九十一二三四五六七八九十质量功能展开…"
+        );
+        // A sentence end in the second half wins; short text is whole.
+        assert_eq!(
+            clause_excerpt("第一句话很长很长。第二句话很长很长很长很长", 12),
+            "第一句话很长很长。"
+        );
+        assert_eq!(clause_excerpt("短句。", 10), "短句。");
+        let s = "一二三四五六七八九十一二三四五六七八九十";
+        assert_eq!(clause_excerpt(s, 10), "一二三四五六七八九…");
     }
 
     #[test]

@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::content::{Case, Metric, Status};
 use crate::site::Site;
 use crate::taxonomy::{TaxonomyKind, Term};
-use crate::text::{excerpt, reading_minutes, sentence_excerpt};
+use crate::text::{clause_excerpt, reading_minutes, sentence_excerpt};
 use crate::urls;
 
 /// Characters of abstract shown on cards.
@@ -383,7 +383,7 @@ impl<'s> Views<'s> {
             industry: config.industries[case.industry].name.clone(),
             district: case.district.map(|d| config.districts[d].name.clone()),
             methods: case.methods.clone(),
-            summary: excerpt(&case.body.summary, CARD_SUMMARY_CHARS),
+            summary: clause_excerpt(&case.body.summary, CARD_SUMMARY_CHARS),
             national: case.status == Status::National,
             draft: !case.status.is_published(),
             headline: crate::charts::case_headline(&case.metrics).map(|h| HeadlineView {
