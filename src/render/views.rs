@@ -70,6 +70,9 @@ impl IdentityView {
 }
 
 /// A link to a year's book (and its PDF, when one was printed).
+/// How the Markdown renderer labels a figure's number (图N).
+pub const FIGURE_LABEL: &str = "<span class=\"label\">图";
+
 #[derive(Serialize, Clone)]
 pub struct BookLink {
     pub year: i64,
@@ -186,6 +189,9 @@ pub struct CaseView<'v> {
     pub recommender: Option<String>,
     pub cover_url: Option<String>,
     pub metrics: Vec<MetricView>,
+    /// Figures in the body: the metric charts, which follow it, continue
+    /// their numbering (图N+1 …), one sequence as in the book.
+    pub figures_before: usize,
     pub html: &'v str,
     pub toc: Vec<TocEntry>,
     pub chars: usize,
@@ -458,6 +464,7 @@ impl<'s> Views<'s> {
                 ))
             }),
             metrics: self.metric_views(index),
+            figures_before: case.body.html.matches(FIGURE_LABEL).count(),
             html: &case.body.html,
             toc: case
                 .body

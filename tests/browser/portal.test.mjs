@@ -312,3 +312,60 @@ test("the share kit's buttons copy the link and the text", async () => {
     });
   }
 });
+
+test("case pages: figures in one sequence, code keeps its indentation, pictures enlarge", async () => {
+  await withBrowser(device(390), async (page) => {
+    await page.goto(origin + "/cases/2023-001/");
+    // The metric charts continue the body's figure numbers.
+    const labels = await page.locator("figcaption .label").allInnerTexts();
+    assert.ok(labels.length >= 2, `${labels}`);
+    assert.deepEqual(labels, labels.map((_, i) => `图${i + 1}`), "one sequence");
+    assert.ok((await page.locator("#metrics figcaption .label").count()) >= 1, "metric charts are numbered");
+
+    // Year headings never wrap.
+    const wrapped = await page.evaluate(() =>
+      [...document.querySelectorAll(".prose th, .metric-table th")]
+        .filter((th) => /^\d{4}年?$/.test(th.textContent.trim()))
+        .filter((th) => {
+          const range = document.createRange();
+          range.selectNodeContents(th);
+          return range.getClientRects().length > 1 || th.getBoundingClientRect().height > 2.4 * parseFloat(getComputedStyle(th).lineHeight);
+        })
+        .map((th) => th.textContent),
+    );
+    assert.deepEqual(wrapped, [], "year headings on one line");
+
+    // A figure's picture opens in a dialog and closes with Esc.
+    const picture = page.locator(".prose .figure img").first();
+    await picture.click();
+    const dialog = page.locator("dialog.zoom");
+    assert.ok(await dialog.evaluate((d) => d.open), "dialog open");
+    assert.ok(await dialog.locator("img").evaluate((img) => img.complete && img.naturalWidth > 0));
+    await page.keyboard.press("Escape");
+    assert.ok(!(await dialog.evaluate((d) => d.open)), "Esc closes");
+    assert.equal(await page.evaluate(() => document.activeElement.closest(".figure") !== null), true, "focus back on the picture");
+    await picture.focus();
+    await page.keyboard.press("Enter");
+    assert.ok(await dialog.evaluate((d) => d.open), "Enter opens");
+    assert.deepEqual(await axe(page), [], "axe with the dialog open");
+    await page.keyboard.press("Escape");
+
+    await page.goto(origin + "/cases/2023-002/");
+    const code = await page.evaluate(() => {
+      const pre = document.querySelector("pre.code");
+      const lines = pre.textContent.split("\n");
+      return {
+        whiteSpace: getComputedStyle(pre).whiteSpace,
+        overflowX: getComputedStyle(pre).overflowX,
+        indented: lines.some((l) => /^\s{2,}\S/.test(l)),
+        tabIndex: pre.tabIndex,
+        pageScroll: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      };
+    });
+    assert.equal(code.whiteSpace, "pre");
+    assert.equal(code.overflowX, "auto");
+    assert.ok(code.indented, "the example's code has indented lines");
+    assert.equal(code.tabIndex, 0, "keyboards can scroll it");
+    assert.ok(code.pageScroll <= 0, "the page itself does not scroll sideways");
+  });
+});
