@@ -112,6 +112,54 @@ pub fn reading_minutes(chars: usize) -> usize {
     chars.div_ceil(450).max(1)
 }
 
+/// Whether `text` writes thousands with separators (`2,600`, `12,500.5`):
+/// a digit, a comma, three digits and no fourth.
+pub fn uses_thousands_separators(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.windows(5).enumerate().any(|(i, w)| {
+        w[0].is_ascii_digit()
+            && w[1] == b','
+            && w[2..5].iter().all(u8::is_ascii_digit)
+            && !bytes.get(i + 5).is_some_and(u8::is_ascii_digit)
+    })
+}
+
+/// Digits after the decimal point in [`format_number`]'s form of `n`.
+pub fn decimals(n: f64) -> usize {
+    format_number(n).split_once('.').map_or(0, |(_, f)| f.len())
+}
+
+/// `n` as a table shows it beside others: `decimals` places (so 96 and
+/// 96.4 line up as 96.0 and 96.4) and, when `grouped`, thousands
+/// separators as the author writes them in prose.
+pub fn format_table_number(n: f64, decimals: usize, grouped: bool) -> String {
+    // -0.0 would print as "-0".
+    let n = if n == 0.0 { 0.0 } else { n };
+    let plain = format!("{n:.decimals$}");
+    if !grouped {
+        return plain;
+    }
+    let (sign, rest) = plain
+        .strip_prefix('-')
+        .map_or(("", plain.as_str()), |r| ("-", r));
+    let (integer, fraction) = rest
+        .split_once('.')
+        .map_or((rest, None), |(i, f)| (i, Some(f)));
+    let mut out = String::with_capacity(plain.len() + integer.len() / 3);
+    out.push_str(sign);
+    for (k, c) in integer.chars().enumerate() {
+        if k > 0 && (integer.len() - k) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if let Some(fraction) = fraction {
+        out.push('.');
+        out.push_str(fraction);
+    }
+    out
+}
+
 /// Sentence-ending punctuation, where an excerpt may be cut cleanly.
 fn ends_sentence(c: char) -> bool {
     matches!(c, '。' | '！' | '？' | '；' | '!' | '?' | ';')
@@ -328,6 +376,19 @@ mod tests {
         assert_eq!(excerpt("短句。", 10), "短句。");
         // No sentence end in the second half: cut with an ellipsis.
         assert_eq!(excerpt("一二三四五六七八九十十一", 6), "一二三四五…");
+    }
+
+    #[test]
+    fn table_numbers_follow_the_prose() {
+        assert!(uses_thousands_separators("投诉从2,600件降至1,200件"));
+        assert!(!uses_thousands_separators("2600件，1,2个，12,34567"));
+        assert_eq!(format_table_number(2600.0, 0, true), "2,600");
+        assert_eq!(format_table_number(2600.0, 0, false), "2600");
+        assert_eq!(format_table_number(-1234567.25, 2, true), "-1,234,567.25");
+        assert_eq!(format_table_number(96.0, 1, false), "96.0");
+        assert_eq!(format_table_number(999.0, 0, true), "999");
+        assert_eq!(decimals(96.4), 1);
+        assert_eq!(decimals(96.0), 0);
     }
 
     #[test]

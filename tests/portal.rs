@@ -137,3 +137,29 @@ fn identity_values_reach_the_footer_as_text_only() {
     assert!(!html.contains("<a href=javascript"), "contact not escaped");
     assert!(html.contains("联系方式：&lt;script&gt;alert(1)&lt;/script&gt;"));
 }
+
+#[test]
+fn metric_tables_write_numbers_as_the_prose_does() {
+    let built = example();
+    let html = page(&built.out, "cases/2023-004/index.html");
+    let prose: String = html.select(&sel(".prose")).map(text_of).collect();
+    assert!(prose.contains("2,600"), "the example's prose groups thousands");
+    for table in html.select(&sel(".metric-table")) {
+        let cells: Vec<String> = table.select(&sel("tbody td")).map(text_of).collect();
+        assert!(!cells.is_empty());
+        // One number of decimals in a table, thousands grouped like the prose.
+        let places: std::collections::BTreeSet<usize> = cells
+            .iter()
+            .map(|c| c.split_once('.').map_or(0, |(_, f)| f.len()))
+            .collect();
+        assert_eq!(places.len(), 1, "{cells:?}");
+        for cell in &cells {
+            let integer = cell.split('.').next().unwrap().trim_start_matches('-');
+            if integer.replace(',', "").len() > 3 {
+                assert!(integer.contains(','), "{cell} not grouped like 2,600");
+            }
+        }
+    }
+    let cells: Vec<String> = html.select(&sel(".metric-table td")).map(text_of).collect();
+    assert!(cells.iter().any(|c| c == "2,600"), "{cells:?}");
+}

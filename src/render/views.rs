@@ -206,8 +206,17 @@ pub use crate::text::format_number;
 
 impl MetricView {
     /// The view of `metric`, the `number`th (from 1) of case `case_id`.
-    pub fn new(metric: &Metric, case_id: &str, number: usize) -> MetricView {
-        let at = |series: &[f64], i: usize| series.get(i).map(|v| format_number(*v));
+    /// Its table's numbers share one number of decimals, and are grouped
+    /// in thousands when `grouped` (the case's prose writes them so).
+    pub fn new(metric: &Metric, case_id: &str, number: usize, grouped: bool) -> MetricView {
+        let places = [&metric.values, &metric.competitor, &metric.benchmark]
+            .iter()
+            .flat_map(|s| s.iter())
+            .map(|v| crate::text::decimals(*v))
+            .max()
+            .unwrap_or(0);
+        let show = |v: f64| crate::text::format_table_number(v, places, grouped);
+        let at = |series: &[f64], i: usize| series.get(i).map(|v| show(*v));
         let anchor = format!("metric-{number}");
         let figure =
             crate::charts::metric_figure(metric, &crate::charts::chart_id(case_id, number));
@@ -226,7 +235,7 @@ impl MetricView {
                 .enumerate()
                 .map(|(i, year)| MetricRow {
                     year: *year,
-                    value: format_number(metric.values[i]),
+                    value: show(metric.values[i]),
                     competitor: at(&metric.competitor, i),
                     benchmark: at(&metric.benchmark, i),
                 })
@@ -267,10 +276,11 @@ impl<'s> Views<'s> {
     /// to a 10,000-case build's peak, to save 2% of its time.
     pub fn metric_views(&self, index: usize) -> Vec<MetricView> {
         let case = &self.site.cases[index];
+        let grouped = crate::text::uses_thousands_separators(&case.body.html);
         case.metrics
             .iter()
             .enumerate()
-            .map(|(i, m)| MetricView::new(m, &case.id, i + 1))
+            .map(|(i, m)| MetricView::new(m, &case.id, i + 1, grouped))
             .collect()
     }
 
