@@ -10,6 +10,9 @@ use serde::{Deserialize, Serialize};
 use crate::diagnostics::{rules, Diagnostic};
 use crate::slug::is_valid_slug;
 
+mod identity;
+pub use identity::{is_public_url, IdentityConfig, ICP_URL, POLICE_URL};
+
 pub const CONFIG_FILE: &str = "casebook.toml";
 
 #[derive(Debug, Clone, Deserialize)]
@@ -40,6 +43,10 @@ pub struct Config {
     /// The typeset annual book (`compile --pdf`).
     #[serde(default)]
     pub book: BookConfig,
+    /// Line and column of `base_url` in casebook.toml, where warnings
+    /// about the site's address point (1, 1 when not found).
+    #[serde(skip)]
+    pub base_url_at: (usize, usize),
 }
 
 /// `[book]`: the typeset book's fonts and colophon. Each font list is
@@ -257,6 +264,9 @@ pub struct SiteConfig {
     pub publisher: String,
     #[serde(default)]
     pub editor: String,
+    /// `[site.identity]`: the footer's 主办/承办单位 and filing numbers.
+    #[serde(default)]
+    pub identity: Option<IdentityConfig>,
 }
 
 fn default_language() -> String {
@@ -291,7 +301,7 @@ impl Config {
 
     pub fn parse(text: &str) -> Result<Config, Vec<Diagnostic>> {
         let text = text.trim_start_matches('\u{feff}');
-        let config: Config = toml::from_str(text).map_err(|err| {
+        let mut config: Config = toml::from_str(text).map_err(|err| {
             let (line, column) = err
                 .span()
                 .map(|span| line_col(text, span.start))
@@ -304,6 +314,7 @@ impl Config {
             .at(line, column)
             .help("对照 docs/site-owners.md 中的配置说明修改；字符串要加英文双引号")]
         })?;
+        config.base_url_at = key_position(text, "base_url");
         let problems = config.validate();
         if problems.is_empty() {
             Ok(config)
@@ -395,8 +406,30 @@ impl Config {
         if let Some(wechat) = &self.wechat {
             problems.extend(wechat.validate());
         }
+        if let Some(identity) = &self.site.identity {
+            problems.extend(identity.validate());
+        }
         problems
     }
+
+    /// Warnings about the configuration for a site published at
+    /// `base_url` (the configured one or `--base-url`'s).
+    pub fn warnings(&self, base_url: &str) -> Vec<Diagnostic> {
+        identity::icp_warning(self.site.identity.as_ref(), base_url, self.base_url_at)
+            .into_iter()
+            .collect()
+    }
+}
+
+/// Line and column of the first line that sets `key` (1, 1 if none).
+fn key_position(text: &str, key: &str) -> (usize, usize) {
+    text.lines()
+        .position(|line| {
+            line.trim_start()
+                .strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        })
+        .map_or((1, 1), |index| (index + 1, 1))
 }
 
 impl WechatConfig {

@@ -91,6 +91,7 @@ pub mod rules {
     pub const HEADING_EMPTY: &str = "heading-empty";
     pub const TRAILING_SPACE: &str = "trailing-space";
     pub const CASE_DUPLICATE: &str = "case-duplicate";
+    pub const ICP_MISSING: &str = "icp-missing";
 
     /// Every rule with a one-line description (for SARIF and the docs).
     pub const ALL: &[(&str, &str)] = &[
@@ -177,12 +178,14 @@ pub mod rules {
         (HEADING_EMPTY, "空标题"),
         (TRAILING_SPACE, "行尾有多余空格"),
         (CASE_DUPLICATE, "同一企业的同名案例出现两次"),
+        (ICP_MISSING, "公开网站没有填写 ICP 备案号"),
     ];
 
     /// Rules a site may turn off in `casebook.toml` (`[check] allow`):
     /// the writing rules, whose findings never stop a build from being
     /// correct.
     pub const ALLOWABLE: &[&str] = &[
+        ICP_MISSING,
         TITLE_SHAPE,
         RESULTS_DATA,
         RESULTS_COMPARISON,

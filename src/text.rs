@@ -112,6 +112,54 @@ pub fn reading_minutes(chars: usize) -> usize {
     chars.div_ceil(450).max(1)
 }
 
+/// Whether `text` writes thousands with separators (`2,600`, `12,500.5`):
+/// a digit, a comma, three digits and no fourth.
+pub fn uses_thousands_separators(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.windows(5).enumerate().any(|(i, w)| {
+        w[0].is_ascii_digit()
+            && w[1] == b','
+            && w[2..5].iter().all(u8::is_ascii_digit)
+            && !bytes.get(i + 5).is_some_and(u8::is_ascii_digit)
+    })
+}
+
+/// Digits after the decimal point in [`format_number`]'s form of `n`.
+pub fn decimals(n: f64) -> usize {
+    format_number(n).split_once('.').map_or(0, |(_, f)| f.len())
+}
+
+/// `n` as a table shows it beside others: `decimals` places (so 96 and
+/// 96.4 line up as 96.0 and 96.4) and, when `grouped`, thousands
+/// separators as the author writes them in prose.
+pub fn format_table_number(n: f64, decimals: usize, grouped: bool) -> String {
+    // -0.0 would print as "-0".
+    let n = if n == 0.0 { 0.0 } else { n };
+    let plain = format!("{n:.decimals$}");
+    if !grouped {
+        return plain;
+    }
+    let (sign, rest) = plain
+        .strip_prefix('-')
+        .map_or(("", plain.as_str()), |r| ("-", r));
+    let (integer, fraction) = rest
+        .split_once('.')
+        .map_or((rest, None), |(i, f)| (i, Some(f)));
+    let mut out = String::with_capacity(plain.len() + integer.len() / 3);
+    out.push_str(sign);
+    for (k, c) in integer.chars().enumerate() {
+        if k > 0 && (integer.len() - k) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if let Some(fraction) = fraction {
+        out.push('.');
+        out.push_str(fraction);
+    }
+    out
+}
+
 /// Sentence-ending punctuation, where an excerpt may be cut cleanly.
 fn ends_sentence(c: char) -> bool {
     matches!(c, '。' | '！' | '？' | '；' | '!' | '?' | ';')
@@ -135,6 +183,75 @@ pub fn excerpt(s: &str, max: usize) -> String {
     let mut cut: String = chars[..max.saturating_sub(1)].iter().collect();
     cut.push('…');
     cut
+}
+
+/// A card's summary of at most `max` characters: cut like [`excerpt`] at a
+/// sentence end when one falls in the second half; otherwise at the last
+/// clause break (，、：) in the second half that is outside every bracket
+/// and quote, with an ellipsis; never inside a bracket or quote ("质量功能
+/// 展开（Q…" becomes "质量功能展开…").
+pub fn clause_excerpt(s: &str, max: usize) -> String {
+    let collapsed: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let chars: Vec<char> = collapsed.chars().collect();
+    if chars.len() <= max || max < 2 {
+        return excerpt(&collapsed, max);
+    }
+    let window = &chars[..max - 1];
+    if let Some(end) = window.iter().rposition(|&c| ends_sentence(c)) {
+        if end + 1 >= max / 2 && open_pairs(&window[..=end]) == 0 {
+            return window[..=end].iter().collect();
+        }
+    }
+    // Where the text is outside every pair, and the last clause break there.
+    let mut depth = 0usize;
+    let mut last_outside = 0;
+    let mut last_clause = None;
+    for (i, &c) in window.iter().enumerate() {
+        depth = step_depth(depth, c);
+        if depth == 0 {
+            last_outside = i + 1;
+            if matches!(c, '，' | '、' | '：' | ',' | ':') && i + 1 >= max / 2 {
+                last_clause = Some(i);
+            }
+        }
+    }
+    let end = match last_clause {
+        Some(i) => i,
+        None if depth == 0 => window.len(),
+        None => last_outside,
+    };
+    let mut cut: String = window[..end].iter().collect();
+    let trimmed = cut
+        .trim_end_matches(['，', '、', '：', ',', ':', ' '])
+        .len();
+    cut.truncate(trimmed);
+    cut.push('…');
+    cut
+}
+
+/// Opening and closing brackets and quotes that pair up in Chinese text.
+const PAIRS: [(char, char); 6] = [
+    ('（', '）'),
+    ('(', ')'),
+    ('“', '”'),
+    ('《', '》'),
+    ('【', '】'),
+    ('「', '」'),
+];
+
+fn step_depth(depth: usize, c: char) -> usize {
+    if PAIRS.iter().any(|p| p.0 == c) {
+        depth + 1
+    } else if PAIRS.iter().any(|p| p.1 == c) {
+        depth.saturating_sub(1)
+    } else {
+        depth
+    }
+}
+
+/// How many brackets and quotes are open at the end of `chars`.
+fn open_pairs(chars: &[char]) -> usize {
+    chars.iter().fold(0, |depth, &c| step_depth(depth, c))
 }
 
 /// Closing quotes and brackets that belong to the sentence before them
@@ -259,6 +376,41 @@ mod tests {
         assert_eq!(excerpt("短句。", 10), "短句。");
         // No sentence end in the second half: cut with an ellipsis.
         assert_eq!(excerpt("一二三四五六七八九十十一", 6), "一二三四五…");
+    }
+
+    #[test]
+    fn table_numbers_follow_the_prose() {
+        assert!(uses_thousands_separators("投诉从2,600件降至1,200件"));
+        assert!(!uses_thousands_separators("2600件，1,2个，12,34567"));
+        assert_eq!(format_table_number(2600.0, 0, true), "2,600");
+        assert_eq!(format_table_number(2600.0, 0, false), "2600");
+        assert_eq!(format_table_number(-1234567.25, 2, true), "-1,234,567.25");
+        assert_eq!(format_table_number(96.0, 1, false), "96.0");
+        assert_eq!(format_table_number(999.0, 0, true), "999");
+        assert_eq!(decimals(96.4), 1);
+        assert_eq!(decimals(96.0), 0);
+    }
+
+    #[test]
+    fn card_excerpts_never_end_inside_a_bracket() {
+        let s = "公司运用质量功能展开（QFD）方法将客户需求逐层分解，形成覆盖研发与制造的质量功能展开（QFD）矩阵和闭环改进机制";
+        let cut = clause_excerpt(s, 40);
+        assert!(cut.chars().count() <= 40, "{cut}");
+        assert_eq!(cut, "公司运用质量功能展开（QFD）方法将客户需求逐层分解…");
+        // No clause break in the second half: cut before the open bracket.
+        let s = "一二三四五六七八九十一二三四五六七八九十质量功能展开（QFD及其他方法的组合应用）";
+        assert_eq!(
+            clause_excerpt(s, 30),
+            "一二三四五六七八九十一二三四五六七八九十质量功能展开…"
+        );
+        // A sentence end in the second half wins; short text is whole.
+        assert_eq!(
+            clause_excerpt("第一句话很长很长。第二句话很长很长很长很长", 12),
+            "第一句话很长很长。"
+        );
+        assert_eq!(clause_excerpt("短句。", 10), "短句。");
+        let s = "一二三四五六七八九十一二三四五六七八九十";
+        assert_eq!(clause_excerpt(s, 10), "一二三四五六七八九…");
     }
 
     #[test]

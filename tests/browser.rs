@@ -8,7 +8,10 @@
 //! open page; search-page.test.mjs works the search page's facets, history
 //! and hints; search-common.test.mjs searches the generated common-terms
 //! site, tests/common/common_terms.rs, built here too; book.test.mjs walks
-//! the web book's chapters and its forwarding of old one-page anchors).
+//! the web book's chapters and its forwarding of old one-page anchors;
+//! portal.test.mjs checks the footer's filings, 长者模式, dark mode, 200 %
+//! zoom, the desktop layout at 1024 and 1440 px and the share kit's copy
+//! buttons).
 //! The files run one after another, so Lighthouse measures an idle machine.
 //!
 //! Needs /usr/bin/chromium (Debian's `chromium`, with `fonts-noto-cjk`),

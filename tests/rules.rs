@@ -183,6 +183,7 @@ const TRIGGERS: &[Trigger] = &[
     t(rules::CASE_DUPLICATE, Check, Line, |r| {
         bad(r, "case-duplicate")
     }),
+    t(rules::ICP_MISSING, Check, Line, icp_missing),
 ];
 
 /// Rules no input can trigger, each with the reason. Keep this minimal:
@@ -423,6 +424,14 @@ fn config_invalid(root: &Path) {
     base(root);
     edit(root, "casebook.toml", |text| {
         text.replace("base_url = \"https://bad.example.org/\"", "base_url = 42")
+    });
+}
+
+/// A public address and no `[site.identity] icp`.
+fn icp_missing(root: &Path) {
+    base(root);
+    edit(root, "casebook.toml", |text| {
+        text.replace("https://bad.example.org/", "https://zlbg.sheitc.sh.gov.cn/")
     });
 }
 

@@ -162,6 +162,7 @@ impl Loaded {
             self.request.drafts,
         );
         diagnostics.extend(self.content.diagnostics.iter().cloned());
+        diagnostics.extend(self.config.warnings(self.urls.base_url()));
         if let Err(problems) = &self.theme {
             diagnostics.extend(problems.iter().cloned());
         }

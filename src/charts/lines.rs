@@ -106,7 +106,17 @@ pub struct LineChart<'a> {
     pub label: &'a dyn Fn(f64) -> String,
     /// Start the value axis at zero (counts) rather than near the data.
     pub from_zero: bool,
+    /// The most the value axis may reach when no value is above it
+    /// (100 for a percentage: an axis to 102 % reads as nonsense).
+    pub ceiling: Option<f64>,
+    /// End labels carry the series' name as well as its last value, so
+    /// each line is named where it ends (the overview's trends; a metric
+    /// chart's lines are few and named by the legend).
+    pub name_ends: bool,
 }
+
+/// The most an end label's series name may take before it is cut.
+const END_NAME: f64 = 84.0;
 
 /// A point's marker; `tooltip` becomes its `<title>` (left out inside a
 /// link, whose name must then be the only text).
@@ -193,6 +203,11 @@ pub fn draw(chart: &LineChart) -> String {
     } else {
         (widen(lo - margin), widen(hi + margin))
     };
+    let data_hi = finite.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let hi = match chart.ceiling {
+        Some(ceiling) if data_hi <= ceiling && lo < ceiling => hi.min(ceiling),
+        _ => hi,
+    };
     let ticks = nice_ticks(lo, hi, 4);
     let (axis_lo, axis_hi) = (ticks[0], *ticks.last().unwrap_or(&hi));
 
@@ -224,10 +239,20 @@ pub fn draw(chart: &LineChart) -> String {
     let end_labelled: Vec<usize> = (0..chart.series.len())
         .filter(|&i| !chart.series[i].label_points)
         .collect();
+    let end_text = |s: &Series, v: f64| {
+        if chart.name_ends {
+            format!("{} {}", fit(&s.name, FONT, END_NAME), label(v))
+        } else {
+            label(v)
+        }
+    };
     let end_width = end_labelled
         .iter()
-        .filter_map(|&i| chart.series[i].values.last())
-        .map(|v| text_width(&label(*v), FONT))
+        .filter_map(|&i| {
+            let s = &chart.series[i];
+            s.values.last().map(|v| end_text(s, *v))
+        })
+        .map(|text| text_width(&text, FONT))
         .fold(0.0, f64::max)
         // End labels are semibold: a little wider than the estimate.
         * 1.15;
@@ -399,7 +424,7 @@ pub fn draw(chart: &LineChart) -> String {
                 );
             }
         } else if let Some(last) = s.values.get(n.saturating_sub(1)).filter(|v| v.is_finite()) {
-            end_labels.push((y_of(*last) + 4.0, label(*last), style));
+            end_labels.push((y_of(*last) + 4.0, end_text(s, *last), style));
         }
     }
     end_labels.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -514,6 +539,8 @@ mod tests {
             ],
             label: &label,
             from_zero: false,
+            ceiling: None,
+            name_ends: false,
         });
         // The 2020 label and the second series' 2020 marker (its style's
         // marker is an 8×8 square drawn from x-4, y-4).
@@ -544,5 +571,82 @@ mod tests {
             !overlaps,
             "label at ({x}, {y}) covers the marker at ({mx}, {my})"
         );
+    }
+
+    fn two_series(values: [Vec<f64>; 2], ceiling: Option<f64>, name_ends: bool) -> String {
+        let label = |v: f64| crate::text::format_number(v);
+        let [a, b] = values;
+        draw(&LineChart {
+            id: "t",
+            class: "chart-trend",
+            title: "t",
+            desc: "t",
+            header: "h",
+            years: &[2020, 2021, 2022],
+            year_links: None,
+            series: vec![
+                Series {
+                    name: "合计".into(),
+                    values: a,
+                    label_points: true,
+                    href: None,
+                },
+                Series {
+                    name: "数字化质量管控".into(),
+                    values: b,
+                    label_points: false,
+                    href: None,
+                },
+            ],
+            label: &label,
+            from_zero: false,
+            ceiling,
+            name_ends,
+        })
+    }
+
+    /// The value axis's tick labels (11-unit text anchored at the end).
+    fn ticks(svg: &str) -> Vec<f64> {
+        svg.match_indices("font-size=\"11\" fill=\"#595959\">")
+            .map(|(i, m)| {
+                let rest = &svg[i + m.len()..];
+                rest[..rest.find('<').unwrap()]
+                    .replace(',', "")
+                    .parse()
+                    .unwrap()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_percentage_axis_stops_at_its_ceiling() {
+        let values = [vec![90.0, 95.0, 99.5], vec![85.0, 92.0, 99.0]];
+        let open = ticks(&two_series(values.clone(), None, false));
+        assert!(
+            open.iter().any(|t| *t > 100.0),
+            "the data's margin passes 100: {open:?}"
+        );
+        let capped = ticks(&two_series(values, Some(100.0), false));
+        assert_eq!(
+            capped.iter().copied().fold(f64::MIN, f64::max),
+            100.0,
+            "{capped:?}"
+        );
+        // A value above the ceiling keeps the axis above it.
+        let over = ticks(&two_series(
+            [vec![96.0, 101.0, 104.0], vec![95.0, 97.0, 99.0]],
+            Some(100.0),
+            false,
+        ));
+        assert!(over.iter().any(|t| *t >= 104.0), "{over:?}");
+    }
+
+    #[test]
+    fn end_labels_name_their_line_when_asked() {
+        let values = [vec![3.0, 5.0, 6.0], vec![1.0, 2.0, 2.0]];
+        let named = two_series(values.clone(), None, true);
+        assert!(named.contains(">数字化质量管控 2</text>"), "{named}");
+        let plain = two_series(values, None, false);
+        assert!(plain.contains(">2</text>") && !plain.contains("数字化质量管控 2"));
     }
 }

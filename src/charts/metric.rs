@@ -134,6 +134,8 @@ pub fn metric_figure(metric: &Metric, id: &str) -> MetricFigure {
         series,
         label: &label,
         from_zero: false,
+        ceiling: (unit == "%").then_some(100.0),
+        name_ends: false,
     });
     MetricFigure { svg, caption }
 }

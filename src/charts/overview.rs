@@ -234,6 +234,8 @@ pub fn trend_chart(
         series,
         label: &label,
         from_zero: true,
+        ceiling: None,
+        name_ends: true,
     })
 }
 

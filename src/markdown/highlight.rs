@@ -30,14 +30,14 @@ pub fn highlight(code: &str, lang: &str) -> String {
             });
             if ok {
                 return format!(
-                    "<pre class=\"code\" data-lang=\"{lang_attr}\"><code>{}</code></pre>\n",
+                    "<pre class=\"code\" data-lang=\"{lang_attr}\" tabindex=\"0\"><code>{}</code></pre>\n",
                     generator.finalize()
                 );
             }
         }
     }
     format!(
-        "<pre class=\"code\" data-lang=\"{lang_attr}\"><code>{}</code></pre>\n",
+        "<pre class=\"code\" data-lang=\"{lang_attr}\" tabindex=\"0\"><code>{}</code></pre>\n",
         escape(code)
     )
 }

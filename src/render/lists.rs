@@ -184,6 +184,8 @@ impl Renderer<'_> {
         let mut context = self.context(&path);
         context.insert("taxonomy", &self.views.taxonomy(kind));
         context.insert("term", &self.views.term_link(kind, term));
+        // The side navigation: the taxonomy's other terms with counts.
+        context.insert("siblings", &self.views.term_links(kind));
         context.insert("group_label", grouped_by(kind).label());
         context.insert("groups", groups);
         context.insert("group_links", group_links);

@@ -387,14 +387,16 @@ impl<'s> Renderer<'s> {
         self
     }
 
-    /// The share kit of case `index` (`/cases/{id}/share/`).
+    /// The share kit of case `index` (`/cases/{id}/share/`). The paste
+    /// text names the enterprise after a dash, not in brackets: enterprise
+    /// names often end in their own （…）.
     fn share_kit(&self, index: usize) -> ShareKit {
         let case = &self.views.site.cases[index];
         let summary = crate::text::sentence_excerpt(&case.body.summary, SHARE_KIT_SUMMARY_CHARS);
         let short_url = self.views.permalink(&urls::short_link(&case.id));
         ShareKit {
             text: format!(
-                "【质量标杆案例】{}（{}）\n{summary}\n阅读全文：{short_url}",
+                "【质量标杆案例】{}——{}\n{summary}\n阅读全文：{short_url}",
                 case.title, case.enterprise.name
             ),
             summary,

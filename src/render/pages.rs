@@ -16,6 +16,8 @@ use crate::taxonomy::TaxonomyKind;
 use crate::urls;
 
 #[derive(Serialize)]
+/// The home page's 遴选重点 × 行业 table, in the overview's orientation:
+/// an industry a row, an area a column.
 struct Matrix {
     columns: Vec<TermLink>,
     rows: Vec<MatrixRow>,
@@ -23,7 +25,7 @@ struct Matrix {
 
 #[derive(Serialize)]
 struct MatrixRow {
-    area: TermLink,
+    term: TermLink,
     cells: Vec<MatrixCell>,
 }
 
@@ -148,40 +150,51 @@ impl Renderer<'_> {
         self.render("taxonomy.html", urls::index_of(&path), &context)
     }
 
+    /// Cases per industry (rows) and area (columns); a cell links to the
+    /// area's list at the industry's group.
+    fn area_industry_matrix(&self, areas: &[TermLink], industries: &[TermLink]) -> Matrix {
+        let site = self.views.site;
+        let area_terms = &site.taxonomy(TaxonomyKind::Area).terms;
+        let group_urls: Vec<_> = area_terms
+            .iter()
+            .map(|term| self.group_urls(TaxonomyKind::Area, term))
+            .collect();
+        let rows = site
+            .taxonomy(TaxonomyKind::Industry)
+            .terms
+            .iter()
+            .zip(industries)
+            .map(|(industry, link)| MatrixRow {
+                term: link.clone(),
+                cells: area_terms
+                    .iter()
+                    .zip(areas)
+                    .zip(&group_urls)
+                    .map(|((area, area_link), urls)| MatrixCell {
+                        count: area
+                            .cases
+                            .iter()
+                            .filter(|&&i| industry.cases.binary_search(&i).is_ok())
+                            .count(),
+                        url: urls
+                            .get(&industry.slug)
+                            .cloned()
+                            .unwrap_or_else(|| area_link.url.clone()),
+                    })
+                    .collect(),
+            })
+            .collect();
+        Matrix {
+            columns: areas.to_vec(),
+            rows,
+        }
+    }
+
     pub(super) fn home(&self, cards: &[CaseCard]) -> Result<OutputFile, Diagnostic> {
         let site = self.views.site;
         let areas = self.views.term_links(TaxonomyKind::Area);
         let industries = self.views.term_links(TaxonomyKind::Industry);
-        let area_terms = &site.taxonomy(TaxonomyKind::Area).terms;
-        let matrix = Matrix {
-            columns: industries.clone(),
-            rows: area_terms
-                .iter()
-                .zip(&areas)
-                .map(|(term, link)| {
-                    let group_urls = self.group_urls(TaxonomyKind::Area, term);
-                    MatrixRow {
-                        area: link.clone(),
-                        cells: site
-                            .taxonomy(TaxonomyKind::Industry)
-                            .terms
-                            .iter()
-                            .map(|industry| MatrixCell {
-                                count: term
-                                    .cases
-                                    .iter()
-                                    .filter(|&&i| industry.cases.binary_search(&i).is_ok())
-                                    .count(),
-                                url: group_urls
-                                    .get(&industry.slug)
-                                    .cloned()
-                                    .unwrap_or_else(|| link.url.clone()),
-                            })
-                            .collect(),
-                    }
-                })
-                .collect(),
-        };
+        let matrix = self.area_industry_matrix(&areas, &industries);
         // The newest year's cases, as many as a list page holds: the rest
         // are one click away on the year's list.
         let latest_year = site.cases.iter().map(|c| c.year).max();

@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::content::{Case, Metric, Status};
 use crate::site::Site;
 use crate::taxonomy::{TaxonomyKind, Term};
-use crate::text::{excerpt, reading_minutes, sentence_excerpt};
+use crate::text::{clause_excerpt, reading_minutes, sentence_excerpt};
 use crate::urls;
 
 /// Characters of abstract shown on cards.
@@ -35,9 +35,44 @@ pub struct SiteView {
     pub pages: Vec<Link>,
     /// The annual books, newest first.
     pub books: Vec<BookLink>,
+    /// The footer's 主办/承办单位 and filings, when configured.
+    pub identity: Option<IdentityView>,
+}
+
+/// `[site.identity]` as the footer shows it: values trimmed, empty ones
+/// left out, the filing numbers with their links.
+#[derive(Serialize, Clone)]
+pub struct IdentityView {
+    pub sponsor: Option<String>,
+    pub organizer: Option<String>,
+    pub icp: Option<String>,
+    pub icp_url: &'static str,
+    pub police: Option<String>,
+    pub police_url: Option<String>,
+    pub site_code: Option<String>,
+    pub contact: Option<String>,
+}
+
+impl IdentityView {
+    pub fn new(identity: &crate::config::IdentityConfig) -> Option<IdentityView> {
+        let value = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+        (!identity.is_empty()).then(|| IdentityView {
+            sponsor: value(&identity.sponsor),
+            organizer: value(&identity.organizer),
+            icp: value(&identity.icp),
+            icp_url: crate::config::ICP_URL,
+            police: value(&identity.police),
+            police_url: identity.police_url(),
+            site_code: value(&identity.site_code),
+            contact: value(&identity.contact),
+        })
+    }
 }
 
 /// A link to a year's book (and its PDF, when one was printed).
+/// How the Markdown renderer labels a figure's number (图N).
+pub const FIGURE_LABEL: &str = "<span class=\"label\">图";
+
 #[derive(Serialize, Clone)]
 pub struct BookLink {
     pub year: i64,
@@ -154,6 +189,9 @@ pub struct CaseView<'v> {
     pub recommender: Option<String>,
     pub cover_url: Option<String>,
     pub metrics: Vec<MetricView>,
+    /// Figures in the body: the metric charts, which follow it, continue
+    /// their numbering (图N+1 …), one sequence as in the book.
+    pub figures_before: usize,
     pub html: &'v str,
     pub toc: Vec<TocEntry>,
     pub chars: usize,
@@ -168,8 +206,17 @@ pub use crate::text::format_number;
 
 impl MetricView {
     /// The view of `metric`, the `number`th (from 1) of case `case_id`.
-    pub fn new(metric: &Metric, case_id: &str, number: usize) -> MetricView {
-        let at = |series: &[f64], i: usize| series.get(i).map(|v| format_number(*v));
+    /// Its table's numbers share one number of decimals, and are grouped
+    /// in thousands when `grouped` (the case's prose writes them so).
+    pub fn new(metric: &Metric, case_id: &str, number: usize, grouped: bool) -> MetricView {
+        let places = [&metric.values, &metric.competitor, &metric.benchmark]
+            .iter()
+            .flat_map(|s| s.iter())
+            .map(|v| crate::text::decimals(*v))
+            .max()
+            .unwrap_or(0);
+        let show = |v: f64| crate::text::format_table_number(v, places, grouped);
+        let at = |series: &[f64], i: usize| series.get(i).map(|v| show(*v));
         let anchor = format!("metric-{number}");
         let figure =
             crate::charts::metric_figure(metric, &crate::charts::chart_id(case_id, number));
@@ -188,7 +235,7 @@ impl MetricView {
                 .enumerate()
                 .map(|(i, year)| MetricRow {
                     year: *year,
-                    value: format_number(metric.values[i]),
+                    value: show(metric.values[i]),
                     competitor: at(&metric.competitor, i),
                     benchmark: at(&metric.benchmark, i),
                 })
@@ -229,10 +276,11 @@ impl<'s> Views<'s> {
     /// to a 10,000-case build's peak, to save 2% of its time.
     pub fn metric_views(&self, index: usize) -> Vec<MetricView> {
         let case = &self.site.cases[index];
+        let grouped = crate::text::uses_thousands_separators(&case.body.html);
         case.metrics
             .iter()
             .enumerate()
-            .map(|(i, m)| MetricView::new(m, &case.id, i + 1))
+            .map(|(i, m)| MetricView::new(m, &case.id, i + 1, grouped))
             .collect()
     }
 
@@ -308,6 +356,7 @@ impl<'s> Views<'s> {
                     url: self.url(&urls::page(&p.slug)),
                 })
                 .collect(),
+            identity: config.identity.as_ref().and_then(IdentityView::new),
         }
     }
 
@@ -350,7 +399,7 @@ impl<'s> Views<'s> {
             industry: config.industries[case.industry].name.clone(),
             district: case.district.map(|d| config.districts[d].name.clone()),
             methods: case.methods.clone(),
-            summary: excerpt(&case.body.summary, CARD_SUMMARY_CHARS),
+            summary: clause_excerpt(&case.body.summary, CARD_SUMMARY_CHARS),
             national: case.status == Status::National,
             draft: !case.status.is_published(),
             headline: crate::charts::case_headline(&case.metrics).map(|h| HeadlineView {
@@ -425,6 +474,7 @@ impl<'s> Views<'s> {
                 ))
             }),
             metrics: self.metric_views(index),
+            figures_before: case.body.html.matches(FIGURE_LABEL).count(),
             html: &case.body.html,
             toc: case
                 .body

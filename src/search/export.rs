@@ -684,7 +684,7 @@ pub fn export(site: &Site, index: &SearchIndex) -> tantivy::Result<(Vec<OutputFi
             title: &c.title,
             url: site.urls.link(&urls::case(&c.id)),
             enterprise: &c.enterprise.name,
-            summary: crate::text::excerpt(&c.body.summary, CARD_SUMMARY_CHARS),
+            summary: crate::text::clause_excerpt(&c.body.summary, CARD_SUMMARY_CHARS),
             area: config
                 .priority_areas
                 .get(c.area)

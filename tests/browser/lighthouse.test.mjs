@@ -111,6 +111,7 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 for (const [name, pagePath] of [
   ["home", "/"],
+  ["list", "/areas/industrial-quality/"],
   ["case", "/cases/2023-002/"],
 ]) {
   test(`Lighthouse mobile scores ≥ ${MIN_SCORE} on the ${name} page`, { timeout: 400_000 }, async () => {

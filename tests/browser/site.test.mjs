@@ -376,7 +376,7 @@ test("phone, 390 px", { timeout: 180_000 }, async (t) => {
         overflowX: getComputedStyle(wrap).overflowX,
       };
     });
-    assert.ok(matrix.columns >= 12, `matrix has ${matrix.columns} header cells`);
+    assert.ok(matrix.columns >= 6, `matrix has ${matrix.columns} header cells (an area a column)`);
     assert.ok(["auto", "scroll"].includes(matrix.overflowX), "matrix wrapper scrolls sideways");
     // Scrolling the wrapper must not move the page.
     await page.evaluate(() => {

@@ -256,8 +256,9 @@ pub fn select(
             }
         }
     }
-    // A term whose link (count) changed: its list, its taxonomy's index,
-    // and the pages of its cases, which link to it.
+    // A term whose link (count) changed: its taxonomy's index and every
+    // list of the taxonomy (their side navigation shows it), and the
+    // pages of its cases, which link to it.
     for taxonomy in &site.taxonomies {
         for term in &taxonomy.terms {
             let key = (taxonomy.kind, term.slug.clone());
@@ -268,7 +269,12 @@ pub fn select(
             if CASE_PAGE_TERMS.contains(&taxonomy.kind) {
                 rest.cases.extend(term.cases.iter().copied());
             }
-            rest.terms.insert(key);
+            rest.terms.extend(
+                taxonomy
+                    .terms
+                    .iter()
+                    .map(|t| (taxonomy.kind, t.slug.clone())),
+            );
         }
     }
     if old.fingerprint != now.fingerprint {

@@ -10,7 +10,7 @@
 //! | --- | --- | --- |
 //! | `Case` | page, share kit, aliases, short links, files beside it (QR codes with `site_files`) | its case, its neighbours in book order (prev/next), the links of its terms (with counts) |
 //! | `TaxonomyIndex` | `areas/` … | its terms' links |
-//! | `Term` | `areas/{slug}/` and its later pages `page/N/` … | the cards of its cases (its page count: the shape) |
+//! | `Term` | `areas/{slug}/` and its later pages `page/N/` … | the cards of its cases (its page count: the shape), its taxonomy's terms' links (the side navigation) |
 //! | `Lists` | home, overview, feed | every case's card |
 //! | `Singles` | free pages and their files, 404, robots.txt | the page itself |
 //! | `Search` | the search page | the search export (every case) |
