@@ -40,6 +40,24 @@ pub struct Config {
     /// The typeset annual book (`compile --pdf`).
     #[serde(default)]
     pub book: BookConfig,
+    /// The share posters (分享海报) drawn for every case.
+    #[serde(default)]
+    pub posters: PostersConfig,
+}
+
+/// `[posters]`: whether builds draw each case's share posters (on by
+/// default; drawing 10,000 cases' posters the first time takes minutes,
+/// later builds take them from the cache).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PostersConfig {
+    pub enabled: bool,
+}
+
+impl Default for PostersConfig {
+    fn default() -> PostersConfig {
+        PostersConfig { enabled: true }
+    }
 }
 
 /// `[book]`: the typeset book's fonts and colophon. Each font list is

@@ -118,6 +118,8 @@ pub fn load(request: &Request, progress: &ProgressBar) -> Result<Loaded, Vec<Dia
 
 /// The site derived from what was loaded, ready to render.
 pub struct Derived<'l> {
+    /// The site folder (caches live under it).
+    pub root: &'l Path,
     pub site: Site<'l>,
     pub theme: &'l Theme,
     pub mode: Mode,
@@ -172,6 +174,7 @@ impl Loaded {
             .as_ref()
             .expect("no errors means the theme loaded");
         Ok(Derived {
+            root: &self.root,
             site,
             theme,
             mode: self.request.mode,
@@ -199,6 +202,10 @@ pub struct Rendered {
     pub search_files: Vec<String>,
     /// Warnings only.
     pub warnings: Vec<Diagnostic>,
+    /// Picture variants made, and taken from the cache.
+    pub images: (usize, usize),
+    /// Share posters drawn, and taken from the cache.
+    pub posters: (usize, usize),
 }
 
 /// Printed books found beside the output, by year: kept (copied into the
@@ -222,6 +229,7 @@ pub fn render(
     mut phases: Option<&mut Phases>,
 ) -> Result<Rendered, Vec<Diagnostic>> {
     let Derived {
+        root,
         site,
         theme,
         mode,
@@ -261,7 +269,16 @@ pub fn render(
 
     progress.set_message("生成页面");
     let years: Vec<i64> = printed.iter().map(|(year, _)| *year).collect();
-    let rendered = render::render_site(&site, theme, search_meta.as_ref(), &years, mode, &out);
+    let media = render::Media::at(root);
+    let rendered = render::render_site(
+        &site,
+        theme,
+        search_meta.as_ref(),
+        &years,
+        mode,
+        &media,
+        &out,
+    );
     if let Err(problems) = rendered {
         return Err(failed(diagnostics, problems));
     }
@@ -283,6 +300,8 @@ pub fn render(
         search_index,
         search_files,
         warnings,
+        images: media.images.counts(),
+        posters: media.posters.counts(),
     })
 }
 

@@ -361,10 +361,11 @@ impl Preview {
         let prefaces = &loaded.content.prefaces;
         let (own, rest, slow) = render::select(old, &now, &site, &changes, prefaces);
         let mut changed = Vec::new();
+        let media = render::Media::at(&self.request.root);
         for selection in [own, rest] {
             let collected = Collect::default();
             if let Err(problems) =
-                render::render_selected(&site, theme, None, &selection, &collected)
+                render::render_selected(&site, theme, None, &selection, &media, &collected)
             {
                 let mut all = diagnostics.clone();
                 all.extend(problems);
@@ -419,6 +420,7 @@ impl Preview {
                         derived.theme,
                         Some(&meta),
                         &selection,
+                        &render::Media::at(derived.root),
                         &collected,
                     )
                     .map_err(Some)?;
