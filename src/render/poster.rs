@@ -392,7 +392,10 @@ impl super::Renderer<'_> {
                         .help("检查系统字体是否完整；或报告这个问题")
                 };
                 let qr = super::qr::placed_svg(&self.views.qr, index, &short_url, qr_place(shape))
-                    .map_err(failed)?;
+                    .map_err(|message| {
+                        Diagnostic::error(rules::QR_CODE, file, message)
+                            .help("二维码装不下这么长的网址：缩短 site.base_url")
+                    })?;
                 let svg = svg(&text, shape, &font.family, &qr);
                 let png = self
                     .media
