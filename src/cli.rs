@@ -93,6 +93,10 @@ enum Command {
         out: Option<PathBuf>,
         #[arg(long, default_value = ".")]
         root: PathBuf,
+        /// Make pictures wider than 1600 px that wide (same format) before
+        /// writing them.
+        #[arg(long)]
+        shrink: bool,
     },
     /// Build and serve a local preview on 127.0.0.1, rebuilding on changes.
     Serve {
@@ -219,11 +223,13 @@ pub fn run() -> i32 {
             id,
             out,
             root,
+            shrink,
         } => run_import(&ImportOptions {
             file,
             id,
             out,
             root,
+            shrink,
         }),
         Command::Serve { root, port, drafts } => run_serve(&ServeOptions { root, port, drafts }),
         Command::Search {
@@ -430,6 +436,19 @@ fn print_build(report: &BuildReport, root: &Path, verbose: bool, drafts: bool) {
         report.elapsed.as_secs_f64(),
         report.output.display()
     );
+    let drawn = report.drawn;
+    if drawn.images_made + drawn.images_reused > 0 {
+        eprintln!(
+            "图片：新生成 {} 个尺寸，复用缓存 {} 个",
+            drawn.images_made, drawn.images_reused
+        );
+    }
+    if drawn.posters_made + drawn.posters_reused > 0 {
+        eprintln!(
+            "分享海报：新绘制 {} 张，复用缓存 {} 张",
+            drawn.posters_made, drawn.posters_reused
+        );
+    }
     if drafts {
         eprintln!("注意：--drafts 构建包含未发布的案例，只用于预览，不要发布这个输出目录。");
     }
@@ -670,6 +689,20 @@ fn print_import(report: &ImportReport, file: &Path) {
         report.index.display(),
         report.images
     );
+    if report.shrunk > 0 {
+        eprintln!(
+            "已把 {} 张宽于 {} 像素的图片缩小到这个宽度（--shrink）",
+            report.shrunk,
+            crate::images::resize::SHRINK_WIDTH
+        );
+    }
+    if report.wide > 0 {
+        eprintln!(
+            "注意：{} 张图片宽于 {} 像素，网页和印刷都用不到这么大；重新导入时加 --shrink 可自动缩小（先删掉这次导入的文件夹）",
+            report.wide,
+            crate::images::resize::SHRINK_WIDTH
+        );
+    }
     if report.unsorted > 0 {
         let notes = match report.notes {
             0 => String::new(),

@@ -47,6 +47,24 @@ pub struct Config {
     /// about the site's address point (1, 1 when not found).
     #[serde(skip)]
     pub base_url_at: (usize, usize),
+    /// The share posters (分享海报) drawn for every case.
+    #[serde(default)]
+    pub posters: PostersConfig,
+}
+
+/// `[posters]`: whether builds draw each case's share posters (on by
+/// default; drawing 10,000 cases' posters the first time takes minutes,
+/// later builds take them from the cache).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PostersConfig {
+    pub enabled: bool,
+}
+
+impl Default for PostersConfig {
+    fn default() -> PostersConfig {
+        PostersConfig { enabled: true }
+    }
 }
 
 /// `[book]`: the typeset book's fonts and colophon. Each font list is

@@ -74,6 +74,7 @@ pub mod rules {
     pub const BOOK_TYPESET: &str = "book-typeset";
     pub const URL_REMOVED: &str = "url-removed";
     pub const QR_CODE: &str = "qr-code";
+    pub const POSTER_FONT: &str = "poster-font";
     pub const COVER_SMALL: &str = "cover-small";
     pub const DATA_EXPORT: &str = "data-export";
     // The programme's writing rules (申报材料编写说明), checked for the
@@ -163,6 +164,10 @@ pub mod rules {
         (BOOK_TYPESET, "年度汇编排版失败（内部故障，内容无法触发）"),
         (URL_REMOVED, "上次发布的网址将消失"),
         (QR_CODE, "无法生成二维码"),
+        (
+            POSTER_FONT,
+            "系统缺少生成分享海报所需的中文字体，或海报无法绘制（运行环境的问题，内容无法触发）",
+        ),
         (COVER_SMALL, "封面图片太小，不够做微信分享卡片"),
         (DATA_EXPORT, "无法导出数据文件"),
         (TITLE_TOO_LONG, "质量标杆名称超过 40 字"),

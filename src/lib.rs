@@ -22,6 +22,7 @@ pub mod editor_files;
 pub mod fix;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod images;
 pub mod import;
 pub mod markdown;
 pub mod new_case;

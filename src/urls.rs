@@ -83,6 +83,12 @@ pub fn share_kit(id: &str) -> String {
     format!("{CASES}{id}/share/")
 }
 
+/// A case's share poster, in its share kit's folder:
+/// `cases/{id}/share/poster.png` (phone) or `poster-square.png`.
+pub fn poster(id: &str, file_name: &str) -> String {
+    format!("{}{file_name}", share_kit(id))
+}
+
 /// The short link of a case, for posters, slides and QR codes: `c/{id}`.
 pub fn short_link(id: &str) -> String {
     format!("{SHORT_LINKS}{id}")

@@ -752,16 +752,16 @@ fn figures_and_tables_are_numbered_with_captions_placed() {
         .select(&sel(".prose figure.figure"))
         .map(|figure| children_and_caption(figure, "figcaption"))
         .collect();
-    // Caption after the image.
+    // Caption after the image (a responsive `<picture>`: `images`).
     assert_eq!(
         figures,
         [
             (
-                vec!["img".into(), "figcaption".into()],
+                vec!["picture".into(), "figcaption".into()],
                 "图1 晶圆一次良率趋势".into()
             ),
             (
-                vec!["img".into(), "figcaption".into()],
+                vec!["picture".into(), "figcaption".into()],
                 "图2 改进流程示意".into()
             ),
         ]

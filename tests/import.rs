@@ -434,3 +434,60 @@ fn import_without_id_takes_the_next_free_id_of_this_year() {
         .unwrap_or_else(|e| panic!("no bundle {expected} ({e}): {}", stderr(&output)));
     assert!(md.contains(&format!("id: \"{expected}\"")), "{md}");
 }
+
+/// A PNG of `width`×`height` px with some detail (so PNG cannot compress
+/// it to nothing).
+fn wide_png(width: u32, height: u32) -> Vec<u8> {
+    let image = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([
+            (x * 7 % 251) as u8,
+            (y * 13 % 241) as u8,
+            ((x ^ y) % 256) as u8,
+        ])
+    });
+    let mut bytes = Vec::new();
+    image
+        .write_to(
+            &mut std::io::Cursor::new(&mut bytes),
+            image::ImageFormat::Png,
+        )
+        .unwrap();
+    bytes
+}
+
+/// A write-up holding one 3200 px wide picture.
+fn with_wide_picture(path: &Path) {
+    let doc =
+        Docx::new()
+            .add_paragraph(para("上海测试有限公司实施精益生产的经验"))
+            .add_paragraph(para("一、摘要"))
+            .add_paragraph(para("公司推行精益生产。"))
+            .add_paragraph(Paragraph::new().add_run(
+                Run::new().add_image(Pic::new_with_dimensions(wide_png(3200, 900), 320, 90)),
+            ))
+            .add_paragraph(para("图1 车间布局").align(AlignmentType::Center));
+    save(doc, path);
+}
+
+#[test]
+fn import_names_wide_pictures_and_shrink_narrows_them() {
+    let dir = temp_dir();
+    let root = import_site(dir.path());
+    let docx = dir.path().join("wide.docx");
+    with_wide_picture(&docx);
+    let kept = import_command(&root, &docx, &["--id", "2023-008"]);
+    assert_eq!(code(&kept), 0, "{}", stderr(&kept));
+    assert!(stderr(&kept).contains("--shrink"), "{}", stderr(&kept));
+    let original = root.join("content/cases/2023/2023-008/figure-1.png");
+    assert_eq!(imagesize::size(&original).unwrap().width, 3200);
+
+    let shrunk = import_command(&root, &docx, &["--id", "2023-009", "--shrink"]);
+    assert_eq!(code(&shrunk), 0, "{}", stderr(&shrunk));
+    assert!(!stderr(&shrunk).contains("重新导入时加 --shrink"));
+    let picture = root.join("content/cases/2023/2023-009/figure-1.png");
+    let size = imagesize::size(&picture).unwrap();
+    assert_eq!((size.width, size.height), (1600, 450));
+    assert!(
+        std::fs::metadata(&picture).unwrap().len() < std::fs::metadata(&original).unwrap().len()
+    );
+}

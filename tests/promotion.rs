@@ -251,16 +251,18 @@ fn case_pages_carry_share_metadata() {
     assert_eq!(ld["author"]["name"], "上海测芯微电子有限公司");
     assert_eq!(ld["about"]["name"], "上海测芯微电子有限公司");
 
-    // Without a cover: the area's default image, published and ≥ 300×300.
+    // Without a cover: its square share poster, published, 1080×1080 as
+    // the card says.
     let page = read("cases/2023-003/index.html");
     let image = meta(&page, "meta[property='og:image']");
     let rel = image.strip_prefix(BASE_URL).expect("absolute image URL");
-    assert!(rel.starts_with("img/share/sme-quality."), "{image}");
+    assert_eq!(rel, "cases/2023-003/share/poster-square.png", "{image}");
     let png = std::fs::read(out.join(rel)).unwrap();
     assert_eq!(&png[1..4], b"PNG");
     let width = u32::from_be_bytes(png[16..20].try_into().unwrap());
     let height = u32::from_be_bytes(png[20..24].try_into().unwrap());
-    assert!(width >= 300 && height >= 300, "{width}×{height}");
+    assert_eq!((width, height), (1080, 1080));
+    assert_eq!(meta(&page, "meta[property='og:image:width']"), "1080");
 
     // Other pages: a website card with absolute URLs.
     let home = read("index.html");

@@ -118,6 +118,8 @@ pub fn load(request: &Request, progress: &ProgressBar) -> Result<Loaded, Vec<Dia
 
 /// The site derived from what was loaded, ready to render.
 pub struct Derived<'l> {
+    /// The site folder (caches live under it).
+    pub root: &'l Path,
     pub site: Site<'l>,
     pub theme: &'l Theme,
     pub mode: Mode,
@@ -173,6 +175,7 @@ impl Loaded {
             .as_ref()
             .expect("no errors means the theme loaded");
         Ok(Derived {
+            root: &self.root,
             site,
             theme,
             mode: self.request.mode,
@@ -202,6 +205,10 @@ pub struct Rendered {
     pub related: Option<Related>,
     /// Warnings only.
     pub warnings: Vec<Diagnostic>,
+    /// Picture variants made, and taken from the cache.
+    pub images: (usize, usize),
+    /// Share posters drawn, and taken from the cache.
+    pub posters: (usize, usize),
 }
 
 /// Printed books found beside the output, by year: kept (copied into the
@@ -225,6 +232,7 @@ pub fn render(
     mut phases: Option<&mut Phases>,
 ) -> Result<Rendered, Vec<Diagnostic>> {
     let Derived {
+        root,
         site,
         theme,
         mode,
@@ -263,6 +271,7 @@ pub fn render(
 
     progress.set_message("生成页面");
     let years: Vec<i64> = printed.iter().map(|(year, _)| *year).collect();
+    let media = render::Media::at(root);
     let rendered = render::render_site(
         &site,
         theme,
@@ -270,6 +279,7 @@ pub fn render(
         related.as_ref(),
         &years,
         mode,
+        &media,
         &out,
     );
     if let Err(problems) = rendered {
@@ -294,6 +304,8 @@ pub fn render(
         search_files,
         related,
         warnings,
+        images: media.images.counts(),
+        posters: media.posters.counts(),
     })
 }
 

@@ -48,12 +48,24 @@ pub struct BuildReport {
     pub files: usize,
     pub output: PathBuf,
     pub warnings: Vec<Diagnostic>,
+    /// Picture variants (and share posters) drawn by this build, and
+    /// taken from the cache (`images::resize`).
+    pub drawn: Drawn,
     /// Each phase's wall and CPU time and the peak memory at its end.
     pub phases: Vec<Phase>,
     pub elapsed: Duration,
     /// An older generation was set aside beside the output: call
     /// `output::remove_discarded` (the CLI does, in a detached process).
     pub discarded: bool,
+}
+
+/// What a build drew, and what it took from the caches.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Drawn {
+    pub images_made: usize,
+    pub images_reused: usize,
+    pub posters_made: usize,
+    pub posters_reused: usize,
 }
 
 pub enum BuildError {
@@ -79,7 +91,7 @@ pub fn run(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     let mut phases = Phases::new();
     let progress = progress_bar(options.progress);
     let built = stage(options, &out_dir, &progress, &mut phases);
-    let (staging, written, cases, warnings) = match built {
+    let (staging, written, cases, warnings, drawn) = match built {
         Ok(built) => built,
         Err(err) => {
             progress.finish_and_clear();
@@ -97,6 +109,7 @@ pub fn run(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         files: written.len(),
         output: out_dir,
         warnings,
+        drawn,
         elapsed: phases.started.elapsed(),
         phases: phases.list,
         discarded,
@@ -117,7 +130,7 @@ pub fn rollback(root: &Path, output: Option<&Path>) -> Result<PathBuf, BuildErro
     Ok(out_dir)
 }
 
-type Staged = (Staging, Vec<Written>, usize, Vec<Diagnostic>);
+type Staged = (Staging, Vec<Written>, usize, Vec<Diagnostic>, Drawn);
 
 /// Every step of a build but the commit.
 fn stage(
@@ -145,8 +158,16 @@ fn stage(
     let Rendered {
         mut written,
         mut warnings,
+        images,
+        posters,
         ..
     } = rendered;
+    let drawn = Drawn {
+        images_made: images.0,
+        images_reused: images.1,
+        posters_made: posters.0,
+        posters_reused: posters.1,
+    };
     match published_urls(options, &loaded.root, out_dir, &written) {
         Ok(urls_file) => {
             written.push(Written {
@@ -163,7 +184,7 @@ fn stage(
     }
     phases.done("urls");
     diagnostics::sort(&mut warnings);
-    Ok((staging, written, cases, warnings))
+    Ok((staging, written, cases, warnings, drawn))
 }
 
 fn progress_bar(shown: bool) -> ProgressBar {

@@ -20,6 +20,9 @@ pub struct ImportOptions {
     /// The bundle's folder, absent or empty; default under `root`'s content.
     pub out: Option<PathBuf>,
     pub root: PathBuf,
+    /// Make pictures wider than `images::resize::SHRINK_WIDTH` that wide
+    /// before writing them (`--shrink`).
+    pub shrink: bool,
 }
 
 #[derive(Debug)]
@@ -28,6 +31,10 @@ pub struct ImportReport {
     pub index: PathBuf,
     /// Pictures written beside it.
     pub images: usize,
+    /// Of those, the ones `--shrink` made narrower, and the ones left
+    /// wider than `images::resize::SHRINK_WIDTH`.
+    pub shrunk: usize,
+    pub wide: usize,
     /// Blocks left under `## 待归类内容` for the editor to sort, and how
     /// many of them are the document's footnotes and endnotes.
     pub unsorted: usize,
@@ -101,7 +108,20 @@ pub fn run(options: &ImportOptions) -> Result<ImportReport, ImportError> {
         year,
         districts,
     };
-    let converted = import::convert_document(&docx, &bytes, &meta);
+    let mut converted = import::convert_document(&docx, &bytes, &meta);
+    let shrunk = if options.shrink {
+        shrink_pictures(&mut converted.images)
+    } else {
+        0
+    };
+    let wide = converted
+        .images
+        .iter()
+        .filter(|(_, bytes)| {
+            imagesize::blob_size(bytes)
+                .is_ok_and(|s| s.width > crate::images::resize::SHRINK_WIDTH as usize)
+        })
+        .count();
     import::write(root, options.out.as_deref(), &dir, &converted)
         .map_err(|error| write_error(&dir, error))?;
     let index = dir.join("index.md");
@@ -109,10 +129,30 @@ pub fn run(options: &ImportOptions) -> Result<ImportReport, ImportError> {
         check: check_bundle(root, &index, config.as_ref()),
         index,
         images: converted.images.len(),
+        shrunk,
+        wide,
         unsorted: converted.unsorted,
         notes: converted.notes,
         missing: converted.missing,
     })
+}
+
+/// Narrow every picture wider than `SHRINK_WIDTH` (in memory, before any
+/// file is written: the import only ever writes files it makes); how many
+/// were. A picture that cannot be decoded is kept as it is (the rulebook
+/// run on the bundle reports it).
+fn shrink_pictures(images: &mut [(String, Vec<u8>)]) -> usize {
+    use rayon::prelude::*;
+    images
+        .par_iter_mut()
+        .map(|(_, bytes)| match crate::images::resize::shrink(bytes) {
+            Ok(Some(smaller)) => {
+                *bytes = smaller;
+                1
+            }
+            _ => 0,
+        })
+        .sum()
 }
 
 /// `--id` well formed, `--out` a folder that only ever gets new files.
@@ -181,6 +221,7 @@ mod tests {
 
     fn options(site: &Path, file: &Path, id: Option<&str>) -> ImportOptions {
         ImportOptions {
+            shrink: false,
             file: file.to_path_buf(),
             id: id.map(str::to_string),
             out: None,

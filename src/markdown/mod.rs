@@ -657,12 +657,18 @@ impl<'o> Walk<'o> {
         self.out.push(Event::Html(html.into()));
     }
 
-    /// An `<img>` for `dest`, after checking the file. A bad image renders
-    /// as its alt text (the build fails on the error anyway).
+    /// The picture for `dest`, after checking the file: with its resized
+    /// variants (`images::markup`) when it is a local file. A bad image
+    /// renders as its alt text (the build fails on the error anyway).
     fn image_tag(&mut self, dest: &str, alt: &str, offset: usize) -> String {
         let alt_attr = escape(alt.trim());
-        let resolved = match classify(dest) {
-            Target::Untouched if dest.starts_with("data:image/") => Some((dest.to_string(), None)),
+        let (prefix, rel, size) = match classify(dest) {
+            Target::Untouched if dest.starts_with("data:image/") => {
+                return format!(
+                    "<img src=\"{}\" alt=\"{alt_attr}\" loading=\"lazy\" decoding=\"async\">",
+                    escape_href(dest)
+                );
+            }
             Target::Untouched => {
                 let diag = self
                     .located(
@@ -675,26 +681,39 @@ impl<'o> Walk<'o> {
                     )
                     .help("把图片下载后放在案例文件旁边，用相对路径引用：微信里的读者打不开其他网站的图片");
                 self.diagnostics.push(diag);
-                None
+                return alt_attr;
             }
-            // `/img/x.png`: a file of the site's own `static/` folder.
+            // `/img/x.png`: a file of the site's own `static/` folder, as
+            // it is (static files are the theme's, not resized).
             Target::SiteRoot(rest) => {
                 let statics = self.options.root.join("static");
-                self.checked_file(&statics, rest, dest, offset, Use::Image)
-                    .map(|(asset, size)| (format!("{}{}", self.options.base_path, asset.rel), size))
+                let Some((asset, size)) =
+                    self.checked_file(&statics, rest, dest, offset, Use::Image)
+                else {
+                    return alt_attr;
+                };
+                let size = size
+                    .map(|(width, height)| format!(" width=\"{width}\" height=\"{height}\""))
+                    .unwrap_or_default();
+                return format!(
+                    "<img src=\"{}\" alt=\"{alt_attr}\"{size} loading=\"lazy\" decoding=\"async\">",
+                    escape_href(&format!("{}{}", self.options.base_path, asset.rel))
+                );
             }
-            Target::Local(rel) => self.local_asset(&rel, dest, offset, Use::Image),
+            Target::Local(rel) => {
+                let Some((asset, size)) =
+                    self.checked_file(self.options.dir, &rel, dest, offset, Use::Image)
+                else {
+                    return alt_attr;
+                };
+                let prefix = format!("{}{}", self.options.base_path, self.options.page_path);
+                let rel = asset.rel.clone();
+                let bytes = std::fs::metadata(&asset.source).map_or(0, |m| m.len());
+                self.body.assets.push(asset);
+                (prefix, rel, size.map(|(w, h)| (w, h, bytes)))
+            }
         };
-        let Some((src, size)) = resolved else {
-            return alt_attr;
-        };
-        let size = size
-            .map(|(width, height)| format!(" width=\"{width}\" height=\"{height}\""))
-            .unwrap_or_default();
-        format!(
-            "<img src=\"{}\" alt=\"{alt_attr}\"{size} loading=\"lazy\" decoding=\"async\">",
-            escape_href(&src)
-        )
+        crate::images::markup(&prefix, &rel, size, alt.trim())
     }
 
     /// The URL to write for a link, after checking local targets.

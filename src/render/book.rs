@@ -413,7 +413,7 @@ impl<'v> Prepared<'v> {
         let own = self.views.url(&urls::book(self.book.year));
         self.book.preface.map(|p| PrefaceView {
             title: p.title.clone(),
-            html: local_urls(&p.body.html, self.views, &own, &place.root()),
+            html: local_urls(&single_pictures(&p.body.html), self.views, &own, &place.root()),
         })
     }
 
@@ -713,7 +713,8 @@ fn case_body(
     let prefix = format!("{}-", case_anchor(&case.id));
     let own = views.url(&urls::case(&case.id));
     let root = place.root();
-    let mut html = rewrite(&case.body.html, true, |attr, value| match attr {
+    let flat = single_pictures(&case.body.html);
+    let mut html = rewrite(&flat, true, |attr, value| match attr {
         Attribute::Id => Some(format!("{prefix}{value}")),
         Attribute::Href if value.starts_with('#') => Some(format!("#{prefix}{}", &value[1..])),
         Attribute::Href | Attribute::Src => {
@@ -814,6 +815,45 @@ fn rewrite(
     }
     out.push_str(&html[copied..]);
     out
+}
+
+/// `html` with each responsive picture (`images::markup`) reduced to its
+/// `<img>` of the original: the book's folder holds only the originals
+/// (it is printed, and read from anywhere), so no `srcset` may point into
+/// the site.
+fn single_pictures(html: &str) -> String {
+    if !html.contains("<picture>") {
+        return html.to_string();
+    }
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(start) = rest.find("<picture>") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start..];
+        let Some(end) = after.find("</picture>") else {
+            break;
+        };
+        let picture = &after[..end];
+        let img = picture.find("<img").map_or("", |i| &picture[i..]);
+        out.push_str(&drop_attribute(&drop_attribute(img, "srcset"), "sizes"));
+        rest = &after[end + "</picture>".len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `tag` without its attribute `name` (written ` name="…"`).
+fn drop_attribute(tag: &str, name: &str) -> String {
+    let needle = format!(" {name}=\"");
+    match tag.find(&needle) {
+        Some(at) => {
+            let value_end = tag[at + needle.len()..]
+                .find('"')
+                .map_or(tag.len(), |n| at + needle.len() + n + 1);
+            format!("{}{}", &tag[..at], &tag[value_end..])
+        }
+        None => tag.to_string(),
+    }
 }
 
 fn escape_attr(text: &str) -> String {

@@ -30,6 +30,7 @@ mod kinds;
 mod lists;
 mod overview;
 mod pages;
+mod poster;
 mod qr;
 mod share;
 mod views;
@@ -87,6 +88,32 @@ impl Mode {
     }
 }
 
+/// What rendering draws beyond the model, with its caches under the site
+/// root: the pictures' resized variants (`images::resize`).
+#[derive(Debug, Default)]
+pub struct Media {
+    pub images: crate::images::resize::Cache,
+    /// The share posters (`poster`).
+    pub posters: crate::images::resize::Cache,
+}
+
+impl Media {
+    /// The caches of the site at `root`.
+    pub fn at(root: &std::path::Path) -> Media {
+        Media {
+            images: crate::images::resize::Cache::at(root),
+            posters: crate::images::resize::Cache::in_folder(
+                root.join(crate::images::resize::POSTER_CACHE_DIR),
+            ),
+        }
+    }
+
+    /// No caches (a book alone, the probe, which draw no pictures).
+    pub fn none() -> Media {
+        Media::default()
+    }
+}
+
 /// Render the whole site into `out` (which notes each path). Template
 /// errors and output path collisions come back as diagnostics; files
 /// already put are then the caller's to discard. `search`: the search
@@ -101,9 +128,10 @@ pub fn render_site<'s>(
     related: Option<&'s Related>,
     pdfs: &[i64],
     mode: Mode,
+    media: &Media,
     out: &Recorder,
 ) -> Result<(), Vec<Diagnostic>> {
-    let renderer = renderer(site, theme, search, pdfs)?.with_related(related);
+    let renderer = renderer(site, theme, search, pdfs, media)?.with_related(related);
     kinds::render(&renderer, &Selection::all(site), mode, out)?;
     // Written after rendering, by `build`, but taken all the same.
     let mut reserved = vec![urls::PUBLISHED_LIST.to_string()];
@@ -120,9 +148,10 @@ pub fn render_selected<'s>(
     search: Option<&crate::search::export::Meta>,
     related: Option<&'s Related>,
     selection: &Selection,
+    media: &Media,
     out: &dyn Sink,
 ) -> Result<(), Vec<Diagnostic>> {
-    let renderer = renderer(site, theme, search, &[])?.with_related(related);
+    let renderer = renderer(site, theme, search, &[], media)?.with_related(related);
     kinds::render(&renderer, selection, Mode::Preview, out)
 }
 
@@ -135,6 +164,7 @@ pub fn render_probe(site: &Site, theme: &Theme) -> Result<(), Vec<Diagnostic>> {
         None,
         None,
         &Selection::probe(site),
+        &Media::none(),
         &crate::output::Discard,
     )
 }
@@ -156,7 +186,8 @@ pub fn render_book(
     pages: &BTreeMap<String, usize>,
 ) -> Result<Vec<OutputFile>, Vec<Diagnostic>> {
     let pdfs = if has_pdf { vec![year] } else { Vec::new() };
-    let renderer = renderer(site, theme, None, &pdfs)?;
+    let media = Media::none();
+    let renderer = renderer(site, theme, None, &pdfs, &media)?;
     let folder = urls::book(year);
     let files = renderer.book(year, has_pdf, pages).map_err(|e| vec![e])?;
     Ok(files
@@ -175,6 +206,7 @@ fn renderer<'s>(
     theme: &Theme,
     search: Option<&crate::search::export::Meta>,
     pdfs: &[i64],
+    media: &'s Media,
 ) -> Result<Renderer<'s>, Vec<Diagnostic>> {
     let urls = &site.urls;
     let (assets, static_files) =
@@ -201,6 +233,7 @@ fn renderer<'s>(
     let renderer = Renderer {
         tera,
         views,
+        media,
         base: Context::new(),
         share_images,
         // Inlined into the search page, so a search needs no round trip
@@ -319,6 +352,8 @@ fn engine(theme: &Theme, assets: HashMap<String, String>) -> Result<Tera, Vec<Di
 struct Renderer<'s> {
     tera: Tera,
     views: Views<'s>,
+    /// Caches of what is drawn from files: resized pictures.
+    media: &'s Media,
     base: Context,
     /// The default share images (absolute URL, size), by area slug
     /// (`img/share/{slug}.png`; `other` when an area has none).
@@ -343,6 +378,10 @@ struct ShareKit {
     qr_png: String,
     /// Ready to paste into a 公众号 article or a chat.
     text: String,
+    /// The share posters (`poster`): for a phone screen, and square (none
+    /// when `[posters]` is off).
+    poster: Option<String>,
+    poster_square: Option<String>,
 }
 
 /// The theme's WeChat JS-SDK share script (see `templates/wechat.html`).
@@ -403,7 +442,15 @@ impl<'s> Renderer<'s> {
             qr_svg: self.views.url(&urls::qr_code(&case.id, "svg")),
             qr_png: self.views.url(&urls::qr_code(&case.id, "png")),
             short_url,
+            poster: self.poster_url(case, poster::Shape::Portrait),
+            poster_square: self.poster_url(case, poster::Shape::Square),
         }
+    }
+
+    /// The URL of `case`'s poster of `shape`, when posters are drawn.
+    fn poster_url(&self, case: &crate::content::Case, shape: poster::Shape) -> Option<String> {
+        let enabled = self.views.site.config.posters.enabled;
+        enabled.then(|| self.views.url(&urls::poster(&case.id, shape.file_name())))
     }
 
     /// Share card and JSON-LD values of case `index`.
@@ -417,6 +464,15 @@ impl<'s> Renderer<'s> {
                     .permalink(&format!("{case_path}{}", cover.trim_start_matches("./"))),
                 case.cover_size,
             ),
+            // The square share poster: the case's own title and result.
+            None if site.config.posters.enabled => {
+                let (width, height) = poster::Shape::Square.size();
+                share::Image::new(
+                    self.views
+                        .permalink(&urls::poster(&case.id, poster::Shape::Square.file_name())),
+                    Some((width, height)),
+                )
+            }
             None => {
                 let slug = &site.config.priority_areas[case.area].slug;
                 self.share_images

@@ -84,6 +84,30 @@ fn svg(code: &Matrix) -> String {
     )
 }
 
+/// The code of case `index` as an `<svg>` element placed at `x`, `y` and
+/// `size` px a side in a larger drawing (the share posters), quiet zone
+/// included; whole pixels a module where `size` allows, so no module
+/// blurs into its neighbour.
+pub fn placed_svg(
+    codes: &Codes,
+    index: usize,
+    url: &str,
+    (x, y, size): (u32, u32, u32),
+) -> Result<String, String> {
+    let whole = svg(code(codes, index, url)?);
+    let start = whole.find("<svg").unwrap_or(0);
+    let open_end = whole[start..].find('>').map_or(whole.len(), |n| start + n);
+    let view_box = whole[start..open_end]
+        .split("viewBox=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or("0 0 1 1");
+    Ok(format!(
+        "<svg x=\"{x}\" y=\"{y}\" width=\"{size}\" height=\"{size}\" viewBox=\"{view_box}\" shape-rendering=\"crispEdges\">{}",
+        &whole[open_end + 1..]
+    ))
+}
+
 /// The PNG of `code`: `PNG_MODULE_PX` pixels a module, quiet zone included,
 /// one bit a pixel (the code is black and white: an eighth of the pixel
 /// data of an 8-bit grey image, and a smaller file to share). Compressed

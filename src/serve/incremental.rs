@@ -385,10 +385,11 @@ impl Preview {
         }
         let related = self.related.as_ref();
         let mut changed = Vec::new();
+        let media = render::Media::at(&self.request.root);
         for selection in [own, rest] {
             let collected = Collect::default();
             if let Err(problems) =
-                render::render_selected(&site, theme, None, related, &selection, &collected)
+                render::render_selected(&site, theme, None, related, &selection, &media, &collected)
             {
                 let mut all = diagnostics.clone();
                 all.extend(problems);
@@ -456,6 +457,7 @@ impl Preview {
                         Some(&exported.meta),
                         Some(&exported.related),
                         &selection,
+                        &render::Media::at(derived.root),
                         &collected,
                     )
                     .map_err(Some)?;

@@ -39,6 +39,7 @@ mod templates;
 use super::views::CaseCard;
 use super::{open_data, qr, stand_in, Mode, Renderer};
 use crate::diagnostics::{rules, Diagnostic};
+use crate::images;
 use crate::output::{Contents, OutputFile, Recorder, Sink};
 use crate::site::Site;
 use crate::taxonomy::{TaxonomyKind, Term};
@@ -224,7 +225,7 @@ fn pages(
                 }
             }
             PageKind::Term => terms(renderer, selection, &cards, out)?,
-            PageKind::Singles => singles(renderer, out)?,
+            PageKind::Singles => singles(renderer, mode, out)?,
             PageKind::Search => out.put(renderer.search_page().map_err(one)?),
             PageKind::Book => books(renderer, selection, mode, out)?,
             // Made beside the pages, by `render`.
@@ -247,6 +248,11 @@ fn cases(
 ) -> Result<(), Vec<Diagnostic>> {
     let site = renderer.views.site;
     let chosen: Vec<usize> = selection.cases.iter().copied().collect();
+    let posters = mode.makes_everything() && site.config.posters.enabled;
+    if posters && !chosen.is_empty() {
+        // Once for the build, not once per case.
+        super::poster::font().map_err(|message| vec![super::poster::font_missing(message)])?;
+    }
     chosen.par_iter().try_for_each(|&i| {
         let case = site.cases[i];
         let card = match cards.get(i) {
@@ -256,6 +262,11 @@ fn cases(
         let [page, kit] = renderer.case_pages(i, &card).map_err(one)?;
         out.put(page);
         out.put(kit);
+        if posters {
+            for poster in renderer.case_posters(i).map_err(one)? {
+                out.put(poster);
+            }
+        }
         renderer
             .case_aliases(case)
             .map_err(one)?
@@ -267,6 +278,10 @@ fn cases(
                 path: urls::case_file(&case.id, &asset.rel),
                 contents: Contents::Copy(asset.source.clone()),
             });
+            if mode.makes_everything() {
+                let path = |rel: &str| urls::case_file(&case.id, rel);
+                image_variants(renderer, &case.source.rel, asset, path, out)?;
+            }
         }
         if selection.site_files {
             let url = renderer.views.permalink(&urls::short_link(&case.id));
@@ -282,6 +297,42 @@ fn cases(
         }
         Ok(())
     })
+}
+
+/// The resized variants of `asset` (if it is a picture the site resizes),
+/// at the output paths `path` gives for their names; a picture that cannot
+/// be decoded is an error of `file`, the page that shows it.
+fn image_variants(
+    renderer: &Renderer,
+    file: &str,
+    asset: &crate::markdown::Asset,
+    path: impl Fn(&str) -> String,
+    out: &Recorder,
+) -> Result<(), Vec<Diagnostic>> {
+    let Ok(size) = imagesize::size(&asset.source) else {
+        return Ok(());
+    };
+    let (Ok(width), Ok(height)) = (u32::try_from(size.width), u32::try_from(size.height)) else {
+        return Ok(());
+    };
+    let bytes = std::fs::metadata(&asset.source).map_or(0, |m| m.len());
+    let variants = images::variants(&asset.rel, width, height, bytes);
+    let made = images::resize::make(&renderer.media.images, &asset.source, &variants).map_err(
+        |problem| {
+            vec![
+                Diagnostic::error(rules::IMAGE_INVALID, file, problem.message(&asset.rel)).help(
+                    "用看图软件打开确认，重新导出为 PNG 或 JPEG（网页用宽 1600 像素以内即可）",
+                ),
+            ]
+        },
+    )?;
+    for (variant, bytes) in variants.iter().zip(made) {
+        out.put(OutputFile {
+            path: path(&variant.rel),
+            contents: Contents::Bytes(bytes),
+        });
+    }
+    Ok(())
 }
 
 /// The selected term pages, taxonomy by taxonomy.
@@ -310,7 +361,7 @@ fn terms(
 }
 
 /// Free-standing pages with their files, the 404 page, robots.txt.
-fn singles(renderer: &Renderer, out: &Recorder) -> Result<(), Vec<Diagnostic>> {
+fn singles(renderer: &Renderer, mode: Mode, out: &Recorder) -> Result<(), Vec<Diagnostic>> {
     for page in renderer.views.site.pages {
         out.put(renderer.free_page(page).map_err(one)?);
         for asset in &page.assets {
@@ -318,6 +369,10 @@ fn singles(renderer: &Renderer, out: &Recorder) -> Result<(), Vec<Diagnostic>> {
                 path: urls::page_file(&page.slug, &asset.rel),
                 contents: Contents::Copy(asset.source.clone()),
             });
+            if mode.makes_everything() {
+                let path = |rel: &str| urls::page_file(&page.slug, rel);
+                image_variants(renderer, &page.source.rel, asset, path, out)?;
+            }
         }
     }
     for (template, path) in [

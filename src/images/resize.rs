@@ -1,0 +1,489 @@
+//! Making a picture's variants: decode once (bounded), resize with
+//! Lanczos3 (`fast_image_resize`), encode WebP (libwebp, lossy, quality
+//! [`WEBP_QUALITY`]) and the original format, through a cache.
+//!
+//! The cache lives in the site's [`CACHE_DIR`] (never in `content/`, never
+//! in the output; `casebook new` lists it in `.gitignore`, deleting it only
+//! costs time). An entry is named by the hash of the source's bytes, the
+//! variant's width, height and format and [`SETTINGS`] (the encoders, their
+//! settings and the crates' versions), and holds the hash of its payload
+//! before the payload: an entry that is cut short, edited or put there by
+//! anything else fails the check and is made again. Entries are written
+//! through a temporary file and a rename, so a killed build leaves none
+//! half written. Encoders are deterministic, so a cached and a fresh
+//! variant are the same bytes, and two builds give the same output.
+//!
+//! Hostile pictures are bounded: the parse refused headers over
+//! `markdown::assets::MAX_IMAGE_PIXELS`; the decoder is given the same
+//! limits ([`MAX_DECODE_PIXELS`], [`MAX_DECODE_BYTES`]) so a header that
+//! lies cannot make it allocate more, and a truncated or corrupt file is a
+//! [`Problem`], never a panic.
+
+use std::fs;
+use std::io::{self, Cursor, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use fast_image_resize as fr;
+use image::{DynamicImage, ImageEncoder, ImageReader, Limits};
+use rayon::prelude::*;
+
+use super::{Format, Variant};
+
+/// The cache folder, relative to the site root.
+pub const CACHE_DIR: &str = ".casebook-cache/images";
+/// The share posters' cache folder (`render::poster`), relative to the root.
+pub const POSTER_CACHE_DIR: &str = ".casebook-cache/posters";
+
+/// The most pixels the decoder accepts (the parse's limit, 100 megapixels).
+pub const MAX_DECODE_PIXELS: u64 = 100_000_000;
+/// The most memory one decode may allocate (100 MP of RGBA, and a little).
+pub const MAX_DECODE_BYTES: u64 = 448 * 1024 * 1024;
+
+/// Lossy WebP quality: photos and charts without visible artefacts at
+/// about a third of the PNG/JPEG bytes.
+pub const WEBP_QUALITY: f32 = 80.0;
+/// JPEG fallback quality.
+pub const JPEG_QUALITY: u8 = 85;
+
+/// Everything besides the source and the size that decides a variant's
+/// bytes: change it and every entry is made again.
+const SETTINGS: &str = concat!(
+    "casebook-images/1 lanczos3 webp-q80 jpeg-q85 png-default-adaptive ",
+    "image-0.25 fast_image_resize-6 webp-0.3 casebook-",
+    env!("CARGO_PKG_VERSION")
+);
+
+/// Where variants are cached and how many were made or reused (the build
+/// report counts them, so a test can see that a rebuild made none).
+#[derive(Debug, Default)]
+pub struct Cache {
+    dir: Option<PathBuf>,
+    made: AtomicUsize,
+    reused: AtomicUsize,
+}
+
+impl Cache {
+    /// The cache of the site at `root`.
+    pub fn at(root: &Path) -> Cache {
+        Cache::in_folder(root.join(CACHE_DIR))
+    }
+
+    /// A cache in `dir`.
+    pub fn in_folder(dir: PathBuf) -> Cache {
+        Cache {
+            dir: Some(dir),
+            ..Cache::default()
+        }
+    }
+
+    /// The payload under `key` (the hash of everything that decides it),
+    /// from the cache if it has it whole, else from `make` (then cached).
+    pub fn fetch_or_make<E>(
+        &self,
+        key: &str,
+        format: Format,
+        make: impl FnOnce() -> Result<Vec<u8>, E>,
+    ) -> Result<Vec<u8>, E> {
+        if let Some(payload) = self.get(key, format) {
+            self.reused.fetch_add(1, Ordering::Relaxed);
+            return Ok(payload);
+        }
+        let payload = make()?;
+        self.made.fetch_add(1, Ordering::Relaxed);
+        self.put(key, &payload);
+        Ok(payload)
+    }
+
+    /// No cache: every variant is made (tests, `compile`).
+    pub fn none() -> Cache {
+        Cache::default()
+    }
+
+    /// Variants made by this build, and taken from the cache.
+    pub fn counts(&self) -> (usize, usize) {
+        (
+            self.made.load(Ordering::Relaxed),
+            self.reused.load(Ordering::Relaxed),
+        )
+    }
+
+    fn entry(&self, key: &str) -> Option<PathBuf> {
+        Some(self.dir.as_ref()?.join(&key[..2]).join(key))
+    }
+
+    /// The cached payload under `key`, if whole and as it was written.
+    fn get(&self, key: &str, format: Format) -> Option<Vec<u8>> {
+        let bytes = fs::read(self.entry(key)?).ok()?;
+        let (hash, payload) = bytes.split_at_checked(32)?;
+        (blake3::hash(payload).as_bytes() == hash && starts_like(format, payload))
+            .then(|| payload.to_vec())
+    }
+
+    /// Store `payload` under `key`; a cache that cannot be written only
+    /// costs time, so failures are ignored.
+    fn put(&self, key: &str, payload: &[u8]) {
+        let Some(path) = self.entry(key) else {
+            return;
+        };
+        if let Some(top) = self.dir.as_deref().and_then(Path::parent) {
+            mark(top);
+        }
+        let _ = write_entry(&path, payload);
+    }
+}
+
+/// Mark the cache's top folder as a cache: a `.gitignore` that ignores it
+/// all (so committing the site leaves it out) and the `CACHEDIR.TAG` that
+/// backup tools skip. Files already there are left as they are.
+fn mark(top: &Path) {
+    if top.join(".gitignore").exists() {
+        return;
+    }
+    let _ = fs::create_dir_all(top);
+    let files: [(&str, &[u8]); 2] = [
+        (
+            ".gitignore",
+            b"# Casebook's cache of resized pictures and posters: safe to delete.\n*\n",
+        ),
+        (
+            "CACHEDIR.TAG",
+            b"Signature: 8a477f597d28d172789f06886806bc55\n# Casebook's cache: safe to delete.\n",
+        ),
+    ];
+    for (name, bytes) in files {
+        if let Ok(mut file) = fs::File::create_new(top.join(name)) {
+            let _ = file.write_all(bytes);
+        }
+    }
+}
+
+fn write_entry(path: &Path, payload: &[u8]) -> io::Result<()> {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let dir = path.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(dir)?;
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let temporary = dir.join(format!(".{name}.{}-{n}.tmp", std::process::id()));
+    let written = fs::File::create_new(&temporary).and_then(|mut file| {
+        file.write_all(blake3::hash(payload).as_bytes())?;
+        file.write_all(payload)
+    });
+    match written.and_then(|()| fs::rename(&temporary, path)) {
+        Ok(()) => Ok(()),
+        Err(err) => {
+            let _ = fs::remove_file(&temporary);
+            Err(err)
+        }
+    }
+}
+
+/// Whether `payload` starts like a file of `format`.
+fn starts_like(format: Format, payload: &[u8]) -> bool {
+    match format {
+        Format::Png => payload.starts_with(b"\x89PNG\r\n\x1a\n"),
+        Format::Jpeg => payload.starts_with(&[0xFF, 0xD8, 0xFF]),
+        Format::Webp => payload.starts_with(b"RIFF") && payload.get(8..12) == Some(b"WEBP"),
+    }
+}
+
+/// Why a picture's variants could not be made.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Problem {
+    /// The file could not be read.
+    Unreadable(String),
+    /// The decoder refused it: truncated, corrupt, or larger than the
+    /// limits once decoding.
+    Corrupt(String),
+}
+
+impl Problem {
+    /// The message for an editor, naming the picture `rel`.
+    pub fn message(&self, rel: &str) -> String {
+        match self {
+            Problem::Unreadable(err) => format!("无法读取图片“{rel}”：{err}"),
+            Problem::Corrupt(err) => {
+                format!("图片“{rel}”无法解码（文件损坏、不完整，或超过 1 亿像素的上限）：{err}")
+            }
+        }
+    }
+}
+
+/// The bytes of each of `variants` of the picture at `source`, in order:
+/// from the cache where it has them, else made (in parallel) and cached.
+pub fn make(cache: &Cache, source: &Path, variants: &[Variant]) -> Result<Vec<Vec<u8>>, Problem> {
+    if variants.is_empty() {
+        return Ok(Vec::new());
+    }
+    let bytes = fs::read(source).map_err(|e| Problem::Unreadable(e.to_string()))?;
+    let source_hash = blake3::hash(&bytes);
+    let keys: Vec<String> = variants.iter().map(|v| key(&source_hash, v)).collect();
+    let cached: Vec<Option<Vec<u8>>> = variants
+        .iter()
+        .zip(&keys)
+        .map(|(v, k)| cache.get(k, v.format))
+        .collect();
+    if cached.iter().all(Option::is_some) {
+        cache.reused.fetch_add(variants.len(), Ordering::Relaxed);
+        return Ok(cached.into_iter().flatten().collect());
+    }
+    let decoded = decode(&bytes)?;
+    variants
+        .par_iter()
+        .zip(keys.par_iter())
+        .zip(cached.into_par_iter())
+        .map(|((variant, key), cached)| match cached {
+            Some(payload) => {
+                cache.reused.fetch_add(1, Ordering::Relaxed);
+                Ok(payload)
+            }
+            None => {
+                let payload = draw(&decoded, variant)?;
+                cache.made.fetch_add(1, Ordering::Relaxed);
+                cache.put(key, &payload);
+                Ok(payload)
+            }
+        })
+        .collect()
+}
+
+/// The widest picture `casebook import --shrink` keeps (the widest variant
+/// a page uses).
+pub const SHRINK_WIDTH: u32 = 1600;
+
+/// `bytes` (a PNG or JPEG picture) made [`SHRINK_WIDTH`] px wide in its
+/// own format, when it is wider and the result is smaller; `None` when it
+/// is kept as it is (narrow enough, another format, or nothing gained).
+pub fn shrink(bytes: &[u8]) -> Result<Option<Vec<u8>>, Problem> {
+    let format = match image::guess_format(bytes) {
+        Ok(image::ImageFormat::Png) => Format::Png,
+        Ok(image::ImageFormat::Jpeg) => Format::Jpeg,
+        _ => return Ok(None),
+    };
+    let decoded = decode(bytes)?;
+    if decoded.width <= SHRINK_WIDTH {
+        return Ok(None);
+    }
+    let height = super::scaled_height(decoded.width, decoded.height, SHRINK_WIDTH);
+    let variant = Variant {
+        rel: String::new(),
+        width: SHRINK_WIDTH,
+        height,
+        format,
+    };
+    let smaller = draw(&decoded, &variant)?;
+    Ok((smaller.len() < bytes.len()).then_some(smaller))
+}
+
+fn key(source: &blake3::Hash, variant: &Variant) -> String {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(SETTINGS.as_bytes());
+    hasher.update(source.as_bytes());
+    hasher.update(&variant.width.to_le_bytes());
+    hasher.update(&variant.height.to_le_bytes());
+    hasher.update(variant.format.extension().as_bytes());
+    hasher.finalize().to_hex().to_string()
+}
+
+/// A decoded picture, as 8-bit RGB or RGBA.
+struct Decoded {
+    width: u32,
+    height: u32,
+    alpha: bool,
+    pixels: Vec<u8>,
+}
+
+/// Decode `bytes` within the limits.
+fn decode(bytes: &[u8]) -> Result<Decoded, Problem> {
+    let corrupt = |e: image::ImageError| Problem::Corrupt(e.to_string());
+    let mut reader = ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| Problem::Corrupt(e.to_string()))?;
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(20_000);
+    limits.max_image_height = Some(20_000);
+    limits.max_alloc = Some(MAX_DECODE_BYTES);
+    reader.limits(limits);
+    let decoder = reader.into_decoder().map_err(corrupt)?;
+    let (width, height) = image::ImageDecoder::dimensions(&decoder);
+    if u64::from(width) * u64::from(height) > MAX_DECODE_PIXELS {
+        return Err(Problem::Corrupt(format!("{width}×{height} 像素")));
+    }
+    let image = DynamicImage::from_decoder(decoder).map_err(corrupt)?;
+    let alpha = image.color().has_alpha();
+    let pixels = match (image, alpha) {
+        (DynamicImage::ImageRgba8(buffer), true) => buffer.into_raw(),
+        (DynamicImage::ImageRgb8(buffer), false) => buffer.into_raw(),
+        (other, true) => other.into_rgba8().into_raw(),
+        (other, false) => other.into_rgb8().into_raw(),
+    };
+    Ok(Decoded {
+        width,
+        height,
+        alpha,
+        pixels,
+    })
+}
+
+/// One variant of `decoded`, encoded.
+fn draw(decoded: &Decoded, variant: &Variant) -> Result<Vec<u8>, Problem> {
+    let failed = |e: String| Problem::Corrupt(e);
+    let pixel_type = if decoded.alpha {
+        fr::PixelType::U8x4
+    } else {
+        fr::PixelType::U8x3
+    };
+    let source =
+        fr::images::ImageRef::new(decoded.width, decoded.height, &decoded.pixels, pixel_type)
+            .map_err(|e| failed(e.to_string()))?;
+    let mut target = fr::images::Image::new(variant.width, variant.height, pixel_type);
+    let options =
+        fr::ResizeOptions::new().resize_alg(fr::ResizeAlg::Convolution(fr::FilterType::Lanczos3));
+    fr::Resizer::new()
+        .resize(&source, &mut target, &options)
+        .map_err(|e| failed(e.to_string()))?;
+    encode(
+        target.buffer(),
+        variant.width,
+        variant.height,
+        decoded.alpha,
+        variant.format,
+    )
+    .map_err(failed)
+}
+
+/// `pixels` (RGB or RGBA rows) as a file of `format`.
+fn encode(
+    pixels: &[u8],
+    width: u32,
+    height: u32,
+    alpha: bool,
+    format: Format,
+) -> Result<Vec<u8>, String> {
+    let color = if alpha {
+        image::ExtendedColorType::Rgba8
+    } else {
+        image::ExtendedColorType::Rgb8
+    };
+    let mut out = Vec::new();
+    match format {
+        Format::Webp => {
+            let layout = if alpha {
+                webp::PixelLayout::Rgba
+            } else {
+                webp::PixelLayout::Rgb
+            };
+            let memory = webp::Encoder::new(pixels, layout, width, height)
+                .encode_simple(false, WEBP_QUALITY)
+                .map_err(|e| format!("WebP 编码失败：{e:?}"))?;
+            out.extend_from_slice(&memory);
+        }
+        Format::Png => image::codecs::png::PngEncoder::new_with_quality(
+            &mut out,
+            image::codecs::png::CompressionType::Default,
+            image::codecs::png::FilterType::Adaptive,
+        )
+        .write_image(pixels, width, height, color)
+        .map_err(|e| e.to_string())?,
+        Format::Jpeg => image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, JPEG_QUALITY)
+            .write_image(pixels, width, height, color)
+            .map_err(|e| e.to_string())?,
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn picture(width: u32, height: u32) -> Vec<u8> {
+        let image = image::RgbImage::from_fn(width, height, |x, y| {
+            image::Rgb([(x * 7 % 256) as u8, (y * 3 % 256) as u8, 128])
+        });
+        let mut bytes = Vec::new();
+        image
+            .write_to(&mut Cursor::new(&mut bytes), image::ImageFormat::Png)
+            .unwrap();
+        bytes
+    }
+
+    #[test]
+    fn variants_are_made_once_then_reused_and_equal() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = dir.path().join("a.png");
+        fs::write(&source, picture(1000, 600)).unwrap();
+        let variants = super::super::variants("a.png", 1000, 600, u64::MAX);
+        let cache = Cache::at(dir.path());
+        let first = make(&cache, &source, &variants).unwrap();
+        assert_eq!(cache.counts(), (variants.len(), 0));
+        for (bytes, v) in first.iter().zip(&variants) {
+            let size = imagesize::blob_size(bytes).unwrap();
+            assert_eq!((size.width as u32, size.height as u32), (v.width, v.height));
+            assert!(starts_like(v.format, bytes));
+        }
+        let again = Cache::at(dir.path());
+        assert_eq!(make(&again, &source, &variants).unwrap(), first);
+        assert_eq!(again.counts(), (0, variants.len()));
+        // Made without a cache, the same bytes: the output is deterministic.
+        assert_eq!(make(&Cache::none(), &source, &variants).unwrap(), first);
+    }
+
+    #[test]
+    fn a_damaged_or_foreign_cache_entry_is_made_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = dir.path().join("a.png");
+        fs::write(&source, picture(600, 400)).unwrap();
+        let variants = super::super::variants("a.png", 600, 400, u64::MAX);
+        let first = make(&Cache::at(dir.path()), &source, &variants).unwrap();
+        let cache = Cache::at(dir.path());
+        let hash = blake3::hash(&fs::read(&source).unwrap());
+        let entry = cache.entry(&key(&hash, &variants[0])).unwrap();
+        let whole = fs::read(&entry).unwrap();
+        fs::write(&entry, &whole[..whole.len() / 2]).unwrap();
+        let other = cache.entry(&key(&hash, &variants[1])).unwrap();
+        fs::write(&other, b"<html>not a picture</html>").unwrap();
+        assert_eq!(make(&cache, &source, &variants).unwrap(), first);
+        assert_eq!(cache.counts(), (2, variants.len() - 2));
+        assert_eq!(fs::read(&entry).unwrap(), whole);
+    }
+
+    #[test]
+    fn shrinking_keeps_narrow_pictures_and_narrows_wide_ones() {
+        assert_eq!(shrink(&picture(1200, 800)).unwrap(), None);
+        let wide = picture(3200, 1000);
+        let shrunk = shrink(&wide).unwrap().expect("smaller");
+        let size = imagesize::blob_size(&shrunk).unwrap();
+        assert_eq!((size.width, size.height), (1600, 500));
+        assert!(shrunk.starts_with(b"\x89PNG"));
+        assert!(shrink(&wide[..wide.len() / 2]).is_err());
+        assert_eq!(shrink(b"GIF89a....").unwrap(), None);
+    }
+
+    #[test]
+    fn truncated_and_lying_pictures_are_problems_not_panics() {
+        let dir = tempfile::tempdir().unwrap();
+        let whole = picture(800, 600);
+        let variants = super::super::variants("a.png", 800, 600, u64::MAX);
+        let cut = dir.path().join("cut.png");
+        fs::write(&cut, &whole[..whole.len() / 3]).unwrap();
+        assert!(matches!(
+            make(&Cache::none(), &cut, &variants),
+            Err(Problem::Corrupt(_))
+        ));
+        // A header claiming 20,000 × 20,000 px over a few bytes of data.
+        let mut liar = whole[..33].to_vec();
+        liar[16..20].copy_from_slice(&20_000u32.to_be_bytes());
+        liar[20..24].copy_from_slice(&20_000u32.to_be_bytes());
+        let path = dir.path().join("liar.png");
+        fs::write(&path, &liar).unwrap();
+        assert!(make(&Cache::none(), &path, &variants).is_err());
+        let empty = dir.path().join("empty.png");
+        fs::write(&empty, b"").unwrap();
+        assert!(make(&Cache::none(), &empty, &variants).is_err());
+        let missing = dir.path().join("missing.png");
+        assert!(matches!(
+            make(&Cache::none(), &missing, &variants),
+            Err(Problem::Unreadable(_))
+        ));
+    }
+}
