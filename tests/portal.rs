@@ -143,7 +143,10 @@ fn metric_tables_write_numbers_as_the_prose_does() {
     let built = example();
     let html = page(&built.out, "cases/2023-004/index.html");
     let prose: String = html.select(&sel(".prose")).map(text_of).collect();
-    assert!(prose.contains("2,600"), "the example's prose groups thousands");
+    assert!(
+        prose.contains("2,600"),
+        "the example's prose groups thousands"
+    );
     for table in html.select(&sel(".metric-table")) {
         let cells: Vec<String> = table.select(&sel("tbody td")).map(text_of).collect();
         assert!(!cells.is_empty());

@@ -275,8 +275,7 @@ pub fn render(
     let rendered = render::render_site(
         &site,
         theme,
-        search_meta.as_ref(),
-        related.as_ref(),
+        search_meta.as_ref().zip(related.as_ref()),
         &years,
         mode,
         &media,

@@ -413,7 +413,12 @@ impl<'v> Prepared<'v> {
         let own = self.views.url(&urls::book(self.book.year));
         self.book.preface.map(|p| PrefaceView {
             title: p.title.clone(),
-            html: local_urls(&single_pictures(&p.body.html), self.views, &own, &place.root()),
+            html: local_urls(
+                &single_pictures(&p.body.html),
+                self.views,
+                &own,
+                &place.root(),
+            ),
         })
     }
 

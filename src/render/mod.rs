@@ -116,21 +116,21 @@ impl Media {
 
 /// Render the whole site into `out` (which notes each path). Template
 /// errors and output path collisions come back as diagnostics; files
-/// already put are then the caller's to discard. `search`: the search
-/// export's meta, which the search page inlines. `related`: each case's
-/// related cases, which its page lists (none in `check`). `pdfs`: years
+/// already put are then the caller's to discard. `export`: the search
+/// export's meta, which the search page inlines, and each case's related
+/// cases, which its page lists (none in `check`). `pdfs`: years
 /// whose book has a printed PDF beside it in the output (the book links
 /// it).
 pub fn render_site<'s>(
     site: &'s Site,
     theme: &Theme,
-    search: Option<&crate::search::export::Meta>,
-    related: Option<&'s Related>,
+    export: Option<(&crate::search::export::Meta, &'s Related)>,
     pdfs: &[i64],
     mode: Mode,
     media: &Media,
     out: &Recorder,
 ) -> Result<(), Vec<Diagnostic>> {
+    let (search, related) = export.unzip();
     let renderer = renderer(site, theme, search, pdfs, media)?.with_related(related);
     kinds::render(&renderer, &Selection::all(site), mode, out)?;
     // Written after rendering, by `build`, but taken all the same.
