@@ -38,6 +38,8 @@ pub struct Snapshot {
     case_terms: Vec<(Vec<(TaxonomyKind, usize)>, i64)>,
     /// Term slugs by taxonomy (in `TaxonomyKind::ALL` order).
     slugs: Vec<Vec<String>>,
+    /// A hash of every case's sitemap `lastmod`, with its id.
+    lastmods: blake3::Hash,
 }
 
 /// Kinds of terms a case page links to (with their counts).
@@ -118,7 +120,14 @@ impl Snapshot {
             shape.update(b"book\0").update(&year.to_le_bytes());
         }
         let order: Vec<String> = site.cases.iter().map(|c| c.id.clone()).collect();
+        let mut lastmods = blake3::Hasher::new();
+        for case in &site.cases {
+            lastmods
+                .update(case.id.as_bytes())
+                .update(crate::render::lastmod(case).as_bytes());
+        }
         Snapshot {
+            lastmods: lastmods.finalize(),
             fingerprint: site_fingerprint(site),
             shape: shape.finalize(),
             position: order
@@ -252,6 +261,8 @@ pub fn select(
         rest.singles = true;
         slow.books.extend(crate::book::years(site));
     }
+    // The sitemaps show each case's lastmod.
+    rest.site_files |= old.lastmods != now.lastmods;
     rest.cases = rest.cases.difference(&own.cases).copied().collect();
     (own, rest, slow)
 }
