@@ -40,6 +40,18 @@ pub struct Config {
     /// The typeset annual book (`compile --pdf`).
     #[serde(default)]
     pub book: BookConfig,
+    /// What `casebook build` writes besides the site (precompressed files).
+    #[serde(default)]
+    pub output: OutputConfig,
+}
+
+/// `[output]`: precompressed copies for servers that send them as they are
+/// (nginx `gzip_static`, `brotli_static`). Gzip is always written.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OutputConfig {
+    /// Also write `.br` (Brotli) beside each `.gz`.
+    pub brotli: bool,
 }
 
 /// `[book]`: the typeset book's fonts and colophon. Each font list is

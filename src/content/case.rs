@@ -449,7 +449,9 @@ fn read_aliases(fields: &mut Fields, map: &Mapping) -> Vec<(String, (usize, usiz
             && alias.is_ascii()
             && !alias.contains("..")
             && !alias.contains("//")
-            && !alias.contains(['?', '#', '\\', ' ', '"', '<', '>']);
+            && !alias.contains(['?', '#', '\\', ' ', '"', '<', '>'])
+            // A server's configuration takes it as one string (nginx).
+            && !alias.chars().any(|c| c.is_ascii_control());
         if ok {
             let at = fields.locator.locate(&["aliases", &format!("[{n}]")]);
             valid.push((alias, at));
