@@ -38,8 +38,6 @@ pub struct Snapshot {
     case_terms: Vec<(Vec<(TaxonomyKind, usize)>, i64)>,
     /// Term slugs by taxonomy (in `TaxonomyKind::ALL` order).
     slugs: Vec<Vec<String>>,
-    /// A hash of every case's sitemap `lastmod`, with its id.
-    lastmods: blake3::Hash,
 }
 
 /// Kinds of terms a case page links to (with their counts).
@@ -120,14 +118,21 @@ impl Snapshot {
             shape.update(b"book\0").update(&year.to_le_bytes());
         }
         let order: Vec<String> = site.cases.iter().map(|c| c.id.clone()).collect();
-        let mut lastmods = blake3::Hasher::new();
-        for case in &site.cases {
-            lastmods
-                .update(case.id.as_bytes())
-                .update(crate::render::lastmod(case).as_bytes());
+        // The sitemaps show each case's lastmod; they are written by whole
+        // renders only (they list every page), so a new date is a new shape.
+        let mut lastmods: Vec<(&str, String)> = site
+            .cases
+            .iter()
+            .map(|c| (c.id.as_str(), crate::render::lastmod(c)))
+            .collect();
+        lastmods.sort_unstable();
+        for (id, lastmod) in lastmods {
+            shape
+                .update(b"lastmod\0")
+                .update(id.as_bytes())
+                .update(lastmod.as_bytes());
         }
         Snapshot {
-            lastmods: lastmods.finalize(),
             fingerprint: site_fingerprint(site),
             shape: shape.finalize(),
             position: order
@@ -261,8 +266,6 @@ pub fn select(
         rest.singles = true;
         slow.books.extend(crate::book::years(site));
     }
-    // The sitemaps show each case's lastmod.
-    rest.site_files |= old.lastmods != now.lastmods;
     rest.cases = rest.cases.difference(&own.cases).copied().collect();
     (own, rest, slow)
 }
