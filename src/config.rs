@@ -50,6 +50,9 @@ pub struct Config {
     /// The share posters (分享海报) drawn for every case.
     #[serde(default)]
     pub posters: PostersConfig,
+    /// What `casebook build` writes besides the site (precompressed files).
+    #[serde(default)]
+    pub output: OutputConfig,
 }
 
 /// `[posters]`: whether builds draw each case's share posters (on by
@@ -65,6 +68,15 @@ impl Default for PostersConfig {
     fn default() -> PostersConfig {
         PostersConfig { enabled: true }
     }
+}
+
+/// `[output]`: precompressed copies for servers that send them as they are
+/// (nginx `gzip_static`, `brotli_static`). Gzip is always written.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OutputConfig {
+    /// Also write `.br` (Brotli) beside each `.gz`.
+    pub brotli: bool,
 }
 
 /// `[book]`: the typeset book's fonts and colophon. Each font list is

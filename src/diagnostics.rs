@@ -93,6 +93,7 @@ pub mod rules {
     pub const TRAILING_SPACE: &str = "trailing-space";
     pub const CASE_DUPLICATE: &str = "case-duplicate";
     pub const ICP_MISSING: &str = "icp-missing";
+    pub const UPDATED_INVALID: &str = "updated-invalid";
 
     /// Every rule with a one-line description (for SARIF and the docs).
     pub const ALL: &[(&str, &str)] = &[
@@ -184,6 +185,7 @@ pub mod rules {
         (TRAILING_SPACE, "行尾有多余空格"),
         (CASE_DUPLICATE, "同一企业的同名案例出现两次"),
         (ICP_MISSING, "公开网站没有填写 ICP 备案号"),
+        (UPDATED_INVALID, "更新日期（updated）写错或早于发布日期"),
     ];
 
     /// Rules a site may turn off in `casebook.toml` (`[check] allow`):

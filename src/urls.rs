@@ -227,7 +227,24 @@ pub const SEARCH: &str = "search/";
 pub const SEARCH_META: &str = "search/meta.json";
 pub const NOT_FOUND: &str = "404.html";
 pub const FEED: &str = "atom.xml";
+/// The sitemap index (robots.txt names it); its sitemaps are
+/// [`sitemap_part`]s beside it (a sitemap lists only URLs below its own
+/// folder, so they stay at the root).
 pub const SITEMAP: &str = "sitemap.xml";
+
+/// The `n`th sitemap (from 1) the index lists.
+pub fn sitemap_part(n: usize) -> String {
+    format!("sitemap-{n}.xml")
+}
+
+/// Is `path` the sitemap index or one of its sitemaps?
+pub fn is_sitemap(path: &str) -> bool {
+    path == SITEMAP
+        || path
+            .strip_prefix("sitemap-")
+            .and_then(|rest| rest.strip_suffix(".xml"))
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
 pub const ROBOTS: &str = "robots.txt";
 /// Every published URL path of the build (see `published`).
 pub const PUBLISHED_LIST: &str = "urls.txt";

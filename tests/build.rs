@@ -278,8 +278,14 @@ fn robots_txt_allows_and_names_the_sitemap() {
 #[test]
 fn sitemap_lists_every_published_page_and_nothing_else() {
     let built = basic();
-    let xml = built.read("sitemap.xml");
-    xml_well_formed(&xml).unwrap_or_else(|e| panic!("sitemap.xml: {e}\n{xml}"));
+    let index = built.read("sitemap.xml");
+    xml_well_formed(&index).unwrap_or_else(|e| panic!("sitemap.xml: {e}\n{index}"));
+    assert_eq!(
+        xml_texts(&index, "loc"),
+        [format!("{BASE_URL}sitemap-1.xml")]
+    );
+    let xml = built.read("sitemap-1.xml");
+    xml_well_formed(&xml).unwrap_or_else(|e| panic!("sitemap-1.xml: {e}\n{xml}"));
     let locs: BTreeSet<String> = xml_texts(&xml, "loc").into_iter().collect();
     for id in PUBLISHED {
         let url = format!("{BASE_URL}cases/{id}/");
@@ -984,7 +990,7 @@ fn basic_fixture_links_resolve_below_a_base_path() {
     assert!(hrefs(&home, ".site-nav a")
         .iter()
         .all(|h| h.starts_with("/casebook/")));
-    let sitemap = built.read("sitemap.xml");
+    let sitemap = sitemaps(&built.out);
     assert!(xml_texts(&sitemap, "loc")
         .contains(&"https://fixture.example.org/casebook/cases/2022-001/".to_string()));
 }
@@ -1015,7 +1021,7 @@ fn rulebook_fixture_links_resolve() {
 #[test]
 fn example_site_feeds_are_well_formed() {
     let built = example();
-    for file in ["sitemap.xml", "atom.xml"] {
+    for file in ["sitemap.xml", "sitemap-1.xml", "atom.xml"] {
         let xml = built.read(file);
         xml_well_formed(&xml).unwrap_or_else(|e| panic!("{file}: {e}"));
     }
@@ -1131,4 +1137,42 @@ fn builds_are_deterministic() {
     let differing: Vec<&String> = a.keys().filter(|k| a[*k] != b[*k]).collect();
     assert!(differing.is_empty(), "files that differ: {differing:?}");
     assert!(a.len() > 100, "the example site has many files");
+}
+
+#[test]
+fn sitemaps_give_each_case_page_its_lastmod_and_robots_names_the_index() {
+    let dir = temp_dir();
+    let root = dir.path().join("site");
+    copy_dir(&fixture("basic"), &root);
+    let edit = |file: &str, fields: &str| {
+        let path = root.join("content/cases").join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(
+            &path,
+            text.replacen("year: ", &format!("{fields}\nyear: "), 1),
+        )
+        .unwrap();
+    };
+    edit("2023/2023-001.md", "date: 2023-03-01\nupdated: 2024-05-20");
+    edit("2023/2023-002.md", "date: \"2023-06-30\"");
+    let built = build_ok(&root, &[]);
+    let xml = built.read("sitemap-1.xml");
+    let lastmod_of = |id: &str| -> Option<String> {
+        let url = format!("<loc>{BASE_URL}cases/{id}/</loc>");
+        let after = &xml[xml.find(&url).unwrap_or_else(|| panic!("{id}: {xml}")) + url.len()..];
+        let entry = &after[..after.find("</url>").unwrap()];
+        xml_texts(&format!("<url>{entry}</url>"), "lastmod")
+            .into_iter()
+            .next()
+    };
+    assert_eq!(lastmod_of("2023-001").as_deref(), Some("2024-05-20"));
+    assert_eq!(lastmod_of("2023-002").as_deref(), Some("2023-06-30"));
+    assert_eq!(lastmod_of("2023-003").as_deref(), Some("2023-12-31"));
+    // A list page claims no date.
+    assert!(!xml.contains(&format!("<loc>{BASE_URL}cases/</loc><lastmod>")));
+    // The index dates its sitemap by its newest page.
+    let index = built.read("sitemap.xml");
+    assert_eq!(xml_texts(&index, "lastmod"), ["2024-05-20"]);
+    let robots = built.read("robots.txt");
+    assert!(robots.contains(&format!("Sitemap: {BASE_URL}sitemap.xml")));
 }

@@ -267,8 +267,19 @@ fn absent_empty_and_earlier_outputs_are_accepted() {
     // Empty.
     std::fs::create_dir_all(work.join("empty")).unwrap();
     build(&work.join("empty"));
-    // Built by the previous release: no marker, Casebook's urls.txt.
+    // Built by the previous release: no marker, Casebook's urls.txt, and
+    // none of what later releases add at the top (the nginx snippet,
+    // precompressed copies, sitemap parts).
     std::fs::remove_file(out.join(MARKER)).unwrap();
+    std::fs::remove_dir_all(out.join(".nginx")).unwrap();
+    for entry in std::fs::read_dir(&out).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let added = name.ends_with(".gz") || name.ends_with(".br") || name.starts_with("sitemap-");
+        if added && path.is_file() {
+            std::fs::remove_file(&path).unwrap();
+        }
+    }
     build(&out);
     assert!(out.join(MARKER).is_file(), "the next build marks it");
     // A killed marker update leaves its temporary file: still Casebook's.

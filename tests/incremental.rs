@@ -106,8 +106,12 @@ impl Fixture {
         assert!(build::run(&options).is_ok());
         let mut files = common::snapshot(&out);
         std::fs::remove_dir_all(&out).unwrap();
-        // A build marks its folder as Casebook's; the preview's own needs no mark.
+        // A build marks its folder as Casebook's; the preview's own needs no
+        // mark, nor precompressed copies (its server compresses nothing),
+        // nor the nginx snippet.
         files.remove(casebook::destination::MARKER);
+        files.remove(casebook::nginx::SNIPPET);
+        files.retain(|path, _| !path.ends_with(".gz") && !path.ends_with(".br"));
         files
     }
 }

@@ -6,7 +6,7 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use common::{sel, Built};
+use common::{sel, sitemaps, Built};
 
 /// A copy of the example site with `page_size` cards a list page.
 fn example_paged(dir: &Path, page_size: usize) -> std::path::PathBuf {
@@ -119,7 +119,7 @@ fn walking_every_list_meets_each_of_its_cases_exactly_once() {
     }
     assert!(paged > 5, "only {paged} lists have more than one page");
     // No page beyond the last.
-    let sitemap = built.read("sitemap.xml");
+    let sitemap = sitemaps(&built.out);
     for (first, count) in &lists {
         let list = first.trim_end_matches("index.html");
         let beyond = format!("{list}page/{}/index.html", count.div_ceil(2).max(1) + 1);

@@ -135,6 +135,7 @@ const TRIGGERS: &[Trigger] = &[
     t(rules::HTML_TOO_DEEP, Check, Line, html_too_deep),
     t(rules::HTML_SITE_LINK, Check, Line, html_site_link),
     t(rules::ALIAS_INVALID, Check, Line, alias_invalid),
+    t(rules::UPDATED_INVALID, Check, Line, updated_invalid),
     t(rules::PAGE_SLUG, Check, Line, page_slug),
     t(rules::SLUG_COLLISION, Check, File, slug_collision),
     t(rules::OUTPUT_COLLISION, Build, File, output_collision),
@@ -534,6 +535,14 @@ fn alias_invalid(root: &Path) {
         root,
         "status: approved",
         "status: approved\naliases: [\"https://elsewhere.example/a\"]",
+    );
+}
+
+fn updated_invalid(root: &Path) {
+    base_with(
+        root,
+        "status: approved",
+        "status: approved\nupdated: \"2023-02-30\"",
     );
 }
 

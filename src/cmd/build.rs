@@ -15,6 +15,7 @@ use crate::build::{load, printed_books, published_list, render, Mode, Phases, Re
 use crate::content;
 use crate::diagnostics::{self, Diagnostic};
 use crate::output::{Contents, OutputFile, Sink, Staging, Written};
+use crate::precompress::Precompress;
 use crate::published;
 use crate::urls;
 
@@ -152,9 +153,12 @@ fn stage(
     let cases = derived.site.cases.len();
     let printed = printed_books(&derived.site, out_dir);
     phases.done("derive");
+    let brotli = derived.site.config.output.brotli;
+    let snippet = crate::nginx::snippet(&derived.site, brotli);
     let staging = Staging::begin(out_dir).map_err(BuildError::Io)?;
+    let sink = Precompress::new(&staging, brotli);
     let rendered =
-        render(derived, &printed, &staging, progress, Some(phases)).map_err(BuildError::Content)?;
+        render(derived, &printed, &sink, progress, Some(phases)).map_err(BuildError::Content)?;
     let Rendered {
         mut written,
         mut warnings,
@@ -174,7 +178,7 @@ fn stage(
                 path: urls_file.path.clone(),
                 copied_from: None,
             });
-            staging.put(urls_file);
+            sink.put(urls_file);
         }
         Err(problems) => {
             warnings.extend(problems);
@@ -182,6 +186,10 @@ fn stage(
             return Err(BuildError::Content(warnings));
         }
     }
+    sink.put(OutputFile {
+        path: crate::nginx::SNIPPET.to_string(),
+        contents: Contents::Bytes(snippet.into_bytes()),
+    });
     phases.done("urls");
     diagnostics::sort(&mut warnings);
     Ok((staging, written, cases, warnings, drawn))

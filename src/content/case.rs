@@ -35,6 +35,7 @@ pub const KNOWN_FIELDS: &[&str] = &[
     "aliases",
     "metrics",
     "date",
+    "updated",
     "private",
 ];
 
@@ -166,6 +167,7 @@ pub fn parse(
     let metrics = read_metrics(&mut fields, &map);
     rulebook::check_results_data(&mut fields, &map, &metrics);
     let date = read_date(&mut fields, &map);
+    let updated = read_updated(&mut fields, &map, date);
     let cover = fields.string(&map, &["cover"]);
 
     let page_path = format!("cases/{}/", id.as_deref().unwrap_or("_"));
@@ -256,6 +258,7 @@ pub fn parse(
         aliases_at,
         metrics,
         date,
+        updated,
         body,
         assets,
     };
@@ -446,7 +449,9 @@ fn read_aliases(fields: &mut Fields, map: &Mapping) -> Vec<(String, (usize, usiz
             && alias.is_ascii()
             && !alias.contains("..")
             && !alias.contains("//")
-            && !alias.contains(['?', '#', '\\', ' ', '"', '<', '>']);
+            && !alias.contains(['?', '#', '\\', ' ', '"', '<', '>'])
+            // A server's configuration takes it as one string (nginx).
+            && !alias.chars().any(|c| c.is_ascii_control());
         if ok {
             let at = fields.locator.locate(&["aliases", &format!("[{n}]")]);
             valid.push((alias, at));
@@ -476,6 +481,35 @@ fn read_date(fields: &mut Fields, map: &Mapping) -> Option<chrono::NaiveDate> {
             None
         }
     }
+}
+
+/// `updated`: when the case's text last changed (the sitemap's
+/// `lastmod`); a real date, not before `date`.
+fn read_updated(
+    fields: &mut Fields,
+    map: &Mapping,
+    date: Option<chrono::NaiveDate>,
+) -> Option<chrono::NaiveDate> {
+    let value = fields.string(map, &["updated"])?;
+    let Ok(updated) = chrono::NaiveDate::parse_from_str(&value, "%Y-%m-%d") else {
+        fields.error(
+            rules::UPDATED_INVALID,
+            &["updated"],
+            format!("更新日期“{value}”格式不对"),
+            "写成 年-月-日，例如 updated: 2024-03-15",
+        );
+        return None;
+    };
+    if date.is_some_and(|date| updated < date) {
+        fields.error(
+            rules::UPDATED_INVALID,
+            &["updated"],
+            format!("更新日期“{value}”早于发布日期 date"),
+            "updated 写最近一次修改正文的日期，不能早于 date",
+        );
+        return None;
+    }
+    Some(updated)
 }
 
 fn read_metrics(fields: &mut Fields, map: &Mapping) -> Vec<Metric> {

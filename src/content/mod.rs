@@ -208,6 +208,8 @@ pub struct Case {
     pub aliases_at: Vec<(usize, usize)>,
     pub metrics: Vec<Metric>,
     pub date: Option<chrono::NaiveDate>,
+    /// When the text last changed (`updated`), for the sitemap.
+    pub updated: Option<chrono::NaiveDate>,
     pub body: RenderedBody,
     pub assets: Vec<Asset>,
 }

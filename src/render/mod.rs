@@ -48,6 +48,7 @@ use crate::theme::{fingerprinted_path, Theme};
 use crate::urls;
 
 pub use kinds::{kinds_using, select, Changes, PageKind, Selection, Snapshot};
+pub use pages::{lastmod, SITEMAP_URLS};
 use views::Views;
 pub use views::{format_number, CaseCard};
 

@@ -47,6 +47,23 @@ struct FeedEntry {
 #[derive(Serialize)]
 struct SitemapEntry {
     loc: String,
+    /// `YYYY-MM-DD`, on case pages only (see [`lastmod`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lastmod: Option<String>,
+}
+
+/// URLs per sitemap file: the protocol's (and Baidu's, Google's) limit.
+pub const SITEMAP_URLS: usize = 50_000;
+
+/// When a case's page last changed, as far as its content says: its
+/// `updated` date, else its `date`, else 31 December of its year (a case
+/// is published after its year's selection). Other pages get none: a list
+/// changes with any of its cases, and a date claimed for it would be a guess.
+pub fn lastmod(case: &crate::content::Case) -> String {
+    case.updated
+        .or(case.date)
+        .map(|d| d.format("%Y-%m-%d").to_string())
+        .unwrap_or_else(|| format!("{}-12-31", case.year))
 }
 
 /// Where cases sit in the feed.
@@ -316,19 +333,43 @@ impl Renderer<'_> {
         self.render("atom.xml", urls::FEED.to_string(), &context)
     }
 
-    /// Every HTML page except the 404, redirects and the books' print
-    /// versions (`noindex`: the chapters are the book's pages), sorted.
-    pub(super) fn sitemap(&self, files: &[Written]) -> Result<OutputFile, Diagnostic> {
-        let alias_paths: Vec<String> = self
-            .views
-            .site
+    /// The sitemap index (`sitemap.xml`, the one robots.txt names) and its
+    /// sitemaps `sitemap-{n}.xml` of at most [`SITEMAP_URLS`] URLs each:
+    /// every HTML page except the 404, share kits, redirects and the books'
+    /// print versions (`noindex`: the chapters are the book's pages), sorted.
+    pub(super) fn sitemaps(&self, files: &[Written]) -> Result<Vec<OutputFile>, Diagnostic> {
+        let entries = self.sitemap_entries(files);
+        let mut out = Vec::new();
+        let mut parts = Vec::new();
+        for (n, chunk) in entries.chunks(SITEMAP_URLS).enumerate() {
+            let path = urls::sitemap_part(n + 1);
+            let mut context = self.context(&path);
+            context.insert("entries", chunk);
+            // A part's lastmod: its newest page's.
+            let newest = chunk.iter().filter_map(|e| e.lastmod.clone()).max();
+            parts.push(SitemapEntry {
+                loc: self.views.permalink(&path),
+                lastmod: newest,
+            });
+            out.push(self.render("sitemap.xml", path, &context)?);
+        }
+        let mut context = self.context(urls::SITEMAP);
+        context.insert("sitemaps", &parts);
+        out.push(self.render("sitemap-index.xml", urls::SITEMAP.to_string(), &context)?);
+        Ok(out)
+    }
+
+    fn sitemap_entries(&self, files: &[Written]) -> Vec<SitemapEntry> {
+        let site = self.views.site;
+        let alias_paths: std::collections::HashSet<&str> = site
             .cases
             .iter()
-            .flat_map(|c| {
-                c.aliases
-                    .iter()
-                    .map(|a| a.trim_start_matches('/').to_string())
-            })
+            .flat_map(|c| c.aliases.iter().map(|a| a.trim_matches('/')))
+            .collect();
+        let lastmods: std::collections::HashMap<String, String> = site
+            .cases
+            .iter()
+            .map(|c| (Views::case_path(c), lastmod(c)))
             .collect();
         let mut locs: Vec<String> = files
             .iter()
@@ -339,22 +380,15 @@ impl Renderer<'_> {
                     && !urls::is_book_print_page(&f.path)
             })
             .map(|f| f.path.trim_end_matches("index.html").to_string())
-            .filter(|p| {
-                !alias_paths
-                    .iter()
-                    .any(|a| a.trim_end_matches('/') == p.trim_end_matches('/'))
-            })
+            .filter(|p| !alias_paths.contains(p.trim_end_matches('/')))
             .collect();
         locs.sort();
-        let entries: Vec<SitemapEntry> = locs
-            .iter()
+        locs.into_iter()
             .map(|p| SitemapEntry {
-                loc: self.views.permalink(p),
+                loc: self.views.permalink(&p),
+                lastmod: lastmods.get(&p).cloned(),
             })
-            .collect();
-        let mut context = self.context(urls::SITEMAP);
-        context.insert("entries", &entries);
-        self.render("sitemap.xml", urls::SITEMAP.to_string(), &context)
+            .collect()
     }
 }
 

@@ -5,9 +5,15 @@
 //! so the browser needs no per-document statistics; a common term sends
 //! only its best-scoring documents and a bitmap of the rest.
 //!
-//! Every file but `meta.json` lives in one folder named by a hash of the
-//! whole export, `search/{hash}/`, so a new build never mixes with files a
-//! phone cached from an older one:
+//! Every file but `meta.json` lives in one folder, `search/{hash}/`, named
+//! by a hash of what gives names and numbers their meaning (format, the
+//! documents in order, the shard count): a page never reads a file whose
+//! document numbers mean something else. Inside it names are stable: a
+//! term's file number comes from the term, the shard count moves in steps
+//! of 6 to 12 %, and averages are rounded, so a one-case edit rewrites
+//! only the files that hold its terms (its card file, the shards and term
+//! files of terms whose entries changed). These files are therefore not
+//! immutable: they are served `no-cache` (revalidated), like `meta.json`.
 //!
 //! - `search/meta.json` (fixed name; also inlined into the search page, so
 //!   a search starts with no round trip for it): format version, document
@@ -16,7 +22,8 @@
 //! - `s{i}.json`: term shards. Term `t` lives in shard
 //!   `fnv1a32(utf8(t)) % shards`; a shard is a JSON object term → entry.
 //!   An entry is a *posting string* (below) of every document holding the
-//!   term, or, when that would be long, a number `k` naming `t{k}.json`.
+//!   term, or, when that would be long, a number `k` naming `t{k}.json`
+//!   (`k` from a hash of the term, so it stays the term's).
 //! - `t{k}.json`: a term of its own: a posting string (a rarer term), or
 //!   for a term in more than [`TOP`] documents `{n, min, top, …}`: its
 //!   document count, its lowest impact, a posting string of its [`TOP`]
@@ -517,11 +524,7 @@ fn terms_of_index(
         .zip(&totals)
         .map(|(&(_, _, boost), &total)| FieldStats {
             boost,
-            average_length: if docs == 0 {
-                1.0
-            } else {
-                total as f32 / docs as f32
-            },
+            average_length: stable_average(total, docs),
         })
         .collect();
     let scoring = Scoring {
@@ -537,6 +540,22 @@ fn terms_of_index(
         .map(|w| terms_in_range(&sources, &scoring, derive_alone, w[0], w[1]))
         .collect::<tantivy::Result<_>>()?;
     Ok(ranges.into_iter().flatten().collect())
+}
+
+/// A field's average length for BM25, kept to 12 significant bits (within
+/// 0.05 %, a fortieth of an impact step): one case's edit moves the exact
+/// average a little, and would otherwise move some impact of nearly every
+/// term across a rounding edge, changing files that hold nothing of it.
+fn stable_average(total: u64, docs: usize) -> f32 {
+    if docs == 0 {
+        return 1.0;
+    }
+    let exact = total as f64 / docs as f64;
+    if exact <= 0.0 {
+        return 1.0;
+    }
+    let unit = 2f64.powi(exact.log2().floor() as i32 - 11);
+    ((exact / unit).round() * unit) as f32
 }
 
 /// The facet terms (`#a:slug` …) with their documents.
@@ -647,35 +666,7 @@ pub fn export(site: &Site, index: &SearchIndex) -> tantivy::Result<(Vec<OutputFi
     let mut terms = terms_of_index(&published, index)?;
     terms.extend(facet_terms(&published, site));
 
-    // Long entries move to files of their own; the shards hold the rest.
-    let mut named: Vec<(String, Vec<u8>)> = Vec::new();
-    let mut inline: Vec<(String, Vec<u8>)> = Vec::with_capacity(terms.len());
-    for (term, value) in terms {
-        if value.len() > INLINE_MAX {
-            let k = named.len();
-            named.push((format!("t{k}.json"), value));
-            inline.push((term, k.to_string().into_bytes()));
-        } else {
-            inline.push((term, value));
-        }
-    }
-    let total: usize = inline.iter().map(|(t, v)| t.len() + v.len() + 6).sum();
-    let shard_count = total.div_ceil(SHARD_TARGET_BYTES).max(1);
-    let mut shards: Vec<Vec<u8>> = vec![b"{".to_vec(); shard_count];
-    for (term, value) in inline {
-        let shard = &mut shards[shard_of(&term, shard_count)];
-        if shard.len() > 1 {
-            shard.push(b',');
-        }
-        serde_json::to_writer(&mut *shard, &term).expect("plain JSON");
-        shard.push(b':');
-        shard.extend_from_slice(&value);
-    }
-    for (i, mut shard) in shards.into_iter().enumerate() {
-        shard.push(b'}');
-        named.push((format!("s{i}.json"), shard));
-    }
-
+    let (mut named, shard_count) = term_files(terms);
     let config = site.config;
     let cards: Vec<Card> = published
         .iter()
@@ -708,14 +699,8 @@ pub fn export(site: &Site, index: &SearchIndex) -> tantivy::Result<(Vec<OutputFi
         ));
     }
 
-    // One hash names the folder: a new export never mixes with an old one.
-    let mut hasher = blake3::Hasher::new();
-    for (name, bytes) in &named {
-        hasher.update(name.as_bytes());
-        hasher.update(&(bytes.len() as u64).to_le_bytes());
-        hasher.update(bytes);
-    }
-    let folder = &hasher.finalize().to_hex()[..10];
+    let folder = folder_name(&published, shard_count);
+    let folder = folder.as_str();
     let meta = Meta {
         version: FORMAT_VERSION,
         docs: published.len(),
@@ -740,9 +725,142 @@ pub fn export(site: &Site, index: &SearchIndex) -> tantivy::Result<(Vec<OutputFi
     Ok((files, meta))
 }
 
+/// The term files: long entries in `t{k}.json` files of their own, the
+/// rest in `s{i}.json` shards; and the shard count.
+///
+/// Both kinds of name stay put while the content stays put, so a one-case
+/// edit changes only the files holding terms of that case: `k` comes from
+/// the term itself ([`big_term_numbers`]), and the shard count from the
+/// export's size rounded up to four significant bits ([`shard_count`]).
+fn term_files(terms: Vec<(String, Vec<u8>)>) -> (Vec<(String, Vec<u8>)>, usize) {
+    let big: Vec<&str> = terms
+        .iter()
+        .filter(|(_, value)| value.len() > INLINE_MAX)
+        .map(|(term, _)| term.as_str())
+        .collect();
+    let numbers: HashMap<String, usize> = big_term_numbers(&big)
+        .into_iter()
+        .map(|(term, k)| (term.to_string(), k))
+        .collect();
+    let mut named: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut inline: Vec<(String, Vec<u8>)> = Vec::with_capacity(terms.len());
+    for (term, value) in terms {
+        if value.len() > INLINE_MAX {
+            let k = numbers[&term];
+            named.push((format!("t{k}.json"), value));
+            inline.push((term, k.to_string().into_bytes()));
+        } else {
+            inline.push((term, value));
+        }
+    }
+    let total: usize = inline.iter().map(|(t, v)| t.len() + v.len() + 6).sum();
+    let shard_count = shard_count(total);
+    let mut shards: Vec<Vec<u8>> = vec![b"{".to_vec(); shard_count];
+    for (term, value) in inline {
+        let shard = &mut shards[shard_of(&term, shard_count)];
+        if shard.len() > 1 {
+            shard.push(b',');
+        }
+        serde_json::to_writer(&mut *shard, &term).expect("plain JSON");
+        shard.push(b':');
+        shard.extend_from_slice(&value);
+    }
+    for (i, mut shard) in shards.into_iter().enumerate() {
+        shard.push(b'}');
+        named.push((format!("s{i}.json"), shard));
+    }
+    (named, shard_count)
+}
+
+/// Shards for `total` bytes of entries: about [`SHARD_TARGET_BYTES`] each,
+/// the count rounded up to four significant bits (8..16 × 2^e), so that
+/// the few bytes a one-case edit adds or takes away almost never move
+/// every term to another shard (a step is 6 to 12 % of the count).
+pub fn shard_count(total: usize) -> usize {
+    let wanted = total.div_ceil(SHARD_TARGET_BYTES).max(1);
+    let bits = usize::BITS - wanted.leading_zeros();
+    let unit = 1usize << bits.saturating_sub(4);
+    wanted.div_ceil(unit) * unit
+}
+
+/// File numbers of the big terms: a term's own hash (FNV-1a, as shards),
+/// modulo a space much larger than their count; on a clash the later term
+/// (in sorted order) takes the next free number. A big term thus keeps its
+/// file name while other terms come and go.
+fn big_term_numbers<'a>(big: &[&'a str]) -> HashMap<&'a str, usize> {
+    let space = (big.len() * 64).next_power_of_two().max(1 << 16);
+    let mut taken = std::collections::HashSet::with_capacity(big.len());
+    let mut numbers = HashMap::with_capacity(big.len());
+    for &term in big {
+        let mut k = shard_of(term, space);
+        while !taken.insert(k) {
+            k = (k + 1) % space;
+        }
+        numbers.insert(term, k);
+    }
+    numbers
+}
+
+/// The export's folder: a hash of what gives the files' names and numbers
+/// their meaning (format, the documents in order, shard count, cards per
+/// file), so a page that loaded one meta never reads files whose document
+/// numbers or shards mean something else; an edit that keeps these keeps
+/// the folder, and changes only the files whose content changed.
+fn folder_name(published: &[&Case], shard_count: usize) -> String {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(&FORMAT_VERSION.to_le_bytes());
+    hasher.update(&(shard_count as u64).to_le_bytes());
+    hasher.update(&(CARDS_PER_FILE as u64).to_le_bytes());
+    for case in published {
+        hasher.update(case.id.as_bytes());
+        hasher.update(b"\n");
+    }
+    hasher.finalize().to_hex()[..10].to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shard_counts_move_in_small_steps_only() {
+        assert_eq!(shard_count(0), 1);
+        assert_eq!(shard_count(15 * SHARD_TARGET_BYTES), 15);
+        // 550 wanted: 4 significant bits of 550 are 544 + 32 = 576.
+        assert_eq!(shard_count(550 * SHARD_TARGET_BYTES), 576);
+        assert_eq!(shard_count(551 * SHARD_TARGET_BYTES), 576);
+        for wanted in [1usize, 17, 100, 550, 3000, 100_000] {
+            let count = shard_count(wanted * SHARD_TARGET_BYTES);
+            assert!(
+                count >= wanted && count * 8 <= wanted * 9 + 8,
+                "{wanted} → {count}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_big_term_keeps_its_number_when_others_come_and_go() {
+        let before = big_term_numbers(&["质量", "管理", "检测"]);
+        let after = big_term_numbers(&["一次", "质量", "检测"]);
+        assert_eq!(before["质量"], after["质量"]);
+        assert_eq!(before["检测"], after["检测"]);
+        let numbers: std::collections::HashSet<usize> = after.values().copied().collect();
+        assert_eq!(numbers.len(), 3);
+    }
+
+    #[test]
+    fn averages_round_to_twelve_bits() {
+        assert_eq!(stable_average(0, 0), 1.0);
+        assert_eq!(stable_average(4096, 1), 4096.0);
+        let exact = 50_000_003.0 / 10_000.0;
+        let rounded = f64::from(stable_average(50_000_003, 10_000));
+        assert!((rounded - exact).abs() / exact < 1.0 / 2048.0);
+        // A one-case edit's few characters do not move it.
+        assert_eq!(
+            stable_average(50_000_003, 10_000),
+            stable_average(50_000_023, 10_000)
+        );
+    }
 
     #[test]
     fn shard_hash_is_fnv1a() {

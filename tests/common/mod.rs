@@ -772,3 +772,17 @@ pub fn import_command(root: &Path, docx: &Path, extra: &[&str]) -> Output {
     args.extend(extra.iter().map(std::ffi::OsStr::new));
     casebook(args)
 }
+
+/// Every sitemap the sitemap index (`sitemap.xml`) lists, read from `out`
+/// (the index's URLs end in the file's name), concatenated.
+pub fn sitemaps(out: &Path) -> String {
+    let index = std::fs::read_to_string(out.join("sitemap.xml")).unwrap();
+    assert!(index.contains("<sitemapindex"), "{index}");
+    xml_texts(&index, "loc")
+        .iter()
+        .map(|loc| {
+            let name = loc.rsplit('/').next().unwrap();
+            std::fs::read_to_string(out.join(name)).unwrap()
+        })
+        .collect()
+}

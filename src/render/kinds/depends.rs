@@ -129,6 +129,20 @@ impl Snapshot {
             }
         }
         let order: Vec<String> = site.cases.iter().map(|c| c.id.clone()).collect();
+        // The sitemaps show each case's lastmod; they are written by whole
+        // renders only (they list every page), so a new date is a new shape.
+        let mut lastmods: Vec<(&str, String)> = site
+            .cases
+            .iter()
+            .map(|c| (c.id.as_str(), crate::render::lastmod(c)))
+            .collect();
+        lastmods.sort_unstable();
+        for (id, lastmod) in lastmods {
+            shape
+                .update(b"lastmod\0")
+                .update(id.as_bytes())
+                .update(lastmod.as_bytes());
+        }
         Snapshot {
             fingerprint: site_fingerprint(site),
             shape: shape.finalize(),

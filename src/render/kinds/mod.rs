@@ -183,7 +183,9 @@ pub(super) fn render(
             },
         });
         statics.for_each(|f| out.put(f));
-        out.put(renderer.sitemap(&out.written()).map_err(one)?);
+        for file in renderer.sitemaps(&out.written()).map_err(one)? {
+            out.put(file);
+        }
     }
     Ok(())
 }
