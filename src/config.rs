@@ -40,6 +40,22 @@ pub struct Config {
     /// The typeset annual book (`compile --pdf`).
     #[serde(default)]
     pub book: BookConfig,
+    /// Where `casebook deploy` publishes.
+    #[serde(default)]
+    pub deploy: DeployConfig,
+}
+
+/// `[deploy]`: the object storage `casebook deploy` publishes to. Only
+/// where: credentials are read from the environment, never from here.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeployConfig {
+    /// `s3://BUCKET/PREFIX` (checked by `casebook deploy`).
+    pub target: Option<String>,
+    /// Virtual-hosted addressing (`BUCKET.endpoint`), which Aliyun OSS
+    /// requires; path style otherwise.
+    #[serde(default)]
+    pub virtual_host: bool,
 }
 
 /// `[book]`: the typeset book's fonts and colophon. Each font list is
