@@ -319,3 +319,58 @@ fn write_new(path: &Path, bytes: &[u8]) -> Result<(), String> {
         format!("无法写入 {shown}：{e}")
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn changed_pages_are_listed_as_their_urls() {
+        let plan = Plan {
+            uploads: vec![
+                "css/s.0123abcdef.css".into(),
+                "cases/a/index.html".into(),
+                "index.html".into(),
+            ],
+            deletions: vec!["c/old.html".into()],
+            ..Plan::default()
+        };
+        let urls = Urls::new("https://example.org/cases-site");
+        assert_eq!(
+            changed_urls(&plan, &urls),
+            [
+                "https://example.org/cases-site/cases/a/",
+                "https://example.org/cases-site/",
+                "https://example.org/cases-site/c/old.html"
+            ]
+        );
+        assert_eq!(
+            beside(Path::new("site/output"), manifest::NAME),
+            Path::new("site/output.casebook-deploy.json")
+        );
+        assert_eq!(
+            beside(Path::new("output"), CHANGED_URLS),
+            Path::new("./output.deploy-changed-urls.txt")
+        );
+    }
+
+    #[test]
+    fn files_beside_the_output_are_never_written_through_a_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim.txt");
+        std::fs::write(&victim, "keep").unwrap();
+        let link = dir.path().join("output.deploy-changed-urls.txt");
+        std::os::unix::fs::symlink(&victim, &link).unwrap();
+        assert!(write_new(&link, b"x").unwrap_err().contains("不是普通文件"));
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep");
+        let plain = dir.path().join("output.casebook-deploy.json");
+        write_new(&plain, b"one").unwrap();
+        write_new(&plain, b"two").unwrap();
+        assert_eq!(std::fs::read_to_string(&plain).unwrap(), "two");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            3,
+            "no temporary file left"
+        );
+    }
+}
