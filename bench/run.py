@@ -1298,6 +1298,71 @@ def check_output(tool: Tool, out: Path, stats: dict, logfile: Path) -> None:
         log("    phases: " + "; ".join(re.sub(r"\s+", " ", p) for p in phases))
 
 
+DEPLOY_KEY, DEPLOY_SECRET = "benchkey", "bench-secret-key"
+
+
+def free_port() -> int:
+    import socket
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def bench_deploy(binary: Path, base: Path, site: Path, out: Path, stats: dict, n: int) -> None:
+    """`--deploy`: publish the built site to a local s3s-fs (a real S3
+    server writing to disk), then time a deploy with nothing changed and
+    count the files a one-case edit uploads. Prints one table row."""
+    server_bin = shutil.which("s3s-fs") or str(Path.home() / ".cargo/bin/s3s-fs")
+    if not Path(server_bin).is_file():
+        sys.exit("error: --deploy needs s3s-fs (cargo install --locked s3s-fs --version 0.14.1 --features binary)")
+    data = base / "s3"
+    (data / "site").mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    server = subprocess.Popen([server_bin, "--host", "127.0.0.1", "--port", str(port),
+                               "--access-key", DEPLOY_KEY, "--secret-key", DEPLOY_SECRET, str(data)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = dict(os.environ, AWS_ENDPOINT_URL=f"http://127.0.0.1:{port}", AWS_REGION="us-east-1",
+               AWS_ACCESS_KEY_ID=DEPLOY_KEY, AWS_SECRET_ACCESS_KEY=DEPLOY_SECRET)
+    deploy = [str(binary), "deploy", "--root", str(site), "--output", str(out), "--target", "s3://site/www"]
+
+    def timed(extra=()) -> tuple[float, str]:
+        t0 = time.perf_counter()
+        r = subprocess.run(deploy + list(extra), env=env, capture_output=True, text=True)
+        if r.returncode != 0:
+            sys.exit(f"error: deploy failed:\n{r.stderr[-4000:]}")
+        return time.perf_counter() - t0, r.stdout
+
+    try:
+        import socket
+        for _ in range(300):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        full, _ = timed()
+        none, _ = timed()
+        cid, year = stats["published"][len(stats["published"]) // 2]
+        page = site / "content" / "cases" / str(year) / cid / "index.md"
+        page.write_text(page.read_text(encoding="utf-8") + "\n本段为发布基准追加的一句话。\n", encoding="utf-8")
+        r = subprocess.run([str(binary), "build", "--root", str(site), "--output", str(out)],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            sys.exit(f"error: rebuild after the edit failed:\n{r.stderr[-4000:]}")
+        _, planned = timed(["--dry-run"])
+        changed = [ln[3:] for ln in planned.splitlines() if ln.startswith("上传 ")]
+        one, _ = timed()
+        outside = [k for k in changed if not k.startswith("search/")]
+        log(f"  deploy: one-case edit of {cid} uploads {len(changed)} files, "
+            f"{len(outside)} outside search/: {outside[:12]}")
+        print(f"| deploy | {n:,} | full {full:.2f} | no change {none:.2f} | "
+              f"one-case edit: {len(changed)} files ({len(outside)} outside search/), {one:.2f} |", flush=True)
+    finally:
+        server.terminate()
+        server.wait()
+        delete_tree(data)
+
+
 def log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
@@ -1402,6 +1467,9 @@ def main() -> None:
                          "one after a one-case edit, and casebook search cold and warm (rows × clean build)")
     ap.add_argument("--typeset", metavar="YEAR", type=int,
                     help="time `casebook compile --year YEAR --pdf` (the typeset book) instead of builds")
+    ap.add_argument("--deploy", action="store_true",
+                    help="also deploy each Casebook output to a local s3s-fs: full, no-change and one-case-edit "
+                         "deploy times (s) and the files the edit uploads")
     ap.add_argument("--generate-only", metavar="DIR", type=Path,
                     help="only write the Casebook site (casebook.toml + content/) into DIR and exit")
     args = ap.parse_args()
@@ -1482,6 +1550,9 @@ def main() -> None:
             casebook = next((t for t in tools if t.name == "casebook"), None)
             if casebook and base_wall and args.scenarios:
                 casebook_scenarios(casebook.binary, base, site, base_wall, n)
+            if args.deploy:
+                casebook = next(t for t in tools if t.name == "casebook")
+                bench_deploy(casebook.binary, base, site, base / "public-casebook", st, n)
         done = True
     except KeyboardInterrupt:
         done = True  # interrupted, not failed: clean up

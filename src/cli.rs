@@ -12,6 +12,7 @@ use crate::cmd;
 use crate::cmd::build::{BuildError, BuildOptions, BuildReport};
 use crate::cmd::check::{CheckError, CheckReport};
 use crate::cmd::compile::{CompileError, CompileOptions, CompileReport};
+use crate::cmd::deploy::{DeployError, DeployOptions, DeployReport};
 use crate::cmd::import::{Checked, ImportError, ImportOptions, ImportReport};
 use crate::cmd::new::NewError;
 use crate::cmd::search::{SearchCommandError, SearchOptions, SearchReport};
@@ -66,6 +67,27 @@ enum Command {
     RemoveDiscarded {
         #[arg(long)]
         output: PathBuf,
+    },
+    /// Publish the built output to S3-compatible object storage (OSS, COS,
+    /// OBS, S3), uploading only new and changed files. Endpoint, region and
+    /// keys come from AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID,
+    /// AWS_SECRET_ACCESS_KEY.
+    Deploy {
+        /// Site root, holding casebook.toml.
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// The built output folder (default ROOT/output).
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// s3://BUCKET/PREFIX (default: [deploy] target in casebook.toml).
+        #[arg(long)]
+        target: Option<String>,
+        /// Print what would change; send nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Uploads at once.
+        #[arg(long, default_value_t = 16)]
+        jobs: usize,
     },
     /// Check the content against the programme's rules and print every
     /// problem found; writes nothing unless --fix.
@@ -217,6 +239,20 @@ pub fn run() -> i32 {
             },
             verbose,
         ),
+        Command::Deploy {
+            root,
+            output,
+            target,
+            dry_run,
+            jobs,
+        } => run_deploy(&DeployOptions {
+            root,
+            output,
+            target,
+            dry_run,
+            jobs,
+            progress: std::io::stderr().is_terminal(),
+        }),
         Command::Check { root, format, fix } => run_check(&root, format, fix),
         Command::Import {
             file,
@@ -414,6 +450,70 @@ fn run_rollback(root: &Path, output: Option<&Path>) -> i32 {
             2
         }
         Err(BuildError::Content(_)) => 1,
+    }
+}
+
+fn run_deploy(options: &DeployOptions) -> i32 {
+    match cmd::deploy::run(options) {
+        Ok(report) => {
+            print_deploy(&report);
+            0
+        }
+        Err(DeployError::Config(diags)) => {
+            report_failure(&diags, &options.root);
+            1
+        }
+        Err(DeployError::Refused(message)) => {
+            eprintln!("错误：{message}。什么都没有发送。");
+            1
+        }
+        Err(DeployError::Failed(message)) => {
+            eprintln!("发布失败：{message}。线上网站仍然完整（旧文件最后才删）；问题解决后重新运行 casebook deploy 即可从中断处继续。");
+            1
+        }
+    }
+}
+
+fn print_deploy(report: &DeployReport) {
+    let outcome = &report.outcome;
+    for notice in &outcome.notices {
+        eprintln!("注意：{notice}");
+    }
+    if report.dry_run {
+        for key in &outcome.uploaded {
+            println!("上传 {key}");
+        }
+        for key in &outcome.deleted {
+            println!("删除 {key}");
+        }
+    }
+    let verb = if report.dry_run {
+        "试运行（什么都没有发送）：将"
+    } else {
+        "发布完成："
+    };
+    eprintln!(
+        "{verb}上传 {} 个文件（{}），删除 {} 个，{} 个未变 → {}",
+        outcome.uploaded.len(),
+        human_bytes(outcome.bytes),
+        outcome.deleted.len(),
+        outcome.unchanged,
+        report.target
+    );
+    if let Some(file) = &outcome.changed_urls_file {
+        eprintln!(
+            "{} 个页面网址有变化，已写入 {}（用于 CDN 刷新和百度链接推送）",
+            outcome.changed_urls.len(),
+            file.display()
+        );
+    }
+}
+
+fn human_bytes(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1 << 20 => format!("{:.1} MB", b as f64 / f64::from(1 << 20)),
+        b if b >= 1 << 10 => format!("{:.1} KB", b as f64 / 1024.0),
+        b => format!("{b} 字节"),
     }
 }
 

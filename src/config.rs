@@ -53,6 +53,9 @@ pub struct Config {
     /// What `casebook build` writes besides the site (precompressed files).
     #[serde(default)]
     pub output: OutputConfig,
+    /// Where `casebook deploy` publishes.
+    #[serde(default)]
+    pub deploy: DeployConfig,
 }
 
 /// `[posters]`: whether builds draw each case's share posters (on by
@@ -77,6 +80,19 @@ impl Default for PostersConfig {
 pub struct OutputConfig {
     /// Also write `.br` (Brotli) beside each `.gz`.
     pub brotli: bool,
+}
+
+/// `[deploy]`: the object storage `casebook deploy` publishes to. Only
+/// where: credentials are read from the environment, never from here.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeployConfig {
+    /// `s3://BUCKET/PREFIX` (checked by `casebook deploy`).
+    pub target: Option<String>,
+    /// Virtual-hosted addressing (`BUCKET.endpoint`), which Aliyun OSS
+    /// requires; path style otherwise.
+    #[serde(default)]
+    pub virtual_host: bool,
 }
 
 /// `[book]`: the typeset book's fonts and colophon. Each font list is

@@ -220,6 +220,12 @@ fn entry_names(dir: &Path) -> io::Result<Vec<String>> {
     Ok(names)
 }
 
+/// Does `out` hold Casebook's marker (a committed build's output)? A
+/// staging folder gets it only at the commit, so a killed build's has none.
+pub fn is_marked(out: &Path) -> bool {
+    marker_names(out).is_some()
+}
+
 /// The listed names of a marker, if the folder holds a real marker file.
 fn marker_names(out: &Path) -> Option<Vec<String>> {
     let path = out.join(MARKER);

@@ -16,6 +16,7 @@ pub mod cmd;
 pub mod config;
 pub mod content;
 pub mod data;
+pub mod deploy;
 pub mod destination;
 pub mod diagnostics;
 pub mod editor_files;

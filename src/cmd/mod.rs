@@ -8,6 +8,7 @@
 pub mod build;
 pub mod check;
 pub mod compile;
+pub mod deploy;
 pub mod import;
 pub mod new;
 pub mod search;
