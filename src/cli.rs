@@ -206,16 +206,9 @@ pub fn run() -> i32 {
         Command::Build {
             root,
             output,
-            base_url,
-            drafts,
-            verbose,
-            published,
-            allow_removed,
             rollback: true,
-        } => {
-            let _ = (base_url, drafts, verbose, published, allow_removed);
-            run_rollback(&root, output.as_deref())
-        }
+            ..
+        } => run_rollback(&root, output.as_deref()),
         Command::RemoveDiscarded { output } => remove_discarded(&output),
         Command::Build {
             root,
