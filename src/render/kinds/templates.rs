@@ -13,9 +13,10 @@ use super::{PageKind, Selection};
 use crate::site::Site;
 
 /// The templates each kind renders by name (`render::pages`, `lists`,
-/// `overview`, `kinds::singles`). The sitemap is not here: it lists the
-/// pages rendered before it, so its template changes everything.
-const ROOTS: [(&str, PageKind); 15] = [
+/// `overview`, `kinds::singles`, `book`). The sitemaps are not here: they
+/// list the pages rendered before them, so their templates change
+/// everything.
+const ROOTS: [(&str, PageKind); 18] = [
     ("case.html", PageKind::Case),
     ("share.html", PageKind::Case),
     ("redirect.html", PageKind::Case),
@@ -31,6 +32,9 @@ const ROOTS: [(&str, PageKind); 15] = [
     ("redirect.html", PageKind::Singles),
     ("search.html", PageKind::Search),
     ("compilation.html", PageKind::Book),
+    ("compilation-chapter.html", PageKind::Book),
+    ("compilation-indices.html", PageKind::Book),
+    ("compilation-print.html", PageKind::Book),
 ];
 
 /// The kinds whose pages show any of `changed` (template names), given
@@ -197,7 +201,7 @@ mod tests {
     }
 
     #[test]
-    fn every_default_template_but_the_sitemap_is_reached_from_a_root() {
+    fn every_default_template_but_the_sitemaps_is_reached_from_a_root() {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/themes/default/templates");
         let mut t = BTreeMap::new();
         for entry in std::fs::read_dir(dir).unwrap() {
@@ -205,7 +209,8 @@ mod tests {
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
             t.insert(name, std::fs::read_to_string(&path).unwrap());
         }
-        for name in t.keys().filter(|n| *n != "sitemap.xml") {
+        let sitemaps = ["sitemap.xml", "sitemap-index.xml"];
+        for name in t.keys().filter(|n| !sitemaps.contains(&n.as_str())) {
             assert!(kinds_using(&t, &changed(&[name])).is_some(), "{name}");
         }
     }
