@@ -102,9 +102,58 @@ impl Theme {
                 ),
             }
         } else if let Some(name) = rel.strip_prefix("static/") {
+            let bytes = match name.ends_with(".css") {
+                true => without_css_comments(bytes),
+                false => bytes,
+            };
             self.statics.insert(name.to_string(), bytes);
         }
     }
+}
+
+/// A stylesheet without its comments and the lines they leave blank: the
+/// theme's CSS is commented for its readers, and a phone should not
+/// download the comments (about 15 % of `site.css`). Strings are kept as
+/// they are; a file that is not UTF-8 is left alone.
+fn without_css_comments(bytes: Vec<u8>) -> Vec<u8> {
+    let Ok(text) = std::str::from_utf8(&bytes) else {
+        return bytes;
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    let mut quote: Option<char> = None;
+    while let Some(c) = chars.next() {
+        match quote {
+            Some(q) => {
+                out.push(c);
+                if c == '\\' {
+                    out.extend(chars.next());
+                } else if c == q {
+                    quote = None;
+                }
+            }
+            None if c == '/' && chars.peek() == Some(&'*') => {
+                chars.next();
+                let mut last = ' ';
+                for c in chars.by_ref() {
+                    if last == '*' && c == '/' {
+                        break;
+                    }
+                    last = c;
+                }
+            }
+            None => {
+                if c == '"' || c == '\'' {
+                    quote = Some(c);
+                }
+                out.push(c);
+            }
+        }
+    }
+    let lines: Vec<&str> = out.lines().filter(|l| !l.trim().is_empty()).collect();
+    let mut compact = lines.join("\n");
+    compact.push('\n');
+    compact.into_bytes()
 }
 
 /// The published path of a static file: `css/site.css` →
@@ -124,6 +173,15 @@ pub fn fingerprinted_path(rel: &str, bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn css_loses_its_comments_but_not_its_strings() {
+        let css =
+            "/* head */\na { content: \"/* kept */\"; } /* tail\n more */\n\nb { x: 'a\\'/*'; }\n";
+        let out = String::from_utf8(without_css_comments(css.as_bytes().to_vec())).unwrap();
+        assert_eq!(out, "a { content: \"/* kept */\"; } \nb { x: 'a\\'/*'; }\n");
+        assert_eq!(without_css_comments(vec![0xff, b'/']), vec![0xff, b'/']);
+    }
 
     #[test]
     fn fingerprints_only_files_in_folders() {

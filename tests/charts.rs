@@ -253,7 +253,7 @@ fn case_page_chart_sits_in_a_figure_with_caption_and_data_table() {
     );
     assert_eq!(
         caption,
-        "原液批次一次放行合格率（%），2019—2021年，与竞争对手和行业标杆对比（越高越好）"
+        "图1 原液批次一次放行合格率（%），2019—2021年，与竞争对手和行业标杆对比（越高越好）"
     );
     // The data as a table, for screen readers and print.
     let tables: Vec<_> = page.select(&sel("#metrics table.metric-table")).collect();
@@ -261,7 +261,7 @@ fn case_page_chart_sits_in_a_figure_with_caption_and_data_table() {
     let cells: Vec<String> = tables[0].select(&sel("tbody td")).map(text_of).collect();
     assert_eq!(
         cells,
-        ["93.5", "94", "95.5", "96.2", "95.1", "96.5", "98.8", "96.3", "97.5"]
+        ["93.5", "94.0", "95.5", "96.2", "95.1", "96.5", "98.8", "96.3", "97.5"]
     );
     assert_eq!(
         text_of(page.select(&sel(".metrics-headline")).next().unwrap()),

@@ -371,12 +371,12 @@ fn share_images_carry_their_size() {
     let page = read("cases/2022-001/index.html");
     assert_eq!(meta(&page, "meta[property='og:image:width']"), "400");
     assert_eq!(meta(&page, "meta[property='og:image:height']"), "400");
-    // The theme's default pictures (600×600), on case and other pages.
-    for rel in [
-        "cases/2023-003/index.html",
-        "index.html",
-        "areas/index.html",
-    ] {
+    // A case without a cover shares its square poster (1080×1080).
+    let page = read("cases/2023-003/index.html");
+    assert_eq!(meta(&page, "meta[property='og:image:width']"), "1080");
+    assert_eq!(meta(&page, "meta[property='og:image:height']"), "1080");
+    // The theme's default pictures (600×600) on other pages.
+    for rel in ["index.html", "areas/index.html"] {
         let page = read(rel);
         assert_eq!(
             meta(&page, "meta[property='og:image:width']"),
