@@ -57,6 +57,7 @@ fn a_one_case_edit_changes_only_the_files_that_show_it() {
     let cards: Vec<&String> = changed
         .iter()
         .filter(|f| f.starts_with("search/") && file_name(f).starts_with('c'))
+        .filter(|f| f.ends_with(".json"))
         .collect();
     assert_eq!(cards.len(), 1, "{cards:?}");
     assert!(String::from_utf8_lossy(&after[cards[0]]).contains("\"2023-003\""));
