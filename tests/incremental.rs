@@ -13,6 +13,9 @@ use casebook::serve::{Outcome, Preview};
 
 const BASE_URL: &str = "http://127.0.0.1:9/";
 
+/// A built site's files: path → bytes.
+type Files = BTreeMap<String, Vec<u8>>;
+
 /// A copy of the example site, and a preview of it built in full.
 struct Fixture {
     site: tempfile::TempDir,
@@ -59,6 +62,28 @@ impl Fixture {
 
     fn files(&self) -> BTreeMap<String, Vec<u8>> {
         common::snapshot(&self.out.path().join("preview"))
+    }
+
+    /// [`Fixture::edit`], then check the preview equals a fresh build and
+    /// wrote exactly the files that differ; the files before, the paths
+    /// written and the files after.
+    fn edit_like_a_fresh_build(
+        &mut self,
+        rel: &str,
+        from: &str,
+        to: &str,
+    ) -> (Files, BTreeSet<String>, Files) {
+        let before = self.files();
+        let written = self.edit(rel, from, to);
+        let after = self.files();
+        let fresh = self.fresh_build();
+        assert_same(&after, &fresh);
+        assert_eq!(
+            written,
+            differing(&before, &fresh),
+            "exactly the files that differ were written"
+        );
+        (before, written, after)
     }
 
     /// Replace `from` by `to` in a content file, rebuild incrementally and
@@ -173,19 +198,10 @@ fn shows_case(
 #[test]
 fn editing_a_title_rewrites_the_case_and_the_pages_that_show_it() {
     let mut fixture = Fixture::new();
-    let before = fixture.files();
-    let written = fixture.edit(
+    let (before, written, after) = fixture.edit_like_a_fresh_build(
         "content/cases/2023/2023-003.md",
         "提升检测服务质量的经验",
         "提升检测服务水平的经验",
-    );
-    let after = fixture.files();
-    let fresh = fixture.fresh_build();
-    assert_same(&after, &fresh);
-    assert_eq!(
-        written,
-        differing(&before, &fresh),
-        "exactly the files that differ were written"
     );
     // Only the case's own pages and the pages that show it: lists, its
     // neighbours in book order (prev/next), home, feed.
@@ -466,19 +482,10 @@ fn related_on(files: &BTreeMap<String, Vec<u8>>, page: &str) -> Vec<String> {
 #[test]
 fn a_method_edit_relists_related_cases_as_a_fresh_build_does() {
     let mut fixture = Fixture::new();
-    let before = fixture.files();
-    let written = fixture.edit(
+    let (before, written, after) = fixture.edit_like_a_fresh_build(
         "content/cases/2023/2023-005.md",
         "methods: [QC小组, 精益]",
         "methods: [六西格玛, 精益]",
-    );
-    let after = fixture.files();
-    let fresh = fixture.fresh_build();
-    assert_same(&after, &fresh);
-    assert_eq!(
-        written,
-        differing(&before, &fresh),
-        "exactly the files that differ were written"
     );
     let case_pages: Vec<&String> = after
         .keys()

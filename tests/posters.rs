@@ -235,15 +235,19 @@ fn a_machine_without_a_cjk_font_gets_a_clear_error() {
         ),
     )
     .unwrap();
-    let output = std::process::Command::new(BIN)
-        .args(["build", "--root"])
-        .arg(&site)
-        .arg("--output")
-        .arg(dir.path().join("out"))
-        .env("FONTCONFIG_FILE", &config)
-        .env("HOME", dir.path())
-        .output()
-        .unwrap();
+    // Fontconfig pointed at an empty folder: no font at all.
+    let build_without_fonts = || {
+        std::process::Command::new(BIN)
+            .args(["build", "--root"])
+            .arg(&site)
+            .arg("--output")
+            .arg(dir.path().join("out"))
+            .env("FONTCONFIG_FILE", &config)
+            .env("HOME", dir.path())
+            .output()
+            .unwrap()
+    };
+    let output = build_without_fonts();
     let log = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{log}");
     assert!(log.contains("poster-font"), "{log}");
@@ -257,15 +261,7 @@ fn a_machine_without_a_cjk_font_gets_a_clear_error() {
     let toml = site.join("casebook.toml");
     let text = std::fs::read_to_string(&toml).unwrap();
     std::fs::write(&toml, format!("{text}\n[posters]\nenabled = false\n")).unwrap();
-    let output = std::process::Command::new(BIN)
-        .args(["build", "--root"])
-        .arg(&site)
-        .arg("--output")
-        .arg(dir.path().join("out"))
-        .env("FONTCONFIG_FILE", &config)
-        .env("HOME", dir.path())
-        .output()
-        .unwrap();
+    let output = build_without_fonts();
     let log = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(0), "{log}");
     let out = dir.path().join("out");

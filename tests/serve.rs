@@ -47,8 +47,8 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// GET `path`; returns (status, body).
-fn get(port: u16, path: &str) -> Option<(u16, String)> {
+/// The whole response to `GET path`, as text.
+fn response(port: u16, path: &str) -> Option<String> {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
     write!(
@@ -58,7 +58,12 @@ fn get(port: u16, path: &str) -> Option<(u16, String)> {
     .ok()?;
     let mut response = Vec::new();
     stream.read_to_end(&mut response).ok()?;
-    let text = String::from_utf8_lossy(&response).into_owned();
+    Some(String::from_utf8_lossy(&response).into_owned())
+}
+
+/// GET `path`; returns (status, body).
+fn get(port: u16, path: &str) -> Option<(u16, String)> {
+    let text = response(port, path)?;
     let status = text.split_whitespace().nth(1)?.parse().ok()?;
     let body = text
         .split_once("\r\n\r\n")
@@ -69,17 +74,7 @@ fn get(port: u16, path: &str) -> Option<(u16, String)> {
 
 /// The status line and headers of `GET path`.
 fn get_head(port: u16, path: &str) -> Option<String> {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
-    )
-    .ok()?;
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).ok()?;
-    let text = String::from_utf8_lossy(&response).into_owned();
-    Some(text.split_once("\r\n\r\n")?.0.to_string())
+    Some(response(port, path)?.split_once("\r\n\r\n")?.0.to_string())
 }
 
 fn start(root: &Path) -> Server {

@@ -102,6 +102,19 @@ fn compile(root: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
     )
 }
 
+/// `compile --pdf --single-sided` of `root` into `out`, which must
+/// succeed: the PDF's path, or `None` (skipped, saying so) when the
+/// machine lacks the book's fonts.
+fn compiled_single_sided(test: &str, root: &Path, out: &Path) -> Option<PathBuf> {
+    let output = compile(root, out, &["--single-sided"]);
+    if stderr(&output).contains("找不到排版年度汇编所需的字体") {
+        skip(test, "the book's fonts", INSTALL);
+        return None;
+    }
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    Some(out.join(format!("compilation/{YEAR}.pdf")))
+}
+
 fn read(out: &Path) -> Printed {
     let pdf = out.join(format!("compilation/{YEAR}.pdf"));
     let html = Html::parse_document(
@@ -592,21 +605,11 @@ fn deeply_nested_quotes_and_lists_are_typeset_not_refused() {
     let text = text.replacen(key, &format!("\n{quotes}{list}\n{key}"), 1);
     std::fs::write(&case, text).unwrap();
     let out = dir.path().join("out");
-    let output = compile(&root, &out, &["--single-sided"]);
-    if stderr(&output).contains("找不到排版年度汇编所需的字体") {
-        skip(
-            "deeply_nested_quotes_and_lists_are_typeset_not_refused",
-            "the book's fonts",
-            INSTALL,
-        );
+    let test = "deeply_nested_quotes_and_lists_are_typeset_not_refused";
+    let Some(pdf) = compiled_single_sided(test, &root, &out) else {
         return;
-    }
-    assert_eq!(code(&output), 0, "{}", stderr(&output));
-    let text = flat(&tool(
-        "pdftotext",
-        &[],
-        &out.join(format!("compilation/{YEAR}.pdf")),
-    ));
+    };
+    let text = flat(&tool("pdftotext", &[], &pdf));
     assert!(
         text.contains("深层引用结束"),
         "the quote's text is in the book"
@@ -632,21 +635,11 @@ fn content_cannot_run_as_typst_code() {
     let text = text.replacen("\n## 企业概况", &format!("\n{hostile}\n\n## 企业概况"), 1);
     std::fs::write(&case, text).unwrap();
     let out = dir.path().join("out");
-    let output = compile(&root, &out, &["--single-sided"]);
-    if stderr(&output).contains("找不到排版年度汇编所需的字体") {
-        skip(
-            "content_cannot_run_as_typst_code",
-            "the book's fonts",
-            INSTALL,
-        );
+    let test = "content_cannot_run_as_typst_code";
+    let Some(pdf) = compiled_single_sided(test, &root, &out) else {
         return;
-    }
-    assert_eq!(code(&output), 0, "{}", stderr(&output));
-    let text = tool(
-        "pdftotext",
-        &[],
-        &out.join(format!("compilation/{YEAR}.pdf")),
-    );
+    };
+    let text = tool("pdftotext", &[], &pdf);
     assert!(
         flat(&text).contains(r"注入检验：#$[]\<@*_=//`~--...完"),
         "{}",
@@ -734,17 +727,10 @@ fn the_cover_shows_the_configured_picture() {
     )
     .unwrap();
     let out = dir.path().join("out");
-    let output = compile(&root, &out, &["--single-sided"]);
-    if stderr(&output).contains("找不到排版年度汇编所需的字体") {
-        skip(test, "the book's fonts", INSTALL);
+    let Some(pdf) = compiled_single_sided(test, &root, &out) else {
         return;
-    }
-    assert_eq!(code(&output), 0, "{}", stderr(&output));
-    let list = tool(
-        "pdfimages",
-        &["-list", "-f", "1", "-l", "1"],
-        &out.join(format!("compilation/{YEAR}.pdf")),
-    );
+    };
+    let list = tool("pdfimages", &["-list", "-f", "1", "-l", "1"], &pdf);
     assert!(
         list.lines()
             .skip(2)

@@ -5,34 +5,20 @@
 // breadcrumb leads back; and links into the book as it was (one page:
 // `compilation/2023/#case-…`) are forwarded to the chapter holding them.
 
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 
-import { serve, openBrowser, PHONE } from "./lib.mjs";
+import { phoneSession } from "./lib.mjs";
 
 const SITE_DIR = process.env.CASEBOOK_SITE_DIR;
 const skip = SITE_DIR ? false : "needs a built site: run `cargo test --test browser`";
 const YEAR = 2023;
 
-let server;
-let origin;
-let browser;
-
-before(async () => {
-  if (skip) return;
-  server = await serve(SITE_DIR);
-  origin = `http://127.0.0.1:${server.address().port}`;
-  browser = await openBrowser(PHONE, origin);
-});
-
-after(async () => {
-  if (browser) await browser.close();
-  if (server) server.close();
-});
+const session = phoneSession(SITE_DIR, skip);
 
 /** A fresh page that fails the test on any script error. */
 async function open(url) {
-  const page = await browser.context.newPage();
+  const page = await session.browser.context.newPage();
   const errors = [];
   page.on("pageerror", (e) => errors.push(String(e)));
   page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
@@ -51,7 +37,7 @@ async function contents(page) {
 }
 
 test("the chapters walk the whole book on a phone", { skip, timeout: 120_000 }, async () => {
-  const front = `${origin}/compilation/${YEAR}/`;
+  const front = `${session.origin}/compilation/${YEAR}/`;
   const { page, errors } = await open(front);
   const expected = await contents(page);
   assert.ok(expected.length >= 3, `${expected}`);
@@ -81,7 +67,7 @@ test("the chapters walk the whole book on a phone", { skip, timeout: 120_000 }, 
 });
 
 test("a link into the one-page book lands in the chapter that holds it", { skip, timeout: 60_000 }, async () => {
-  const { page: probe } = await open(`${origin}/compilation/${YEAR}/`);
+  const { page: probe } = await open(`${session.origin}/compilation/${YEAR}/`);
   const ids = await contents(probe);
   await probe.close();
   const last = ids[ids.length - 1];
@@ -90,7 +76,7 @@ test("a link into the one-page book lands in the chapter that holds it", { skip,
     [`#case-${last}-abstract`, "/parts/"],
     ["#index-district", "/indices/"],
   ]) {
-    const { page, errors } = await open(`${origin}/compilation/${YEAR}/${hash}`);
+    const { page, errors } = await open(`${session.origin}/compilation/${YEAR}/${hash}`);
     await page.waitForURL((url) => url.pathname.includes(where), { timeout: 10_000 });
     const url = new URL(page.url());
     assert.equal(url.hash, hash);
@@ -108,7 +94,7 @@ test("a link into the one-page book lands in the chapter that holds it", { skip,
   // Anchors the front page holds, or nobody does, stay, without an error
   // (also a fragment that is not percent-encoded UTF-8, or looks like markup).
   for (const hash of ["#toc", "#no-such-case", "#%E0%A4%A", "#%22%3E%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E", "#case-"]) {
-    const { page, errors } = await open(`${origin}/compilation/${YEAR}/${hash}`);
+    const { page, errors } = await open(`${session.origin}/compilation/${YEAR}/${hash}`);
     await page.waitForLoadState("load");
     await page.waitForTimeout(300);
     assert.equal(new URL(page.url()).pathname, `/compilation/${YEAR}/`, hash);

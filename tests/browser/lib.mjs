@@ -8,6 +8,8 @@ import os from "node:os";
 import path from "node:path";
 import zlib from "node:zlib";
 
+import { before, after } from "node:test";
+
 import { chromium } from "playwright-core";
 
 export const CHROMIUM = process.env.CASEBOOK_CHROMIUM || "/usr/bin/chromium";
@@ -131,4 +133,22 @@ export async function openBrowser(device, origin) {
     await fsp.rm(profile, { recursive: true, force: true });
   };
   return { context, close };
+}
+
+/** For a test file that works on one site at phone size: serve `root`
+ *  and open a browser on it before the file's tests (unless `skip`), and
+ *  close both after them. Its `origin` and `browser` are set by then. */
+export function phoneSession(root, skip) {
+  const session = { origin: undefined, browser: undefined, server: undefined };
+  before(async () => {
+    if (skip) return;
+    session.server = await serve(root);
+    session.origin = `http://127.0.0.1:${session.server.address().port}`;
+    session.browser = await openBrowser(PHONE, session.origin);
+  });
+  after(async () => {
+    if (session.browser) await session.browser.close();
+    if (session.server) session.server.close();
+  });
+  return session;
 }

@@ -7,10 +7,10 @@
 // table finds 六西格玛 cases for 6σ, 6sigma and Six Sigma, while SPC still
 // finds the cases that write SPC.
 
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 
-import { serve, openBrowser, PHONE } from "./lib.mjs";
+import { phoneSession } from "./lib.mjs";
 
 const SITE_DIR = process.env.CASEBOOK_SITE_DIR;
 const skip = SITE_DIR ? false : "needs a built site: run `cargo test --test browser`";
@@ -18,21 +18,7 @@ const skip = SITE_DIR ? false : "needs a built site: run `cargo test --test brow
 // The example site's published cases with 六西格玛 among their methods.
 const SIX_SIGMA = ["2022-001", "2022-002", "2023-001", "2023-002", "2024-002"];
 
-let server;
-let origin;
-let browser;
-
-before(async () => {
-  if (skip) return;
-  server = await serve(SITE_DIR);
-  origin = `http://127.0.0.1:${server.address().port}`;
-  browser = await openBrowser(PHONE, origin);
-});
-
-after(async () => {
-  if (browser) await browser.close();
-  if (server) server.close();
-});
+const session = phoneSession(SITE_DIR, skip);
 
 /** Wait until the page has shown the search its URL names. */
 async function settled(page) {
@@ -70,11 +56,11 @@ async function shown(page) {
 
 /** A new tab on the search page with `query` (URL-encoded here). */
 async function open(query) {
-  const page = await browser.context.newPage();
+  const page = await session.browser.context.newPage();
   const errors = [];
   page.on("pageerror", (err) => errors.push(String(err)));
   page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
-  await page.goto(`${origin}/search/${query ? "?" + new URLSearchParams(query) : ""}`, { waitUntil: "load" });
+  await page.goto(`${session.origin}/search/${query ? "?" + new URLSearchParams(query) : ""}`, { waitUntil: "load" });
   page.errors = errors;
   return page;
 }
@@ -180,7 +166,7 @@ test("no hits suggests removing a facet, a shorter word and common methods", { s
   assert.ok(hrefs.includes("/search/?q=精益生产&year=2022"), hrefs.join(" "));
   assert.ok(hrefs.includes("/search/?method=six-sigma"), hrefs.join(" "));
   // Each suggestion leads to results.
-  await page.goto(origin + state.suggestions.find((s) => s.text.startsWith("换个短词")).href);
+  await page.goto(session.origin + state.suggestions.find((s) => s.text.startsWith("换个短词")).href);
   assert.ok((await shown(page)).hits.length > 0);
   await page.close();
 });
