@@ -9,12 +9,14 @@
 //! `.NAME.previous` beside the output folder `NAME` (hidden, never inside
 //! the output, so never published), which `build --rollback` swaps back
 //! in ([`roll_back`]). The generation before that is renamed
-//! `.NAME.discard-PID` at the commit and removed afterwards by
+//! `.NAME.discard-PID-N` (a name no earlier process used) at the commit
+//! and removed afterwards by
 //! [`remove_discarded`] (the CLI runs it in a detached, low-priority
 //! process), so deleting a large old output is not part of the editor's
 //! wait. At rest beside the output there is at most the previous
 //! generation; a killed build or remover leaves a `.NAME.staging-PID` or
-//! `.NAME.discard-PID` that the next build clears.
+//! a `.NAME.discard-…` that the next build clears. Only folders holding
+//! Casebook's marker are ever set aside, swapped back or removed.
 //!
 //! Every committed folder holds `destination::MARKER`, listing what it
 //! made, so the next build knows the folder is Casebook's to replace.
@@ -85,7 +87,7 @@ impl Staging {
 
     /// Make the staged files the output and keep the output they replace
     /// as `.NAME.previous` (for [`roll_back`]); the generation kept before
-    /// is renamed `.NAME.discard-PID` for [`remove_discarded`]. Returns
+    /// is renamed `.NAME.discard-PID-N` for [`remove_discarded`]. Returns
     /// whether there is anything to remove.
     pub fn commit_keeping_previous(mut self) -> io::Result<bool> {
         if !self.swap_in()? {
@@ -232,25 +234,73 @@ fn beside(out_dir: &Path, what: &str) -> PathBuf {
 }
 
 /// Keep `old` (the output just replaced) as the previous generation and
-/// set the one kept before aside as `.NAME.discard-PID`. Returns whether
-/// one was set aside.
+/// set the one kept before aside as `.NAME.discard-PID-N`. Returns whether
+/// any set-aside generation waits for removal (this build's or one a
+/// killed remover left).
 fn retire(old: &Path, out_dir: &Path) -> bool {
     let previous = previous_path(out_dir);
-    let discard = beside(out_dir, &format!("discard-{}", std::process::id()));
-    let discarding = match fs::symlink_metadata(&previous) {
-        Ok(_) if destination::is_output(&previous) => fs::rename(&previous, &discard).is_ok(),
-        Err(err) if err.kind() == io::ErrorKind::NotFound => false,
+    match fs::symlink_metadata(&previous) {
+        Ok(_) if destination::is_output(&previous) => {
+            // A set-aside name no other folder has; should the move still
+            // fail, the stale generation goes now rather than stay
+            // `.previous` (a rollback must never go back two builds).
+            if fs::rename(&previous, unique_beside(out_dir, "discard")).is_err() {
+                let _ = fs::remove_dir_all(&previous);
+            }
+        }
+        Err(err) if err.kind() == io::ErrorKind::NotFound => {}
         // Not a folder of ours (someone's folder, a file or a link at that
         // name), or unreadable: left alone, and nothing is kept.
         _ => {
             let _ = fs::remove_dir_all(old);
-            return false;
+            return has_discarded(out_dir);
         }
-    };
+    }
     if fs::rename(old, &previous).is_err() {
         let _ = fs::remove_dir_all(old);
     }
-    discarding
+    has_discarded(out_dir)
+}
+
+/// `.NAME.WHAT-PID-N` beside the output: a name no earlier process (even
+/// one with this PID, as in a container where every build is PID 1) used.
+fn unique_beside(out_dir: &Path, what: &str) -> PathBuf {
+    static COUNT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let n = COUNT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    beside(
+        out_dir,
+        &format!("{what}-{}-{nanos}{n}", std::process::id()),
+    )
+}
+
+/// The set-aside generations beside `out_dir` (`.NAME.discard-…` folders
+/// holding Casebook's marker).
+fn discarded(out_dir: &Path) -> Vec<PathBuf> {
+    let (parent, name) = parent_and_name(out_dir);
+    let prefix = format!(".{name}.discard-");
+    let Ok(entries) = fs::read_dir(&parent) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter(|entry| {
+            let file_name = entry.file_name();
+            let Some(tag) = file_name.to_str().and_then(|n| n.strip_prefix(&prefix)) else {
+                return false;
+            };
+            let is_tag = !tag.is_empty() && tag.bytes().all(|b| b.is_ascii_digit() || b == b'-');
+            let is_folder = entry.file_type().is_ok_and(|t| t.is_dir());
+            is_tag && is_folder && entry.path().join(destination::MARKER).is_file()
+        })
+        .map(|entry| entry.path())
+        .collect()
+}
+
+fn has_discarded(out_dir: &Path) -> bool {
+    !discarded(out_dir).is_empty()
 }
 
 /// Where the output a build replaced is kept: `.NAME.previous` beside it.
@@ -283,37 +333,41 @@ pub fn roll_back(out_dir: &Path) -> io::Result<()> {
 }
 
 /// Remove the old generations (`.NAME.discard-*`) that builds set aside
-/// beside `out_dir`; returns how many were removed. Safe to run while a
-/// build runs and in several processes at once: only folders by those
-/// names are touched, and one already gone is not an error.
+/// beside `out_dir`; returns how many were removed. Only folders holding
+/// Casebook's marker are touched, and the marker goes last, so a removal
+/// killed halfway leaves a folder the next one still knows as its own.
+/// Safe to run while a build runs and in several processes at once: one
+/// already gone is not an error.
 pub fn remove_discarded(out_dir: &Path) -> io::Result<usize> {
     // `/`, `..`: no folder a build could have written.
     if out_dir.file_name().is_none() {
         return Ok(0);
     }
-    let (parent, name) = parent_and_name(out_dir);
-    let prefix = format!(".{name}.discard-");
     let mut removed = 0;
-    for entry in fs::read_dir(&parent)?.flatten() {
-        let file_name = entry.file_name();
-        let Some(pid) = file_name
-            .to_string_lossy()
-            .strip_prefix(&prefix)
-            .map(str::to_owned)
-        else {
-            continue;
-        };
-        let is_folder = entry.file_type().is_ok_and(|t| t.is_dir());
-        if pid.is_empty() || !pid.bytes().all(|b| b.is_ascii_digit()) || !is_folder {
-            continue;
-        }
-        match fs::remove_dir_all(entry.path()) {
+    for folder in discarded(out_dir) {
+        match remove_marker_last(&folder) {
             Ok(()) => removed += 1,
             Err(err) if err.kind() == io::ErrorKind::NotFound => {}
             Err(err) => return Err(err),
         }
     }
     Ok(removed)
+}
+
+/// Remove `folder` (an output of ours), its marker after everything else.
+fn remove_marker_last(folder: &Path) -> io::Result<()> {
+    for entry in fs::read_dir(folder)? {
+        let entry = entry?;
+        if entry.file_name() == destination::MARKER {
+            continue;
+        }
+        match entry.file_type()?.is_dir() {
+            true => fs::remove_dir_all(entry.path())?,
+            false => fs::remove_file(entry.path())?,
+        }
+    }
+    fs::remove_file(folder.join(destination::MARKER))?;
+    fs::remove_dir(folder)
 }
 
 /// Remove staging folders left by builds that were killed.
@@ -403,16 +457,11 @@ fn exchange(a: &Path, b: &Path) -> io::Result<()> {
 }
 
 /// The swap in three renames, for where the kernel has no exchange: `b`
-/// is put aside under `a`'s name plus `.previous`.
+/// is put aside under a fresh name beside it.
 fn swap_by_renames(a: &Path, b: &Path) -> io::Result<()> {
-    // Aside under the staging folder's own name (`.NAME.staging-PID…`),
-    // never a name beside the output that could be the user's.
-    let mut aside = a.as_os_str().to_owned();
-    aside.push(".previous");
-    let aside = PathBuf::from(aside);
-    if aside.exists() {
-        fs::remove_dir_all(&aside)?;
-    }
+    // Aside under a name no folder has (never one that could be the
+    // user's, or the kept previous generation's), so nothing is removed.
+    let aside = unique_beside(b, "swap");
     fs::rename(b, &aside)?;
     fs::rename(a, b)?;
     fs::rename(&aside, a)
@@ -568,14 +617,39 @@ mod tests {
             fs::read_to_string(previous.join("index.html")).unwrap(),
             "two"
         );
-        let discard = format!(".out.discard-{}", std::process::id());
-        assert_eq!(
-            names_in(dir.path()),
-            [discard.as_str(), ".out.previous", "out"]
-        );
+        let names = names_in(dir.path());
+        assert_eq!(names.len(), 3, "{names:?}");
+        assert!(names[0].starts_with(&format!(".out.discard-{}-", std::process::id())));
+        assert_eq!(names[1..], [".out.previous", "out"]);
         assert_eq!(remove_discarded(&out).unwrap(), 1);
         assert_eq!(names_in(dir.path()), [".out.previous", "out"]);
         assert_eq!(remove_discarded(&out).unwrap(), 0);
+    }
+
+    /// A killed remover's folder under this process's own id (every build
+    /// is PID 1 in a container) never stops the previous generation from
+    /// moving on, and is removed with the rest.
+    #[test]
+    fn a_leftover_discard_folder_never_keeps_a_stale_previous() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        build(&out, "one");
+        build(&out, "two");
+        for n in ["", "-0"] {
+            let leftover = dir
+                .path()
+                .join(format!(".out.discard-{}{n}", std::process::id()));
+            fs::create_dir(&leftover).unwrap();
+            fs::write(leftover.join(destination::MARKER), "index.html\n").unwrap();
+            fs::write(leftover.join("index.html"), "zero").unwrap();
+        }
+        assert!(build(&out, "three"));
+        assert_eq!(
+            fs::read_to_string(previous_path(&out).join("index.html")).unwrap(),
+            "two"
+        );
+        assert_eq!(remove_discarded(&out).unwrap(), 3);
+        assert_eq!(names_in(dir.path()), [".out.previous", "out"]);
     }
 
     #[test]
@@ -599,13 +673,17 @@ mod tests {
         let out = dir.path().join("out");
         for name in [
             ".out.discard-12",
+            ".out.discard-13",
             ".out.discard-x",
             ".other.discard-3",
             "out.discard-4",
         ] {
             fs::create_dir(dir.path().join(name)).unwrap();
             fs::write(dir.path().join(name).join("f"), "x").unwrap();
+            fs::write(dir.path().join(name).join(destination::MARKER), "f\n").unwrap();
         }
+        // A folder by a discard name without Casebook's marker is the user's.
+        fs::remove_file(dir.path().join(".out.discard-13").join(destination::MARKER)).unwrap();
         // A file and a link by a discard name are not folders of ours.
         fs::write(dir.path().join(".out.discard-5"), "theirs").unwrap();
         std::os::unix::fs::symlink(
@@ -620,6 +698,7 @@ mod tests {
             names_in(dir.path()),
             [
                 ".other.discard-3",
+                ".out.discard-13",
                 ".out.discard-5",
                 ".out.discard-6",
                 ".out.discard-x",
