@@ -109,6 +109,35 @@ fn a_kept_index_answers_only_for_the_content_it_was_built_from() {
         std::fs::remove_file(&copy).unwrap();
     });
     assert_eq!(found, 1, "the removed case is gone");
+    // A case named `.MD` (discovery reads any case of `.md`), then edited
+    // to the same length with its time put back: still its bytes that key
+    // the index, not its size and time.
+    let upper = root.join("content/cases/2023/2023-005.MD");
+    after(&root, "a case renamed .MD", word, |_| {
+        std::fs::rename(&case, &upper).unwrap();
+    });
+    let other = "麒麟磐石";
+    assert_eq!(word.len(), other.len());
+    let found = after(&root, "a same-length edit", other, |_| {
+        let modified = std::fs::metadata(&upper).unwrap().modified().unwrap();
+        let text = std::fs::read_to_string(&upper).unwrap();
+        std::fs::write(&upper, text.replacen(word, other, 1)).unwrap();
+        let file = std::fs::File::options().write(true).open(&upper).unwrap();
+        file.set_modified(modified).unwrap();
+    });
+    assert_eq!(found, 1, "the same-length edit is found");
+    // A FIFO named like a case is not read (it would block the key).
+    let fifo = root.join("content/cases/2023/fifo.md");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    assert!(
+        !search(&root, other).reused_index,
+        "a new path is a new key"
+    );
+    std::fs::remove_file(&fifo).unwrap();
     // The config's synonyms: a table of the site's own replaces the
     // defaults, so 6σ no longer finds 六西格玛.
     let before = search(&root, "6σ").hits.len();

@@ -31,7 +31,8 @@ fn is_hidden(name: &std::ffi::OsStr) -> bool {
     name.starts_with('_') || name.starts_with('.')
 }
 
-fn is_markdown(path: &Path) -> bool {
+/// A Markdown file by its name, as discovery reads it (any case of `.md`).
+pub(crate) fn is_markdown(path: &Path) -> bool {
     path.extension()
         .is_some_and(|ext| ext.eq_ignore_ascii_case("md"))
 }

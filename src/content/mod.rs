@@ -46,6 +46,7 @@ pub use case::{
     current_year, implausible_id_year, is_valid_id, plausible_years, KNOWN_FIELDS,
     METRIC_VALUE_LIMIT, UNSORTED_HEADING,
 };
+pub(crate) use discover::is_markdown;
 pub use discover::{discover, Discovered, SourceKind};
 
 /// Publication status of a case.

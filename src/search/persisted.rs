@@ -21,7 +21,7 @@
 //! query, is treated as absent: the caller indexes again.
 
 use std::fs;
-use std::io::{self, Read};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -73,7 +73,7 @@ fn hash_tree(hasher: &mut blake3::Hasher, content: &Path) -> io::Result<()> {
             hasher.update(target.as_os_str().as_encoded_bytes());
         } else if file_type.is_dir() {
             hasher.update(b"\0dir");
-        } else if entry.path().extension().is_some_and(|e| e == "md") {
+        } else if file_type.is_file() && crate::content::is_markdown(entry.path()) {
             hasher.update(b"\0md\0");
             hash_file(hasher, entry.path())?;
         } else {
@@ -86,13 +86,19 @@ fn hash_tree(hasher: &mut blake3::Hasher, content: &Path) -> io::Result<()> {
     Ok(())
 }
 
-/// Hash a file's length and bytes (content files are at most a few MB:
-/// the parser refuses bigger ones, and then the key is never stored).
+/// Hash a file's length and bytes, streamed. Not a regular file (a FIFO
+/// would block) or over the parser's limit (which refuses it unread, so
+/// no index is kept from it): its kind, size and time only.
 fn hash_file(hasher: &mut blake3::Hasher, path: &Path) -> io::Result<()> {
-    let mut bytes = Vec::new();
-    fs::File::open(path)?.read_to_end(&mut bytes)?;
-    hasher.update(&(bytes.len() as u64).to_le_bytes());
-    hasher.update(&bytes);
+    let meta = fs::metadata(path)?;
+    if !meta.is_file() || meta.len() > crate::content::MAX_FILE_BYTES {
+        hasher.update(b"\0unread\0");
+        hasher.update(&meta.len().to_le_bytes());
+        hasher.update(&mtime_nanos(&meta).to_le_bytes());
+        return Ok(());
+    }
+    hasher.update(&meta.len().to_le_bytes());
+    hasher.update_reader(fs::File::open(path)?)?;
     Ok(())
 }
 
