@@ -605,6 +605,32 @@ fn paths_from_content_cannot_leave_the_site() {
             "",
             "image-missing",
         ),
+        // Escaped ASCII: servers decode it to another page's path.
+        (
+            "2023-814",
+            "aliases: [\"/c%61ses/2022-001/\"]\n",
+            "",
+            "alias-invalid",
+        ),
+        (
+            "2023-815",
+            "aliases: [\"/about%2F\"]\n",
+            "",
+            "alias-invalid",
+        ),
+        (
+            "2023-816",
+            "aliases: [\"/old%zz.html\"]\n",
+            "",
+            "alias-invalid",
+        ),
+        // The build's own dot files.
+        (
+            "2023-817",
+            "aliases: [\"/.nginx/casebook.conf\"]\n",
+            "",
+            "alias-invalid",
+        ),
     ];
     for (id, extra, body, _) in cases {
         write(
@@ -1158,6 +1184,8 @@ fn aliases_over_any_output_file_are_collisions_at_their_line() {
         "/404.html",
         "/data/cases.csv/old.html",
         "/c/2022-001.html",
+        // The precompressed copy `build` writes beside the home page.
+        "/index.html.gz",
     ];
     for (n, alias) in aliases.iter().enumerate() {
         let id = format!("2023-8{n:02}");

@@ -272,8 +272,7 @@ fn aliases_that_look_like_nginx_syntax_stay_strings() {
     copy_dir(&fixture("basic"), &root);
     let case = root.join("content/cases/2023/2023-001.md");
     let text = std::fs::read_to_string(&case).unwrap();
-    let hostile =
-        r#"aliases: ["/a;b.html", "/x{y}/", "/it's.html", "/pay$uri.html", "/c}d;return.html"]"#;
+    let hostile = r#"aliases: ["/a;b.html", "/x{y}/", "/it's.html", "/pay$uri.html", "/c}d;return.html", "/%E6%97%A7/1.html"]"#;
     std::fs::write(
         &case,
         text.replacen(
@@ -291,6 +290,8 @@ fn aliases_that_look_like_nginx_syntax_stay_strings() {
         ("/it's.html", "/it's.html"),
         ("/pay$uri.html", "/pay$uri.html"),
         ("/c}d;return.html", "/c%7Dd;return.html"),
+        // An old URL's Chinese, percent-encoded as browsers send it.
+        ("/%E6%97%A7/1.html", "/%E6%97%A7/1.html"),
     ] {
         let answer = get(&server, encoded, "");
         assert_eq!(answer.status, 301, "{path}");

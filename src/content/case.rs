@@ -451,7 +451,10 @@ fn read_aliases(fields: &mut Fields, map: &Mapping) -> Vec<(String, (usize, usiz
             && !alias.contains("//")
             && !alias.contains(['?', '#', '\\', ' ', '"', '<', '>'])
             // A server's configuration takes it as one string (nginx).
-            && !alias.chars().any(|c| c.is_ascii_control());
+            && !alias.chars().any(|c| c.is_ascii_control())
+            // Dot folders and files are the build's (`.nginx/`, the marker).
+            && !alias.contains("/.")
+            && plain_escapes(&alias);
         if ok {
             let at = fields.locator.locate(&["aliases", &format!("[{n}]")]);
             valid.push((alias, at));
@@ -460,11 +463,34 @@ fn read_aliases(fields: &mut Fields, map: &Mapping) -> Vec<(String, (usize, usiz
                 rules::ALIAS_INVALID,
                 &["aliases"],
                 format!("旧网址“{alias}”不能用作跳转"),
-                "写成以 / 开头、只含英文字母数字和 - _ . / 的站内路径，例如 /old/2021-003.html",
+                "写成以 / 开头、只含英文字母数字和 - _ . / 的站内路径，例如 /old/2021-003.html；不以 . 开头的目录或文件名；%XX 只用于中文等非英文字符（英文字母、数字和 / 直接写）",
             );
         }
     }
     valid
+}
+
+/// Every `%XX` in `alias` encodes a byte of a non-ASCII character (an old
+/// URL's Chinese, say). An escaped ASCII character (`%61` for `a`, `%2F`
+/// for `/`) is refused: servers match the decoded path, so the alias
+/// would redirect another page than the one every check saw.
+fn plain_escapes(alias: &str) -> bool {
+    let bytes = alias.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = bytes
+                .get(i + 1..i + 3)
+                .and_then(|h| std::str::from_utf8(h).ok());
+            match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                Some(byte) if byte >= 0x80 => i += 3,
+                _ => return false,
+            }
+        } else {
+            i += 1;
+        }
+    }
+    true
 }
 
 fn read_date(fields: &mut Fields, map: &Mapping) -> Option<chrono::NaiveDate> {

@@ -25,9 +25,8 @@ pub struct FileState {
 /// Every file to publish, by its key (its path in the output, `/`-separated).
 pub type Files = BTreeMap<String, FileState>;
 
-/// Read every file under `out` that a web server would serve (the
-/// destination marker, the nginx snippet and the precompressed copies
-/// excepted: see [`is_served`]). Symlinks are refused: a build never
+/// Read every file under `out` that a bucket should serve (see
+/// [`is_served`]). Symlinks are refused: a build never
 /// makes one, so one there was put by someone else.
 pub fn scan(out: &Path) -> Result<Files, String> {
     let mut paths = Vec::new();
@@ -47,12 +46,15 @@ pub fn scan(out: &Path) -> Result<Files, String> {
                 rel.display()
             ));
         }
-        let key = key_of(rel)?;
-        if is_served(&key) {
-            paths.push((key, entry.into_path()));
-        }
+        paths.push((key_of(rel)?, entry.into_path()));
     }
+    let keys: std::collections::HashSet<&str> = paths.iter().map(|(k, _)| k.as_str()).collect();
+    let served: Vec<bool> = paths.iter().map(|(k, _)| is_served(k, &keys)).collect();
     paths
+        .into_iter()
+        .zip(served)
+        .filter_map(|(path, served)| served.then_some(path))
+        .collect::<Vec<_>>()
         .into_par_iter()
         .map(|(key, path)| {
             let state =
@@ -62,16 +64,20 @@ pub fn scan(out: &Path) -> Result<Files, String> {
         .collect()
 }
 
-/// Whether `key` belongs in a bucket. Dot paths (the marker, the nginx
-/// snippet in `.nginx/`) are the build's, not the site's; `.gz`/`.br`
-/// copies exist for nginx's `gzip_static`, and object storage (which does
-/// not choose a file by `Accept-Encoding`) would only serve them as
-/// downloads.
-fn is_served(key: &str) -> bool {
+/// Whether `key` belongs in a bucket: not the build's own files (the
+/// marker, the nginx snippet in `.nginx/`), nor the `.gz`/`.br` copy the
+/// build made of another file in `keys` (they exist for nginx's
+/// `gzip_static`; object storage, which does not choose a file by
+/// `Accept-Encoding`, would only serve them as downloads). A site's own
+/// `archive.tar.gz` or `.well-known/` file is published.
+fn is_served(key: &str, keys: &std::collections::HashSet<&str>) -> bool {
+    let nginx_folder = crate::nginx::SNIPPET.split('/').next().unwrap_or_default();
+    let copy_of = key.strip_suffix(".gz").or_else(|| key.strip_suffix(".br"));
     key != MARKER
-        && !key.split('/').any(|segment| segment.starts_with('.'))
-        && !key.ends_with(".gz")
-        && !key.ends_with(".br")
+        && key.split('/').next() != Some(nginx_folder)
+        && !copy_of.is_some_and(|source| {
+            keys.contains(source) && crate::precompress::is_compressible(source)
+        })
 }
 
 /// The object key of a relative path: UTF-8, `/`-separated.
@@ -228,6 +234,41 @@ mod tests {
             REVALIDATE
         );
         assert_eq!(cache_control("qr/2024012345.png"), REVALIDATE);
+    }
+
+    #[test]
+    fn the_builds_own_files_stay_out_of_the_bucket_and_the_sites_do_not() {
+        let keys: std::collections::HashSet<&str> = [
+            "index.html",
+            "index.html.gz",
+            "index.html.br",
+            "downloads/archive.tar.gz",
+            ".casebook-output",
+            ".nginx/casebook.conf",
+            ".well-known/security.txt",
+            "img/logo.png",
+            "img/logo.png.gz",
+        ]
+        .into();
+        let served: Vec<&str> = {
+            let mut v: Vec<&str> = keys
+                .iter()
+                .copied()
+                .filter(|k| is_served(k, &keys))
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(
+            served,
+            [
+                ".well-known/security.txt",
+                "downloads/archive.tar.gz",
+                "img/logo.png",
+                "img/logo.png.gz",
+                "index.html"
+            ]
+        );
     }
 
     #[test]

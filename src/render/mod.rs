@@ -134,10 +134,31 @@ pub fn render_site<'s>(
     let (search, related) = export.unzip();
     let renderer = renderer(site, theme, search, pdfs, media)?.with_related(related);
     kinds::render(&renderer, &Selection::all(site), mode, out)?;
-    // Written after rendering, by `build`, but taken all the same.
-    let mut reserved = vec![urls::PUBLISHED_LIST.to_string()];
+    let written = out.written();
+    collisions::check(site, &written, &reserved_beside(site, &written, pdfs))
+}
+
+/// What `build` writes besides the rendered files, taken all the same:
+/// `urls.txt`, the printed books, the nginx snippet, the output marker,
+/// and the precompressed copy of every generated text file (so neither an
+/// alias nor a static file can stand in for one).
+fn reserved_beside(site: &Site, written: &[crate::output::Written], pdfs: &[i64]) -> Vec<String> {
+    let mut reserved = vec![
+        urls::PUBLISHED_LIST.to_string(),
+        crate::nginx::SNIPPET.to_string(),
+        crate::destination::MARKER.to_string(),
+    ];
     reserved.extend(pdfs.iter().map(|&year| urls::book_pdf(year)));
-    collisions::check(site, &out.written(), &reserved)
+    let extensions: &[&str] = match site.config.output.brotli {
+        true => &["gz", "br"],
+        false => &["gz"],
+    };
+    for file in written {
+        if file.copied_from.is_none() && crate::precompress::is_compressible(&file.path) {
+            reserved.extend(extensions.iter().map(|ext| format!("{}.{ext}", file.path)));
+        }
+    }
+    reserved
 }
 
 /// The pages of `selection` (the preview's rebuild after an edit), into
