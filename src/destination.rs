@@ -25,6 +25,60 @@ use std::path::{Component, Path, PathBuf};
 /// The file naming a folder as Casebook's output, at its top.
 pub const MARKER: &str = ".casebook-output";
 
+/// The build's record at the top of a site output: whether it was a
+/// `--drafts` build, and every file it wrote (`casebook deploy` publishes
+/// nothing else, and no preview).
+pub const BUILD_RECORD: &str = ".casebook-build";
+
+/// The record's first line; `drafts: BOOL` follows, then the paths.
+const RECORD_HEADER: &str =
+    "# casebook-build 1: what this build wrote; casebook deploy publishes nothing else";
+
+/// A record of 100,000 paths is a few MB; a bigger file is not ours.
+const RECORD_MAX_BYTES: u64 = 256 << 20;
+
+/// What [`BUILD_RECORD`] says.
+#[derive(Debug, PartialEq, Eq)]
+pub struct BuildRecord {
+    pub drafts: bool,
+    pub files: std::collections::HashSet<String>,
+}
+
+/// The text of a build's record.
+pub fn record_text<'a>(drafts: bool, files: impl IntoIterator<Item = &'a str>) -> String {
+    let mut files: Vec<&str> = files.into_iter().collect();
+    files.sort_unstable();
+    let mut text = format!("{RECORD_HEADER}\ndrafts: {drafts}\n");
+    for file in files {
+        text.push_str(file);
+        text.push('\n');
+    }
+    text
+}
+
+/// The record of the output `out`, if it has one of ours.
+pub fn read_record(out: &Path) -> Option<BuildRecord> {
+    let path = out.join(BUILD_RECORD);
+    let meta = fs::symlink_metadata(&path).ok()?;
+    if !meta.file_type().is_file() || meta.len() > RECORD_MAX_BYTES {
+        return None;
+    }
+    let text = fs::read_to_string(path).ok()?;
+    let mut lines = text.lines();
+    if lines.next()? != RECORD_HEADER {
+        return None;
+    }
+    let drafts = match lines.next()? {
+        "drafts: true" => true,
+        "drafts: false" => false,
+        _ => return None,
+    };
+    Some(BuildRecord {
+        drafts,
+        files: lines.map(str::to_string).collect(),
+    })
+}
+
 /// The marker's first line; the top-level names follow, one a line.
 const MARKER_HEADER: &str =
     "# casebook-output 1: made by Casebook, replaced whole by the next build";

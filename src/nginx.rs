@@ -74,10 +74,11 @@ pub fn snippet(site: &Site, brotli: bool) -> String {
     // CDNs fetch from their origin in HTTP/1.0 too.
     out.push_str("gzip_http_version 1.0;\n");
     out.push_str(&format!("error_page 404 /{};\n\n", urls::NOT_FOUND));
-    out.push_str("# The build's own files (this snippet, the output marker) are not the site's.\n");
+    out.push_str("# The build's own files (this snippet, the output marker, the build record) are not the site's.\n");
     out.push_str(&format!(
-        "location ~ ^/(\\.nginx/|{}$) {{ return 404; }}\n",
-        crate::destination::MARKER.replace('.', "\\.")
+        "location ~ ^/(\\.nginx/|{}$|{}$) {{ return 404; }}\n",
+        crate::destination::MARKER.replace('.', "\\."),
+        crate::destination::BUILD_RECORD.replace('.', "\\.")
     ));
     out.push_str(&format!(
         "location / {{ add_header Cache-Control \"{REVALIDATE}\" always; }}\n"

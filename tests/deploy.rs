@@ -152,7 +152,8 @@ fn expected(root: &Path) -> BTreeMap<String, Vec<u8>> {
         // What a bucket serves: not the marker or the nginx snippet, nor
         // the build's precompressed copies (the example has no file of its
         // own ending in .gz or .br).
-        .filter(|(k, _)| k != ".casebook-output" && !k.starts_with(".nginx/"))
+        .filter(|(k, _)| k != ".casebook-output" && k != ".casebook-build")
+        .filter(|(k, _)| !k.starts_with(".nginx/"))
         .filter(|(k, _)| !k.ends_with(".gz") && !k.ends_with(".br"))
         .map(|(k, v)| (format!("www/{k}"), v))
         .collect()
@@ -289,6 +290,19 @@ fn deploys_every_file_with_its_headers_then_only_what_changed() {
         before,
         "a no-change deploy wrote to the bucket"
     );
+    // Run from inside the output as `--output .`: the files kept beside
+    // the output land beside it, and nothing is added inside it.
+    let inside = common::snapshot(&root.join("output"));
+    let from_inside = deploy_command(&server.endpoint, &root, &["--output", "."])
+        .current_dir(root.join("output"))
+        .output()
+        .unwrap();
+    assert!(
+        stderr(ok(&from_inside)).contains("上传 0 个文件"),
+        "{}",
+        stderr(&from_inside)
+    );
+    assert_eq!(common::snapshot(&root.join("output")), inside);
 
     // One case edited: the dry run names the few files that changed and
     // sends nothing; the deploy uploads exactly those.
@@ -531,6 +545,28 @@ fn bad_targets_missing_variables_and_unfinished_outputs_are_refused() {
     ]));
     let drafts = run(&[]);
     assert!(stderr(&drafts).contains("--drafts"), "{}", stderr(&drafts));
+    // A site's own base.html without the drafts banner: the build's record,
+    // not the page, says it was a preview.
+    let base = std::fs::read_to_string("themes/default/templates/base.html").unwrap();
+    std::fs::create_dir_all(root.join("templates")).unwrap();
+    std::fs::write(
+        root.join("templates/base.html"),
+        base.replace("draft-banner", "notice"),
+    )
+    .unwrap();
+    ok(&casebook([
+        "build",
+        "--root",
+        root.to_str().unwrap(),
+        "--drafts",
+    ]));
+    assert!(!std::fs::read_to_string(root.join("output/index.html"))
+        .unwrap()
+        .contains("draft-banner"));
+    let drafts = run(&[]);
+    assert_eq!(code(&drafts), 1);
+    assert!(stderr(&drafts).contains("--drafts"), "{}", stderr(&drafts));
+    std::fs::remove_dir_all(root.join("templates")).unwrap();
     ok(&casebook(["build", "--root", root.to_str().unwrap()]));
     for target in [
         "s3://site/../etc",
@@ -571,7 +607,32 @@ fn bad_targets_missing_variables_and_unfinished_outputs_are_refused() {
     ] {
         assert!(stderr(&output).contains(name), "{}", stderr(&output));
     }
-    // A file Casebook did not make in the output.
+    // A file Casebook did not make, deep in the output: never published.
+    let note = root.join("output/cases/评审意见.txt");
+    std::fs::write(&note, "内部评审意见").unwrap();
+    let foreign = run(&["--dry-run"]);
+    assert_eq!(code(&foreign), 1);
+    assert!(
+        stderr(&foreign).contains("cases/评审意见.txt"),
+        "{}",
+        stderr(&foreign)
+    );
+    std::fs::remove_file(&note).unwrap();
+    // An output without the build's record (an older release's, or edited
+    // by hand) is not published.
+    let record = root
+        .join("output")
+        .join(casebook::destination::BUILD_RECORD);
+    std::fs::remove_file(&record).unwrap();
+    let unrecorded = run(&["--dry-run"]);
+    assert_eq!(code(&unrecorded), 1);
+    assert!(
+        stderr(&unrecorded).contains("casebook build"),
+        "{}",
+        stderr(&unrecorded)
+    );
+    // A file Casebook did not make at the output's top.
+    ok(&casebook(["build", "--root", root.to_str().unwrap()]));
     std::fs::write(root.join("output/notes.txt"), "mine").unwrap();
     let foreign = run(&[]);
     assert_eq!(code(&foreign), 1);

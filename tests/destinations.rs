@@ -269,9 +269,10 @@ fn absent_empty_and_earlier_outputs_are_accepted() {
     build(&work.join("empty"));
     // Built by the previous release: no marker, Casebook's urls.txt, and
     // none of what later releases add at the top (the nginx snippet,
-    // precompressed copies, sitemap parts).
+    // precompressed copies, sitemap parts, the build record).
     std::fs::remove_file(out.join(MARKER)).unwrap();
     std::fs::remove_dir_all(out.join(".nginx")).unwrap();
+    std::fs::remove_file(out.join(casebook::destination::BUILD_RECORD)).unwrap();
     for entry in std::fs::read_dir(&out).unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_string_lossy().into_owned();

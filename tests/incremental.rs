@@ -136,6 +136,7 @@ impl Fixture {
         // nor the nginx snippet.
         files.remove(casebook::destination::MARKER);
         files.remove(casebook::nginx::SNIPPET);
+        files.remove(casebook::destination::BUILD_RECORD);
         files.retain(|path, _| !path.ends_with(".gz") && !path.ends_with(".br"));
         files
     }

@@ -190,6 +190,12 @@ fn stage(
         path: crate::nginx::SNIPPET.to_string(),
         contents: Contents::Bytes(snippet.into_bytes()),
     });
+    let paths = written.iter().map(|w| w.path.as_str());
+    let record = crate::destination::record_text(options.drafts, paths);
+    sink.put(OutputFile {
+        path: crate::destination::BUILD_RECORD.to_string(),
+        contents: Contents::Bytes(record.into_bytes()),
+    });
     phases.done("urls");
     diagnostics::sort(&mut warnings);
     Ok((staging, written, cases, warnings, drawn))

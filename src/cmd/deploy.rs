@@ -46,7 +46,11 @@ pub fn run(options: &DeployOptions) -> Result<DeployReport, DeployError> {
         .output
         .clone()
         .unwrap_or_else(|| options.root.join("output"));
-    check_output(&options.root, &out).map_err(DeployError::Refused)?;
+    // Absolute, so the files written beside it (`--output .` too) land
+    // beside it, never inside.
+    let out = std::path::absolute(&out)
+        .map_err(|e| DeployError::Refused(format!("输出目录 {} 无效：{e}", out.display())))?;
+    let published = check_output(&options.root, &out).map_err(DeployError::Refused)?;
     let text = options
         .target
         .clone()
@@ -62,6 +66,7 @@ pub fn run(options: &DeployOptions) -> Result<DeployReport, DeployError> {
             .map_err(DeployError::Refused)?;
     let request = deploy::Request {
         out,
+        published,
         target: target.clone(),
         connection,
         urls: Urls::new(&config.site.base_url),
@@ -79,9 +84,13 @@ pub fn run(options: &DeployOptions) -> Result<DeployReport, DeployError> {
 }
 
 /// Only a finished build's output is published: Casebook's marker (a
-/// staging folder gets it only when its build commits) and nothing the
-/// marker does not list.
-fn check_output(root: &std::path::Path, out: &std::path::Path) -> Result<(), String> {
+/// staging folder gets it only when its build commits) and the build's
+/// record, which must not be a `--drafts` build's. Returns the files the
+/// build wrote (nothing else is sent).
+fn check_output(
+    root: &std::path::Path,
+    out: &std::path::Path,
+) -> Result<std::collections::HashSet<String>, String> {
     let shown = out.display();
     if !out.is_dir() {
         return Err(format!(
@@ -90,25 +99,22 @@ fn check_output(root: &std::path::Path, out: &std::path::Path) -> Result<(), Str
     }
     destination::check(root, out, destination::Use::Site)
         .map_err(|why| format!("不发布 {shown}：{why}"))?;
-    if !destination::is_marked(out) {
+    let record = destination::read_record(out).filter(|_| destination::is_marked(out));
+    let Some(record) = record else {
         return Err(format!(
-            "{shown} 不是一次完成的 Casebook 构建（没有输出标记 {}；构建失败或中断时输出不完整）：先运行 casebook build，成功后再发布",
-            destination::MARKER
+            "{shown} 不是一次完成的 Casebook 构建（没有输出标记 {} 或构建记录 {}；构建失败、中断或由旧版本生成时如此）：先运行 casebook build，成功后再发布",
+            destination::MARKER,
+            destination::BUILD_RECORD
         ));
-    }
+    };
     // A --drafts build shows unpublished cases: it is a preview only.
-    let home = std::fs::read_to_string(out.join("index.html")).unwrap_or_default();
-    if home.contains(DRAFTS_BANNER) {
+    if record.drafts {
         return Err(format!(
             "{shown} 是用 --drafts 构建的预览，含有未发布的案例，不能发布：不带 --drafts 重新运行 casebook build 后再发布"
         ));
     }
-    Ok(())
+    Ok(record.files)
 }
-
-/// The banner `base.html` puts on every page of a `--drafts` build
-/// (content cannot write it: its markup is escaped or sanitised).
-const DRAFTS_BANNER: &str = "class=\"draft-banner\"";
 
 fn progress_bar(enabled: bool) -> ProgressBar {
     use std::io::IsTerminal;

@@ -4,7 +4,7 @@
 //! and what each file is sent with: its `Content-Type`, its
 //! `Cache-Control` and its stage in the upload order.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::io::Read;
 use std::path::Path;
 
@@ -25,11 +25,13 @@ pub struct FileState {
 /// Every file to publish, by its key (its path in the output, `/`-separated).
 pub type Files = BTreeMap<String, FileState>;
 
-/// Read every file under `out` that a bucket should serve (see
-/// [`is_served`]). Symlinks are refused: a build never
-/// makes one, so one there was put by someone else.
-pub fn scan(out: &Path) -> Result<Files, String> {
+/// Read every file under `out` that a bucket should serve: those the
+/// build recorded as its site (`published`). The build's own files are
+/// left out ([`Kind::Build`]); anything else (a note dropped into the
+/// output, a symlink) refuses the deploy: a build never made it.
+pub fn scan(out: &Path, published: &HashSet<String>) -> Result<Files, String> {
     let mut paths = Vec::new();
+    let mut foreign = Vec::new();
     for entry in walkdir::WalkDir::new(out)
         .follow_links(false)
         .sort_by_file_name()
@@ -46,15 +48,23 @@ pub fn scan(out: &Path) -> Result<Files, String> {
                 rel.display()
             ));
         }
-        paths.push((key_of(rel)?, entry.into_path()));
+        let key = key_of(rel)?;
+        match kind(&key, published) {
+            Kind::Site => paths.push((key, entry.into_path())),
+            Kind::Build => {}
+            Kind::Foreign => foreign.push(key),
+        }
     }
-    let keys: std::collections::HashSet<&str> = paths.iter().map(|(k, _)| k.as_str()).collect();
-    let served: Vec<bool> = paths.iter().map(|(k, _)| is_served(k, &keys)).collect();
+    if !foreign.is_empty() {
+        let shown: Vec<&str> = foreign.iter().take(5).map(String::as_str).collect();
+        return Err(format!(
+            "输出目录里有 {} 个文件不是这次构建写的（{}{}），不发布：删掉它们，或重新运行 casebook build 后再发布",
+            foreign.len(),
+            shown.join("、"),
+            if foreign.len() > shown.len() { " …" } else { "" }
+        ));
+    }
     paths
-        .into_iter()
-        .zip(served)
-        .filter_map(|(path, served)| served.then_some(path))
-        .collect::<Vec<_>>()
         .into_par_iter()
         .map(|(key, path)| {
             let state =
@@ -64,20 +74,36 @@ pub fn scan(out: &Path) -> Result<Files, String> {
         .collect()
 }
 
-/// Whether `key` belongs in a bucket: not the build's own files (the
-/// marker, the nginx snippet in `.nginx/`), nor the `.gz`/`.br` copy the
-/// build made of another file in `keys` (they exist for nginx's
-/// `gzip_static`; object storage, which does not choose a file by
-/// `Accept-Encoding`, would only serve them as downloads). A site's own
-/// `archive.tar.gz` or `.well-known/` file is published.
-fn is_served(key: &str, keys: &std::collections::HashSet<&str>) -> bool {
+/// What a file in the output is to a bucket.
+#[derive(Debug, PartialEq, Eq)]
+enum Kind {
+    /// A file of the site, as the build recorded it.
+    Site,
+    /// The build's own: the marker, its record, the nginx snippet in
+    /// `.nginx/`, and the `.gz`/`.br` copies of recorded text files (for
+    /// nginx's `gzip_static`; object storage, which does not choose a file
+    /// by `Accept-Encoding`, would only serve them as downloads).
+    Build,
+    /// Not the build's: never published.
+    Foreign,
+}
+
+fn kind(key: &str, published: &HashSet<String>) -> Kind {
     let nginx_folder = crate::nginx::SNIPPET.split('/').next().unwrap_or_default();
     let copy_of = key.strip_suffix(".gz").or_else(|| key.strip_suffix(".br"));
-    key != MARKER
-        && key.split('/').next() != Some(nginx_folder)
-        && !copy_of.is_some_and(|source| {
-            keys.contains(source) && crate::precompress::is_compressible(source)
+    if published.contains(key) {
+        Kind::Site
+    } else if key == MARKER
+        || key == crate::destination::BUILD_RECORD
+        || key.split('/').next() == Some(nginx_folder)
+        || copy_of.is_some_and(|source| {
+            published.contains(source) && crate::precompress::is_compressible(source)
         })
+    {
+        Kind::Build
+    } else {
+        Kind::Foreign
+    }
 }
 
 /// The object key of a relative path: UTF-8, `/`-separated.
@@ -188,11 +214,7 @@ pub fn content_type(key: &str) -> String {
     }
 }
 
-/// For files whose name carries a hash of their content.
-pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
-/// For everything else: caches (WeChat's browser, the CDN) must ask the
-/// origin before reusing a copy, so a new build is seen at once.
-pub const REVALIDATE: &str = "no-cache";
+use crate::nginx::{IMMUTABLE, REVALIDATE};
 
 pub fn cache_control(key: &str) -> &'static str {
     // One rule for every server: nginx's snippet sends the same.
@@ -237,38 +259,31 @@ mod tests {
     }
 
     #[test]
-    fn the_builds_own_files_stay_out_of_the_bucket_and_the_sites_do_not() {
-        let keys: std::collections::HashSet<&str> = [
+    fn the_builds_own_files_stay_out_of_the_bucket_and_foreign_ones_are_named() {
+        let published: HashSet<String> = [
             "index.html",
-            "index.html.gz",
-            "index.html.br",
             "downloads/archive.tar.gz",
-            ".casebook-output",
-            ".nginx/casebook.conf",
             ".well-known/security.txt",
             "img/logo.png",
-            "img/logo.png.gz",
         ]
+        .map(String::from)
         .into();
-        let served: Vec<&str> = {
-            let mut v: Vec<&str> = keys
-                .iter()
-                .copied()
-                .filter(|k| is_served(k, &keys))
-                .collect();
-            v.sort();
-            v
-        };
-        assert_eq!(
-            served,
-            [
-                ".well-known/security.txt",
-                "downloads/archive.tar.gz",
-                "img/logo.png",
-                "img/logo.png.gz",
-                "index.html"
-            ]
-        );
+        for (key, want) in [
+            ("index.html", Kind::Site),
+            ("downloads/archive.tar.gz", Kind::Site),
+            (".well-known/security.txt", Kind::Site),
+            ("index.html.gz", Kind::Build),
+            ("index.html.br", Kind::Build),
+            (".casebook-output", Kind::Build),
+            (".casebook-build", Kind::Build),
+            (".nginx/casebook.conf", Kind::Build),
+            // Not a text file: no copy of it is the build's.
+            ("img/logo.png.gz", Kind::Foreign),
+            ("cases/评审意见.txt", Kind::Foreign),
+            ("about.html.gz", Kind::Foreign),
+        ] {
+            assert_eq!(kind(key, &published), want, "{key}");
+        }
     }
 
     #[test]

@@ -53,6 +53,8 @@ use target::{Connection, Target};
 /// What to deploy where.
 pub struct Request {
     pub out: PathBuf,
+    /// The files the build recorded as its site (`destination::read_record`).
+    pub published: std::collections::HashSet<String>,
     pub target: Target,
     pub connection: Connection,
     /// The site's URLs, for the changed-page list.
@@ -81,7 +83,7 @@ pub struct Outcome {
 pub fn run(request: &Request, progress: &ProgressBar) -> Result<Outcome, String> {
     let redact = |text: String| request.connection.redact(&text);
     progress.set_message("读取输出目录");
-    let files = files::scan(&request.out)?;
+    let files = files::scan(&request.out, &request.published)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -139,7 +139,8 @@ pub fn render_site<'s>(
 }
 
 /// What `build` writes besides the rendered files, taken all the same:
-/// `urls.txt`, the printed books, the nginx snippet, the output marker,
+/// `urls.txt`, the printed books, the nginx snippet, the output marker
+/// and build record,
 /// and the precompressed copy of every generated text file (so neither an
 /// alias nor a static file can stand in for one).
 fn reserved_beside(site: &Site, written: &[crate::output::Written], pdfs: &[i64]) -> Vec<String> {
@@ -147,6 +148,7 @@ fn reserved_beside(site: &Site, written: &[crate::output::Written], pdfs: &[i64]
         urls::PUBLISHED_LIST.to_string(),
         crate::nginx::SNIPPET.to_string(),
         crate::destination::MARKER.to_string(),
+        crate::destination::BUILD_RECORD.to_string(),
     ];
     reserved.extend(pdfs.iter().map(|&year| urls::book_pdf(year)));
     let extensions: &[&str] = match site.config.output.brotli {
