@@ -453,7 +453,11 @@ fn run_deploy(options: &DeployOptions) -> i32 {
             0
         }
         Err(DeployError::Config(diags)) => {
-            report_failure(&diags, &options.root);
+            diagnostics::print_human(&diags, &options.root);
+            eprintln!(
+                "发布前读取站点配置失败：{} 个错误。什么都没有发送。",
+                diagnostics::count_errors(&diags)
+            );
             1
         }
         Err(DeployError::Refused(message)) => {

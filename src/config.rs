@@ -11,6 +11,7 @@ use crate::diagnostics::{rules, Diagnostic};
 use crate::slug::is_valid_slug;
 
 mod identity;
+mod syntax;
 pub use identity::{is_public_url, IdentityConfig, ICP_URL, POLICE_URL};
 
 pub const CONFIG_FILE: &str = "casebook.toml";
@@ -347,19 +348,8 @@ impl Config {
 
     pub fn parse(text: &str) -> Result<Config, Vec<Diagnostic>> {
         let text = text.trim_start_matches('\u{feff}');
-        let mut config: Config = toml::from_str(text).map_err(|err| {
-            let (line, column) = err
-                .span()
-                .map(|span| line_col(text, span.start))
-                .unwrap_or((0, 0));
-            vec![Diagnostic::error(
-                rules::CONFIG_INVALID,
-                CONFIG_FILE,
-                format!("配置文件格式有误：{}", err.message()),
-            )
-            .at(line, column)
-            .help("对照 docs/site-owners.md 中的配置说明修改；字符串要加英文双引号")]
-        })?;
+        let mut config: Config =
+            toml::from_str(text).map_err(|err| vec![syntax::diagnostic(text, &err)])?;
         config.base_url_at = key_position(text, "base_url");
         let problems = config.validate();
         if problems.is_empty() {

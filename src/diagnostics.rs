@@ -238,6 +238,10 @@ pub struct Diagnostic {
     /// How many characters the problem spans (for the snippet's marker).
     #[serde(skip)]
     pub length: usize,
+    /// Whether people may be shown the source line (not when it may hold
+    /// a secret, such as a key typed into `casebook.toml`).
+    #[serde(skip)]
+    pub quote_source: bool,
     /// What is wrong.
     pub message: String,
     /// How to fix it.
@@ -254,6 +258,7 @@ impl Diagnostic {
             line: 0,
             column: 0,
             length: 1,
+            quote_source: true,
             message: message.into(),
             help: None,
         }
@@ -269,6 +274,12 @@ impl Diagnostic {
     pub fn at(mut self, line: usize, column: usize) -> Self {
         self.line = line;
         self.column = column;
+        self
+    }
+
+    /// Never print the source line (it may hold a secret).
+    pub fn unquoted(mut self) -> Self {
+        self.quote_source = false;
         self
     }
 
@@ -408,7 +419,7 @@ fn write_one(out: &mut dyn WriteColor, d: &Diagnostic, root: &Path) -> io::Resul
 
     // Show the source line when the file is readable text and the position
     // falls inside it; otherwise fall back to a `file:line:column` line.
-    let source = (d.line > 0)
+    let source = (d.line > 0 && d.quote_source)
         .then(|| std::fs::read(root.join(&d.file)).ok())
         .flatten()
         .and_then(|bytes| String::from_utf8(bytes).ok())

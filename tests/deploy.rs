@@ -631,6 +631,33 @@ fn bad_targets_missing_variables_and_unfinished_outputs_are_refused() {
         "{}",
         stderr(&unrecorded)
     );
+    // A key typed into casebook.toml: named, never shown, nothing sent.
+    let config = root.join("casebook.toml");
+    let original = std::fs::read_to_string(&config).unwrap();
+    let typed = "TypedIntoTheConfig0123456789";
+    std::fs::write(
+        &config,
+        format!("{original}\n[deploy]\nsecret_access_key = \"{typed}\"\n"),
+    )
+    .unwrap();
+    let leaked = run(&["--dry-run"]);
+    let check = casebook(["check", "--root", root.to_str().unwrap()]);
+    let check_json = casebook([
+        "check",
+        "--root",
+        root.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    for output in [&leaked, &check, &check_json] {
+        assert_eq!(code(output), 1);
+        let text = format!("{}{}", stdout(output), stderr(output));
+        assert!(text.contains("secret_access_key"), "{text}");
+        assert!(!text.contains(typed), "the key was shown:\n{text}");
+    }
+    assert!(stderr(&leaked).contains("AWS_SECRET_ACCESS_KEY"));
+    assert!(!stderr(&leaked).contains("构建失败"), "{}", stderr(&leaked));
+    std::fs::write(&config, original).unwrap();
     // A file Casebook did not make at the output's top.
     ok(&casebook(["build", "--root", root.to_str().unwrap()]));
     std::fs::write(root.join("output/notes.txt"), "mine").unwrap();

@@ -173,6 +173,18 @@ pub fn connection(
             shown(&endpoint)
         ));
     }
+    let authority = endpoint.split("://").nth(1).unwrap_or_default();
+    if authority
+        .split('/')
+        .next()
+        .unwrap_or_default()
+        .contains('@')
+    {
+        // Shown nowhere: what precedes the `@` is a user name and password.
+        return Err(format!(
+            "环境变量 {ENDPOINT} 的地址里含有用户名或密码（“@” 之前的部分），不接受：地址只写 https://主机名，密钥放在 {KEY_ID} 和 {SECRET} 里"
+        ));
+    }
     Ok(Connection {
         endpoint,
         region: get(REGION).unwrap_or_default().trim().to_string(),
@@ -214,6 +226,32 @@ mod tests {
             let err = parse(bad).unwrap_err();
             assert!(err.contains("s3://"), "{bad}: {err}");
         }
+    }
+
+    #[test]
+    fn an_endpoint_with_a_user_and_password_is_refused_without_showing_them() {
+        for endpoint in [
+            "https://AKID:hunter2secret@oss-cn-shanghai.aliyuncs.com",
+            "http://hunter2secret@127.0.0.1:9000/",
+        ] {
+            let env = |name: &str| {
+                Some(match name {
+                    ENDPOINT => endpoint.to_string(),
+                    _ => "value".to_string(),
+                })
+            };
+            let err = connection(env, false).unwrap_err();
+            assert!(err.contains(ENDPOINT) && err.contains('@'), "{err}");
+            assert!(!err.contains("hunter2secret"), "{err}");
+        }
+        // An `@` in the path is not a user name.
+        let env = |name: &str| {
+            Some(match name {
+                ENDPOINT => "http://127.0.0.1:9000/a@b".to_string(),
+                _ => "value".to_string(),
+            })
+        };
+        assert!(connection(env, false).is_ok());
     }
 
     #[test]
