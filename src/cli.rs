@@ -85,6 +85,10 @@ enum Command {
         /// Print what would change; send nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Replace objects already in the bucket that Casebook's manifest
+        /// does not name (a first deploy into a used prefix).
+        #[arg(long)]
+        adopt: bool,
         /// Uploads at once.
         #[arg(long, default_value_t = 16)]
         jobs: usize,
@@ -237,12 +241,14 @@ pub fn run() -> i32 {
             output,
             target,
             dry_run,
+            adopt,
             jobs,
         } => run_deploy(&DeployOptions {
             root,
             output,
             target,
             dry_run,
+            adopt,
             jobs,
             progress: std::io::stderr().is_terminal(),
         }),

@@ -224,7 +224,24 @@ fn deploys_every_file_with_its_headers_then_only_what_changed() {
         return;
     };
     let (_dir, root) = built_site();
-    let first = deploy(&server, &root, &[]);
+    // The prefix already holds someone's home page: a first deploy would
+    // replace it, so it is refused until the user adopts it.
+    let op = server.operator();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime
+        .block_on(op.write("index.html", "their home page"))
+        .unwrap();
+    let refused = deploy(&server, &root, &[]);
+    assert_eq!(code(&refused), 1, "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("index.html") && stderr(&refused).contains("--adopt"),
+        "{}",
+        stderr(&refused)
+    );
+    let dry = ok(&deploy(&server, &root, &["--dry-run"])).clone();
+    assert!(stdout(&dry).contains("--adopt") || stderr(&dry).contains("--adopt"));
+    assert_eq!(server.objects().len(), 1, "a refused deploy sent something");
+    let first = deploy(&server, &root, &["--adopt"]);
     ok(&first);
     assert!(
         stderr(&first).contains("没有 Casebook 的发布清单"),
@@ -234,8 +251,6 @@ fn deploys_every_file_with_its_headers_then_only_what_changed() {
     assert_bucket_is_output(&server, &root);
 
     // Every object's headers, read back through the S3 API.
-    let op = server.operator();
-    let runtime = tokio::runtime::Runtime::new().unwrap();
     let mut immutable = 0;
     for key in expected(&root).keys() {
         let key = key.strip_prefix("www/").unwrap();
@@ -486,7 +501,23 @@ fn a_lying_or_garbage_bucket_manifest_never_skips_a_changed_file() {
     runtime
         .block_on(op.write("cases/2024-001/index.html", "defaced"))
         .unwrap();
-    let garbage = ok(&deploy(&server, &root, &[])).clone();
+    // The defaced page is no longer provably ours: refused, then adopted.
+    let refused = deploy(&server, &root, &[]);
+    assert_eq!(code(&refused), 1, "{}", stderr(&refused));
+    // (s3s-fs lists no ETags: without a manifest no object is provably
+    // the same, so every one is named, not only the defaced page.)
+    assert!(
+        stderr(&refused).contains("个对象不在 Casebook 的发布清单里")
+            && stderr(&refused).contains("--adopt"),
+        "{}",
+        stderr(&refused)
+    );
+    let defaced = runtime
+        .block_on(op.read("cases/2024-001/index.html"))
+        .unwrap()
+        .to_vec();
+    assert_eq!(defaced, b"defaced", "a refused deploy changed the bucket");
+    let garbage = ok(&deploy(&server, &root, &["--adopt"])).clone();
     assert!(
         stderr(&garbage).contains("发布清单") && stderr(&garbage).contains("不能用"),
         "{}",

@@ -19,6 +19,8 @@ pub struct DeployOptions {
     /// Overrides `[deploy] target`.
     pub target: Option<String>,
     pub dry_run: bool,
+    /// Replace objects in the bucket that no manifest of ours names.
+    pub adopt: bool,
     /// Uploads at once.
     pub jobs: usize,
     /// Show a progress bar (when stderr is a terminal).
@@ -71,6 +73,7 @@ pub fn run(options: &DeployOptions) -> Result<DeployReport, DeployError> {
         connection,
         urls: Urls::new(&config.site.base_url),
         dry_run: options.dry_run,
+        adopt: options.adopt,
         jobs: options.jobs.clamp(1, 64),
     };
     let progress = progress_bar(options.progress);
@@ -79,7 +82,10 @@ pub fn run(options: &DeployOptions) -> Result<DeployReport, DeployError> {
     Ok(DeployReport {
         target: target.to_string(),
         dry_run: options.dry_run,
-        outcome: outcome.map_err(DeployError::Failed)?,
+        outcome: outcome.map_err(|stop| match stop {
+            deploy::Stop::Refused(why) => DeployError::Refused(why),
+            deploy::Stop::Failed(why) => DeployError::Failed(why),
+        })?,
     })
 }
 

@@ -60,8 +60,19 @@ pub struct Request {
     /// The site's URLs, for the changed-page list.
     pub urls: Urls,
     pub dry_run: bool,
+    /// Replace objects no manifest of ours names (`--adopt`).
+    pub adopt: bool,
     /// Uploads at once.
     pub jobs: usize,
+}
+
+/// Why a deploy stopped.
+#[derive(Debug)]
+pub enum Stop {
+    /// Before anything was sent: the message says why.
+    Refused(String),
+    /// Midway; the live site is whole and running it again completes it.
+    Failed(String),
 }
 
 /// What a deploy did (or, with `--dry-run`, would do).
@@ -79,25 +90,34 @@ pub struct Outcome {
     pub changed_urls_file: Option<PathBuf>,
 }
 
-/// Deploy `request.out`. Errors are Chinese sentences, credentials removed.
-pub fn run(request: &Request, progress: &ProgressBar) -> Result<Outcome, String> {
+/// Deploy `request.out`. Messages are Chinese sentences, credentials
+/// removed.
+pub fn run(request: &Request, progress: &ProgressBar) -> Result<Outcome, Stop> {
     let redact = |text: String| request.connection.redact(&text);
     progress.set_message("读取输出目录");
-    let files = files::scan(&request.out, &request.published)?;
+    let files = files::scan(&request.out, &request.published).map_err(Stop::Refused)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
-        .map_err(|e| format!("无法启动网络线程：{e}"))?;
-    let bucket = Bucket::connect(&request.target, &request.connection).map_err(redact)?;
+        .map_err(|e| Stop::Failed(format!("无法启动网络线程：{e}")))?;
+    let bucket = Bucket::connect(&request.target, &request.connection)
+        .map_err(|e| Stop::Refused(redact(e)))?;
     progress.set_message("读取存储桶");
-    let (previous, notices) = runtime
+    let cannot_read = |e: opendal::Error| Stop::Failed(redact(unreachable(request, &e)));
+    let (previous, mut notices) = runtime
         .block_on(read_manifest(&bucket, &request.target))
-        .map_err(|e| redact(unreachable(request, &e)))?;
-    let listing = runtime
-        .block_on(bucket.listing())
-        .map_err(|e| redact(unreachable(request, &e)))?;
+        .map_err(cannot_read)?;
+    let listing = runtime.block_on(bucket.listing()).map_err(cannot_read)?;
     let plan = plan::plan(&files, &listing, previous.as_ref());
+    if !plan.overwrites.is_empty() {
+        let what = overwrites(request, &plan.overwrites);
+        if request.dry_run {
+            notices.push(what);
+        } else if !request.adopt {
+            return Err(Stop::Refused(what));
+        }
+    }
     let mut outcome = Outcome {
         uploaded: plan.uploads.clone(),
         deleted: plan.deletions.clone(),
@@ -121,10 +141,22 @@ pub fn run(request: &Request, progress: &ProgressBar) -> Result<Outcome, String>
             &fresh,
             progress,
         ))
-        .map_err(redact)?;
-    write_local(request, &fresh, &outcome.changed_urls)?;
+        .map_err(|e| Stop::Failed(redact(e)))?;
+    write_local(request, &fresh, &outcome.changed_urls).map_err(Stop::Failed)?;
     outcome.changed_urls_file = Some(beside(&request.out, CHANGED_URLS));
     Ok(outcome)
+}
+
+/// What replacing objects that are not provably ours would do.
+fn overwrites(request: &Request, keys: &[String]) -> String {
+    let shown: Vec<&str> = keys.iter().take(5).map(String::as_str).collect();
+    format!(
+        "{} 里已有 {} 个对象不在 Casebook 的发布清单里，这次发布会覆盖它们（{}{}）：它们可能是别人放的。发布到一个空的或专用的前缀；确认这些对象可以被替换时，加 --adopt 接管它们",
+        request.target,
+        keys.len(),
+        shown.join("、"),
+        if keys.len() > shown.len() { " …" } else { "" }
+    )
 }
 
 /// The bucket's manifest, or none with a notice saying what follows.

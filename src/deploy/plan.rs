@@ -31,6 +31,9 @@ pub struct Plan {
     pub deletions: Vec<String>,
     /// Files the bucket already holds.
     pub unchanged: BTreeSet<String>,
+    /// Uploads that would replace an object no manifest of ours names:
+    /// someone else's (or, with no usable manifest, nobody can tell).
+    pub overwrites: Vec<String>,
     /// Bytes to upload.
     pub bytes: u64,
 }
@@ -75,6 +78,12 @@ pub fn plan(files: &Files, listing: &Listing, previous: Option<&Manifest>) -> Pl
     uploads.sort();
     plan.uploads = uploads.into_iter().map(|(_, key)| key).collect();
     let ours: BTreeSet<&String> = previous.into_iter().flat_map(Manifest::keys).collect();
+    plan.overwrites = plan
+        .uploads
+        .iter()
+        .filter(|key| listing.contains_key(*key) && !ours.contains(key))
+        .cloned()
+        .collect();
     plan.deletions = ours
         .into_iter()
         .filter(|key| !files.contains_key(*key) && listing.contains_key(*key))
@@ -178,5 +187,32 @@ mod tests {
         assert!(interim.files.is_empty());
         assert!(interim.stale.contains("old.html") && interim.stale.contains("index.html"));
         assert!(interim.stale.contains("missing.html"));
+        assert!(plan.overwrites.is_empty());
+    }
+
+    #[test]
+    fn replacing_an_object_no_manifest_names_is_an_overwrite() {
+        let files = Files::from([
+            ("index.html".into(), file(A)),
+            ("ours.html".into(), file(A)),
+            ("same.html".into(), file(A)),
+            ("new.html".into(), file(A)),
+        ]);
+        let listing = Listing::from([
+            ("index.html".into(), object(B)),
+            ("ours.html".into(), object(B)),
+            ("same.html".into(), object(A)),
+        ]);
+        let previous = Manifest::new(
+            Files::from([("ours.html".into(), file(B))]),
+            BTreeSet::new(),
+        );
+        let with = plan(&files, &listing, Some(&previous));
+        assert_eq!(with.overwrites, ["index.html"]);
+        // No usable manifest: nothing in the bucket is provably ours, but
+        // identical bytes are no loss.
+        let without = plan(&files, &listing, None);
+        assert_eq!(without.overwrites, ["ours.html", "index.html"]);
+        assert!(without.unchanged.contains("same.html"));
     }
 }
