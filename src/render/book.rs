@@ -768,7 +768,9 @@ enum Attribute {
 /// in one pass: a book rewrites every case's body, and a dozen `replace`
 /// passes over each were a tenth of the build. Bodies come from the
 /// Markdown renderer and the sanitiser, so attribute values are always
-/// double-quoted and text never holds `="` or a raw `<`.
+/// double-quoted and text never holds a raw `<`; text may hold ` id="`
+/// (the sanitiser does not escape quotes in text), so attributes are only
+/// looked for inside a tag.
 fn rewrite(
     html: &str,
     shift_headings: bool,
@@ -777,13 +779,15 @@ fn rewrite(
     let bytes = html.as_bytes();
     let mut out = String::with_capacity(html.len() + html.len() / 8);
     let mut copied = 0;
+    let mut in_tag = false;
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
-            b'<' if shift_headings => {
+            b'<' => {
                 let close = bytes.get(i + 1) == Some(&b'/');
                 let h = i + 1 + usize::from(close);
-                if bytes.get(h) == Some(&b'h') {
+                in_tag = bytes.get(h).is_some_and(u8::is_ascii_alphabetic);
+                if shift_headings && bytes.get(h) == Some(&b'h') {
                     if let Some(level @ b'2'..=b'5') = bytes.get(h + 1).copied() {
                         out.push_str(&html[copied..h + 1]);
                         out.push(char::from(level + 1));
@@ -793,7 +797,8 @@ fn rewrite(
                     }
                 }
             }
-            b'=' if bytes.get(i + 1) == Some(&b'"') => {
+            b'>' => in_tag = false,
+            b'=' if in_tag && bytes.get(i + 1) == Some(&b'"') => {
                 let before = &html[..i];
                 let attr = if before.ends_with(" id") {
                     Some(Attribute::Id)
@@ -804,6 +809,7 @@ fn rewrite(
                 } else {
                     None
                 };
+                // Past the value, so a `>` inside it does not end the tag.
                 let start = i + 2;
                 let end = html[start..].find('"').map_or(html.len(), |n| start + n);
                 if let Some(new) = attr.and_then(|attr| value(attr, &html[start..end])) {
@@ -811,7 +817,7 @@ fn rewrite(
                     out.push_str(&new);
                     copied = end;
                 }
-                i = end;
+                i = end + 1;
                 continue;
             }
             _ => {}
@@ -1034,5 +1040,19 @@ mod tests {
              <a href=\"#a\">1</a><img src=\"/p.png\" alt=\"=\"></p>"
         );
         assert_eq!(*seen.borrow(), ["a", "#a", "/p.png"]);
+    }
+
+    #[test]
+    fn attribute_like_text_is_left_as_written() {
+        // Text the sanitiser passes through with its quotes, and values
+        // holding `>` or `=`.
+        let html = "<p>写作 id=\"a\" 或 href=\"b\" 都行</p>\
+                    <a title=\"x > y\" href=\"#a\">id=\"c\"</a>";
+        let out = rewrite(html, false, |_, value| Some(format!("[{value}]")));
+        assert_eq!(
+            out,
+            "<p>写作 id=\"a\" 或 href=\"b\" 都行</p>\
+             <a title=\"x > y\" href=\"[#a]\">id=\"c\"</a>"
+        );
     }
 }
