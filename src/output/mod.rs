@@ -78,6 +78,7 @@ impl Staging {
     /// write failed. For folders inside an output (`compile`'s books),
     /// where no previous generation may be kept.
     pub fn commit(mut self) -> io::Result<()> {
+        let _lock = GenerationLock::take(&self.out_dir);
         if self.swap_in()? {
             // The staging path now holds the previous output.
             fs::remove_dir_all(&self.dir)?;
@@ -90,6 +91,7 @@ impl Staging {
     /// is renamed `.NAME.discard-PID-N` for [`remove_discarded`]. Returns
     /// whether there is anything to remove.
     pub fn commit_keeping_previous(mut self) -> io::Result<bool> {
+        let _lock = GenerationLock::take(&self.out_dir);
         if !self.swap_in()? {
             return Ok(false);
         }
@@ -262,6 +264,30 @@ fn retire(old: &Path, out_dir: &Path) -> bool {
     has_discarded(out_dir)
 }
 
+/// Held while the output's generations are shuffled (a build's commit, a
+/// rollback), so two processes never interleave their renames: a build
+/// committing during `build --rollback` would otherwise leave a
+/// `.previous` two builds old. An advisory lock on the folder holding the
+/// output (no lock file is left beside it); where the platform cannot lock
+/// a folder, no lock is taken.
+struct GenerationLock(Option<fs::File>);
+
+impl GenerationLock {
+    fn take(out_dir: &Path) -> GenerationLock {
+        let (parent, _) = parent_and_name(out_dir);
+        let folder = fs::File::open(&parent).ok();
+        GenerationLock(folder.filter(|folder| folder.lock().is_ok()))
+    }
+}
+
+impl Drop for GenerationLock {
+    fn drop(&mut self) {
+        if let Some(folder) = &self.0 {
+            let _ = folder.unlock();
+        }
+    }
+}
+
 /// `.NAME.WHAT-PID-N` beside the output: a name no earlier process (even
 /// one with this PID, as in a container where every build is PID 1) used.
 fn unique_beside(out_dir: &Path, what: &str) -> PathBuf {
@@ -313,6 +339,7 @@ pub fn previous_path(out_dir: &Path) -> PathBuf {
 /// previous generation the site that was rolled back (a second rollback
 /// undoes the first). `NotFound` when there is no previous generation.
 pub fn roll_back(out_dir: &Path) -> io::Result<()> {
+    let _lock = GenerationLock::take(out_dir);
     let previous = previous_path(out_dir);
     if fs::symlink_metadata(&previous).is_err() {
         return Err(io::Error::new(
@@ -476,6 +503,32 @@ mod tests {
             path: path.to_string(),
             contents: Contents::Bytes(text.as_bytes().to_vec()),
         }
+    }
+
+    #[test]
+    fn a_rollback_waits_for_a_commit_in_progress() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("output");
+        for text in ["one", "two"] {
+            let staging = Staging::begin(&out).unwrap();
+            staging.put(file("index.html", text));
+            staging.commit_keeping_previous().unwrap();
+        }
+        // Another process's commit holds the lock: the rollback waits.
+        let held = GenerationLock::take(&out);
+        assert!(held.0.is_some(), "no lock on a Linux folder");
+        let (done, finished) = std::sync::mpsc::channel();
+        let waiting = {
+            let out = out.clone();
+            std::thread::spawn(move || done.send(roll_back(&out).is_ok()).unwrap())
+        };
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        assert!(finished.try_recv().is_err(), "the rollback did not wait");
+        assert_eq!(fs::read_to_string(out.join("index.html")).unwrap(), "two");
+        drop(held);
+        assert!(finished.recv().unwrap());
+        waiting.join().unwrap();
+        assert_eq!(fs::read_to_string(out.join("index.html")).unwrap(), "one");
     }
 
     #[test]
