@@ -22,6 +22,11 @@ use std::fs;
 use std::io;
 use std::path::{Component, Path, PathBuf};
 
+/// The output folder when a command is given none: `ROOT/output`.
+pub fn default_output(root: &Path) -> PathBuf {
+    root.join("output")
+}
+
 /// The file naming a folder as Casebook's output, at its top.
 pub const MARKER: &str = ".casebook-output";
 

@@ -86,7 +86,7 @@ pub fn run(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     let out_dir = options
         .output
         .clone()
-        .unwrap_or_else(|| options.root.join("output"));
+        .unwrap_or_else(|| crate::destination::default_output(&options.root));
     crate::destination::check(&options.root, &out_dir, crate::destination::Use::Site)
         .map_err(BuildError::Destination)?;
     let mut phases = Phases::new();
@@ -121,7 +121,10 @@ pub fn run(options: &BuildOptions) -> Result<BuildReport, BuildError> {
 /// the output (atomically; a second rollback swaps them again). Returns
 /// the output folder.
 pub fn rollback(root: &Path, output: Option<&Path>) -> Result<PathBuf, BuildError> {
-    let out_dir = output.map_or_else(|| root.join("output"), Path::to_path_buf);
+    let out_dir = output.map_or_else(
+        || crate::destination::default_output(root),
+        Path::to_path_buf,
+    );
     let previous = crate::output::previous_path(&out_dir);
     for folder in [&out_dir, &previous] {
         crate::destination::check(root, folder, crate::destination::Use::Site)

@@ -59,7 +59,7 @@ pub fn run(options: &CompileOptions) -> Result<CompileReport, CompileError> {
     let out = options
         .output
         .clone()
-        .unwrap_or_else(|| options.root.join("output"));
+        .unwrap_or_else(|| crate::destination::default_output(&options.root));
     crate::destination::check(&options.root, &out, crate::destination::Use::Books)
         .map_err(CompileError::Destination)?;
     let request = crate::build::Request {

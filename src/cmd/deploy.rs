@@ -47,7 +47,7 @@ pub fn run(options: &DeployOptions) -> Result<DeployReport, DeployError> {
     let out = options
         .output
         .clone()
-        .unwrap_or_else(|| options.root.join("output"));
+        .unwrap_or_else(|| crate::destination::default_output(&options.root));
     // Absolute, so the files written beside it (`--output .` too) land
     // beside it, never inside.
     let out = std::path::absolute(&out)

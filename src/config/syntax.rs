@@ -32,11 +32,8 @@ pub(super) fn diagnostic(text: &str, err: &toml::de::Error) -> Diagnostic {
         )
         .at(line, column)
         .unquoted()
-        .help(format!(
-            "删掉这一行；发布时把密钥放在环境变量 {} 和 {} 里（见 docs/site-owners.md 的 casebook deploy 一节）。若这是真实的密钥，它已经写进过文件：请到存储服务的控制台作废它、换一个新的",
-            crate::deploy::target::KEY_ID,
-            crate::deploy::target::SECRET
-        ));
+        // The variables `deploy::target` reads (config sits below deploy).
+        .help("删掉这一行；发布时把密钥放在环境变量 AWS_ACCESS_KEY_ID 和 AWS_SECRET_ACCESS_KEY 里（见 docs/site-owners.md 的 casebook deploy 一节）。若这是真实的密钥，它已经写进过文件：请到存储服务的控制台作废它、换一个新的");
     }
     Diagnostic::error(
         rules::CONFIG_INVALID,

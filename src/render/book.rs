@@ -17,7 +17,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::qr;
-use super::views::{MetricView, Views};
+use super::views::{MetricView, Views, FIGURE_LABEL};
 use crate::book::{Book, Chapter};
 use crate::content::{Case, Status};
 use crate::output::{Contents, OutputFile};
@@ -743,7 +743,7 @@ fn case_body(
             &format!("<h3 id=\"{prefix}abstract\">"),
             &format!(
                 "<h3 id=\"{prefix}abstract\" data-bold=\"{}\">",
-                escape_attr(&heading.text)
+                crate::text::escape_markup(&heading.text)
             ),
             1,
         );
@@ -867,12 +867,6 @@ fn drop_attribute(tag: &str, name: &str) -> String {
     }
 }
 
-fn escape_attr(text: &str) -> String {
-    let mut out = String::new();
-    let _ = pulldown_cmark_escape::escape_html(&mut out, text);
-    out
-}
-
 /// The id of the case of this book that `href` leads to, if any
 /// (`{base_path}cases/{id}/…`).
 fn in_book_case<'a>(href: &'a str, base_path: &str, in_book: &HashSet<&str>) -> Option<&'a str> {
@@ -911,38 +905,26 @@ fn local_urls(html: &str, views: &Views, own: &str, root: &str) -> String {
 
 /// Add `by` to every numbered table label (表N) in `html`.
 fn shift_table_numbers(html: &str, by: usize) -> String {
-    if by == 0 {
-        return html.to_string();
-    }
-    let mut out = String::with_capacity(html.len());
-    let mut rest = html;
-    while let Some(at) = find_label(rest) {
-        let (start, len) = at;
-        out.push_str(&rest[..start + len]);
-        let digits: String = rest[start + len..]
-            .chars()
-            .take_while(|c| c.is_ascii_digit())
-            .collect();
-        let n: usize = digits.parse().unwrap_or(0);
-        out.push_str(&(n + by).to_string());
-        rest = &rest[start + len + digits.len()..];
-    }
-    out.push_str(rest);
-    out
+    shift_numbers(html, by, &["<span class=\"label\">表", "aria-label=\"表"])
 }
-
-/// How the Markdown renderer labels a figure's number.
-const FIGURE_LABEL: &str = "<span class=\"label\">图";
 
 /// Add `by` to the number of every figure label in `html`.
 fn shift_figure_numbers(html: &str, by: usize) -> String {
+    shift_numbers(html, by, &[FIGURE_LABEL])
+}
+
+/// Add `by` to the number that follows each of `labels` in `html`.
+fn shift_numbers(html: &str, by: usize, labels: &[&str]) -> String {
     if by == 0 {
         return html.to_string();
     }
     let mut out = String::with_capacity(html.len());
     let mut rest = html;
-    while let Some(start) = rest.find(FIGURE_LABEL) {
-        let len = FIGURE_LABEL.len();
+    while let Some((start, len)) = labels
+        .iter()
+        .filter_map(|label| rest.find(label).map(|at| (at, label.len())))
+        .min()
+    {
         out.push_str(&rest[..start + len]);
         let digits: String = rest[start + len..]
             .chars()
@@ -954,15 +936,6 @@ fn shift_figure_numbers(html: &str, by: usize) -> String {
     }
     out.push_str(rest);
     out
-}
-
-/// The next table-number label: its offset and the length of the text
-/// before the number.
-fn find_label(html: &str) -> Option<(usize, usize)> {
-    ["<span class=\"label\">表", "aria-label=\"表"]
-        .iter()
-        .filter_map(|m| html.find(m).map(|at| (at, m.len())))
-        .min()
 }
 
 /// `@page NAME { @top-center { content: "TEXT" } }`.

@@ -69,10 +69,10 @@ impl IdentityView {
     }
 }
 
-/// A link to a year's book (and its PDF, when one was printed).
 /// How the Markdown renderer labels a figure's number (图N).
 pub const FIGURE_LABEL: &str = "<span class=\"label\">图";
 
+/// A link to a year's book (and its PDF, when one was printed).
 #[derive(Serialize, Clone)]
 pub struct BookLink {
     pub year: i64,

@@ -37,7 +37,6 @@ pub use analyzer::{analyze, is_ideograph, CjkTokenizer, Mode, TOKENIZER_NAME};
 pub use index::{plain_text, MethodTerm, Purpose, SearchIndex};
 pub use related::{Related, RELATED_CASES};
 pub use snippet::{around_matches, find_matches, Snippet};
-pub use suggest::nearest as nearest_method;
 pub use synonyms::Synonyms;
 
 use crate::config::{Config, TermConfig};
