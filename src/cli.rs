@@ -370,7 +370,13 @@ fn run_build(options: BuildOptions, verbose: bool) -> i32 {
     match cmd::build::run(&options) {
         Ok(report) => {
             print_build(&report, root, verbose, options.drafts);
-            if report.discarded {
+            if let crate::output::Previous::NotKept(previous) = &report.committed.previous {
+                eprintln!(
+                    "提醒：没有保留上一次的输出，casebook build --rollback 暂时不可用：{} 已存在且不是 Casebook 构建的文件夹（原样保留，没有改动）。把它移走后，下次构建会保留上一次的输出。",
+                    previous.display()
+                );
+            }
+            if report.committed.discarded {
                 spawn_remover(&report.output);
             }
             0

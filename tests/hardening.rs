@@ -1656,9 +1656,14 @@ fn a_rollback_restores_the_site_the_last_build_replaced() {
         std::fs::read_to_string(previous.join("notes.txt")).unwrap(),
         "theirs"
     );
-    // A build does not replace it either: the replaced output is removed.
+    // A build does not replace it either: the replaced output is removed,
+    // and the editor is told no rollback is kept.
     let (code, stderr) = build_bounded(&root, &out);
     assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("没有保留上一次的输出") && stderr.contains(".out.previous"),
+        "{stderr}"
+    );
     assert_eq!(
         std::fs::read_to_string(previous.join("notes.txt")).unwrap(),
         "theirs"

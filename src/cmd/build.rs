@@ -4,7 +4,7 @@
 //! The output it replaces is kept as the previous generation
 //! (`output::previous_path`), which [`rollback`] swaps back in; the one
 //! before is left set aside for the caller to remove outside the editor's
-//! wait (`BuildReport::discarded`, `output::remove_discarded`).
+//! wait (`BuildReport::committed`, `output::remove_discarded`).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -55,9 +55,10 @@ pub struct BuildReport {
     /// Each phase's wall and CPU time and the peak memory at its end.
     pub phases: Vec<Phase>,
     pub elapsed: Duration,
-    /// An older generation was set aside beside the output: call
-    /// `output::remove_discarded` (the CLI does, in a detached process).
-    pub discarded: bool,
+    /// What the commit did beside the output: whether an older generation
+    /// was set aside (call `output::remove_discarded`; the CLI does, in a
+    /// detached process) and whether the replaced output was kept.
+    pub committed: crate::output::Committed,
 }
 
 /// What a build drew, and what it took from the caches.
@@ -102,7 +103,7 @@ pub fn run(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     progress.set_message("写入文件");
     let committed = staging.commit_keeping_previous();
     progress.finish_and_clear();
-    let discarded = committed.map_err(BuildError::Io)?;
+    let committed = committed.map_err(BuildError::Io)?;
     phases.done("commit");
     Ok(BuildReport {
         cases,
@@ -113,7 +114,7 @@ pub fn run(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         drawn,
         elapsed: phases.started.elapsed(),
         phases: phases.list,
-        discarded,
+        committed,
     })
 }
 

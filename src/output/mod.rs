@@ -88,12 +88,14 @@ impl Staging {
 
     /// Make the staged files the output and keep the output they replace
     /// as `.NAME.previous` (for [`roll_back`]); the generation kept before
-    /// is renamed `.NAME.discard-PID-N` for [`remove_discarded`]. Returns
-    /// whether there is anything to remove.
-    pub fn commit_keeping_previous(mut self) -> io::Result<bool> {
+    /// is renamed `.NAME.discard-PID-N` for [`remove_discarded`].
+    pub fn commit_keeping_previous(mut self) -> io::Result<Committed> {
         let _lock = GenerationLock::take(&self.out_dir);
         if !self.swap_in()? {
-            return Ok(false);
+            return Ok(Committed {
+                discarded: false,
+                previous: Previous::NoneReplaced,
+            });
         }
         // The new output is in place: what follows only tidies up, and
         // its failures leave a folder the next build clears.
@@ -236,11 +238,17 @@ fn beside(out_dir: &Path, what: &str) -> PathBuf {
 }
 
 /// Keep `old` (the output just replaced) as the previous generation and
-/// set the one kept before aside as `.NAME.discard-PID-N`. Returns whether
-/// any set-aside generation waits for removal (this build's or one a
-/// killed remover left).
-fn retire(old: &Path, out_dir: &Path) -> bool {
+/// set the one kept before aside as `.NAME.discard-PID-N`.
+fn retire(old: &Path, out_dir: &Path) -> Committed {
     let previous = previous_path(out_dir);
+    let done = |kept: bool| Committed {
+        discarded: has_discarded(out_dir),
+        previous: if kept {
+            Previous::Kept
+        } else {
+            Previous::NotKept(previous.clone())
+        },
+    };
     match fs::symlink_metadata(&previous) {
         Ok(_) if destination::is_output(&previous) => {
             // A set-aside name no other folder has; should the move still
@@ -255,13 +263,35 @@ fn retire(old: &Path, out_dir: &Path) -> bool {
         // name), or unreadable: left alone, and nothing is kept.
         _ => {
             let _ = fs::remove_dir_all(old);
-            return has_discarded(out_dir);
+            return done(false);
         }
     }
     if fs::rename(old, &previous).is_err() {
         let _ = fs::remove_dir_all(old);
+        return done(false);
     }
-    has_discarded(out_dir)
+    done(true)
+}
+
+/// What a build's commit did beside the output.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Committed {
+    /// A set-aside generation waits for [`remove_discarded`] (this
+    /// build's or one a killed remover left).
+    pub discarded: bool,
+    pub previous: Previous,
+}
+
+/// The output a build replaced.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Previous {
+    /// There was none (the first build into this folder).
+    NoneReplaced,
+    /// Kept as `.NAME.previous`, for [`roll_back`].
+    Kept,
+    /// Removed instead: the folder holds something at `.NAME.previous`
+    /// that is not Casebook's (left alone), or the rename failed.
+    NotKept(PathBuf),
 }
 
 /// Held while the output's generations are shuffled (a build's commit, a
@@ -650,9 +680,37 @@ mod tests {
     }
 
     fn build(out: &Path, text: &str) -> bool {
+        build_reporting(out, text).discarded
+    }
+
+    fn build_reporting(out: &Path, text: &str) -> Committed {
         let staging = Staging::begin(out).unwrap();
         staging.put(file("index.html", text));
         staging.commit_keeping_previous().unwrap()
+    }
+
+    #[test]
+    fn a_previous_generation_that_cannot_be_kept_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        assert_eq!(
+            build_reporting(&out, "one").previous,
+            Previous::NoneReplaced
+        );
+        assert_eq!(build_reporting(&out, "two").previous, Previous::Kept);
+        let previous = previous_path(&out);
+        fs::remove_dir_all(&previous).unwrap();
+        fs::create_dir(&previous).unwrap();
+        fs::write(previous.join("notes.txt"), "theirs").unwrap();
+        assert_eq!(
+            build_reporting(&out, "three").previous,
+            Previous::NotKept(previous.clone())
+        );
+        assert_eq!(
+            fs::read_to_string(previous.join("notes.txt")).unwrap(),
+            "theirs"
+        );
+        assert_eq!(names_in(dir.path()), [".out.previous", "out"]);
     }
 
     #[test]
