@@ -130,3 +130,72 @@ fn hostile_pictures_are_diagnostics_naming_the_file() {
         assert!(has_cjk(&stderr), "{name}: {stderr}");
     }
 }
+
+/// A JPEG stored `width`×`height` (left half red, right half blue) whose
+/// EXIF Orientation tag (an APP1 segment built by hand) is `tag`.
+fn jpeg_with_orientation(width: u32, height: u32, tag: u16) -> Vec<u8> {
+    let picture = image::RgbImage::from_fn(width, height, |x, _| {
+        image::Rgb(if x < width / 2 {
+            [255, 0, 0]
+        } else {
+            [0, 0, 255]
+        })
+    });
+    let mut jpeg = Vec::new();
+    picture
+        .write_to(
+            &mut std::io::Cursor::new(&mut jpeg),
+            image::ImageFormat::Jpeg,
+        )
+        .unwrap();
+    // "Exif\0\0", a big-endian TIFF header, one IFD of one SHORT entry.
+    let mut app1 = b"Exif\0\0MM\0\x2a\0\0\0\x08\0\x01\x01\x12\0\x03\0\0\0\x01".to_vec();
+    app1.extend(tag.to_be_bytes());
+    app1.extend([0, 0, 0, 0, 0, 0]);
+    let mut out = vec![0xFF, 0xD8, 0xFF, 0xE1];
+    out.extend(u16::try_from(app1.len() + 2).unwrap().to_be_bytes());
+    out.extend(app1);
+    out.extend(&jpeg[2..]);
+    out
+}
+
+#[test]
+fn a_phone_photo_tagged_rotate_90_is_published_upright() {
+    let dir = temp_dir();
+    let site = dir.path().join("site");
+    copy_dir(&fixture("basic"), &site);
+    let case = site.join("content/cases/2022/2022-001");
+    // Stored landscape 1200×800; upright it is portrait 800×1200.
+    std::fs::write(case.join("photo.jpg"), jpeg_with_orientation(1200, 800, 6)).unwrap();
+    let index = case.join("index.md");
+    let text = std::fs::read_to_string(&index).unwrap();
+    std::fs::write(&index, text.replace("](flow.png)", "](photo.jpg)")).unwrap();
+    let built = build_ok(&site, &[]);
+    let page = built.html("cases/2022-001/index.html");
+    let img = page
+        .select(&sel("picture img[src$='photo.jpg']"))
+        .next()
+        .expect("the photo's picture");
+    assert_eq!(img.value().attr("width"), Some("800"));
+    assert_eq!(img.value().attr("height"), Some("1200"));
+    let source = page
+        .select(&sel("picture source[srcset*='photo.jpg']"))
+        .next()
+        .unwrap();
+    let listed = candidates(source.value().attr("srcset").unwrap());
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    for (url, width) in listed {
+        let bytes = std::fs::read(built.path(url.strip_prefix('/').unwrap())).unwrap();
+        let picture = image::load_from_memory(&bytes).unwrap().into_rgb8();
+        assert_eq!(picture.dimensions(), (width, width * 3 / 2), "{url}");
+        // The stored left half (red) is the upright top half.
+        let (w, h) = picture.dimensions();
+        let top = picture.get_pixel(w / 2, h / 8);
+        let bottom = picture.get_pixel(w / 2, h * 7 / 8);
+        assert!(top[0] > 200 && top[2] < 60, "{url}: top {top:?}");
+        assert!(
+            bottom[2] > 200 && bottom[0] < 60,
+            "{url}: bottom {bottom:?}"
+        );
+    }
+}

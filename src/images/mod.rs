@@ -16,7 +16,12 @@
 //! original stays published at its own name (the `src` of the `<img>`,
 //! which the book and old browsers use, and which a reader can open to
 //! zoom). GIFs (maybe animated) and WebP originals are not resized.
+//!
+//! Sizes are those of the upright picture ([`orientation`]): a phone
+//! photo tagged "rotate 90°" has its width and height swapped, and its
+//! variants are turned upright before they are resized.
 
+pub mod orientation;
 pub mod resize;
 
 use crate::text::escape_markup as escape;

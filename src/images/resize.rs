@@ -28,7 +28,8 @@ use fast_image_resize as fr;
 use image::{DynamicImage, ImageEncoder, ImageReader, Limits};
 use rayon::prelude::*;
 
-use super::{Format, Variant};
+use super::{orientation, Format, Variant};
+use image::metadata::Orientation;
 
 /// The cache folder, relative to the site root.
 pub const CACHE_DIR: &str = ".casebook-cache/images";
@@ -49,7 +50,7 @@ pub const JPEG_QUALITY: u8 = 85;
 /// Everything besides the source and the size that decides a variant's
 /// bytes: change it and every entry is made again.
 const SETTINGS: &str = concat!(
-    "casebook-images/1 lanczos3 webp-q80 jpeg-q85 png-default-adaptive ",
+    "casebook-images/2 exif-upright lanczos3 webp-q80 jpeg-q85 png-default-adaptive ",
     "image-0.25 fast_image_resize-6 webp-0.3 casebook-",
     env!("CARGO_PKG_VERSION")
 );
@@ -217,7 +218,11 @@ pub fn make(cache: &Cache, source: &Path, variants: &[Variant]) -> Result<Vec<Ve
     }
     let bytes = fs::read(source).map_err(|e| Problem::Unreadable(e.to_string()))?;
     let source_hash = blake3::hash(&bytes);
-    let keys: Vec<String> = variants.iter().map(|v| key(&source_hash, v)).collect();
+    let turn = orientation::of_bytes(&bytes);
+    let keys: Vec<String> = variants
+        .iter()
+        .map(|v| key(&source_hash, turn, v))
+        .collect();
     let cached: Vec<Option<Vec<u8>>> = variants
         .iter()
         .zip(&keys)
@@ -275,17 +280,18 @@ pub fn shrink(bytes: &[u8]) -> Result<Option<Vec<u8>>, Problem> {
     Ok((smaller.len() < bytes.len()).then_some(smaller))
 }
 
-fn key(source: &blake3::Hash, variant: &Variant) -> String {
+fn key(source: &blake3::Hash, orientation: Orientation, variant: &Variant) -> String {
     let mut hasher = blake3::Hasher::new();
     hasher.update(SETTINGS.as_bytes());
     hasher.update(source.as_bytes());
+    hasher.update(&[orientation.to_exif()]);
     hasher.update(&variant.width.to_le_bytes());
     hasher.update(&variant.height.to_le_bytes());
     hasher.update(variant.format.extension().as_bytes());
     hasher.finalize().to_hex().to_string()
 }
 
-/// A decoded picture, as 8-bit RGB or RGBA.
+/// A decoded picture, upright, as 8-bit RGB or RGBA.
 struct Decoded {
     width: u32,
     height: u32,
@@ -293,7 +299,8 @@ struct Decoded {
     pixels: Vec<u8>,
 }
 
-/// Decode `bytes` within the limits.
+/// Decode `bytes` within the limits and turn the picture upright (the
+/// orientation [`orientation::of_bytes`] reads, as the markup did).
 fn decode(bytes: &[u8]) -> Result<Decoded, Problem> {
     let corrupt = |e: image::ImageError| Problem::Corrupt(e.to_string());
     let mut reader = ImageReader::new(Cursor::new(bytes))
@@ -309,7 +316,9 @@ fn decode(bytes: &[u8]) -> Result<Decoded, Problem> {
     if u64::from(width) * u64::from(height) > MAX_DECODE_PIXELS {
         return Err(Problem::Corrupt(format!("{width}×{height} 像素")));
     }
-    let image = DynamicImage::from_decoder(decoder).map_err(corrupt)?;
+    let mut image = DynamicImage::from_decoder(decoder).map_err(corrupt)?;
+    image.apply_orientation(orientation::of_bytes(bytes));
+    let (width, height) = (image.width(), image.height());
     let alpha = image.color().has_alpha();
     let pixels = match (image, alpha) {
         (DynamicImage::ImageRgba8(buffer), true) => buffer.into_raw(),
@@ -429,6 +438,39 @@ mod tests {
     }
 
     #[test]
+    fn a_phone_photo_is_turned_upright_before_it_is_resized() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = dir.path().join("photo.jpg");
+        // Stored 1200×800, left half red; tagged "rotate 90° clockwise".
+        let bytes = super::super::orientation::tests::jpeg_with_orientation(1200, 800, 6);
+        fs::write(&source, &bytes).unwrap();
+        let (width, height) = super::super::orientation::upright_size(&source).unwrap();
+        assert_eq!((width, height), (800, 1200));
+        let variants = super::super::variants("photo.jpg", width, height, u64::MAX);
+        let made = make(&Cache::at(dir.path()), &source, &variants).unwrap();
+        for (bytes, v) in made.iter().zip(&variants) {
+            let picture = image::load_from_memory(bytes).unwrap().into_rgb8();
+            assert_eq!(picture.dimensions(), (v.width, v.height), "{}", v.rel);
+            // The stored left half is the upright top half.
+            let top = picture.get_pixel(v.width / 2, v.height / 8);
+            let bottom = picture.get_pixel(v.width / 2, v.height * 7 / 8);
+            assert!(top[0] > 200 && top[2] < 60, "{}: top {top:?}", v.rel);
+            assert!(
+                bottom[2] > 200 && bottom[0] < 60,
+                "{}: bottom {bottom:?}",
+                v.rel
+            );
+        }
+        let plain = super::super::orientation::tests::jpeg_with_orientation(1200, 800, 1);
+        let hash = blake3::hash(&plain);
+        assert_ne!(
+            key(&hash, Orientation::NoTransforms, &variants[0]),
+            key(&hash, Orientation::Rotate90, &variants[0]),
+            "the orientation is part of the key"
+        );
+    }
+
+    #[test]
     fn a_damaged_or_foreign_cache_entry_is_made_again() {
         let dir = tempfile::tempdir().unwrap();
         let source = dir.path().join("a.png");
@@ -437,10 +479,14 @@ mod tests {
         let first = make(&Cache::at(dir.path()), &source, &variants).unwrap();
         let cache = Cache::at(dir.path());
         let hash = blake3::hash(&fs::read(&source).unwrap());
-        let entry = cache.entry(&key(&hash, &variants[0])).unwrap();
+        let entry = cache
+            .entry(&key(&hash, Orientation::NoTransforms, &variants[0]))
+            .unwrap();
         let whole = fs::read(&entry).unwrap();
         fs::write(&entry, &whole[..whole.len() / 2]).unwrap();
-        let other = cache.entry(&key(&hash, &variants[1])).unwrap();
+        let other = cache
+            .entry(&key(&hash, Orientation::NoTransforms, &variants[1]))
+            .unwrap();
         fs::write(&other, b"<html>not a picture</html>").unwrap();
         assert_eq!(make(&cache, &source, &variants).unwrap(), first);
         assert_eq!(cache.counts(), (2, variants.len() - 2));
