@@ -199,3 +199,34 @@ fn a_phone_photo_tagged_rotate_90_is_published_upright() {
         );
     }
 }
+
+#[test]
+fn a_symlinked_cache_folder_is_not_written_through() {
+    for link in [".casebook-cache", ".casebook-cache/images"] {
+        let dir = temp_dir();
+        let site = dir.path().join("site");
+        copy_dir(&fixture("basic"), &site);
+        // Say, the editor's home: Casebook did not make it.
+        let elsewhere = dir.path().join("home");
+        std::fs::create_dir(&elsewhere).unwrap();
+        std::fs::write(elsewhere.join("notes.txt"), "mine").unwrap();
+        let at = site.join(link);
+        std::fs::create_dir_all(at.parent().unwrap()).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, &at).unwrap();
+        let built = build_ok(&site, &[]);
+        assert!(
+            built.stderr.contains("path-symlink"),
+            "{link}: {}",
+            built.stderr
+        );
+        assert!(built.stderr.contains(link), "{link}: {}", built.stderr);
+        assert!(has_cjk(&built.stderr));
+        let left: Vec<_> = std::fs::read_dir(&elsewhere)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(left, ["notes.txt"], "{link}: written through");
+        // Built without the cache: the variants are there all the same.
+        assert!(built.exists("cases/2022-001/cover.png.400.webp"), "{link}");
+    }
+}

@@ -21,6 +21,7 @@
 //! photo tagged "rotate 90°" has its width and height swapped, and its
 //! variants are turned upright before they are resized.
 
+pub mod cache;
 pub mod orientation;
 pub mod resize;
 

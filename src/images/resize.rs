@@ -2,16 +2,12 @@
 //! Lanczos3 (`fast_image_resize`), encode WebP (libwebp, lossy, quality
 //! [`WEBP_QUALITY`]) and the original format, through a cache.
 //!
-//! The cache lives in the site's [`CACHE_DIR`] (never in `content/`, never
-//! in the output; `casebook new` lists it in `.gitignore`, deleting it only
-//! costs time). An entry is named by the hash of the source's bytes, the
-//! variant's width, height and format and [`SETTINGS`] (the encoders, their
-//! settings and the crates' versions), and holds the hash of its payload
-//! before the payload: an entry that is cut short, edited or put there by
-//! anything else fails the check and is made again. Entries are written
-//! through a temporary file and a rename, so a killed build leaves none
-//! half written. Encoders are deterministic, so a cached and a fresh
-//! variant are the same bytes, and two builds give the same output.
+//! Variants go through the site's [`Cache`] (`images::cache`: where it
+//! lives, how entries are sealed and read). An entry is named by the hash
+//! of the source's bytes, its EXIF orientation, the variant's width,
+//! height and format and [`SETTINGS`] (the encoders, their settings and
+//! the crates' versions). Encoders are deterministic, so a cached and a
+//! fresh variant are the same bytes, and two builds give the same output.
 //!
 //! Hostile pictures are bounded: the parse refused headers over
 //! `markdown::assets::MAX_IMAGE_PIXELS`; the decoder is given the same
@@ -20,21 +16,18 @@
 //! [`Problem`], never a panic.
 
 use std::fs;
-use std::io::{self, Cursor, Write};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::io::Cursor;
+use std::path::Path;
+use std::sync::atomic::Ordering;
 
 use fast_image_resize as fr;
 use image::{DynamicImage, ImageEncoder, ImageReader, Limits};
 use rayon::prelude::*;
 
+use super::cache::max_payload;
+pub use super::cache::{Cache, CACHE_DIR, POSTER_CACHE_DIR};
 use super::{orientation, Format, Variant};
 use image::metadata::Orientation;
-
-/// The cache folder, relative to the site root.
-pub const CACHE_DIR: &str = ".casebook-cache/images";
-/// The share posters' cache folder (`render::poster`), relative to the root.
-pub const POSTER_CACHE_DIR: &str = ".casebook-cache/posters";
 
 /// The most pixels the decoder accepts (the parse's limit, 100 megapixels).
 pub const MAX_DECODE_PIXELS: u64 = 100_000_000;
@@ -54,139 +47,6 @@ const SETTINGS: &str = concat!(
     "image-0.25 fast_image_resize-6 webp-0.3 casebook-",
     env!("CARGO_PKG_VERSION")
 );
-
-/// Where variants are cached and how many were made or reused (the build
-/// report counts them, so a test can see that a rebuild made none).
-#[derive(Debug, Default)]
-pub struct Cache {
-    dir: Option<PathBuf>,
-    made: AtomicUsize,
-    reused: AtomicUsize,
-}
-
-impl Cache {
-    /// The cache of the site at `root`.
-    pub fn at(root: &Path) -> Cache {
-        Cache::in_folder(root.join(CACHE_DIR))
-    }
-
-    /// A cache in `dir`.
-    pub fn in_folder(dir: PathBuf) -> Cache {
-        Cache {
-            dir: Some(dir),
-            ..Cache::default()
-        }
-    }
-
-    /// The payload under `key` (the hash of everything that decides it),
-    /// from the cache if it has it whole, else from `make` (then cached).
-    pub fn fetch_or_make<E>(
-        &self,
-        key: &str,
-        format: Format,
-        make: impl FnOnce() -> Result<Vec<u8>, E>,
-    ) -> Result<Vec<u8>, E> {
-        if let Some(payload) = self.get(key, format) {
-            self.reused.fetch_add(1, Ordering::Relaxed);
-            return Ok(payload);
-        }
-        let payload = make()?;
-        self.made.fetch_add(1, Ordering::Relaxed);
-        self.put(key, &payload);
-        Ok(payload)
-    }
-
-    /// No cache: every variant is made (tests, `compile`).
-    pub fn none() -> Cache {
-        Cache::default()
-    }
-
-    /// Variants made by this build, and taken from the cache.
-    pub fn counts(&self) -> (usize, usize) {
-        (
-            self.made.load(Ordering::Relaxed),
-            self.reused.load(Ordering::Relaxed),
-        )
-    }
-
-    fn entry(&self, key: &str) -> Option<PathBuf> {
-        Some(self.dir.as_ref()?.join(&key[..2]).join(key))
-    }
-
-    /// The cached payload under `key`, if whole and as it was written.
-    fn get(&self, key: &str, format: Format) -> Option<Vec<u8>> {
-        let bytes = fs::read(self.entry(key)?).ok()?;
-        let (hash, payload) = bytes.split_at_checked(32)?;
-        (blake3::hash(payload).as_bytes() == hash && starts_like(format, payload))
-            .then(|| payload.to_vec())
-    }
-
-    /// Store `payload` under `key`; a cache that cannot be written only
-    /// costs time, so failures are ignored.
-    fn put(&self, key: &str, payload: &[u8]) {
-        let Some(path) = self.entry(key) else {
-            return;
-        };
-        if let Some(top) = self.dir.as_deref().and_then(Path::parent) {
-            mark(top);
-        }
-        let _ = write_entry(&path, payload);
-    }
-}
-
-/// Mark the cache's top folder as a cache: a `.gitignore` that ignores it
-/// all (so committing the site leaves it out) and the `CACHEDIR.TAG` that
-/// backup tools skip. Files already there are left as they are.
-fn mark(top: &Path) {
-    if top.join(".gitignore").exists() {
-        return;
-    }
-    let _ = fs::create_dir_all(top);
-    let files: [(&str, &[u8]); 2] = [
-        (
-            ".gitignore",
-            b"# Casebook's cache of resized pictures and posters: safe to delete.\n*\n",
-        ),
-        (
-            "CACHEDIR.TAG",
-            b"Signature: 8a477f597d28d172789f06886806bc55\n# Casebook's cache: safe to delete.\n",
-        ),
-    ];
-    for (name, bytes) in files {
-        if let Ok(mut file) = fs::File::create_new(top.join(name)) {
-            let _ = file.write_all(bytes);
-        }
-    }
-}
-
-fn write_entry(path: &Path, payload: &[u8]) -> io::Result<()> {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let dir = path.parent().unwrap_or(Path::new("."));
-    fs::create_dir_all(dir)?;
-    let name = path.file_name().unwrap_or_default().to_string_lossy();
-    let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    let temporary = dir.join(format!(".{name}.{}-{n}.tmp", std::process::id()));
-    let written = fs::File::create_new(&temporary).and_then(|mut file| {
-        file.write_all(blake3::hash(payload).as_bytes())?;
-        file.write_all(payload)
-    });
-    match written.and_then(|()| fs::rename(&temporary, path)) {
-        Ok(()) => Ok(()),
-        Err(err) => {
-            let _ = fs::remove_file(&temporary);
-            Err(err)
-        }
-    }
-}
-
-/// Whether `payload` starts like a file of `format`.
-fn starts_like(format: Format, payload: &[u8]) -> bool {
-    match format {
-        Format::Png => payload.starts_with(b"\x89PNG\r\n\x1a\n"),
-        Format::Jpeg => payload.starts_with(&[0xFF, 0xD8, 0xFF]),
-        Format::Webp => payload.starts_with(b"RIFF") && payload.get(8..12) == Some(b"WEBP"),
-    }
-}
 
 /// Why a picture's variants could not be made.
 #[derive(Debug, PartialEq, Eq)]
@@ -226,7 +86,7 @@ pub fn make(cache: &Cache, source: &Path, variants: &[Variant]) -> Result<Vec<Ve
     let cached: Vec<Option<Vec<u8>>> = variants
         .iter()
         .zip(&keys)
-        .map(|(v, k)| cache.get(k, v.format))
+        .map(|(v, k)| cache.get(k, v.format, max_payload(v.width, v.height)))
         .collect();
     if cached.iter().all(Option::is_some) {
         cache.reused.fetch_add(variants.len(), Ordering::Relaxed);
@@ -428,7 +288,7 @@ mod tests {
         for (bytes, v) in first.iter().zip(&variants) {
             let size = imagesize::blob_size(bytes).unwrap();
             assert_eq!((size.width as u32, size.height as u32), (v.width, v.height));
-            assert!(starts_like(v.format, bytes));
+            assert!(super::super::cache::starts_like(v.format, bytes));
         }
         let again = Cache::at(dir.path());
         assert_eq!(make(&again, &source, &variants).unwrap(), first);

@@ -103,10 +103,26 @@ impl Media {
     pub fn at(root: &std::path::Path) -> Media {
         Media {
             images: crate::images::resize::Cache::at(root),
-            posters: crate::images::resize::Cache::in_folder(
-                root.join(crate::images::resize::POSTER_CACHE_DIR),
+            posters: crate::images::resize::Cache::under(
+                root,
+                crate::images::resize::POSTER_CACHE_DIR,
             ),
         }
+    }
+
+    /// The warnings of cache folders refused (symlinks, files), each
+    /// folder once: the build went on without them.
+    pub fn refusals(&self) -> Vec<crate::diagnostics::Diagnostic> {
+        let mut out: Vec<crate::diagnostics::Diagnostic> = Vec::new();
+        for warning in [self.images.refusal(), self.posters.refusal()]
+            .into_iter()
+            .flatten()
+        {
+            if !out.iter().any(|w| w.file == warning.file) {
+                out.push(warning);
+            }
+        }
+        out
     }
 
     /// No caches (a book alone, the probe, which draw no pictures).

@@ -400,9 +400,12 @@ impl super::Renderer<'_> {
                 let png = self
                     .media
                     .posters
-                    .fetch_or_make(&key(font, &svg), crate::images::Format::Png, || {
-                        draw(font, &svg, shape)
-                    })
+                    .fetch_or_make(
+                        &key(font, &svg),
+                        crate::images::Format::Png,
+                        crate::images::cache::max_payload(shape.size().0, shape.size().1),
+                        || draw(font, &svg, shape),
+                    )
                     .map_err(failed)?;
                 Ok(crate::output::OutputFile {
                     path: crate::urls::poster(&case.id, shape.file_name()),
