@@ -203,8 +203,11 @@ pub fn check(path: &Path, rel: &str, usage: Use) -> Result<Option<(u32, u32)>, A
     )))
 }
 
-/// Whether an image of this size can be real (and fits in `u32`).
-fn plausible(width: usize, height: usize) -> bool {
+/// Whether an image of this size can be real (and fits in `u32`): each
+/// side 1 to [`MAX_IMAGE_SIDE`], at most [`MAX_IMAGE_PIXELS`] in all. Every
+/// picture Casebook decodes (content images, covers, the book's cover) is
+/// held to it before it is decoded.
+pub fn plausible(width: usize, height: usize) -> bool {
     (1..=MAX_IMAGE_SIDE).contains(&width)
         && (1..=MAX_IMAGE_SIDE).contains(&height)
         && width * height <= MAX_IMAGE_PIXELS
