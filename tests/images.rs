@@ -230,3 +230,42 @@ fn a_symlinked_cache_folder_is_not_written_through() {
         assert!(built.exists("cases/2022-001/cover.png.400.webp"), "{link}");
     }
 }
+
+#[test]
+fn a_heavy_cover_is_shared_resized_with_its_size() {
+    let dir = temp_dir();
+    let site = dir.path().join("site");
+    copy_dir(&fixture("basic"), &site);
+    // A camera's cover: 1600×900 px of noise, megabytes as PNG.
+    let noise = image::RgbImage::from_fn(1600, 900, |x, y| {
+        let n = (x.wrapping_mul(2_654_435_761) ^ y.wrapping_mul(40_503)).wrapping_mul(97);
+        image::Rgb([(n >> 8) as u8, (n >> 16) as u8, (n >> 24) as u8])
+    });
+    let cover = site.join("content/cases/2022/2022-001/cover.png");
+    noise.save(&cover).unwrap();
+    assert!(std::fs::metadata(&cover).unwrap().len() > 1_000_000);
+    let built = build_ok(&site, &[]);
+    let page = built.html("cases/2022-001/index.html");
+    let meta = |property: &str| {
+        page.select(&sel(&format!("meta[property=\"{property}\"]")))
+            .next()
+            .and_then(|m| m.value().attr("content").map(str::to_string))
+            .unwrap_or_else(|| panic!("no {property}"))
+    };
+    let url = meta("og:image");
+    assert!(url.ends_with("/cases/2022-001/cover.png.960.png"), "{url}");
+    assert_eq!(meta("og:image:width"), "960");
+    assert_eq!(meta("og:image:height"), "540");
+    let file = built.path("cases/2022-001/cover.png.960.png");
+    let size = imagesize::size(&file).unwrap();
+    assert_eq!((size.width, size.height), (960, 540));
+    assert!(std::fs::metadata(&file).unwrap().len() < 2_000_000);
+    let twitter = page
+        .select(&sel("meta[name=\"twitter:image\"]"))
+        .next()
+        .unwrap();
+    assert_eq!(twitter.value().attr("content"), Some(url.as_str()));
+    assert!(built
+        .read("cases/2022-001/index.html")
+        .contains(&format!("\"image\":\"{url}\"")));
+}
