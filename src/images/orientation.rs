@@ -82,6 +82,16 @@ pub fn upright_size(path: &Path) -> Option<(u32, u32)> {
     Some(upright(stored, of_file(path)))
 }
 
+/// The upright width and height of a picture held in memory.
+pub fn upright_blob_size(bytes: &[u8]) -> Option<(u32, u32)> {
+    let size = imagesize::blob_size(bytes).ok()?;
+    let stored = (
+        u32::try_from(size.width).ok()?,
+        u32::try_from(size.height).ok()?,
+    );
+    Some(upright(stored, of_bytes(bytes)))
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -131,6 +141,7 @@ pub(crate) mod tests {
         let path = dir.path().join("photo.jpg");
         std::fs::write(&path, &six).unwrap();
         assert_eq!(upright_size(&path), Some((32, 64)));
+        assert_eq!(upright_blob_size(&six), Some((32, 64)));
     }
 
     #[test]
