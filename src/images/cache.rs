@@ -152,37 +152,45 @@ impl Cache {
     }
 
     /// The shard folder of `key` (`CACHE/ab/`), every folder from the root
-    /// down a real folder, missing ones made when `create`; `None` when
-    /// there is no cache, a folder is missing (and not `create`), or a
-    /// folder is refused (then recorded).
+    /// down a real folder ([`plain_folder`]); `None` when there is no
+    /// cache, a folder is missing (and not `create`), or a folder is
+    /// refused (then recorded).
     fn folder(&self, key: &str, create: bool) -> Option<PathBuf> {
         let (root, rel) = self.place.as_ref()?;
         if self.refused.lock().map_or(true, |r| r.is_some()) {
             return None;
         }
-        let shard = key.get(..2)?;
-        let mut dir = root.clone();
-        let mut walked = PathBuf::new();
-        for part in rel
-            .components()
-            .map(|c| c.as_os_str())
-            .chain([shard.as_ref()])
-        {
-            dir.push(part);
-            walked.push(part);
-            match real_folder(&dir, create) {
-                Ok(true) => {}
-                Ok(false) => return None,
-                Err(()) => {
-                    if let Ok(mut refused) = self.refused.lock() {
-                        refused.get_or_insert(walked);
-                    }
-                    return None;
+        match plain_folder(root, &rel.join(key.get(..2)?), create) {
+            Ok(dir) => dir,
+            Err(walked) => {
+                if let Ok(mut refused) = self.refused.lock() {
+                    refused.get_or_insert(walked);
                 }
+                None
             }
         }
-        Some(dir)
     }
+}
+
+/// The folder `root/rel` when every folder from `root` down is a real
+/// folder, not a symlink (missing ones made when `create`): `Ok(None)`
+/// when one is missing (or cannot be made), `Err` with the first folder
+/// (relative to `root`) that is a symlink or not a folder. Caches go
+/// through it so nothing is ever written through a link to a folder
+/// Casebook did not make.
+pub fn plain_folder(root: &Path, rel: &Path, create: bool) -> Result<Option<PathBuf>, PathBuf> {
+    let mut dir = root.to_path_buf();
+    let mut walked = PathBuf::new();
+    for part in rel.components() {
+        dir.push(part);
+        walked.push(part);
+        match real_folder(&dir, create) {
+            Ok(true) => {}
+            Ok(false) => return Ok(None),
+            Err(()) => return Err(walked),
+        }
+    }
+    Ok(Some(dir))
 }
 
 /// Whether `dir` is a real folder (made when missing and `create`):
