@@ -20,14 +20,23 @@ use image::{ImageReader, Limits};
 
 /// How much of a file is read for its orientation: every header a
 /// decoder parses before the pixels (JPEG's APP segments are at most
-/// 64 KiB each) fits with room to spare.
+/// 64 KiB each; a phone's EXIF, thumbnail included, fits in one) fits
+/// with room to spare...
 pub const HEAD_BYTES: u64 = 1024 * 1024;
+/// ...and is read in two steps: this much first, all of [`HEAD_BYTES`]
+/// only when the decoder could not read its headers from it (most
+/// pictures' headers are a few KB: `check` reads 128 KiB of each, not a
+/// megabyte).
+const FIRST_BYTES: u64 = 128 * 1024;
 
-/// The orientation a picture's bytes (or their first [`HEAD_BYTES`])
-/// declare.
+/// The orientation a picture's bytes declare, read from their first
+/// [`FIRST_BYTES`], or [`HEAD_BYTES`] when that is not enough (a pure
+/// function of the bytes: [`of_file`] gives the same).
 pub fn of_bytes(bytes: &[u8]) -> Orientation {
-    let head = &bytes[..bytes.len().min(HEAD_BYTES as usize)];
-    read(head).unwrap_or(Orientation::NoTransforms)
+    [FIRST_BYTES, HEAD_BYTES]
+        .into_iter()
+        .find_map(|n| read(&bytes[..bytes.len().min(n as usize)]))
+        .unwrap_or(Orientation::NoTransforms)
 }
 
 fn read(head: &[u8]) -> Option<Orientation> {
@@ -41,14 +50,26 @@ fn read(head: &[u8]) -> Option<Orientation> {
     image::ImageDecoder::orientation(&mut decoder).ok()
 }
 
-/// The orientation of the picture file at `path`.
+/// The orientation of the picture file at `path` (as [`of_bytes`] of its
+/// bytes, reading no more than it needs).
 pub fn of_file(path: &Path) -> Orientation {
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return Orientation::NoTransforms;
+    };
     let mut head = Vec::new();
-    let read = std::fs::File::open(path).and_then(|f| f.take(HEAD_BYTES).read_to_end(&mut head));
-    match read {
-        Ok(_) => of_bytes(&head),
-        Err(_) => Orientation::NoTransforms,
+    for n in [FIRST_BYTES, HEAD_BYTES] {
+        let missing = n - head.len() as u64;
+        if (&mut file).take(missing).read_to_end(&mut head).is_err() {
+            return Orientation::NoTransforms;
+        }
+        if let Some(orientation) = read(&head) {
+            return orientation;
+        }
+        if (head.len() as u64) < n {
+            break; // the whole file was read
+        }
     }
+    Orientation::NoTransforms
 }
 
 /// Whether turning a picture upright swaps its width and height.
@@ -142,6 +163,24 @@ pub(crate) mod tests {
         std::fs::write(&path, &six).unwrap();
         assert_eq!(upright_size(&path), Some((32, 64)));
         assert_eq!(upright_blob_size(&six), Some((32, 64)));
+    }
+
+    #[test]
+    fn a_tag_behind_long_headers_is_read_from_the_longer_head() {
+        // Three 64 KiB APP15 segments (192 KiB) before the EXIF.
+        let six = jpeg_with_orientation(64, 32, 6);
+        let mut bytes = six[..2].to_vec();
+        for _ in 0..3 {
+            bytes.extend([0xFF, 0xEF, 0xFF, 0xFF]);
+            bytes.extend(vec![0u8; 0xFFFF - 2]);
+        }
+        bytes.extend(&six[2..]);
+        assert!(bytes.len() as u64 > FIRST_BYTES);
+        assert_eq!(of_bytes(&bytes), Orientation::Rotate90);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("photo.jpg");
+        std::fs::write(&path, &bytes).unwrap();
+        assert_eq!(of_file(&path), Orientation::Rotate90);
     }
 
     #[test]
