@@ -1,7 +1,8 @@
 //! Share posters (分享海报, `render::poster`): a PNG per case and shape, of
 //! the right size, not blank, whose QR code decodes to the case's short
 //! link and whose title is drawn; shown and downloadable on the share kit;
-//! the square one is the share card of a case without a cover.
+//! the square one is the share card of a case without a cover; a
+//! `--drafts` build marks the posters of unpublished cases.
 //!
 //! The title check: a poster draws its title, and nothing else, in the
 //! title ink (`#1a1a1a`; the programme is white, the enterprise grey, the
