@@ -805,10 +805,16 @@ fn print_import(report: &ImportReport, file: &Path) {
             crate::images::resize::SHRINK_WIDTH
         );
     }
-    if report.wide > 0 {
+    for (name, width, height) in &report.wide {
         eprintln!(
-            "注意：{} 张图片宽于 {} 像素，网页和印刷都用不到这么大；重新导入时加 --shrink 可自动缩小（先删掉这次导入的文件夹）",
-            report.wide,
+            "注意：图片“{name}”有 {width}×{height} 像素，宽于 {} 像素，网页和印刷都用不到这么大",
+            crate::images::resize::SHRINK_WIDTH
+        );
+    }
+    if !report.wide.is_empty() {
+        eprintln!(
+            "重新导入时加 --shrink 可把这 {} 张图片缩小到 {} 像素宽（先删掉这次导入的文件夹）",
+            report.wide.len(),
             crate::images::resize::SHRINK_WIDTH
         );
     }

@@ -478,6 +478,11 @@ fn import_names_wide_pictures_and_shrink_narrows_them() {
     let kept = import_command(&root, &docx, &["--id", "2023-008"]);
     assert_eq!(code(&kept), 0, "{}", stderr(&kept));
     assert!(stderr(&kept).contains("--shrink"), "{}", stderr(&kept));
+    assert!(
+        stderr(&kept).contains("图片“figure-1.png”有 3200×900 像素，宽于 1600 像素"),
+        "{}",
+        stderr(&kept)
+    );
     let original = root.join("content/cases/2023/2023-008/figure-1.png");
     assert_eq!(imagesize::size(&original).unwrap().width, 3200);
 

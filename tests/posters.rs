@@ -1,7 +1,8 @@
 //! Share posters (分享海报, `render::poster`): a PNG per case and shape, of
 //! the right size, not blank, whose QR code decodes to the case's short
 //! link and whose title is drawn; shown and downloadable on the share kit;
-//! the square one is the share card of a case without a cover.
+//! the square one is the share card of a case without a cover; a
+//! `--drafts` build marks the posters of unpublished cases.
 //!
 //! The title check: a poster draws its title, and nothing else, in the
 //! title ink (`#1a1a1a`; the programme is white, the enterprise grey, the
@@ -268,4 +269,35 @@ fn a_machine_without_a_cjk_font_gets_a_clear_error() {
     assert!(!out.join("cases/2023-002/share/poster.png").exists());
     let kit = std::fs::read_to_string(out.join("cases/2023-002/share/index.html")).unwrap();
     assert!(!kit.contains("poster"), "no poster section");
+}
+
+#[test]
+fn a_drafts_build_marks_the_posters_of_unpublished_cases() {
+    let built = basic_drafts();
+    const BLUE: [u8; 3] = [0x0b, 0x4a, 0x8b];
+    const RED: [u8; 3] = [0xb3, 0x26, 0x1e];
+    // 2024-001 is a draft, 2024-002 rejected; 2023-001 is approved.
+    for (id, unpublished) in [("2024-001", true), ("2024-002", true), ("2023-001", false)] {
+        for name in ["poster.png", "poster-square.png"] {
+            let poster = read_png(&built.path(&format!("cases/{id}/share/{name}")));
+            let at = |x: u32, y: u32| {
+                let i = ((y * poster.width + x) * 4) as usize;
+                [poster.rgba[i], poster.rgba[i + 1], poster.rgba[i + 2]]
+            };
+            // The top band: red for an unpublished case, else the blue.
+            let band = at(8, 8);
+            let expected = if unpublished { RED } else { BLUE };
+            assert_eq!(band, expected, "{id} {name}");
+            // The pale red mark across the face (red over white at 16 %).
+            let pale = poster.count([0xf5, 0xe0, 0xdf], 6);
+            if unpublished {
+                assert!(pale > 20_000, "{id} {name}: {pale} pixels of the mark");
+            } else {
+                assert_eq!(pale, 0, "{id} {name}");
+            }
+        }
+    }
+    // A published build draws no poster of an unpublished case.
+    assert!(!basic().exists("cases/2024-001/share/poster.png"));
+    assert!(basic().exists("cases/2023-001/share/poster.png"));
 }

@@ -223,3 +223,34 @@ fn content_errors_are_reported_even_with_a_kept_index() {
     };
     assert!(matches!(run(&options), Err(SearchCommandError::Content(_))));
 }
+
+#[test]
+fn a_symlinked_cache_folder_is_neither_used_nor_cleaned() {
+    let _guard = one_at_a_time();
+    let dir = temp_dir();
+    let root = example_site_at(&dir.path().join("site"));
+    let want = fresh(&root, "精益");
+    for link in [".casebook-cache", ".casebook-cache/search"] {
+        let _ = std::fs::remove_dir_all(root.join(".casebook-cache"));
+        // A folder of the editor's, holding a folder named like a key.
+        let elsewhere = dir.path().join("mine");
+        let _ = std::fs::remove_dir_all(&elsewhere);
+        let theirs = elsewhere.join("a".repeat(64));
+        std::fs::create_dir_all(&theirs).unwrap();
+        std::fs::write(theirs.join("notes.txt"), "mine").unwrap();
+        let at = root.join(link);
+        std::fs::create_dir_all(at.parent().unwrap()).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, &at).unwrap();
+        for _ in 0..2 {
+            let report = search(&root, "精益");
+            assert!(!report.reused_index, "{link}");
+            assert_eq!(hits(&report), want, "{link}");
+        }
+        let left: Vec<_> = std::fs::read_dir(&elsewhere)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(left, [std::ffi::OsString::from("a".repeat(64))], "{link}");
+        assert!(theirs.join("notes.txt").is_file(), "{link}");
+    }
+}

@@ -763,3 +763,48 @@ fn a_cover_that_is_missing_or_not_a_picture_is_refused_before_anything_is_writte
         assert!(!out.exists(), "nothing written for {setting}");
     }
 }
+
+/// A whole, valid PNG of 30,000 × 30,000 black pixels (1 bit each): a few
+/// hundred KB on disk, 3.6 GB once decoded as RGBA.
+fn huge_png() -> Vec<u8> {
+    use std::io::Write;
+    let side = 30_000u32;
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, side, side);
+    encoder.set_color(png::ColorType::Grayscale);
+    encoder.set_depth(png::BitDepth::One);
+    encoder.set_compression(png::Compression::Fast);
+    let mut writer = encoder.write_header().unwrap();
+    let mut stream = writer.stream_writer().unwrap();
+    let row = vec![0u8; side.div_ceil(8) as usize];
+    for _ in 0..side {
+        stream.write_all(&row).unwrap();
+    }
+    stream.finish().unwrap();
+    writer.finish().unwrap();
+    out
+}
+
+#[test]
+fn a_cover_of_too_many_pixels_is_refused_naming_the_file() {
+    let test = "a_cover_of_too_many_pixels_is_refused_naming_the_file";
+    let Some((dir, root)) = site_with_config(test, "cover = \"static/huge.png\"") else {
+        return;
+    };
+    std::fs::create_dir_all(root.join("static")).unwrap();
+    let huge = huge_png();
+    assert!(huge.len() < 1024 * 1024, "{} bytes", huge.len());
+    std::fs::write(root.join("static/huge.png"), huge).unwrap();
+    let out = dir.path().join("out");
+    let output = compile(&root, &out, &[]);
+    let message = stderr(&output);
+    if message.contains("找不到排版年度汇编所需的字体") {
+        skip(test, "the book's fonts", INSTALL);
+        return;
+    }
+    assert_eq!(code(&output), 1, "{message}");
+    assert!(message.contains("static/huge.png"), "{message}");
+    assert!(message.contains("30000×30000 像素"), "{message}");
+    assert!(message.contains("casebook.toml"), "{message}");
+    assert!(!out.exists(), "nothing written");
+}

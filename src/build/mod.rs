@@ -296,6 +296,7 @@ pub fn render(
     }
     let outputs: HashSet<&str> = written.iter().map(|f| f.path.as_str()).collect();
     diagnostics.extend(site::check_links_against_output(&site, &outputs));
+    diagnostics.extend(media.refusals());
     let warnings = stop_on_errors(diagnostics)?;
     Ok(Rendered {
         written,

@@ -32,9 +32,10 @@ pub struct ImportReport {
     /// Pictures written beside it.
     pub images: usize,
     /// Of those, the ones `--shrink` made narrower, and the ones left
-    /// wider than `images::resize::SHRINK_WIDTH`.
+    /// wider than `images::resize::SHRINK_WIDTH` (name, upright width and
+    /// height, in the document's order).
     pub shrunk: usize,
-    pub wide: usize,
+    pub wide: Vec<(String, u32, u32)>,
     /// Blocks left under `## 待归类内容` for the editor to sort, and how
     /// many of them are the document's footnotes and endnotes.
     pub unsorted: usize,
@@ -117,11 +118,11 @@ pub fn run(options: &ImportOptions) -> Result<ImportReport, ImportError> {
     let wide = converted
         .images
         .iter()
-        .filter(|(_, bytes)| {
-            imagesize::blob_size(bytes)
-                .is_ok_and(|s| s.width > crate::images::resize::SHRINK_WIDTH as usize)
+        .filter_map(|(name, bytes)| {
+            let (width, height) = crate::images::orientation::upright_blob_size(bytes)?;
+            (width > crate::images::resize::SHRINK_WIDTH).then(|| (name.clone(), width, height))
         })
-        .count();
+        .collect();
     import::write(root, options.out.as_deref(), &dir, &converted)
         .map_err(|error| write_error(&dir, error))?;
     let index = dir.join("index.md");

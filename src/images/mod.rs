@@ -16,7 +16,13 @@
 //! original stays published at its own name (the `src` of the `<img>`,
 //! which the book and old browsers use, and which a reader can open to
 //! zoom). GIFs (maybe animated) and WebP originals are not resized.
+//!
+//! Sizes are those of the upright picture ([`orientation`]): a phone
+//! photo tagged "rotate 90°" has its width and height swapped, and its
+//! variants are turned upright before they are resized.
 
+pub mod cache;
+pub mod orientation;
 pub mod resize;
 
 use crate::text::escape_markup as escape;
@@ -108,6 +114,25 @@ pub fn variants(rel: &str, width: u32, height: u32, bytes: u64) -> Vec<Variant> 
         }
     }
     out
+}
+
+/// The widest share picture (`og:image`) a cover is given: WeChat's and
+/// other share cards show it a few hundred pixels wide, and crawlers
+/// refuse or time out on multi-megabyte pictures.
+pub const SHARE_WIDTH: u32 = 960;
+
+/// The picture a share card shows for the cover `rel` of `width`×`height`
+/// px and `bytes` long: its path and size. A cover wider than
+/// [`SHARE_WIDTH`] and heavy enough to have variants in its own format is
+/// shown as that variant (share cards take PNG and JPEG, not always
+/// WebP); any other is shown as it is.
+pub fn share_picture(rel: &str, width: u32, height: u32, bytes: u64) -> (String, u32, u32) {
+    variants(rel, width, height, bytes)
+        .into_iter()
+        .filter(|v| v.format != Format::Webp && v.width == SHARE_WIDTH && width > SHARE_WIDTH)
+        .map(|v| (v.rel, v.width, v.height))
+        .next()
+        .unwrap_or_else(|| (rel.to_string(), width, height))
 }
 
 fn variant(rel: &str, width: u32, height: u32, format: Format) -> Variant {
@@ -226,6 +251,26 @@ mod tests {
         assert_eq!(
             light,
             ["f.png.480.webp", "f.png.960.webp", "f.png.1000.webp"]
+        );
+    }
+
+    #[test]
+    fn a_wide_heavy_cover_is_shared_as_its_own_format_at_the_share_width() {
+        assert_eq!(
+            share_picture("cover.jpg", 4000, 3000, HEAVY),
+            ("cover.jpg.960.jpg".to_string(), 960, 720)
+        );
+        assert_eq!(
+            share_picture("c.png", 1200, 630, 20_000),
+            ("c.png".to_string(), 1200, 630)
+        );
+        assert_eq!(
+            share_picture("c.png", 900, 900, HEAVY),
+            ("c.png".to_string(), 900, 900)
+        );
+        assert_eq!(
+            share_picture("c.gif", 4000, 3000, HEAVY),
+            ("c.gif".to_string(), 4000, 3000)
         );
     }
 

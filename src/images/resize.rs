@@ -2,16 +2,12 @@
 //! Lanczos3 (`fast_image_resize`), encode WebP (libwebp, lossy, quality
 //! [`WEBP_QUALITY`]) and the original format, through a cache.
 //!
-//! The cache lives in the site's [`CACHE_DIR`] (never in `content/`, never
-//! in the output; `casebook new` lists it in `.gitignore`, deleting it only
-//! costs time). An entry is named by the hash of the source's bytes, the
-//! variant's width, height and format and [`SETTINGS`] (the encoders, their
-//! settings and the crates' versions), and holds the hash of its payload
-//! before the payload: an entry that is cut short, edited or put there by
-//! anything else fails the check and is made again. Entries are written
-//! through a temporary file and a rename, so a killed build leaves none
-//! half written. Encoders are deterministic, so a cached and a fresh
-//! variant are the same bytes, and two builds give the same output.
+//! Variants go through the site's [`Cache`] (`images::cache`: where it
+//! lives, how entries are sealed and read). An entry is named by the hash
+//! of the source's bytes, its EXIF orientation, the variant's width,
+//! height and format and [`SETTINGS`] (the encoders, their settings and
+//! the crates' versions). Encoders are deterministic, so a cached and a
+//! fresh variant are the same bytes, and two builds give the same output.
 //!
 //! Hostile pictures are bounded: the parse refused headers over
 //! `markdown::assets::MAX_IMAGE_PIXELS`; the decoder is given the same
@@ -20,20 +16,18 @@
 //! [`Problem`], never a panic.
 
 use std::fs;
-use std::io::{self, Cursor, Write};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::io::Cursor;
+use std::path::Path;
+use std::sync::atomic::Ordering;
 
 use fast_image_resize as fr;
 use image::{DynamicImage, ImageEncoder, ImageReader, Limits};
 use rayon::prelude::*;
 
-use super::{Format, Variant};
-
-/// The cache folder, relative to the site root.
-pub const CACHE_DIR: &str = ".casebook-cache/images";
-/// The share posters' cache folder (`render::poster`), relative to the root.
-pub const POSTER_CACHE_DIR: &str = ".casebook-cache/posters";
+use super::cache::max_payload;
+pub use super::cache::{Cache, CACHE_DIR, POSTER_CACHE_DIR};
+use super::{orientation, Format, Variant};
+use image::metadata::Orientation;
 
 /// The most pixels the decoder accepts (the parse's limit, 100 megapixels).
 pub const MAX_DECODE_PIXELS: u64 = 100_000_000;
@@ -49,143 +43,10 @@ pub const JPEG_QUALITY: u8 = 85;
 /// Everything besides the source and the size that decides a variant's
 /// bytes: change it and every entry is made again.
 const SETTINGS: &str = concat!(
-    "casebook-images/1 lanczos3 webp-q80 jpeg-q85 png-default-adaptive ",
+    "casebook-images/2 exif-upright lanczos3 webp-q80 jpeg-q85 png-default-adaptive ",
     "image-0.25 fast_image_resize-6 webp-0.3 casebook-",
     env!("CARGO_PKG_VERSION")
 );
-
-/// Where variants are cached and how many were made or reused (the build
-/// report counts them, so a test can see that a rebuild made none).
-#[derive(Debug, Default)]
-pub struct Cache {
-    dir: Option<PathBuf>,
-    made: AtomicUsize,
-    reused: AtomicUsize,
-}
-
-impl Cache {
-    /// The cache of the site at `root`.
-    pub fn at(root: &Path) -> Cache {
-        Cache::in_folder(root.join(CACHE_DIR))
-    }
-
-    /// A cache in `dir`.
-    pub fn in_folder(dir: PathBuf) -> Cache {
-        Cache {
-            dir: Some(dir),
-            ..Cache::default()
-        }
-    }
-
-    /// The payload under `key` (the hash of everything that decides it),
-    /// from the cache if it has it whole, else from `make` (then cached).
-    pub fn fetch_or_make<E>(
-        &self,
-        key: &str,
-        format: Format,
-        make: impl FnOnce() -> Result<Vec<u8>, E>,
-    ) -> Result<Vec<u8>, E> {
-        if let Some(payload) = self.get(key, format) {
-            self.reused.fetch_add(1, Ordering::Relaxed);
-            return Ok(payload);
-        }
-        let payload = make()?;
-        self.made.fetch_add(1, Ordering::Relaxed);
-        self.put(key, &payload);
-        Ok(payload)
-    }
-
-    /// No cache: every variant is made (tests, `compile`).
-    pub fn none() -> Cache {
-        Cache::default()
-    }
-
-    /// Variants made by this build, and taken from the cache.
-    pub fn counts(&self) -> (usize, usize) {
-        (
-            self.made.load(Ordering::Relaxed),
-            self.reused.load(Ordering::Relaxed),
-        )
-    }
-
-    fn entry(&self, key: &str) -> Option<PathBuf> {
-        Some(self.dir.as_ref()?.join(&key[..2]).join(key))
-    }
-
-    /// The cached payload under `key`, if whole and as it was written.
-    fn get(&self, key: &str, format: Format) -> Option<Vec<u8>> {
-        let bytes = fs::read(self.entry(key)?).ok()?;
-        let (hash, payload) = bytes.split_at_checked(32)?;
-        (blake3::hash(payload).as_bytes() == hash && starts_like(format, payload))
-            .then(|| payload.to_vec())
-    }
-
-    /// Store `payload` under `key`; a cache that cannot be written only
-    /// costs time, so failures are ignored.
-    fn put(&self, key: &str, payload: &[u8]) {
-        let Some(path) = self.entry(key) else {
-            return;
-        };
-        if let Some(top) = self.dir.as_deref().and_then(Path::parent) {
-            mark(top);
-        }
-        let _ = write_entry(&path, payload);
-    }
-}
-
-/// Mark the cache's top folder as a cache: a `.gitignore` that ignores it
-/// all (so committing the site leaves it out) and the `CACHEDIR.TAG` that
-/// backup tools skip. Files already there are left as they are.
-fn mark(top: &Path) {
-    if top.join(".gitignore").exists() {
-        return;
-    }
-    let _ = fs::create_dir_all(top);
-    let files: [(&str, &[u8]); 2] = [
-        (
-            ".gitignore",
-            b"# Casebook's cache of resized pictures and posters: safe to delete.\n*\n",
-        ),
-        (
-            "CACHEDIR.TAG",
-            b"Signature: 8a477f597d28d172789f06886806bc55\n# Casebook's cache: safe to delete.\n",
-        ),
-    ];
-    for (name, bytes) in files {
-        if let Ok(mut file) = fs::File::create_new(top.join(name)) {
-            let _ = file.write_all(bytes);
-        }
-    }
-}
-
-fn write_entry(path: &Path, payload: &[u8]) -> io::Result<()> {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let dir = path.parent().unwrap_or(Path::new("."));
-    fs::create_dir_all(dir)?;
-    let name = path.file_name().unwrap_or_default().to_string_lossy();
-    let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    let temporary = dir.join(format!(".{name}.{}-{n}.tmp", std::process::id()));
-    let written = fs::File::create_new(&temporary).and_then(|mut file| {
-        file.write_all(blake3::hash(payload).as_bytes())?;
-        file.write_all(payload)
-    });
-    match written.and_then(|()| fs::rename(&temporary, path)) {
-        Ok(()) => Ok(()),
-        Err(err) => {
-            let _ = fs::remove_file(&temporary);
-            Err(err)
-        }
-    }
-}
-
-/// Whether `payload` starts like a file of `format`.
-fn starts_like(format: Format, payload: &[u8]) -> bool {
-    match format {
-        Format::Png => payload.starts_with(b"\x89PNG\r\n\x1a\n"),
-        Format::Jpeg => payload.starts_with(&[0xFF, 0xD8, 0xFF]),
-        Format::Webp => payload.starts_with(b"RIFF") && payload.get(8..12) == Some(b"WEBP"),
-    }
-}
 
 /// Why a picture's variants could not be made.
 #[derive(Debug, PartialEq, Eq)]
@@ -217,11 +78,15 @@ pub fn make(cache: &Cache, source: &Path, variants: &[Variant]) -> Result<Vec<Ve
     }
     let bytes = fs::read(source).map_err(|e| Problem::Unreadable(e.to_string()))?;
     let source_hash = blake3::hash(&bytes);
-    let keys: Vec<String> = variants.iter().map(|v| key(&source_hash, v)).collect();
+    let turn = orientation::of_bytes(&bytes);
+    let keys: Vec<String> = variants
+        .iter()
+        .map(|v| key(&source_hash, turn, v))
+        .collect();
     let cached: Vec<Option<Vec<u8>>> = variants
         .iter()
         .zip(&keys)
-        .map(|(v, k)| cache.get(k, v.format))
+        .map(|(v, k)| cache.get(k, v.format, max_payload(v.width, v.height)))
         .collect();
     if cached.iter().all(Option::is_some) {
         cache.reused.fetch_add(variants.len(), Ordering::Relaxed);
@@ -275,17 +140,18 @@ pub fn shrink(bytes: &[u8]) -> Result<Option<Vec<u8>>, Problem> {
     Ok((smaller.len() < bytes.len()).then_some(smaller))
 }
 
-fn key(source: &blake3::Hash, variant: &Variant) -> String {
+fn key(source: &blake3::Hash, orientation: Orientation, variant: &Variant) -> String {
     let mut hasher = blake3::Hasher::new();
     hasher.update(SETTINGS.as_bytes());
     hasher.update(source.as_bytes());
+    hasher.update(&[orientation.to_exif()]);
     hasher.update(&variant.width.to_le_bytes());
     hasher.update(&variant.height.to_le_bytes());
     hasher.update(variant.format.extension().as_bytes());
     hasher.finalize().to_hex().to_string()
 }
 
-/// A decoded picture, as 8-bit RGB or RGBA.
+/// A decoded picture, upright, as 8-bit RGB or RGBA.
 struct Decoded {
     width: u32,
     height: u32,
@@ -293,7 +159,8 @@ struct Decoded {
     pixels: Vec<u8>,
 }
 
-/// Decode `bytes` within the limits.
+/// Decode `bytes` within the limits and turn the picture upright (the
+/// orientation [`orientation::of_bytes`] reads, as the markup did).
 fn decode(bytes: &[u8]) -> Result<Decoded, Problem> {
     let corrupt = |e: image::ImageError| Problem::Corrupt(e.to_string());
     let mut reader = ImageReader::new(Cursor::new(bytes))
@@ -309,7 +176,9 @@ fn decode(bytes: &[u8]) -> Result<Decoded, Problem> {
     if u64::from(width) * u64::from(height) > MAX_DECODE_PIXELS {
         return Err(Problem::Corrupt(format!("{width}×{height} 像素")));
     }
-    let image = DynamicImage::from_decoder(decoder).map_err(corrupt)?;
+    let mut image = DynamicImage::from_decoder(decoder).map_err(corrupt)?;
+    image.apply_orientation(orientation::of_bytes(bytes));
+    let (width, height) = (image.width(), image.height());
     let alpha = image.color().has_alpha();
     let pixels = match (image, alpha) {
         (DynamicImage::ImageRgba8(buffer), true) => buffer.into_raw(),
@@ -419,13 +288,46 @@ mod tests {
         for (bytes, v) in first.iter().zip(&variants) {
             let size = imagesize::blob_size(bytes).unwrap();
             assert_eq!((size.width as u32, size.height as u32), (v.width, v.height));
-            assert!(starts_like(v.format, bytes));
+            assert!(super::super::cache::starts_like(v.format, bytes));
         }
         let again = Cache::at(dir.path());
         assert_eq!(make(&again, &source, &variants).unwrap(), first);
         assert_eq!(again.counts(), (0, variants.len()));
         // Made without a cache, the same bytes: the output is deterministic.
         assert_eq!(make(&Cache::none(), &source, &variants).unwrap(), first);
+    }
+
+    #[test]
+    fn a_phone_photo_is_turned_upright_before_it_is_resized() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = dir.path().join("photo.jpg");
+        // Stored 1200×800, left half red; tagged "rotate 90° clockwise".
+        let bytes = super::super::orientation::tests::jpeg_with_orientation(1200, 800, 6);
+        fs::write(&source, &bytes).unwrap();
+        let (width, height) = super::super::orientation::upright_size(&source).unwrap();
+        assert_eq!((width, height), (800, 1200));
+        let variants = super::super::variants("photo.jpg", width, height, u64::MAX);
+        let made = make(&Cache::at(dir.path()), &source, &variants).unwrap();
+        for (bytes, v) in made.iter().zip(&variants) {
+            let picture = image::load_from_memory(bytes).unwrap().into_rgb8();
+            assert_eq!(picture.dimensions(), (v.width, v.height), "{}", v.rel);
+            // The stored left half is the upright top half.
+            let top = picture.get_pixel(v.width / 2, v.height / 8);
+            let bottom = picture.get_pixel(v.width / 2, v.height * 7 / 8);
+            assert!(top[0] > 200 && top[2] < 60, "{}: top {top:?}", v.rel);
+            assert!(
+                bottom[2] > 200 && bottom[0] < 60,
+                "{}: bottom {bottom:?}",
+                v.rel
+            );
+        }
+        let plain = super::super::orientation::tests::jpeg_with_orientation(1200, 800, 1);
+        let hash = blake3::hash(&plain);
+        assert_ne!(
+            key(&hash, Orientation::NoTransforms, &variants[0]),
+            key(&hash, Orientation::Rotate90, &variants[0]),
+            "the orientation is part of the key"
+        );
     }
 
     #[test]
@@ -437,10 +339,14 @@ mod tests {
         let first = make(&Cache::at(dir.path()), &source, &variants).unwrap();
         let cache = Cache::at(dir.path());
         let hash = blake3::hash(&fs::read(&source).unwrap());
-        let entry = cache.entry(&key(&hash, &variants[0])).unwrap();
+        let entry = cache
+            .entry(&key(&hash, Orientation::NoTransforms, &variants[0]))
+            .unwrap();
         let whole = fs::read(&entry).unwrap();
         fs::write(&entry, &whole[..whole.len() / 2]).unwrap();
-        let other = cache.entry(&key(&hash, &variants[1])).unwrap();
+        let other = cache
+            .entry(&key(&hash, Orientation::NoTransforms, &variants[1]))
+            .unwrap();
         fs::write(&other, b"<html>not a picture</html>").unwrap();
         assert_eq!(make(&cache, &source, &variants).unwrap(), first);
         assert_eq!(cache.counts(), (2, variants.len() - 2));

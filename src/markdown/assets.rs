@@ -170,7 +170,7 @@ pub enum AssetProblem {
 }
 
 /// Check the file at `path` (named `rel` in the content) for `usage`.
-/// Returns an image's width and height.
+/// Returns an image's width and height, upright (`images::orientation`).
 pub fn check(path: &Path, rel: &str, usage: Use) -> Result<Option<(u32, u32)>, AssetProblem> {
     let ext = extension(rel);
     let format = Format::of_extension(&ext)
@@ -190,16 +190,24 @@ pub fn check(path: &Path, rel: &str, usage: Use) -> Result<Option<(u32, u32)>, A
         return Ok(None);
     }
     let size = imagesize::size(path).map_err(|_| AssetProblem::ImageUnreadable)?;
-    plausible(size.width, size.height)
-        .then_some(Some((size.width as u32, size.height as u32)))
-        .ok_or(AssetProblem::ImageImplausible {
+    if !plausible(size.width, size.height) {
+        return Err(AssetProblem::ImageImplausible {
             width: size.width,
             height: size.height,
-        })
+        });
+    }
+    let stored = (size.width as u32, size.height as u32);
+    Ok(Some(crate::images::orientation::upright(
+        stored,
+        crate::images::orientation::of_file(path),
+    )))
 }
 
-/// Whether an image of this size can be real (and fits in `u32`).
-fn plausible(width: usize, height: usize) -> bool {
+/// Whether an image of this size can be real (and fits in `u32`): each
+/// side 1 to [`MAX_IMAGE_SIDE`], at most [`MAX_IMAGE_PIXELS`] in all. Every
+/// picture Casebook decodes (content images, covers, the book's cover) is
+/// held to it before it is decoded.
+pub fn plausible(width: usize, height: usize) -> bool {
     (1..=MAX_IMAGE_SIDE).contains(&width)
         && (1..=MAX_IMAGE_SIDE).contains(&height)
         && width * height <= MAX_IMAGE_PIXELS

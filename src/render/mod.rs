@@ -103,10 +103,26 @@ impl Media {
     pub fn at(root: &std::path::Path) -> Media {
         Media {
             images: crate::images::resize::Cache::at(root),
-            posters: crate::images::resize::Cache::in_folder(
-                root.join(crate::images::resize::POSTER_CACHE_DIR),
+            posters: crate::images::resize::Cache::under(
+                root,
+                crate::images::resize::POSTER_CACHE_DIR,
             ),
         }
+    }
+
+    /// The warnings of cache folders refused (symlinks, files), each
+    /// folder once: the build went on without them.
+    pub fn refusals(&self) -> Vec<crate::diagnostics::Diagnostic> {
+        let mut out: Vec<crate::diagnostics::Diagnostic> = Vec::new();
+        for warning in [self.images.refusal(), self.posters.refusal()]
+            .into_iter()
+            .flatten()
+        {
+            if !out.iter().any(|w| w.file == warning.file) {
+                out.push(warning);
+            }
+        }
+        out
     }
 
     /// No caches (a book alone, the probe, which draw no pictures).
@@ -477,17 +493,31 @@ impl<'s> Renderer<'s> {
         enabled.then(|| self.views.url(&urls::poster(&case.id, shape.file_name())))
     }
 
+    /// The picture a share card shows for `case`'s cover `rel`, and its
+    /// size: the resized variant `images::share_picture` picks (made with
+    /// the case's other pictures' variants), else the cover as it is.
+    fn cover_picture(case: &crate::content::Case, rel: &str) -> (String, Option<(u32, u32)>) {
+        let asset = case.assets.iter().find(|a| a.rel == rel);
+        match (asset, case.cover_size) {
+            (Some(asset), Some((width, height))) => {
+                let bytes = std::fs::metadata(&asset.source).map_or(0, |m| m.len());
+                let (rel, width, height) = crate::images::share_picture(rel, width, height, bytes);
+                (rel, Some((width, height)))
+            }
+            _ => (rel.to_string(), case.cover_size),
+        }
+    }
+
     /// Share card and JSON-LD values of case `index`.
     fn share(&self, index: usize, description: &str) -> share::Share {
         let site = self.views.site;
         let case = &site.cases[index];
         let case_path = Views::case_path(case);
         let image = match &case.cover {
-            Some(cover) => share::Image::new(
-                self.views
-                    .permalink(&format!("{case_path}{}", cover.trim_start_matches("./"))),
-                case.cover_size,
-            ),
+            Some(cover) => {
+                let (rel, size) = Self::cover_picture(case, cover.trim_start_matches("./"));
+                share::Image::new(self.views.permalink(&format!("{case_path}{rel}")), size)
+            }
             // The square share poster: the case's own title and result.
             None if site.config.posters.enabled => {
                 let (width, height) = poster::Shape::Square.size();

@@ -72,7 +72,16 @@ pub struct Text<'a> {
     pub enterprise: &'a str,
     pub headline: Option<&'a str>,
     pub short_url: &'a str,
+    /// A case that is not published (drawn only by `build --drafts`): the
+    /// poster is marked [`DRAFT_MARK`] in a red band and across its face,
+    /// so it cannot pass for an official one.
+    pub unpublished: bool,
 }
+
+/// The mark of an unpublished case's poster.
+pub const DRAFT_MARK: &str = "草稿 · 未发布";
+/// The colour of that mark.
+const DRAFT_RED: &str = "#b3261e";
 
 /// The CJK face posters are set in.
 pub struct Font {
@@ -194,13 +203,21 @@ pub fn svg(text: &Text, shape: Shape, family: &str, qr: &str) -> String {
             text_width: 960,
         },
     };
+    let band = if text.unpublished { DRAFT_RED } else { BLUE };
     body.push_str(&format!(
         "<rect width=\"{width}\" height=\"{height}\" fill=\"#ffffff\"/>\
-         <rect width=\"{width}\" height=\"{}\" fill=\"{BLUE}\"/>",
+         <rect width=\"{width}\" height=\"{}\" fill=\"{band}\"/>",
         layout.band
     ));
+    if text.unpublished {
+        body.push_str(&watermark(width, height));
+    }
     let left = 60;
-    let programme = wrap(text.programme, layout.text_width, layout.programme_size, 1);
+    let band_text = match text.unpublished {
+        true => format!("{DRAFT_MARK}　请勿转发"),
+        false => text.programme.to_string(),
+    };
+    let programme = wrap(&band_text, layout.text_width, layout.programme_size, 1);
     body.push_str(&lines(
         &programme,
         left,
@@ -259,6 +276,17 @@ pub fn svg(text: &Text, shape: Shape, family: &str, qr: &str) -> String {
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" \
          viewBox=\"0 0 {width} {height}\" font-family=\"{}\">{body}</svg>",
         escape(family)
+    )
+}
+
+/// [`DRAFT_MARK`] large and pale across the poster, under its text.
+fn watermark(width: u32, height: u32) -> String {
+    let (x, y) = (width / 2, height / 2);
+    format!(
+        "<text x=\"{x}\" y=\"{y}\" font-size=\"{}\" font-weight=\"700\" fill=\"{DRAFT_RED}\" \
+         fill-opacity=\"0.16\" text-anchor=\"middle\" transform=\"rotate(-30 {x} {y})\">{}</text>",
+        width / 7,
+        escape(DRAFT_MARK)
     )
 }
 
@@ -383,6 +411,7 @@ impl super::Renderer<'_> {
             enterprise: &case.enterprise.name,
             headline: headline.as_deref(),
             short_url: &short_url,
+            unpublished: !case.status.is_published(),
         };
         Shape::ALL
             .iter()
@@ -400,9 +429,12 @@ impl super::Renderer<'_> {
                 let png = self
                     .media
                     .posters
-                    .fetch_or_make(&key(font, &svg), crate::images::Format::Png, || {
-                        draw(font, &svg, shape)
-                    })
+                    .fetch_or_make(
+                        &key(font, &svg),
+                        crate::images::Format::Png,
+                        crate::images::cache::max_payload(shape.size().0, shape.size().1),
+                        || draw(font, &svg, shape),
+                    )
                     .map_err(failed)?;
                 Ok(crate::output::OutputFile {
                     path: crate::urls::poster(&case.id, shape.file_name()),
@@ -483,6 +515,7 @@ mod tests {
             enterprise: "上海某精密机械有限公司",
             headline: Some("报废率 3.2% → 1.1%（−2.1个百分点）"),
             short_url: "https://example.org/c/2023-001",
+            unpublished: false,
         };
         let untitled = Text {
             title: "",
@@ -507,10 +540,31 @@ mod tests {
             enterprise: "\"企业\"",
             headline: None,
             short_url: "https://example.org/c/1",
+            unpublished: false,
         };
         let svg = svg(&text, Shape::Square, "Noto Sans CJK SC", "");
         assert!(!svg.contains("<script>"));
         assert!(svg.contains("&lt;script&gt;") && svg.contains("&quot;企业&quot;"));
         roxmltree::Document::parse(&svg).expect("well-formed");
+        assert!(!svg.contains(DRAFT_MARK));
+    }
+
+    #[test]
+    fn an_unpublished_cases_poster_is_marked_in_its_band_and_across_it() {
+        let text = Text {
+            programme: "质量标杆",
+            title: "某公司的经验",
+            enterprise: "某公司",
+            headline: None,
+            short_url: "https://example.org/c/1",
+            unpublished: true,
+        };
+        for shape in Shape::ALL {
+            let svg = svg(&text, shape, "Noto Sans CJK SC", "");
+            roxmltree::Document::parse(&svg).expect("well-formed");
+            assert_eq!(svg.matches(DRAFT_MARK).count(), 2, "{shape:?}: {svg}");
+            assert!(svg.contains(&format!("fill=\"{DRAFT_RED}\"/>")), "{svg}");
+            assert!(!svg.contains(&format!("fill=\"{BLUE}\"/>")), "{svg}");
+        }
     }
 }

@@ -18,7 +18,11 @@
 //! A folder is built under a temporary name and renamed to its key only
 //! when complete, so a killed search leaves at most a `.tmp-PID` folder,
 //! which a later store removes. An index that does not open, or fails a
-//! query, is treated as absent: the caller indexes again.
+//! query, is treated as absent: the caller indexes again. The cache's
+//! folders are used only when they are real folders
+//! (`images::cache::plain_folder`): with `.casebook-cache` or its
+//! `search` folder a symlink, nothing is read or written there (and no
+//! folder it leads to is cleaned); the search indexes in memory.
 
 use std::fs;
 use std::io;
@@ -37,9 +41,9 @@ pub const CACHE_ROOT: &str = ".casebook-cache";
 /// This format's name: a different layout is a different key.
 const FORMAT: &[u8] = b"casebook-search-index 1";
 
-/// `ROOT/.casebook-cache/search`.
-fn folder(root: &Path) -> PathBuf {
-    root.join(CACHE_ROOT).join("search")
+/// `.casebook-cache/search`, relative to the root.
+fn folder() -> PathBuf {
+    Path::new(CACHE_ROOT).join("search")
 }
 
 /// The hash (hex) of what an index of the site at `root` follows from.
@@ -109,10 +113,8 @@ fn mtime_nanos(meta: &fs::Metadata) -> i128 {
 
 /// The kept index for `key`, if there is one that opens.
 pub fn open(root: &Path, key: &str, search: &SearchConfig) -> Option<SearchIndex> {
-    let dir = folder(root).join(key);
-    if !fs::symlink_metadata(&dir).is_ok_and(|m| m.is_dir()) {
-        return None;
-    }
+    // Every folder down to the index a real one, none a symlink.
+    let dir = crate::images::cache::plain_folder(root, &folder().join(key), false).ok()??;
     SearchIndex::open(&dir, search).ok()
 }
 
@@ -120,8 +122,9 @@ pub fn open(root: &Path, key: &str, search: &SearchConfig) -> Option<SearchIndex
 /// other. Returns the index, or `None` when it could not be kept (a
 /// read-only site, a full disk): the caller then indexes in memory.
 pub fn store(root: &Path, key: &str, site: &Site) -> Option<SearchIndex> {
-    let base = folder(root);
-    fs::create_dir_all(&base).ok()?;
+    // Never through a symlinked cache folder (it may lead to a folder of
+    // the editor's, whose other folders `remove_others` would delete).
+    let base = crate::images::cache::plain_folder(root, &folder(), true).ok()??;
     // Unique in this process too: two searches may store at once.
     static STORES: AtomicU64 = AtomicU64::new(0);
     let n = STORES.fetch_add(1, Ordering::Relaxed);

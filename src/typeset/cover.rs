@@ -1,6 +1,8 @@
 //! The cover picture `[book] cover` names: a PNG or JPEG file inside the
-//! site, read through no symlink, at most [`MAX_BYTES`]. Anything else is
-//! an error on `casebook.toml` saying what is wrong, before any layout.
+//! site, read through no symlink, at most [`MAX_BYTES`] and at most the
+//! pixels of a content picture (`markdown::assets::plausible`, from the
+//! header, before Typst decodes it). Anything else is an error on
+//! `casebook.toml` saying what is wrong, before any layout.
 
 use std::io::Read;
 use std::path::{Component, Path, PathBuf};
@@ -73,6 +75,18 @@ pub fn cover(root: &Path, setting: Option<&str>) -> Result<Option<Cover>, Diagno
         [0xFF, 0xD8, 0xFF, ..] => "jpg",
         _ => return Err(bad("不是 PNG 或 JPEG 图片".to_string())),
     };
+    // Typst decodes the whole picture: a few KB of PNG can claim
+    // 30,000 × 30,000 px (gigabytes once decoded).
+    let size = imagesize::size(&file)
+        .map_err(|_| bad("读不出图片的尺寸（文件损坏或不完整）".to_string()))?;
+    if !crate::markdown::assets::plausible(size.width, size.height) {
+        return Err(bad(format!(
+            "图片有 {}×{} 像素，超过上限（每边最多 {} 像素，共 1 亿像素）",
+            size.width,
+            size.height,
+            crate::markdown::assets::MAX_IMAGE_SIDE
+        )));
+    }
     Ok(Some(Cover { file, extension }))
 }
 
@@ -83,14 +97,59 @@ mod tests {
     fn site() -> tempfile::TempDir {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("static")).unwrap();
-        std::fs::write(
-            dir.path().join("static/cover.png"),
-            b"\x89PNG\r\n\x1a\n....",
-        )
-        .unwrap();
-        std::fs::write(dir.path().join("static/cover.jpg"), b"\xff\xd8\xff\xe0....").unwrap();
+        std::fs::write(dir.path().join("static/cover.png"), png(40, 60)).unwrap();
+        let mut jpg = Vec::new();
+        image::RgbImage::new(40, 60)
+            .write_to(
+                &mut std::io::Cursor::new(&mut jpg),
+                image::ImageFormat::Jpeg,
+            )
+            .unwrap();
+        std::fs::write(dir.path().join("static/cover.jpg"), jpg).unwrap();
         std::fs::write(dir.path().join("static/cover.svg"), b"<svg/>").unwrap();
         dir
+    }
+
+    /// A whole, valid PNG of `width`×`height` black pixels (1 bit each,
+    /// so 30,000 × 30,000 px is a few hundred KB).
+    pub(crate) fn png(width: u32, height: u32) -> Vec<u8> {
+        use std::io::Write;
+        let mut out = Vec::new();
+        let mut encoder = png::Encoder::new(&mut out, width, height);
+        encoder.set_color(png::ColorType::Grayscale);
+        encoder.set_depth(png::BitDepth::One);
+        encoder.set_compression(png::Compression::Fast);
+        let mut writer = encoder.write_header().unwrap();
+        let mut stream = writer.stream_writer().unwrap();
+        let row = vec![0u8; width.div_ceil(8) as usize];
+        for _ in 0..height {
+            stream.write_all(&row).unwrap();
+        }
+        stream.finish().unwrap();
+        writer.finish().unwrap();
+        out
+    }
+
+    #[test]
+    fn a_cover_of_more_pixels_than_a_content_picture_is_refused() {
+        let dir = site();
+        let huge = png(30_000, 30_000);
+        assert!(huge.len() < 1024 * 1024, "{} bytes", huge.len());
+        std::fs::write(dir.path().join("static/huge.png"), huge).unwrap();
+        let error = cover(dir.path(), Some("static/huge.png")).unwrap_err();
+        assert!(
+            error.message.contains("static/huge.png"),
+            "{}",
+            error.message
+        );
+        assert!(
+            error.message.contains("30000×30000 像素"),
+            "{}",
+            error.message
+        );
+        std::fs::write(dir.path().join("static/cut.png"), &png(40, 60)[..20]).unwrap();
+        let error = cover(dir.path(), Some("static/cut.png")).unwrap_err();
+        assert!(error.message.contains("尺寸"), "{}", error.message);
     }
 
     #[test]

@@ -311,10 +311,7 @@ fn image_variants(
     path: impl Fn(&str) -> String,
     out: &Recorder,
 ) -> Result<(), Vec<Diagnostic>> {
-    let Ok(size) = imagesize::size(&asset.source) else {
-        return Ok(());
-    };
-    let (Ok(width), Ok(height)) = (u32::try_from(size.width), u32::try_from(size.height)) else {
+    let Some((width, height)) = images::orientation::upright_size(&asset.source) else {
         return Ok(());
     };
     let bytes = std::fs::metadata(&asset.source).map_or(0, |m| m.len());
