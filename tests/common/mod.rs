@@ -268,10 +268,15 @@ pub fn example_site_at(root: &Path) -> PathBuf {
     root.to_path_buf()
 }
 
+/// A copy of the site or folder `from` at `to`, without the cache a test
+/// that built `from` in place left there (a fresh site has none).
 pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
+        if entry.file_name() == ".casebook-cache" {
+            continue;
+        }
         let target = to.join(entry.file_name());
         if entry.file_type().unwrap().is_dir() {
             copy_dir(&entry.path(), &target);
