@@ -1250,17 +1250,21 @@ def casebook_scenarios(binary: Path, base: Path, site: Path, clean_wall: float, 
         res = run_timed(search, base / f"casebook-{what.split(',')[1].strip().replace(' ', '-')}.log", inputs)
         log(f"  casebook {what}: {res['wall']:.2f} s wall, {maxrss_mib(res['maxrss']):.1f} MiB peak")
         rows.append((what, res))
-    reset_file_system(inputs + [binary])
-    res = serve_start(binary, site, base / "casebook-serve.log")
-    log(f"  casebook serve, start to the first page: {res['wall']:.2f} s wall, "
-        f"{maxrss_mib(res['maxrss']):.1f} MiB peak")
-    rows.append(("serve, start to the first page", res))
+    # Twice on one port: the posters' QR codes hold the preview's address,
+    # so the first start draws them for it and the second finds them cached.
+    port = free_port()
+    for k, what in enumerate(["serve, first start at its address", "serve, second start"]):
+        reset_file_system(inputs + [binary])
+        res = serve_start(binary, site, port, base / f"casebook-serve-{k}.log")
+        log(f"  casebook {what}, to the first page: {res['wall']:.2f} s wall, "
+            f"{maxrss_mib(res['maxrss']):.1f} MiB peak")
+        rows.append((what, res))
     for what, res in rows:
         print(f"| casebook {what} | {n:,} | {res['wall']:.2f} | {res['wall'] / warm['wall']:.2f} | "
               f"{maxrss_mib(res['maxrss']):.1f} | | |", flush=True)
 
 
-def serve_start(binary: Path, site: Path, logfile: Path) -> dict:
+def serve_start(binary: Path, site: Path, port: int, logfile: Path) -> dict:
     """`casebook serve` from its start until it answers the home page (its
     port is bound at once; requests wait for the first build), then ended
     with SIGTERM. Peak memory is the server process's own (`wait4`), so it
@@ -1268,7 +1272,6 @@ def serve_start(binary: Path, site: Path, logfile: Path) -> dict:
     import signal
     import urllib.error
     import urllib.request
-    port = free_port()
     with open(logfile, "wb") as fh:
         t0 = time.perf_counter()
         proc = subprocess.Popen([str(binary), "serve", "--root", str(site), "--port", str(port)],
