@@ -115,22 +115,36 @@ impl Fixture {
         changed.into_iter().chain(slow_changed).collect()
     }
 
-    /// A fresh full build of the site as it is now, with the preview's URL.
+    /// A fresh full build of the site as it is now, with the preview's URL
+    /// (the share posters, which link the published site in a preview
+    /// too, from a build with the site's own URL).
     fn fresh_build(&self) -> BTreeMap<String, Vec<u8>> {
-        let out = self.out.path().join("fresh");
-        let options = BuildOptions {
-            root: self.site.path().to_path_buf(),
-            output: Some(out.clone()),
-            base_url: Some(BASE_URL.to_string()),
-            drafts: false,
-            progress: false,
-            published: None,
-            allow_removed: Vec::new(),
-            check_removed: false,
+        let build_at = |base_url: Option<&str>| {
+            let out = self.out.path().join("fresh");
+            let options = BuildOptions {
+                root: self.site.path().to_path_buf(),
+                output: Some(out.clone()),
+                base_url: base_url.map(str::to_string),
+                drafts: false,
+                progress: false,
+                published: None,
+                allow_removed: Vec::new(),
+                check_removed: false,
+            };
+            assert!(build::run(&options).is_ok());
+            let files = common::snapshot(&out);
+            std::fs::remove_dir_all(&out).unwrap();
+            let _ = std::fs::remove_dir_all(self.out.path().join(".fresh.previous"));
+            files
         };
-        assert!(build::run(&options).is_ok());
-        let mut files = common::snapshot(&out);
-        std::fs::remove_dir_all(&out).unwrap();
+        let mut files = build_at(Some(BASE_URL));
+        let is_poster = |path: &String| path.contains("/share/poster") && path.ends_with(".png");
+        files.retain(|path, _| !is_poster(path));
+        files.extend(
+            build_at(None)
+                .into_iter()
+                .filter(|(path, _)| is_poster(path)),
+        );
         // A build marks its folder as Casebook's; the preview's own needs no
         // mark, nor precompressed copies (its server compresses nothing),
         // nor the nginx snippet.

@@ -885,3 +885,42 @@ fn search_api_links_follow_the_preview_base_not_the_config() {
         }
     }
 }
+
+/// The body of `GET path`, as bytes (for pictures).
+fn get_bytes(port: u16, path: &str) -> Option<Vec<u8>> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).ok()?;
+    let end = response.windows(4).position(|w| w == b"\r\n\r\n")?;
+    response
+        .starts_with(b"HTTP/1.1 200")
+        .then(|| response[end + 4..].to_vec())
+}
+
+/// The preview's posters are the published ones, byte for byte: their QR
+/// codes link the public site (no phone opens the editor's 127.0.0.1), so
+/// a preview on any port reuses what the build drew.
+#[test]
+fn the_preview_shows_the_published_posters() {
+    let site = example_copy();
+    let built = common::build_ok(site.path(), &[]);
+    let server = start(site.path());
+    let mut compared = 0;
+    for (path, bytes) in built.files() {
+        if path.starts_with("cases/") && path.contains("/share/") && path.ends_with(".png") {
+            let served = get_bytes(server.port, &format!("/{path}"));
+            assert!(
+                served.as_ref() == Some(&bytes),
+                "{path} differs in the preview"
+            );
+            compared += 1;
+        }
+    }
+    assert!(compared >= 2, "no posters compared");
+}

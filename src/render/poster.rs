@@ -395,15 +395,27 @@ fn wrap(text: &str, width: u32, size: u32, max: usize) -> Vec<String> {
 
 impl super::Renderer<'_> {
     /// The share posters of case `index`, from the cache when it has them.
+    ///
+    /// A preview's posters link the published site, as the published
+    /// posters will: the preview's address is a port on the editor's
+    /// machine that no phone can open, and with it in the picture every
+    /// new port drew every poster again (20 minutes at 10,000 cases).
     pub(super) fn case_posters(
         &self,
         index: usize,
+        mode: super::Mode,
     ) -> Result<Vec<crate::output::OutputFile>, crate::diagnostics::Diagnostic> {
         use crate::diagnostics::{rules, Diagnostic};
         let case = self.views.site.cases[index];
         let file = case.source.rel.as_str();
         let font = font().map_err(font_missing)?;
-        let short_url = self.views.permalink(&crate::urls::short_link(&case.id));
+        let link = crate::urls::short_link(&case.id);
+        let public = (mode == super::Mode::Preview).then(|| {
+            crate::urls::Urls::new(&self.views.site.config.site.base_url).permalink(&link)
+        });
+        let short_url = public
+            .clone()
+            .unwrap_or_else(|| self.views.permalink(&link));
         let headline = crate::charts::case_headline(&case.metrics).map(|h| h.text);
         let text = Text {
             programme: &self.views.site.config.site.title,
@@ -420,11 +432,16 @@ impl super::Renderer<'_> {
                     Diagnostic::error(rules::POSTER_FONT, file, message)
                         .help("检查系统字体是否完整；或报告这个问题")
                 };
-                let qr = super::qr::placed_svg(&self.views.qr, index, &short_url, qr_place(shape))
-                    .map_err(|message| {
-                        Diagnostic::error(rules::QR_CODE, file, message)
-                            .help("二维码装不下这么长的网址：缩短 site.base_url")
-                    })?;
+                let qr = match &public {
+                    Some(url) => super::qr::placed_svg_of(url, qr_place(shape)),
+                    None => {
+                        super::qr::placed_svg(&self.views.qr, index, &short_url, qr_place(shape))
+                    }
+                };
+                let qr = qr.map_err(|message| {
+                    Diagnostic::error(rules::QR_CODE, file, message)
+                        .help("二维码装不下这么长的网址：缩短 site.base_url")
+                })?;
                 let svg = svg(&text, shape, &font.family, &qr);
                 let png = self
                     .media

@@ -92,9 +92,19 @@ pub fn placed_svg(
     codes: &Codes,
     index: usize,
     url: &str,
-    (x, y, size): (u32, u32, u32),
+    place: (u32, u32, u32),
 ) -> Result<String, String> {
-    let whole = svg(code(codes, index, url)?);
+    Ok(placed(code(codes, index, url)?, place))
+}
+
+/// [`placed_svg`] of a `url` that is not the case's own short link in
+/// this build (encoded afresh, not kept).
+pub fn placed_svg_of(url: &str, place: (u32, u32, u32)) -> Result<String, String> {
+    Ok(placed(&encode(url)?, place))
+}
+
+fn placed(code: &Matrix, (x, y, size): (u32, u32, u32)) -> String {
+    let whole = svg(code);
     let start = whole.find("<svg").unwrap_or(0);
     let open_end = whole[start..].find('>').map_or(whole.len(), |n| start + n);
     let view_box = whole[start..open_end]
@@ -102,10 +112,10 @@ pub fn placed_svg(
         .nth(1)
         .and_then(|rest| rest.split('"').next())
         .unwrap_or("0 0 1 1");
-    Ok(format!(
+    format!(
         "<svg x=\"{x}\" y=\"{y}\" width=\"{size}\" height=\"{size}\" viewBox=\"{view_box}\" shape-rendering=\"crispEdges\">{}",
         &whole[open_end + 1..]
-    ))
+    )
 }
 
 /// The PNG of `code`: `PNG_MODULE_PX` pixels a module, quiet zone included,

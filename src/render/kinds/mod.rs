@@ -265,7 +265,7 @@ fn cases(
         out.put(page);
         out.put(kit);
         if posters {
-            for poster in renderer.case_posters(i).map_err(one)? {
+            for poster in renderer.case_posters(i, mode).map_err(one)? {
                 out.put(poster);
             }
         }
