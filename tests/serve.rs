@@ -47,8 +47,8 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// The whole response to `GET path`, as text.
-fn response(port: u16, path: &str) -> Option<String> {
+/// The whole response to `GET path`.
+fn response_bytes(port: u16, path: &str) -> Option<Vec<u8>> {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
     write!(
@@ -58,7 +58,12 @@ fn response(port: u16, path: &str) -> Option<String> {
     .ok()?;
     let mut response = Vec::new();
     stream.read_to_end(&mut response).ok()?;
-    Some(String::from_utf8_lossy(&response).into_owned())
+    Some(response)
+}
+
+/// The whole response to `GET path`, as text.
+fn response(port: u16, path: &str) -> Option<String> {
+    Some(String::from_utf8_lossy(&response_bytes(port, path)?).into_owned())
 }
 
 /// GET `path`; returns (status, body).
@@ -888,15 +893,7 @@ fn search_api_links_follow_the_preview_base_not_the_config() {
 
 /// The body of `GET path`, as bytes (for pictures).
 fn get_bytes(port: u16, path: &str) -> Option<Vec<u8>> {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
-    )
-    .ok()?;
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).ok()?;
+    let response = response_bytes(port, path)?;
     let end = response.windows(4).position(|w| w == b"\r\n\r\n")?;
     response
         .starts_with(b"HTTP/1.1 200")
