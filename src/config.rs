@@ -351,7 +351,7 @@ impl Config {
         let mut config: Config =
             toml::from_str(text).map_err(|err| vec![syntax::diagnostic(text, &err)])?;
         config.base_url_at = key_position(text, "base_url");
-        let problems = config.validate();
+        let problems = config.validate(&|key| key_position(text, key));
         if problems.is_empty() {
             Ok(config)
         } else {
@@ -359,7 +359,9 @@ impl Config {
         }
     }
 
-    fn validate(&self) -> Vec<Diagnostic> {
+    /// Every value out of its allowed form; `locate` gives the line and
+    /// column of a key, for the problems that name one.
+    fn validate(&self, locate: &dyn Fn(&str) -> (usize, usize)) -> Vec<Diagnostic> {
         let mut problems = Vec::new();
         let mut bad = |message: String, help: &str| {
             problems.push(
@@ -443,7 +445,7 @@ impl Config {
             problems.extend(wechat.validate());
         }
         if let Some(identity) = &self.site.identity {
-            problems.extend(identity.validate());
+            problems.extend(identity.validate(locate));
         }
         problems
     }
@@ -537,6 +539,16 @@ slug = "automotive"
 name = "黄浦区"
 slug = "huangpu"
 "#;
+
+    #[test]
+    fn a_bad_filing_number_is_reported_at_its_line() {
+        let text =
+            format!("{MINIMAL}[site.identity]\nsponsor = \"某委员会\"\nicp = \"沪备1234\"\n");
+        let problems = Config::parse(&text).unwrap_err();
+        let line = text.lines().position(|l| l.starts_with("icp")).unwrap() + 1;
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!((problems[0].line, problems[0].column), (line, 1));
+    }
 
     #[test]
     fn parses_a_minimal_config() {

@@ -47,15 +47,20 @@ pub struct IdentityConfig {
 }
 
 impl IdentityConfig {
-    /// Each value that is not in its official form, in Chinese.
-    pub(super) fn validate(&self) -> Vec<Diagnostic> {
-        let bad = |message: String, help: &str| {
-            Diagnostic::error(rules::CONFIG_INVALID, CONFIG_FILE, message).help(help.to_string())
+    /// Each value that is not in its official form, in Chinese, at the
+    /// line `locate` gives for its key.
+    pub(super) fn validate(&self, locate: &dyn Fn(&str) -> (usize, usize)) -> Vec<Diagnostic> {
+        let bad = |key: &str, message: String, help: &str| {
+            let (line, column) = locate(key);
+            Diagnostic::error(rules::CONFIG_INVALID, CONFIG_FILE, message)
+                .at(line, column)
+                .help(help.to_string())
         };
         let mut problems = Vec::new();
         let icp = self.icp.trim();
         if !icp.is_empty() && !is_icp_number(icp) {
             problems.push(bad(
+                "icp",
                 format!("[site.identity] icp “{icp}” 不是 ICP 备案号的格式"),
                 "照工信部备案系统里的写法填，例如 icp = \"沪ICP备12345678号-1\"（省份简称 + ICP备 + 数字 + 号，可带 -网站序号）",
             ));
@@ -63,6 +68,7 @@ impl IdentityConfig {
         let police = self.police.trim();
         if !police.is_empty() && police_code(police).is_none() {
             problems.push(bad(
+                "police",
                 format!("[site.identity] police “{police}” 不是公安备案号的格式"),
                 "照公安备案系统里的写法填，例如 police = \"沪公网安备31010402001234号\"（省份简称 + 公网安备 + 14 位数字 + 号）",
             ));
@@ -70,6 +76,7 @@ impl IdentityConfig {
         let code = self.site_code.trim();
         if !code.is_empty() && !is_site_code(code) {
             problems.push(bad(
+                "site_code",
                 format!("[site.identity] site_code “{code}” 不是政府网站标识码：应为 10 位数字或字母"),
                 "从全国政府网站信息报送系统复制网站标识码，例如 site_code = \"3100000001\"；不是政府网站就删去这一行",
             ));
@@ -243,7 +250,7 @@ mod tests {
             site_code: "31000".into(),
             ..Default::default()
         };
-        let problems = identity.validate();
+        let problems = identity.validate(&|_| (0, 0));
         assert_eq!(problems.len(), 3, "{problems:?}");
         assert!(problems.iter().all(|p| p.rule == rules::CONFIG_INVALID));
         for field in ["icp", "police", "site_code"] {
