@@ -754,6 +754,7 @@ fn run_import(options: &ImportOptions) -> i32 {
                 ImportError::Unreadable { .. } | ImportError::Write { .. } => 1,
                 ImportError::Open { .. }
                 | ImportError::BadId(_)
+                | ImportError::ImplausibleYear(_)
                 | ImportError::Destination(_)
                 | ImportError::NotASite(_)
                 | ImportError::IdTaken { .. }
@@ -771,6 +772,7 @@ fn print_import_error(error: &ImportError) {
         ImportError::BadId(id) => {
             eprintln!("错误：案例编号“{id}”格式不对，写成“年份-序号”，例如 2024-007");
         }
+        ImportError::ImplausibleYear(why) => eprintln!("错误：{why}"),
         ImportError::Destination(message) => eprintln!("错误：{message}"),
         ImportError::Unreadable { file, error } => {
             eprintln!("错误：{}：{}", file.display(), error.message);

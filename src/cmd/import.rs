@@ -64,6 +64,9 @@ pub enum ImportError {
     Open { file: PathBuf, error: io::Error },
     /// `--id` is not `YYYY-NNN`.
     BadId(String),
+    /// `--id`'s year is outside the programme's (`content::plausible_years`);
+    /// why, in Chinese.
+    ImplausibleYear(String),
     /// `--out` may not take a bundle (`destination`); why.
     Destination(String),
     /// The document is not a readable .docx: what is wrong, what to do.
@@ -161,6 +164,9 @@ fn check_arguments(options: &ImportOptions) -> Result<(), ImportError> {
     if let Some(id) = &options.id {
         if !content::is_valid_id(id) {
             return Err(ImportError::BadId(id.clone()));
+        }
+        if let Some(why) = content::implausible_id_year(id) {
+            return Err(ImportError::ImplausibleYear(why));
         }
     }
     if let Some(out) = &options.out {
@@ -277,6 +283,11 @@ mod tests {
         std::fs::write(&file, "plain text").unwrap();
         let result = run(&options(site.path(), &file, Some("24-1")));
         assert!(matches!(&result, Err(ImportError::BadId(id)) if id == "24-1"));
+        let result = run(&options(site.path(), &file, Some("9999-001")));
+        assert!(
+            matches!(&result, Err(ImportError::ImplausibleYear(why)) if why.contains("9999")),
+            "{result:?}"
+        );
         assert!(!site.path().join("content").exists());
     }
 
