@@ -602,19 +602,19 @@ fn an_id_in_use_in_any_form_is_refused() {
         .unwrap()
         .trim_matches('"')
         .to_string();
-    std::fs::create_dir_all(cases.join("2031/2031-004")).unwrap();
+    std::fs::create_dir_all(cases.join("2001/2001-004")).unwrap();
     std::fs::write(
-        cases.join("2031/2031-004/index.md"),
-        "---\nid: \"2031-004\"\n---\n",
+        cases.join("2001/2001-004/index.md"),
+        "---\nid: \"2001-004\"\n---\n",
     )
     .unwrap();
-    std::fs::write(cases.join("2031/2031-002.md"), "---\nid: 2031-002\n---\n").unwrap();
+    std::fs::write(cases.join("2001/2001-002.md"), "---\nid: 2001-002\n---\n").unwrap();
     std::fs::write(
-        cases.join("2031/misnamed.md"),
-        "---\nid: \"2031-007\"\nstatus: draft\n---\n",
+        cases.join("2001/misnamed.md"),
+        "---\nid: \"2001-007\"\nstatus: draft\n---\n",
     )
     .unwrap();
-    std::fs::write(cases.join("2031/_wip.md"), "---\nid: '2031-009'\n---\n").unwrap();
+    std::fs::write(cases.join("2001/_wip.md"), "---\nid: '2001-009'\n---\n").unwrap();
     let docx = dir.path().join("case.docx");
     std::fs::write(
         &docx,
@@ -624,10 +624,10 @@ fn an_id_in_use_in_any_form_is_refused() {
     let before = snapshot(&root);
     for id in [
         first_id.as_str(),
-        "2031-004",
-        "2031-002",
-        "2031-007",
-        "2031-009",
+        "2001-004",
+        "2001-002",
+        "2001-007",
+        "2001-009",
     ] {
         let (code, log) = import(&root, &docx, &["--id", id]);
         assert_eq!(code, 2, "{id}: {log}");
@@ -639,14 +639,14 @@ fn an_id_in_use_in_any_form_is_refused() {
     let (code, _) = import(
         &root,
         &docx,
-        &["--id", "2031-007", "--out", out.to_str().unwrap()],
+        &["--id", "2001-007", "--out", out.to_str().unwrap()],
     );
     assert_eq!(code, 2);
     assert!(!out.exists());
     // An unused id imports; the next free one follows the largest in use.
-    let (code, log) = import(&root, &docx, &["--id", "2031-010"]);
+    let (code, log) = import(&root, &docx, &["--id", "2001-010"]);
     assert_eq!(code, 0, "{log}");
-    let (code, log) = import(&root, &docx, &["--id", "2031-010"]);
+    let (code, log) = import(&root, &docx, &["--id", "2001-010"]);
     assert_eq!(code, 2, "{log}");
     // Without --id the next free id of this year follows every id in use,
     // also one only a front matter names.
