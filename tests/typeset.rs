@@ -750,18 +750,28 @@ fn a_cover_that_is_missing_or_not_a_picture_is_refused_before_anything_is_writte
         let Some((dir, root)) = site_with_config(test, &format!("cover = \"{setting}\"")) else {
             return;
         };
-        let out = dir.path().join("out");
-        let output = compile(&root, &out, &[]);
-        let message = stderr(&output);
-        if message.contains("找不到排版年度汇编所需的字体") {
-            skip(test, "the book's fonts", INSTALL);
+        if !cover_is_refused(test, &root, &dir.path().join("out"), &[reason]) {
             return;
         }
-        assert_eq!(code(&output), 1, "{message}");
-        assert!(message.contains(reason), "{setting}: {message}");
-        assert!(message.contains("casebook.toml"), "{message}");
-        assert!(!out.exists(), "nothing written for {setting}");
     }
+}
+
+/// `compile --pdf` of `root` into `out` fails on its `[book] cover` with
+/// a message on `casebook.toml` holding each of `says`, writing nothing;
+/// false (skipped, said so) on a machine without the book's fonts.
+fn cover_is_refused(test: &str, root: &Path, out: &Path, says: &[&str]) -> bool {
+    let output = compile(root, out, &[]);
+    let message = stderr(&output);
+    if message.contains("找不到排版年度汇编所需的字体") {
+        skip(test, "the book's fonts", INSTALL);
+        return false;
+    }
+    assert_eq!(code(&output), 1, "{message}");
+    for part in says.iter().chain(&["casebook.toml"]) {
+        assert!(message.contains(part), "{part}: {message}");
+    }
+    assert!(!out.exists(), "nothing written");
+    true
 }
 
 /// A whole, valid PNG of 30,000 × 30,000 black pixels (1 bit each): a few
@@ -795,16 +805,6 @@ fn a_cover_of_too_many_pixels_is_refused_naming_the_file() {
     let huge = huge_png();
     assert!(huge.len() < 1024 * 1024, "{} bytes", huge.len());
     std::fs::write(root.join("static/huge.png"), huge).unwrap();
-    let out = dir.path().join("out");
-    let output = compile(&root, &out, &[]);
-    let message = stderr(&output);
-    if message.contains("找不到排版年度汇编所需的字体") {
-        skip(test, "the book's fonts", INSTALL);
-        return;
-    }
-    assert_eq!(code(&output), 1, "{message}");
-    assert!(message.contains("static/huge.png"), "{message}");
-    assert!(message.contains("30000×30000 像素"), "{message}");
-    assert!(message.contains("casebook.toml"), "{message}");
-    assert!(!out.exists(), "nothing written");
+    let says = ["static/huge.png", "30000×30000 像素"];
+    cover_is_refused(test, &root, &dir.path().join("out"), &says);
 }
