@@ -58,8 +58,12 @@ enum Command {
         allow_removed: Vec<String>,
         /// Build nothing: swap the output with the one the last build
         /// replaced (kept as .OUTPUT.previous beside it); again to undo.
-        #[arg(long, conflicts_with_all = ["base_url", "drafts", "published", "allow_removed", "verbose"])]
+        #[arg(long, conflicts_with_all = ["base_url", "drafts", "published", "allow_removed", "verbose", "clean"])]
         rollback: bool,
+        /// Write every file afresh instead of keeping the unchanged files
+        /// of the output it replaces (same bytes either way).
+        #[arg(long)]
+        clean: bool,
     },
     /// Remove the old outputs builds set aside beside OUTPUT (run by
     /// `build` itself in the background).
@@ -223,6 +227,7 @@ pub fn run() -> i32 {
             published,
             allow_removed,
             rollback: false,
+            clean,
         } => run_build(
             BuildOptions {
                 root,
@@ -233,6 +238,7 @@ pub fn run() -> i32 {
                 published,
                 allow_removed,
                 check_removed: true,
+                clean,
             },
             verbose,
         ),
@@ -556,6 +562,13 @@ fn print_build(report: &BuildReport, root: &Path, verbose: bool, drafts: bool) {
         eprintln!(
             "分享海报：新绘制 {} 张，复用缓存 {} 张",
             drawn.posters_made, drawn.posters_reused
+        );
+    }
+    if report.reused.files > 0 {
+        eprintln!(
+            "沿用上次输出中未变的文件 {} 个（{}），只写入了有变化的文件",
+            report.reused.files,
+            human_bytes(report.reused.bytes)
         );
     }
     if drafts {

@@ -35,9 +35,16 @@ pub const MARKER: &str = ".casebook-output";
 /// nothing else, and no preview).
 pub const BUILD_RECORD: &str = ".casebook-build";
 
-/// The record's first line; `drafts: BOOL` follows, then the paths.
+/// The record's first line; `drafts: BOOL` and `binary: ID` follow, then
+/// the paths. Records of the first format (no `binary:` line) are still
+/// read, with no binary.
 const RECORD_HEADER: &str =
+    "# casebook-build 2: what this build wrote; casebook deploy publishes nothing else";
+const RECORD_HEADER_1: &str =
     "# casebook-build 1: what this build wrote; casebook deploy publishes nothing else";
+
+/// Written for a program that cannot tell what it is.
+const UNKNOWN_BINARY: &str = "unknown";
 
 /// A record of 100,000 paths is a few MB; a bigger file is not ours.
 const RECORD_MAX_BYTES: u64 = 256 << 20;
@@ -46,14 +53,17 @@ const RECORD_MAX_BYTES: u64 = 256 << 20;
 #[derive(Debug, PartialEq, Eq)]
 pub struct BuildRecord {
     pub drafts: bool,
+    /// The [`binary_id`] of the program that wrote the output.
+    pub binary: Option<String>,
     pub files: std::collections::HashSet<String>,
 }
 
-/// The text of a build's record.
+/// The text of a build's record, written by this binary.
 pub fn record_text<'a>(drafts: bool, files: impl IntoIterator<Item = &'a str>) -> String {
     let mut files: Vec<&str> = files.into_iter().collect();
     files.sort_unstable();
-    let mut text = format!("{RECORD_HEADER}\ndrafts: {drafts}\n");
+    let binary = binary_id().unwrap_or(UNKNOWN_BINARY);
+    let mut text = format!("{RECORD_HEADER}\ndrafts: {drafts}\nbinary: {binary}\n");
     for file in files {
         text.push_str(file);
         text.push('\n');
@@ -70,18 +80,48 @@ pub fn read_record(out: &Path) -> Option<BuildRecord> {
     }
     let text = fs::read_to_string(path).ok()?;
     let mut lines = text.lines();
-    if lines.next()? != RECORD_HEADER {
-        return None;
-    }
+    let second_format = match lines.next()? {
+        RECORD_HEADER => true,
+        RECORD_HEADER_1 => false,
+        _ => return None,
+    };
     let drafts = match lines.next()? {
         "drafts: true" => true,
         "drafts: false" => false,
         _ => return None,
     };
+    let binary = match second_format {
+        true => match lines.next()?.strip_prefix("binary: ")? {
+            UNKNOWN_BINARY => None,
+            id => Some(id.to_string()),
+        },
+        false => None,
+    };
     Some(BuildRecord {
         drafts,
+        binary,
         files: lines.map(str::to_string).collect(),
     })
+}
+
+/// This program, as far as what it writes can differ: its version, and
+/// the size and modification time of its executable (a rebuilt or
+/// reinstalled binary gets a new one). Files whose bytes depend on more
+/// than the site (the compressed copies) are reused from an output only
+/// when the same binary wrote it (`output::reuse`).
+pub fn binary_id() -> Option<&'static str> {
+    static ID: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    ID.get_or_init(|| {
+        let meta = std::env::current_exe().and_then(fs::metadata).ok()?;
+        let modified = meta
+            .modified()
+            .ok()?
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()?;
+        let (version, size, nanos) = (env!("CARGO_PKG_VERSION"), meta.len(), modified.as_nanos());
+        Some(format!("casebook-{version}-{size}-{nanos}"))
+    })
+    .as_deref()
 }
 
 /// The marker's first line; the top-level names follow, one a line.

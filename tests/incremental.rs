@@ -130,6 +130,7 @@ impl Fixture {
                 published: None,
                 allow_removed: Vec::new(),
                 check_removed: false,
+                clean: false,
             };
             assert!(build::run(&options).is_ok());
             let files = common::snapshot(&out);

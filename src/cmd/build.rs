@@ -14,7 +14,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::build::{load, printed_books, published_list, render, Mode, Phases, Rendered, Request};
 use crate::content;
 use crate::diagnostics::{self, Diagnostic};
-use crate::output::{Contents, OutputFile, Sink, Staging, Written};
+use crate::output::{Contents, OutputFile, Reuse, Reused, Sink, Staging, Written};
 use crate::precompress::Precompress;
 use crate::published;
 use crate::urls;
@@ -39,6 +39,9 @@ pub struct BuildOptions {
     pub allow_removed: Vec<String>,
     /// Compare with the previously published URLs (off for previews).
     pub check_removed: bool,
+    /// Write every file afresh, taking nothing from the output being
+    /// replaced (`--clean`; `output::Reuse`).
+    pub clean: bool,
 }
 
 /// What a successful build did.
@@ -52,6 +55,8 @@ pub struct BuildReport {
     /// Picture variants (and share posters) drawn by this build, and
     /// taken from the cache (`images::resize`).
     pub drawn: Drawn,
+    /// Unchanged files linked from the output this build replaced.
+    pub reused: Reused,
     /// Each phase's wall and CPU time and the peak memory at its end.
     pub phases: Vec<Phase>,
     pub elapsed: Duration,
@@ -93,7 +98,7 @@ pub fn run(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     let mut phases = Phases::new();
     let progress = progress_bar(options.progress);
     let built = stage(options, &out_dir, &progress, &mut phases);
-    let (staging, written, cases, warnings, drawn) = match built {
+    let (staging, written, cases, warnings, drawn, reused) = match built {
         Ok(built) => built,
         Err(err) => {
             progress.finish_and_clear();
@@ -112,6 +117,7 @@ pub fn run(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         output: out_dir,
         warnings,
         drawn,
+        reused,
         elapsed: phases.started.elapsed(),
         phases: phases.list,
         committed,
@@ -135,7 +141,7 @@ pub fn rollback(root: &Path, output: Option<&Path>) -> Result<PathBuf, BuildErro
     Ok(out_dir)
 }
 
-type Staged = (Staging, Vec<Written>, usize, Vec<Diagnostic>, Drawn);
+type Staged = (Staging, Vec<Written>, usize, Vec<Diagnostic>, Drawn, Reused);
 
 /// Every step of a build but the commit.
 fn stage(
@@ -160,7 +166,9 @@ fn stage(
     let brotli = derived.site.config.output.brotli;
     let snippet = crate::nginx::snippet(&derived.site, brotli);
     let staging = Staging::begin(out_dir).map_err(BuildError::Io)?;
-    let sink = Precompress::new(&staging, brotli);
+    let compress = Precompress::new(&staging, brotli);
+    let previous = (!options.clean).then_some(out_dir);
+    let sink = Reuse::new(&staging, &compress, previous, brotli);
     let rendered =
         render(derived, &printed, &sink, progress, Some(phases)).map_err(BuildError::Content)?;
     let Rendered {
@@ -202,7 +210,9 @@ fn stage(
     });
     phases.done("urls");
     diagnostics::sort(&mut warnings);
-    Ok((staging, written, cases, warnings, drawn))
+    let reused = sink.reused();
+    drop(sink);
+    Ok((staging, written, cases, warnings, drawn, reused))
 }
 
 fn progress_bar(shown: bool) -> ProgressBar {

@@ -22,7 +22,9 @@
 //! made, so the next build knows the folder is Casebook's to replace.
 //! Files copied from the site (images, attachments) are copies or
 //! copy-on-write clones, never hard links: writing to the output must
-//! never change an editor's original.
+//! never change an editor's original. Files the replaced output already
+//! holds byte for byte are hard links to its files instead ([`Reuse`]):
+//! both are Casebook's, and no build writes into a committed output.
 
 use std::collections::HashSet;
 use std::fs;
@@ -34,8 +36,10 @@ use rayon::prelude::*;
 
 use crate::destination::{self, MARKER};
 
+mod reuse;
 mod sink;
 
+pub use reuse::{Reuse, Reused};
 pub use sink::{Contents, Discard, OutputFile, Recorder, Sink, Written};
 
 /// A staging folder being filled by a build. [`Staging::commit`] makes it
@@ -126,23 +130,44 @@ impl Staging {
     }
 
     fn write(&self, file: &OutputFile) -> io::Result<()> {
+        let target = self.prepare(&file.path)?;
+        match &file.contents {
+            Contents::Bytes(bytes) => fs::write(&target, bytes),
+            Contents::Copy(source) => copy_file(source, &target),
+        }
+    }
+
+    /// Put a hard link to `from`, an open file of the output being
+    /// replaced (`reuse`), at `path`.
+    fn link(&self, path: &str, from: &fs::File) -> io::Result<()> {
+        let target = self.prepare(path)?;
+        link_open_file(from, &target)
+    }
+
+    /// Take back a link [`Staging::link`] made.
+    fn unlink(&self, path: &str) {
+        let _ = fs::remove_file(self.dir.join(path));
+    }
+
+    /// Where `path` goes in the staging folder, its folder made.
+    fn prepare(&self, path: &str) -> io::Result<PathBuf> {
         // Output paths come from content (ids, slugs, aliases), which
         // parsing validates; this is the last line: nothing is written
         // outside the staging folder.
-        if !stays_inside(&file.path) {
+        if !stays_inside(path) {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 "输出路径会写到输出目录之外",
             ));
         }
-        if file.path == MARKER {
+        if path == MARKER {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 "输出路径与 Casebook 的输出标记文件同名",
             ));
         }
-        let target = self.dir.join(&file.path);
-        if let Some((folder, _)) = file.path.rsplit_once('/') {
+        let target = self.dir.join(path);
+        if let Some((folder, _)) = path.rsplit_once('/') {
             let known = self
                 .folders
                 .lock()
@@ -156,10 +181,7 @@ impl Staging {
                     .insert(folder.to_string());
             }
         }
-        match &file.contents {
-            Contents::Bytes(bytes) => fs::write(&target, bytes),
-            Contents::Copy(source) => copy_file(source, &target),
-        }
+        Ok(target)
     }
 }
 
@@ -215,6 +237,39 @@ fn copy_file(source: &Path, target: &Path) -> io::Result<()> {
         }
     }
     io::copy(&mut from, &mut to).map(|_| ())
+}
+
+/// Make `target` a new name for the open file `from` (through
+/// `/proc/self/fd`, so the link is to the very file that was checked, not
+/// to whatever its path names now).
+fn link_open_file(from: &fs::File, target: &Path) -> io::Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::ffi::CString;
+        use std::os::fd::AsRawFd;
+        use std::os::unix::ffi::OsStrExt;
+        let source = CString::new(format!("/proc/self/fd/{}", from.as_raw_fd()))?;
+        let target = CString::new(target.as_os_str().as_bytes())?;
+        // SAFETY: both are valid NUL-terminated paths that outlive the call.
+        let rc = unsafe {
+            libc::linkat(
+                libc::AT_FDCWD,
+                source.as_ptr(),
+                libc::AT_FDCWD,
+                target.as_ptr(),
+                libc::AT_SYMLINK_FOLLOW,
+            )
+        };
+        if rc == 0 {
+            return Ok(());
+        }
+        return Err(io::Error::last_os_error());
+    }
+    #[allow(unreachable_code)]
+    {
+        let _ = (from, target);
+        Err(io::Error::from(io::ErrorKind::Unsupported))
+    }
 }
 
 /// The folder holding `out_dir`, and `out_dir`'s own name.

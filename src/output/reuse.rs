@@ -1,0 +1,505 @@
+//! Files carried over unchanged from the output a build replaces. A build
+//! still renders every file, but one whose bytes equal the file the
+//! previous build wrote at the same path is not written again: the new
+//! output gets a hard link to the old file, and to its `.gz`/`.br` copies,
+//! which are then not compressed again. Unchanged files keep their inode
+//! and modification time, so a sync tool that compares times, nginx's
+//! `ETag` and a CDN see only what changed, and a rebuild skips most of its
+//! writing and compressing.
+//!
+//! An old file is used only where nothing can have changed it unseen:
+//! - the previous output is Casebook's (the caller checked its marker) and
+//!   its build record lists the path;
+//! - the file is opened below the old output without following any
+//!   symlink (`openat2`, `RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS`), is a
+//!   regular file, and its bytes are compared in full with the new ones;
+//!   the link is made to that opened file, not to the path again;
+//! - a compressed copy is used only when the same binary wrote the old
+//!   output (the record's `binary:`; compression is then byte for byte the
+//!   same) and it decompresses to exactly the new bytes, nothing after.
+//!
+//! Anything else goes on to be compressed and written afresh, so the
+//! output is byte for byte what a clean build writes (`build --clean`
+//! turns reuse off). New and old outputs share the unchanged files'
+//! inodes, so the kept previous generation costs no space for them. Off
+//! Linux nothing is reused.
+
+use std::collections::HashSet;
+use std::fs;
+use std::io::{self, Read};
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+use super::{stays_inside, Contents, OutputFile, Sink, Staging};
+use crate::destination;
+use crate::precompress;
+
+/// A sink in front of the compression and the staging folder that links
+/// unchanged files from the previous output instead.
+pub struct Reuse<'a> {
+    staging: &'a Staging,
+    /// Where files that are not reused go (compression, then `staging`).
+    next: &'a dyn Sink,
+    previous: Option<PreviousOutput>,
+    /// Whether `.br` copies are written (`[output] brotli`).
+    brotli: bool,
+    files: AtomicUsize,
+    bytes: AtomicU64,
+}
+
+/// What a build took from the previous output.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Reused {
+    /// Files linked (compressed copies included).
+    pub files: usize,
+    pub bytes: u64,
+}
+
+struct PreviousOutput {
+    /// The old output folder, opened once (never through a symlink).
+    dir: fs::File,
+    /// The paths its build recorded.
+    recorded: HashSet<String>,
+    /// Whether this binary wrote it: its compressed copies are ours.
+    same_binary: bool,
+}
+
+impl<'a> Reuse<'a> {
+    /// Reuse from `previous` (the output about to be replaced), if it has
+    /// a build record; `None` reuses nothing (`build --clean`).
+    pub fn new(
+        staging: &'a Staging,
+        next: &'a dyn Sink,
+        previous: Option<&Path>,
+        brotli: bool,
+    ) -> Reuse<'a> {
+        Reuse {
+            staging,
+            next,
+            previous: previous.and_then(PreviousOutput::open),
+            brotli,
+            files: AtomicUsize::new(0),
+            bytes: AtomicU64::new(0),
+        }
+    }
+
+    pub fn reused(&self) -> Reused {
+        Reused {
+            files: self.files.load(Ordering::Relaxed),
+            bytes: self.bytes.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Link `path` and its compressed copies from the previous output if
+    /// they hold exactly what a clean build writes; `false` (nothing
+    /// linked) otherwise.
+    fn try_reuse(&self, previous: &PreviousOutput, path: &str, bytes: &[u8]) -> bool {
+        let Some(old) = previous.same_file(path, bytes) else {
+            return false;
+        };
+        let compressed =
+            bytes.len() >= precompress::MIN_BYTES && precompress::is_compressible(path);
+        let mut links = vec![(path.to_string(), old)];
+        if compressed {
+            let mut kinds = vec![Compression::Gzip];
+            if self.brotli {
+                kinds.push(Compression::Brotli);
+            }
+            for kind in kinds {
+                let copy = format!("{path}.{}", kind.extension());
+                match previous.same_copy(&copy, kind, bytes) {
+                    Some(file) => links.push((copy, file)),
+                    // Not there, or not provably ours: compress afresh.
+                    None => return false,
+                }
+            }
+        }
+        let mut made = Vec::new();
+        for (path, file) in &links {
+            if self.staging.link(path, file).is_err() {
+                for path in made {
+                    self.staging.unlink(path);
+                }
+                return false;
+            }
+            made.push(path.as_str());
+        }
+        for (_, file) in &links {
+            let size = file.metadata().map_or(0, |m| m.len());
+            self.bytes.fetch_add(size, Ordering::Relaxed);
+        }
+        self.files.fetch_add(links.len(), Ordering::Relaxed);
+        true
+    }
+}
+
+impl Sink for Reuse<'_> {
+    fn put(&self, file: OutputFile) {
+        if let (Some(previous), Contents::Bytes(bytes)) = (&self.previous, &file.contents) {
+            if self.try_reuse(previous, &file.path, bytes) {
+                return;
+            }
+        }
+        self.next.put(file);
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Compression {
+    Gzip,
+    Brotli,
+}
+
+impl Compression {
+    fn extension(self) -> &'static str {
+        match self {
+            Compression::Gzip => "gz",
+            Compression::Brotli => "br",
+        }
+    }
+}
+
+/// The largest compressed copy read back (the largest page's is a few MB).
+const MAX_COPY_BYTES: u64 = 64 << 20;
+
+impl PreviousOutput {
+    fn open(dir: &Path) -> Option<PreviousOutput> {
+        if !cfg!(target_os = "linux") || !destination::is_marked(dir) {
+            return None;
+        }
+        let record = destination::read_record(dir)?;
+        let same_binary =
+            record.binary.is_some() && record.binary.as_deref() == destination::binary_id();
+        Some(PreviousOutput {
+            dir: open_folder(dir).ok()?,
+            recorded: record.files,
+            same_binary,
+        })
+    }
+
+    /// The old file at `path`, if the build recorded it and it holds
+    /// exactly `bytes`.
+    fn same_file(&self, path: &str, bytes: &[u8]) -> Option<fs::File> {
+        if !self.recorded.contains(path) {
+            return None;
+        }
+        let mut file = self.open_any(path)?;
+        let same_size = file.metadata().ok()?.len() == bytes.len() as u64;
+        (same_size && holds_exactly(&mut file, bytes)).then_some(file)
+    }
+
+    /// The old compressed copy `path` of `bytes`, if this binary wrote it
+    /// and it decompresses to exactly `bytes`.
+    fn same_copy(&self, path: &str, kind: Compression, bytes: &[u8]) -> Option<fs::File> {
+        if !self.same_binary {
+            return None;
+        }
+        let mut file = self.open_any(path)?;
+        let size = file.metadata().ok()?.len();
+        if size > MAX_COPY_BYTES {
+            return None;
+        }
+        let mut packed = Vec::with_capacity(size as usize);
+        file.read_to_end(&mut packed).ok()?;
+        decompresses_to(kind, &packed, bytes).then_some(file)
+    }
+
+    /// `path` below the old output, a regular file, reached without
+    /// following a symlink.
+    fn open_any(&self, path: &str) -> Option<fs::File> {
+        if !stays_inside(path) {
+            return None;
+        }
+        let file = open_beneath(&self.dir, path).ok()?;
+        file.metadata().ok()?.is_file().then_some(file)
+    }
+}
+
+/// Whether `file` (already known to be `bytes.len()` long) holds `bytes`.
+fn holds_exactly(file: &mut fs::File, bytes: &[u8]) -> bool {
+    let mut chunk = vec![0u8; 64 * 1024];
+    let mut at = 0;
+    loop {
+        let n = match file.read(&mut chunk) {
+            Ok(0) => return at == bytes.len(),
+            Ok(n) => n,
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+            Err(_) => return false,
+        };
+        if bytes.get(at..at + n) != Some(&chunk[..n]) {
+            return false;
+        }
+        at += n;
+    }
+}
+
+/// Whether `packed` is one complete stream of `kind` holding exactly
+/// `bytes`, with nothing after it.
+fn decompresses_to(kind: Compression, packed: &[u8], bytes: &[u8]) -> bool {
+    let mut out = Vec::with_capacity(bytes.len());
+    // One byte more than expected tells a longer stream apart.
+    let limit = bytes.len() as u64 + 1;
+    match kind {
+        Compression::Gzip => {
+            let mut decoder = flate2::bufread::GzDecoder::new(packed);
+            if (&mut decoder).take(limit).read_to_end(&mut out).is_err() {
+                return false;
+            }
+            if !decoder.into_inner().is_empty() {
+                return false;
+            }
+        }
+        Compression::Brotli => return brotli_holds(packed, bytes),
+    }
+    out == bytes
+}
+
+/// Whether `packed` is one complete Brotli stream of exactly `bytes`.
+/// The stream-level decoder says where the stream ended, so input left
+/// after it is caught (the `Read` adapter would swallow it).
+fn brotli_holds(packed: &[u8], bytes: &[u8]) -> bool {
+    use brotli::{BrotliDecompressStream, BrotliResult, BrotliState, HeapAlloc, HuffmanCode};
+    let mut state = BrotliState::new(
+        HeapAlloc::<u8>::new(0),
+        HeapAlloc::<u32>::new(0),
+        HeapAlloc::<HuffmanCode>::new(HuffmanCode::default()),
+    );
+    // One byte more than expected tells a longer stream apart.
+    let mut out = vec![0u8; bytes.len() + 1];
+    let (mut available_in, mut input_offset) = (packed.len(), 0);
+    let (mut available_out, mut output_offset, mut total_out) = (out.len(), 0, 0);
+    let result = BrotliDecompressStream(
+        &mut available_in,
+        &mut input_offset,
+        packed,
+        &mut available_out,
+        &mut output_offset,
+        &mut out,
+        &mut total_out,
+        &mut state,
+    );
+    matches!(result, BrotliResult::ResultSuccess)
+        && available_in == 0
+        && out.get(..output_offset) == Some(bytes)
+}
+
+/// Open the folder `dir` itself, refusing a symlink.
+fn open_folder(dir: &Path) -> io::Result<fs::File> {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_DIRECTORY | libc::O_NOFOLLOW | libc::O_CLOEXEC)
+        .open(dir)
+}
+
+/// Open `path` below the folder `dir` for reading, refusing to leave it or
+/// to follow any symlink on the way (`openat2`).
+#[cfg(target_os = "linux")]
+fn open_beneath(dir: &fs::File, path: &str) -> io::Result<fs::File> {
+    use std::ffi::CString;
+    use std::os::fd::{AsRawFd, FromRawFd};
+    let name = CString::new(path)?;
+    // SAFETY: `open_how` is plain data; zeroed is a valid value.
+    let mut how: libc::open_how = unsafe { std::mem::zeroed() };
+    // Non-blocking: a FIFO put there must not hang the build (it is then
+    // refused as not a regular file).
+    how.flags = (libc::O_RDONLY | libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC) as u64;
+    how.resolve = libc::RESOLVE_BENEATH | libc::RESOLVE_NO_SYMLINKS;
+    // SAFETY: a valid folder descriptor, a NUL-terminated path and a
+    // pointer to `how` with its size, all alive for the call.
+    let fd = unsafe {
+        libc::syscall(
+            libc::SYS_openat2,
+            dir.as_raw_fd(),
+            name.as_ptr(),
+            &how as *const libc::open_how,
+            std::mem::size_of::<libc::open_how>(),
+        )
+    };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: the kernel just returned this descriptor, owned by no one else.
+    Ok(unsafe { fs::File::from_raw_fd(fd as i32) })
+}
+
+#[cfg(not(target_os = "linux"))]
+fn open_beneath(_dir: &fs::File, _path: &str) -> io::Result<fs::File> {
+    Err(io::Error::from(io::ErrorKind::Unsupported))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::precompress::Precompress;
+    use std::os::unix::fs::MetadataExt as _;
+
+    fn page(n: usize) -> Vec<u8> {
+        format!("<p>质量标杆案例 {n}</p>\n")
+            .repeat(200)
+            .into_bytes()
+    }
+
+    fn put(sink: &dyn Sink, path: &str, bytes: Vec<u8>) {
+        sink.put(OutputFile {
+            path: path.to_string(),
+            contents: Contents::Bytes(bytes),
+        });
+    }
+
+    /// An output at `out` as a build with `brotli` writes it: pages
+    /// `a/index.html`, `b/index.html`, the picture `p.png`, and its record.
+    fn first_build(out: &Path, brotli: bool) {
+        let staging = Staging::begin(out).unwrap();
+        let sink = Precompress::new(&staging, brotli);
+        put(&sink, "a/index.html", page(1));
+        put(&sink, "b/index.html", page(2));
+        put(&sink, "p.png", vec![7; 4000]);
+        let record = destination::record_text(false, ["a/index.html", "b/index.html", "p.png"]);
+        put(&sink, destination::BUILD_RECORD, record.into_bytes());
+        staging.commit().unwrap();
+    }
+
+    /// The paths a second build over `out` links rather than writes, when
+    /// it renders the same files.
+    fn second_build(out: &Path, brotli: bool) -> (Vec<String>, Reused) {
+        let staging = Staging::begin(out).unwrap();
+        let compress = Precompress::new(&staging, brotli);
+        let reuse = Reuse::new(&staging, &compress, Some(out), brotli);
+        put(&reuse, "a/index.html", page(1));
+        put(&reuse, "b/index.html", page(2));
+        put(&reuse, "p.png", vec![7; 4000]);
+        let mut linked = Vec::new();
+        for rel in [
+            "a/index.html",
+            "a/index.html.gz",
+            "a/index.html.br",
+            "b/index.html",
+            "b/index.html.gz",
+            "p.png",
+        ] {
+            let (new, old) = (staging.dir.join(rel), out.join(rel));
+            if let (Ok(new), Ok(old)) = (fs::symlink_metadata(new), fs::symlink_metadata(old)) {
+                if new.ino() == old.ino() {
+                    linked.push(rel.to_string());
+                }
+            }
+        }
+        // Whatever was reused, the staged files are what a clean build
+        // writes.
+        let gz = fs::read(staging.dir.join("a/index.html.gz")).unwrap();
+        assert_eq!(gz, precompress::gzip(&page(1)));
+        assert_eq!(fs::read(staging.dir.join("b/index.html")).unwrap(), page(2));
+        (linked, reuse.reused())
+    }
+
+    #[test]
+    fn unchanged_files_and_their_copies_are_linked() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        first_build(&out, true);
+        let (linked, reused) = second_build(&out, true);
+        assert_eq!(
+            linked,
+            [
+                "a/index.html",
+                "a/index.html.gz",
+                "a/index.html.br",
+                "b/index.html",
+                "b/index.html.gz",
+                "p.png"
+            ]
+        );
+        assert_eq!(reused.files, 7);
+    }
+
+    #[test]
+    fn changed_unrecorded_or_tampered_files_are_written_afresh() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        first_build(&out, true);
+        // Same length, other bytes.
+        let mut other = page(1);
+        other[5] ^= 1;
+        fs::write(out.join("a/index.html"), other).unwrap();
+        // A gzip copy with something after its stream.
+        let mut gz = fs::read(out.join("b/index.html.gz")).unwrap();
+        gz.extend_from_slice(b"<script>");
+        fs::write(out.join("b/index.html.gz"), gz).unwrap();
+        let (linked, _) = second_build(&out, true);
+        assert_eq!(linked, ["p.png"]);
+
+        // A brotli copy with something after its stream.
+        first_build(&out, true);
+        let mut br = fs::read(out.join("a/index.html.br")).unwrap();
+        br.extend_from_slice(b"x");
+        fs::write(out.join("a/index.html.br"), br).unwrap();
+        let (linked, _) = second_build(&out, true);
+        assert!(!linked.contains(&"a/index.html".to_string()), "{linked:?}");
+
+        // A path the record does not list.
+        first_build(&out, false);
+        let record = destination::record_text(false, ["a/index.html"]);
+        fs::write(out.join(destination::BUILD_RECORD), record).unwrap();
+        let (linked, _) = second_build(&out, false);
+        assert_eq!(linked, ["a/index.html", "a/index.html.gz"]);
+
+        // Copies from another binary; and with brotli now on, a missing `.br`.
+        first_build(&out, false);
+        let (linked, _) = second_build(&out, true);
+        assert_eq!(linked, ["p.png"], "no .br to reuse: compressed afresh");
+        first_build(&out, false);
+        let record = fs::read_to_string(out.join(destination::BUILD_RECORD)).unwrap();
+        let id = destination::binary_id().unwrap();
+        fs::write(
+            out.join(destination::BUILD_RECORD),
+            record.replace(id, "casebook-0-1-1"),
+        )
+        .unwrap();
+        let (linked, _) = second_build(&out, false);
+        assert_eq!(linked, ["p.png"]);
+    }
+
+    #[test]
+    fn nothing_is_reached_through_a_symlink_or_a_fifo() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        first_build(&out, false);
+        // `a/` replaced by a link to a folder elsewhere holding the same
+        // bytes, `p.png` by a FIFO (opening it must not wait for a writer).
+        let elsewhere = dir.path().join("elsewhere");
+        fs::rename(out.join("a"), &elsewhere).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, out.join("a")).unwrap();
+        fs::remove_file(out.join("p.png")).unwrap();
+        let fifo = std::ffi::CString::new(out.join("p.png").to_str().unwrap()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+        let staging = Staging::begin(&out).unwrap();
+        let compress = Precompress::new(&staging, false);
+        let reuse = Reuse::new(&staging, &compress, Some(&out), false);
+        put(&reuse, "a/index.html", page(1));
+        put(&reuse, "p.png", vec![7; 4000]);
+        put(&reuse, "b/index.html", page(2));
+        assert_eq!(reuse.reused().files, 2, "only b/index.html and its copy");
+        let staged = fs::symlink_metadata(staging.dir.join("a/index.html")).unwrap();
+        assert_ne!(
+            staged.ino(),
+            fs::metadata(elsewhere.join("index.html")).unwrap().ino()
+        );
+        assert!(staged.is_file());
+        assert!(fs::symlink_metadata(staging.dir.join("p.png"))
+            .unwrap()
+            .is_file());
+    }
+
+    #[test]
+    fn a_folder_without_a_record_or_marker_gives_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        first_build(&out, false);
+        fs::remove_file(out.join(destination::BUILD_RECORD)).unwrap();
+        let (linked, reused) = second_build(&out, false);
+        assert!(linked.is_empty());
+        assert_eq!(reused, Reused::default());
+    }
+}
