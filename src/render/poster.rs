@@ -12,7 +12,7 @@
 //! posters are deterministic; they are cached like pictures (by the hash
 //! of the SVG, the face and [`RENDERER`]), since drawing is the slow part.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 use resvg::{tiny_skia, usvg};
@@ -116,13 +116,24 @@ fn find_font() -> Result<Font, String> {
             continue;
         };
         // Only this family's faces: no other font can slip in as a
-        // fallback, so the poster depends on one file set.
+        // fallback, so the poster depends on one file set. Read once into
+        // memory: a face loaded from a file is opened and mapped again for
+        // every run of text, which cost more (in the kernel) than drawing.
+        let mut files: Vec<&Path> = system
+            .faces()
+            .filter(|face| face.families.iter().any(|(name, _)| name == family))
+            .filter_map(|face| match &face.source {
+                usvg::fontdb::Source::File(file) => Some(file.as_path()),
+                _ => None,
+            })
+            .collect();
+        files.sort();
+        files.dedup();
         let mut database = usvg::fontdb::Database::new();
-        for face in system.faces() {
-            if face.families.iter().any(|(name, _)| name == family) {
-                if let usvg::fontdb::Source::File(file) = &face.source {
-                    let _ = database.load_font_file(file);
-                }
+        for file in files {
+            if let Ok(data) = std::fs::read(file) {
+                let data: Arc<dyn AsRef<[u8]> + Send + Sync> = Arc::new(data);
+                database.load_font_source(usvg::fontdb::Source::Binary(data));
             }
         }
         let bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
