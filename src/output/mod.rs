@@ -519,30 +519,7 @@ fn stays_inside(path: &str) -> bool {
 pub fn update(out_dir: &Path, files: &[OutputFile], remove: &[String]) -> io::Result<Vec<String>> {
     let mut changed: Vec<String> = files
         .par_iter()
-        .map(|file| {
-            if !stays_inside(&file.path) {
-                return Err(io::Error::new(
-                    io::ErrorKind::InvalidInput,
-                    format!("output path leaves the folder: {}", file.path),
-                ));
-            }
-            let target = out_dir.join(&file.path);
-            let bytes = match &file.contents {
-                Contents::Bytes(bytes) => std::borrow::Cow::Borrowed(bytes),
-                Contents::Copy(source) => std::borrow::Cow::Owned(fs::read(source)?),
-            };
-            if fs::read(&target).is_ok_and(|old| old == *bytes) {
-                return Ok(None);
-            }
-            if let Some(dir) = target.parent() {
-                fs::create_dir_all(dir)?;
-            }
-            let name = target.file_name().unwrap_or_default().to_string_lossy();
-            let temporary = target.with_file_name(format!(".{name}.new-{}", std::process::id()));
-            fs::write(&temporary, bytes.as_ref())?;
-            fs::rename(&temporary, &target)?;
-            Ok(Some(file.path.clone()))
-        })
+        .map(|file| update_one(out_dir, file))
         .collect::<io::Result<Vec<Option<String>>>>()?
         .into_iter()
         .flatten()
@@ -556,6 +533,78 @@ pub fn update(out_dir: &Path, files: &[OutputFile], remove: &[String]) -> io::Re
     }
     changed.sort();
     Ok(changed)
+}
+
+/// Write `file` into the preview's folder if its bytes differ (through a
+/// temporary file and a rename); its path if it was written.
+fn update_one(out_dir: &Path, file: &OutputFile) -> io::Result<Option<String>> {
+    if !stays_inside(&file.path) {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("output path leaves the folder: {}", file.path),
+        ));
+    }
+    let target = out_dir.join(&file.path);
+    let bytes = match &file.contents {
+        Contents::Bytes(bytes) => std::borrow::Cow::Borrowed(bytes),
+        Contents::Copy(source) => std::borrow::Cow::Owned(fs::read(source)?),
+    };
+    if fs::read(&target).is_ok_and(|old| old == *bytes) {
+        return Ok(None);
+    }
+    if let Some(dir) = target.parent() {
+        fs::create_dir_all(dir)?;
+    }
+    let name = target.file_name().unwrap_or_default().to_string_lossy();
+    let temporary = target.with_file_name(format!(".{name}.new-{}", std::process::id()));
+    fs::write(&temporary, bytes.as_ref())?;
+    fs::rename(&temporary, &target)?;
+    Ok(Some(file.path.clone()))
+}
+
+/// [`update`] as a sink: each file is written (if it differs) as it is
+/// rendered, so a whole-site render of the preview never holds the site
+/// in memory.
+pub struct Updater<'a> {
+    out_dir: &'a Path,
+    changed: Mutex<Vec<String>>,
+    failure: Mutex<Option<io::Error>>,
+}
+
+impl<'a> Updater<'a> {
+    pub fn new(out_dir: &'a Path) -> Self {
+        Updater {
+            out_dir,
+            changed: Mutex::new(Vec::new()),
+            failure: Mutex::new(None),
+        }
+    }
+
+    /// The paths written (unsorted), or the first write that failed.
+    pub fn finish(self) -> Result<Vec<String>, (io::Error, Vec<String>)> {
+        let changed = self.changed.into_inner().unwrap_or_else(|e| e.into_inner());
+        match self.failure.into_inner().unwrap_or_else(|e| e.into_inner()) {
+            Some(err) => Err((err, changed)),
+            None => Ok(changed),
+        }
+    }
+}
+
+impl Sink for Updater<'_> {
+    fn put(&self, file: OutputFile) {
+        match update_one(self.out_dir, &file) {
+            Ok(Some(path)) => self
+                .changed
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(path),
+            Ok(None) => {}
+            Err(err) => {
+                let mut failure = self.failure.lock().unwrap_or_else(|e| e.into_inner());
+                failure.get_or_insert(err);
+            }
+        }
+    }
 }
 
 /// Swap two folders atomically (Linux `renameat2(RENAME_EXCHANGE)`); where

@@ -303,23 +303,43 @@ impl Preview {
         };
         let mut snapshot = Snapshot::of(&derived.site);
         let cases = derived.site.cases.len();
-        let collected = Collect::default();
+        // Written as rendered (only what differs), never held whole: at
+        // 10,000 cases the site is gigabytes.
+        let updater = output::Updater::new(&self.out);
         let hidden = ProgressBar::hidden();
-        let rendered = match build::render(derived, &[], &collected, &hidden, None) {
+        let rendered = build::render(derived, &[], &updater, &hidden, None);
+        let list = rendered
+            .as_ref()
+            .ok()
+            .map(|rendered| build::published_list(&rendered.written));
+        let mut paths: BTreeSet<String> = list.iter().map(|f| f.path.clone()).collect();
+        if let Some(list) = list {
+            updater.put(list);
+        }
+        let written = updater.finish();
+        // Whatever went in stays known, so a later rebuild removes it.
+        let mut changed = match written {
+            Ok(changed) => changed,
+            Err((err, changed)) => {
+                self.written.extend(changed);
+                return Outcome::Io(err);
+            }
+        };
+        let rendered = match rendered {
             Ok(rendered) => rendered,
             Err(diagnostics) => {
+                self.written.extend(changed);
                 self.snapshot = None;
                 return Outcome::Failed(diagnostics);
             }
         };
-        let mut files = collected.into_files();
-        files.push(build::published_list(&rendered.written));
-        let paths: BTreeSet<String> = files.iter().map(|f| f.path.clone()).collect();
+        paths.extend(rendered.written.iter().map(|w| w.path.clone()));
         let removed: Vec<String> = self.written.difference(&paths).cloned().collect();
-        let changed = match output::update(&self.out, &files, &removed) {
-            Ok(changed) => changed,
+        match output::update(&self.out, &[], &removed) {
+            Ok(gone) => changed.extend(gone),
             Err(err) => return Outcome::Io(err),
-        };
+        }
+        changed.sort();
         self.written = paths;
         self.search_files = rendered.search_files.into_iter().collect();
         self.search_index = rendered.search_index;
