@@ -501,5 +501,10 @@ mod tests {
         let (linked, reused) = second_build(&out, false);
         assert!(linked.is_empty());
         assert_eq!(reused, Reused::default());
+        // A record in a folder that lost its marker: not known to be ours.
+        first_build(&out, false);
+        fs::remove_file(out.join(destination::MARKER)).unwrap();
+        let (linked, _) = second_build(&out, false);
+        assert!(linked.is_empty(), "{linked:?}");
     }
 }
