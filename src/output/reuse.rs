@@ -133,10 +133,31 @@ impl<'a> Reuse<'a> {
     }
 }
 
+impl Reuse<'_> {
+    /// Link `path`, a copy of the site's file `source` (never compressed),
+    /// from the previous output if that holds exactly the same bytes.
+    fn try_reuse_copy(&self, previous: &PreviousOutput, path: &str, source: &Path) -> bool {
+        let Some(old) = previous.same_as(path, source) else {
+            return false;
+        };
+        if self.staging.link(path, &old).is_err() {
+            return false;
+        }
+        let size = old.metadata().map_or(0, |m| m.len());
+        self.bytes.fetch_add(size, Ordering::Relaxed);
+        self.files.fetch_add(1, Ordering::Relaxed);
+        true
+    }
+}
+
 impl Sink for Reuse<'_> {
     fn put(&self, file: OutputFile) {
-        if let (Some(previous), Contents::Bytes(bytes)) = (&self.previous, &file.contents) {
-            if self.try_reuse(previous, &file.path, bytes) {
+        if let Some(previous) = &self.previous {
+            let reused = match &file.contents {
+                Contents::Bytes(bytes) => self.try_reuse(previous, &file.path, bytes),
+                Contents::Copy(source) => self.try_reuse_copy(previous, &file.path, source),
+            };
+            if reused {
                 return;
             }
         }
@@ -186,6 +207,35 @@ impl PreviousOutput {
         let mut file = self.open_any(path)?;
         let same_size = file.metadata().ok()?.len() == bytes.len() as u64;
         (same_size && holds_exactly(&mut file, bytes)).then_some(file)
+    }
+
+    /// The old file at `path`, if the build recorded it and it holds
+    /// exactly what the file `source` holds (compared as both are read).
+    fn same_as(&self, path: &str, source: &Path) -> Option<fs::File> {
+        if !self.recorded.contains(path) {
+            return None;
+        }
+        let mut new = fs::File::open(source).ok()?;
+        let mut old = self.open_any(path)?;
+        let len = new.metadata().ok()?.len();
+        if !new.metadata().ok()?.is_file() || old.metadata().ok()?.len() != len {
+            return None;
+        }
+        let mut a = vec![0u8; 64 * 1024];
+        let mut b = vec![0u8; 64 * 1024];
+        let mut at = 0;
+        loop {
+            let n = new.read(&mut a).ok()?;
+            if n == 0 {
+                // The source may have changed length since it was measured.
+                return (at == len).then_some(old);
+            }
+            old.read_exact(&mut b[..n]).ok()?;
+            if a[..n] != b[..n] {
+                return None;
+            }
+            at += n as u64;
+        }
     }
 
     /// The old compressed copy `path` of `bytes`, if this binary wrote it
@@ -490,6 +540,41 @@ mod tests {
         assert!(fs::symlink_metadata(staging.dir.join("p.png"))
             .unwrap()
             .is_file());
+    }
+
+    #[test]
+    fn copies_of_the_sites_files_are_linked_only_when_identical() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let picture = dir.path().join("figure.svg");
+        fs::write(&picture, "<svg>图</svg>".repeat(200)).unwrap();
+        let copy = |sink: &dyn Sink| {
+            sink.put(OutputFile {
+                path: "c/figure.svg".to_string(),
+                contents: Contents::Copy(picture.clone()),
+            })
+        };
+        let staging = Staging::begin(&out).unwrap();
+        copy(&staging);
+        let record = destination::record_text(false, ["c/figure.svg"]);
+        put(&staging, destination::BUILD_RECORD, record.into_bytes());
+        staging.commit().unwrap();
+        let old = fs::metadata(out.join("c/figure.svg")).unwrap().ino();
+        let again = |edit: Option<&str>| {
+            if let Some(text) = edit {
+                fs::write(&picture, text).unwrap();
+            }
+            let staging = Staging::begin(&out).unwrap();
+            let reuse = Reuse::new(&staging, &staging, Some(&out), false);
+            copy(&reuse);
+            let staged = staging.dir.join("c/figure.svg");
+            assert_eq!(fs::read(&staged).unwrap(), fs::read(&picture).unwrap());
+            fs::metadata(staged).unwrap().ino()
+        };
+        assert_eq!(again(None), old, "unchanged: linked, not copied");
+        let same_length = "<svg>圖</svg>".repeat(200);
+        assert_ne!(again(Some(&same_length)), old);
+        assert_ne!(again(Some("<svg/>")), old);
     }
 
     #[test]
