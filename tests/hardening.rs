@@ -1532,6 +1532,23 @@ fn builds_killed_at_random_points_never_lose_the_output() {
     build(&out);
     assert_eq!(snapshot(&out), new);
     assert_eq!(staging_leftovers(dir.path()), Vec::<String>::new());
+    // The builds killed above were rebuilds that link unchanged files from
+    // the output they replace (`output::reuse`): so is this one.
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        let previous = dir.path().join(".out.previous");
+        let linked = snapshot(&out).into_keys().filter(|rel| {
+            let (a, b) = (
+                std::fs::metadata(out.join(rel)),
+                std::fs::metadata(previous.join(rel)),
+            );
+            matches!((a, b), (Ok(a), Ok(b)) if a.ino() == b.ino())
+        });
+        assert!(
+            linked.count() > 10,
+            "CASEBOOK_KILL_SEED={seed}: the rebuild linked nothing"
+        );
+    }
 
     // A build that fails leaves the output exactly as it was.
     std::fs::write(&about, "no front matter\n").unwrap();
