@@ -132,7 +132,7 @@ impl Staging {
     fn write(&self, file: &OutputFile) -> io::Result<()> {
         let target = self.prepare(&file.path)?;
         match &file.contents {
-            Contents::Bytes(bytes) => fs::write(&target, bytes),
+            Contents::Bytes(bytes) => write_new(&target, bytes),
             Contents::Copy(source) => copy_file(source, &target),
         }
     }
@@ -237,6 +237,28 @@ fn copy_file(source: &Path, target: &Path) -> io::Result<()> {
         }
     }
     io::copy(&mut from, &mut to).map(|_| ())
+}
+
+/// Write `bytes` as a new file at `target`. A file already there (a path
+/// rendered twice) is unlinked first, never truncated: it may be a link
+/// to a file of the output being replaced (`reuse`), which no build may
+/// write into.
+fn write_new(target: &Path, bytes: &[u8]) -> io::Result<()> {
+    use std::io::Write as _;
+    let create = || {
+        fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(target)
+    };
+    let mut file = match create() {
+        Err(err) if err.kind() == io::ErrorKind::AlreadyExists => {
+            fs::remove_file(target)?;
+            create()?
+        }
+        other => other?,
+    };
+    file.write_all(bytes)
 }
 
 /// Make `target` a new name for the open file `from` (through

@@ -543,6 +543,21 @@ mod tests {
     }
 
     #[test]
+    fn a_path_written_again_after_its_link_never_writes_into_the_old_output() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        first_build(&out, false);
+        let staging = Staging::begin(&out).unwrap();
+        let reuse = Reuse::new(&staging, &staging, Some(&out), false);
+        put(&reuse, "p.png", vec![7; 4000]);
+        assert_eq!(reuse.reused().files, 1);
+        // The same path rendered a second time, with other bytes.
+        put(&staging, "p.png", vec![8; 4000]);
+        assert_eq!(fs::read(out.join("p.png")).unwrap(), vec![7; 4000]);
+        assert_eq!(fs::read(staging.dir.join("p.png")).unwrap(), vec![8; 4000]);
+    }
+
+    #[test]
     fn copies_of_the_sites_files_are_linked_only_when_identical() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("out");
