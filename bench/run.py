@@ -1323,9 +1323,8 @@ def casebook_scenarios(binary: Path, base: Path, site: Path, clean_wall: float, 
     build = [str(binary), "build", "-v", "--root", str(site), "--output", str(out)]
     search = [str(binary), "search", "--root", str(site), "质量"]
     warm = measure(build, out, base / "casebook-clean-warm.log", inputs)
-    log(f"  casebook clean build, cache warm: {warm['wall']:.2f} s wall "
-        f"({warm['wall'] / clean_wall:.2f} × the cold clean build's {clean_wall:.2f} s), "
-        f"{maxrss_mib(warm['maxrss']):.1f} MiB peak")
+    log(f"  casebook clean build, cache warm: {figures(warm)} "
+        f"({warm['wall'] / clean_wall:.2f} × the cold clean build's {clean_wall:.2f} s)")
     rows = [("clean build, cache warm (the base of the rows below)", warm)]
     for k, what in enumerate(["rebuild, no change (keeps previous)",
                               "rebuild, no change (previous kept, older removed after)",
@@ -1334,26 +1333,30 @@ def casebook_scenarios(binary: Path, base: Path, site: Path, clean_wall: float, 
             edit_one_case(site)
         res = run_timed(build, base / f"casebook-rebuild-{k}.log", inputs)
         waited = wait_for_removal(out)
-        log(f"  casebook {what}: {res['wall']:.2f} s wall, {maxrss_mib(res['maxrss']):.1f} MiB peak"
-            f" (old output removed {waited:.1f} s after it returned)")
+        log(f"  casebook {what}: {figures(res)} (old output removed {waited:.1f} s after it returned)")
         rows.append((what, res))
     shutil.rmtree(site / CASEBOOK_CACHE / "search", ignore_errors=True)
     for what in ["search, no kept index", "search, kept index"]:
         res = run_timed(search, base / f"casebook-{what.split(',')[1].strip().replace(' ', '-')}.log", inputs)
-        log(f"  casebook {what}: {res['wall']:.2f} s wall, {maxrss_mib(res['maxrss']):.1f} MiB peak")
+        log(f"  casebook {what}: {figures(res)}")
         rows.append((what, res))
-    # Twice on one port: the posters' QR codes hold the preview's address,
-    # so the first start draws them for it and the second finds them cached.
+    # Twice on one port, as an editor starts it again. (A preview's posters
+    # link the published site, so both find the posters the builds drew.)
     port = free_port()
-    for k, what in enumerate(["serve, first start at its address", "serve, second start"]):
+    for k, what in enumerate(["serve, first start", "serve, second start"]):
         reset_file_system(inputs + [binary])
         res = serve_start(binary, site, port, base / f"casebook-serve-{k}.log")
-        log(f"  casebook {what}, to the first page: {res['wall']:.2f} s wall, "
-            f"{maxrss_mib(res['maxrss']):.1f} MiB peak")
+        log(f"  casebook {what}, to the first page: {figures(res)}")
         rows.append((what, res))
     for what, res in rows:
         print(f"| casebook {what} | {n:,} | {res['wall']:.2f} | {res['wall'] / warm['wall']:.2f} | "
               f"{maxrss_mib(res['maxrss']):.1f} | | |", flush=True)
+
+
+def figures(res: dict) -> str:
+    """A measurement's wall time, CPU (user + system) and peak memory."""
+    return (f"{res['wall']:.2f} s wall, {res['utime'] + res['stime']:.2f} s CPU, "
+            f"{maxrss_mib(res['maxrss']):.1f} MiB peak")
 
 
 def serve_start(binary: Path, site: Path, port: int, logfile: Path) -> dict:
