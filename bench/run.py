@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Benchmark harness: generate a synthetic site, time `casebook build` on it,
-and Hugo and Zola on the same content when they are installed.
+and Hugo and Zola on the same content when they are installed, and Hugo +
+Pagefind as the searchable alternative.
 
     python3 bench/run.py --cases 1000,10000 [--seed S] [--runs K] [--keep DIR]
-                         [--tools casebook,hugo,zola] [--casebook PATH] [--hugo PATH] [--zola PATH]
+                         [--tools casebook,hugo,hugo+pagefind,zola] [--casebook PATH]
+                         [--hugo PATH] [--zola PATH] [--pagefind PATH]
     python3 bench/run.py --cases 10000 --generate-only DIR
     python3 bench/run.py --cases 1300,8500 --typeset 2023 [--runs K]   # compile --pdf instead
 
@@ -14,7 +16,9 @@ a metrics block, a figure, a captioned table and a code block per case.
 Generation is deterministic for a given seed and uses the standard library only.
 Hugo reads the Casebook content as it is; Zola gets a copy with TOML front
 matter (see zola_front_matter). Both get minimal templates (see HUGO_LAYOUTS,
-ZOLA_TEMPLATES) and five taxonomies like Casebook's.
+ZOLA_TEMPLATES) and five taxonomies like Casebook's. `hugo+pagefind` is Hugo's
+build followed by Pagefind (extended, for Chinese) indexing its output: the
+static search a Hugo site adds (see HugoPagefind).
 
 Each build runs in a fresh wrapper process (a child Python that spawns the
 build and reports its own RUSAGE_CHILDREN), so the peak-memory figure belongs
@@ -665,7 +669,10 @@ HUGO_LAYOUTS = {
 <body><header><a href="{{ "/" | relURL }}">{{ site.Title }}</a></header>
 <main>{{ block "main" . }}{{ end }}</main></body></html>
 """,
-    "page.html": """{{ define "main" }}<article>
+    # data-pagefind-body: what Pagefind's docs advise (index the main
+    # content; with it on any page, pages without it are left out), so
+    # hugo+pagefind indexes the case pages, as Casebook's search does.
+    "page.html": """{{ define "main" }}<article data-pagefind-body>
 <h1>{{ .Title }}</h1>
 <p>{{ .Params.enterprise.name }}</p>
 <dl>{{ range site.Params.taxonomy_keys }}
@@ -983,6 +990,10 @@ class Tool:
     def command(self, base: Path, site: Path, out: Path) -> list[str]:
         raise NotImplementedError
 
+    def steps(self, base: Path, site: Path, out: Path) -> list[list[str]]:
+        """The commands of one clean build, timed as one (see measure_steps)."""
+        return [self.command(base, site, out)]
+
     def case_page(self, cid: str, year: int) -> str:
         raise NotImplementedError
 
@@ -991,6 +1002,10 @@ class Tool:
 
     def phases(self, log_text: str) -> list[str]:
         """Per-phase times the tool printed, if any."""
+        return []
+
+    def notes(self, log_text: str, out: Path) -> list[str]:
+        """Anything else worth reporting about a build's output."""
         return []
 
 
@@ -1038,6 +1053,41 @@ class Hugo(Tool):
         return [ln for ln in log_text.splitlines() if re.match(r"(WARN|ERROR)\b", ln)]
 
 
+class HugoPagefind(Hugo):
+    """Hugo's build, then Pagefind's extended build (the one that segments
+    Chinese) indexing Hugo's output in place, with its defaults, as Pagefind's
+    docs have a Hugo user run it (`npx pagefind --site public`; npm's wrapper
+    runs `pagefind_extended`). The language comes from the pages'
+    `<html lang="zh-CN">`; the case layout's `data-pagefind-body` limits the
+    index to the case pages. The bundle goes to `OUT/pagefind/` and counts in
+    the output's size and files."""
+    name = "hugo+pagefind"
+
+    def __init__(self, binary: Path, version: str, pagefind: Path, pagefind_version: str):
+        super().__init__(binary, version)
+        self.pagefind, self.pagefind_version = pagefind, pagefind_version
+
+    @property
+    def label(self) -> str:
+        hugo = ".".join(map(str, version_tuple(self.version)))
+        pagefind = ".".join(map(str, version_tuple(self.pagefind_version)))
+        return f"hugo {hugo} + pagefind {pagefind}"
+
+    def steps(self, base, site, out):
+        return [self.command(base, site, out), [str(self.pagefind), "--site", str(out)]]
+
+    def warnings(self, log_text):
+        # Hugo's WARN/ERROR lines and Pagefind's errors and warnings.
+        return super().warnings(log_text) + [
+            ln for ln in log_text.splitlines() if re.match(r"\s*(error|warning)\b", ln, re.IGNORECASE)]
+
+    def notes(self, log_text, out):
+        indexed = re.findall(r"Indexed (\d[\d,]*) (pages?|words?|languages?|sorts?|filters?)\b", log_text)
+        size, files = tree_size(out / "pagefind")
+        return ["pagefind indexed " + ", ".join(f"{n} {what}" for n, what in indexed),
+                f"pagefind bundle {files:,} files, {size / 2**20:.1f} MiB"]
+
+
 class Zola(Tool):
     name = "zola"
     # Zola slugifies the taxonomy's name in its URLs: priority_area's terms
@@ -1061,36 +1111,63 @@ class Zola(Tool):
 def find_tools(args) -> list[Tool]:
     """The tools named by --tools (one not found is an error) or, by default,
     Casebook plus Hugo and Zola when found on PATH or given with --hugo/--zola
-    (one not found on PATH is noted and skipped)."""
+    (one not found on PATH is noted and skipped). `hugo+pagefind` runs only
+    when named, with Hugo's binary and --pagefind's."""
     explicit = args.tools is not None
     wanted = args.tools if explicit else ["casebook", "hugo", "zola"]
     tools: list[Tool] = []
     for name in wanted:
         if name == "casebook":
             continue  # last: it may run cargo build, which should not precede a usage error
-        given = getattr(args, name)
-        found = find_binary(given) if given else shutil.which(name)
-        if found is None:
-            if given:
-                sys.exit(f"error: {name} not found: {given}")
-            if explicit:
-                sys.exit(f"error: {name} not found on PATH (give --{name} PATH)")
-            log(f"note: {name} not found on PATH; skipped (give --{name} PATH to include it)")
+        if name == "hugo+pagefind":
+            tools.append(find_hugo_pagefind(args))
             continue
-        binary = Path(found)
-        version = version_of([str(binary), "version" if name == "hugo" else "--version"])
-        if not is_executable_file(binary):
-            # `pip install hugo` puts a Python launcher on PATH that names the
-            # real binary in its version output; time the binary, not Python.
-            m = re.search(r" at (/\S+)", version)
-            if m and Path(m.group(1)).is_file():
-                binary = Path(m.group(1))
-        cls = Hugo if name == "hugo" else Zola
-        tools.append(cls(binary, version.splitlines()[-1] if version else "?"))
+        found = find_generator(name, getattr(args, name), explicit)
+        if found:
+            cls = Hugo if name == "hugo" else Zola
+            tools.append(cls(*found))
     if "casebook" in wanted:
         binary = resolve_binary(args.casebook)
         tools.insert(0, Casebook(binary, version_of([str(binary), "--version"])))
     return tools
+
+
+def find_generator(name: str, given: str | None, explicit: bool) -> tuple[Path, str] | None:
+    """Hugo's or Zola's binary and version: `given` (--hugo/--zola) or the
+    name on PATH. Not found is an error when asked for, else noted (None)."""
+    found = find_binary(given) if given else shutil.which(name)
+    if found is None:
+        if given:
+            sys.exit(f"error: {name} not found: {given}")
+        if explicit:
+            sys.exit(f"error: {name} not found on PATH (give --{name} PATH)")
+        log(f"note: {name} not found on PATH; skipped (give --{name} PATH to include it)")
+        return None
+    binary = Path(found)
+    version = version_of([str(binary), "version" if name == "hugo" else "--version"])
+    if not is_executable_file(binary):
+        # `pip install hugo` puts a Python launcher on PATH that names the
+        # real binary in its version output; time the binary, not Python.
+        m = re.search(r" at (/\S+)", version)
+        if m and Path(m.group(1)).is_file():
+            binary = Path(m.group(1))
+    return binary, version.splitlines()[-1] if version else "?"
+
+
+def find_hugo_pagefind(args) -> HugoPagefind:
+    """Hugo as for the `hugo` tool, and Pagefind's extended binary from
+    --pagefind or `pagefind_extended` on PATH (both must be found)."""
+    hugo_binary, hugo_version = find_generator("hugo", args.hugo, True)
+    given = args.pagefind
+    found = find_binary(given) if given else shutil.which("pagefind_extended")
+    if found is None:
+        sys.exit(f"error: pagefind not found: {given}" if given else
+                 "error: pagefind_extended not found on PATH (give --pagefind PATH: after `npm install "
+                 "pagefind`, node_modules/@pagefind/linux-x64/bin/pagefind_extended)")
+    version = version_of([str(found), "--version"])
+    if "extended" not in Path(found).name:
+        log(f"note: {found} may not be Pagefind's extended build, which alone segments Chinese")
+    return HugoPagefind(hugo_binary, hugo_version, Path(found), version or "?")
 
 
 # When this process last deleted a tree (time.monotonic()), if it has.
@@ -1157,9 +1234,11 @@ def reset_file_system(inputs: list[Path]) -> None:
 
 
 def measure(cmd: list[str], out: Path, logfile: Path, inputs: list[Path]) -> dict:
-    if out.exists():
-        delete_tree(out)  # every run is a clean build; deleting is not timed
-    reset_file_system(inputs + [Path(cmd[0])])
+    return measure_steps([cmd], out, logfile, inputs)
+
+
+def wrapped(cmd: list[str], logfile: Path) -> dict:
+    """One command under the measurement wrapper; exits on failure."""
     r = subprocess.run([sys.executable, "-I", "-S", "-c", WRAPPER, str(logfile), *cmd],
                        capture_output=True, text=True)
     if r.returncode != 0:
@@ -1169,7 +1248,28 @@ def measure(cmd: list[str], out: Path, logfile: Path, inputs: list[Path]) -> dic
         sys.exit(f"error: could not run {cmd[0]}: {res['error']}")
     if res["rc"] != 0:
         tail = logfile.read_text(encoding="utf-8", errors="replace")[-4000:]
-        sys.exit(f"error: build exited with {res['rc']} (log: {logfile})\n{tail}")
+        sys.exit(f"error: {Path(cmd[0]).name} exited with {res['rc']} (log: {logfile})\n{tail}")
+    return res
+
+
+def measure_steps(cmds: list[list[str]], out: Path, logfile: Path, inputs: list[Path]) -> dict:
+    """A clean build made of one or more commands run one after the other
+    (Hugo, then Pagefind on its output), each under its own wrapper, with
+    nothing reset between them, as a user's `hugo && pagefind` runs. Wall
+    and CPU times are the steps' sums, peak memory the largest step's;
+    `steps` keeps each step's figures. Every step's log is appended to
+    `logfile` (one step: the log itself)."""
+    if out.exists():
+        delete_tree(out)  # every run is a clean build; deleting is not timed
+    reset_file_system(inputs + [Path(c[0]) for c in cmds])
+    logs = [logfile] if len(cmds) == 1 else \
+        [logfile.with_name(f"{logfile.stem}.step{i}{logfile.suffix}") for i in range(len(cmds))]
+    steps = [wrapped(cmd, step_log) for cmd, step_log in zip(cmds, logs)]
+    if len(cmds) > 1:
+        logfile.write_bytes(b"".join(p.read_bytes() for p in logs))
+    res = {"wall": sum(r["wall"] for r in steps), "maxrss": max(r["maxrss"] for r in steps),
+           "utime": sum(r["utime"] for r in steps), "stime": sum(r["stime"] for r in steps),
+           "rc": 0, "steps": steps}
     if out.is_dir():
         res["out_bytes"], res["out_files"] = tree_size(out)
     else:
@@ -1182,15 +1282,7 @@ def run_timed(cmd: list[str], logfile: Path, inputs: list[Path]) -> dict:
     """One command under the measurement wrapper, with nothing deleted
     first (the scenarios below run over what earlier runs left)."""
     reset_file_system(inputs + [Path(cmd[0])])
-    r = subprocess.run([sys.executable, "-I", "-S", "-c", WRAPPER, str(logfile), *cmd],
-                       capture_output=True, text=True)
-    if r.returncode != 0:
-        sys.exit(f"error: measurement wrapper failed:\n{r.stderr}")
-    res = json.loads(r.stdout.strip().splitlines()[-1])
-    if "error" in res or res["rc"] != 0:
-        tail = logfile.read_text(encoding="utf-8", errors="replace")[-4000:]
-        sys.exit(f"error: {cmd[1]} failed (log: {logfile})\n{tail}")
-    return res
+    return wrapped(cmd, logfile)
 
 
 def wait_for_removal(out: Path, limit: float = 600.0) -> float:
@@ -1231,9 +1323,8 @@ def casebook_scenarios(binary: Path, base: Path, site: Path, clean_wall: float, 
     build = [str(binary), "build", "-v", "--root", str(site), "--output", str(out)]
     search = [str(binary), "search", "--root", str(site), "质量"]
     warm = measure(build, out, base / "casebook-clean-warm.log", inputs)
-    log(f"  casebook clean build, cache warm: {warm['wall']:.2f} s wall "
-        f"({warm['wall'] / clean_wall:.2f} × the cold clean build's {clean_wall:.2f} s), "
-        f"{maxrss_mib(warm['maxrss']):.1f} MiB peak")
+    log(f"  casebook clean build, cache warm: {figures(warm)} "
+        f"({warm['wall'] / clean_wall:.2f} × the cold clean build's {clean_wall:.2f} s)")
     rows = [("clean build, cache warm (the base of the rows below)", warm)]
     for k, what in enumerate(["rebuild, no change (keeps previous)",
                               "rebuild, no change (previous kept, older removed after)",
@@ -1242,26 +1333,30 @@ def casebook_scenarios(binary: Path, base: Path, site: Path, clean_wall: float, 
             edit_one_case(site)
         res = run_timed(build, base / f"casebook-rebuild-{k}.log", inputs)
         waited = wait_for_removal(out)
-        log(f"  casebook {what}: {res['wall']:.2f} s wall, {maxrss_mib(res['maxrss']):.1f} MiB peak"
-            f" (old output removed {waited:.1f} s after it returned)")
+        log(f"  casebook {what}: {figures(res)} (old output removed {waited:.1f} s after it returned)")
         rows.append((what, res))
     shutil.rmtree(site / CASEBOOK_CACHE / "search", ignore_errors=True)
     for what in ["search, no kept index", "search, kept index"]:
         res = run_timed(search, base / f"casebook-{what.split(',')[1].strip().replace(' ', '-')}.log", inputs)
-        log(f"  casebook {what}: {res['wall']:.2f} s wall, {maxrss_mib(res['maxrss']):.1f} MiB peak")
+        log(f"  casebook {what}: {figures(res)}")
         rows.append((what, res))
-    # Twice on one port: the posters' QR codes hold the preview's address,
-    # so the first start draws them for it and the second finds them cached.
+    # Twice on one port, as an editor starts it again. (A preview's posters
+    # link the published site, so both find the posters the builds drew.)
     port = free_port()
-    for k, what in enumerate(["serve, first start at its address", "serve, second start"]):
+    for k, what in enumerate(["serve, first start", "serve, second start"]):
         reset_file_system(inputs + [binary])
         res = serve_start(binary, site, port, base / f"casebook-serve-{k}.log")
-        log(f"  casebook {what}, to the first page: {res['wall']:.2f} s wall, "
-            f"{maxrss_mib(res['maxrss']):.1f} MiB peak")
+        log(f"  casebook {what}, to the first page: {figures(res)}")
         rows.append((what, res))
     for what, res in rows:
         print(f"| casebook {what} | {n:,} | {res['wall']:.2f} | {res['wall'] / warm['wall']:.2f} | "
               f"{maxrss_mib(res['maxrss']):.1f} | | |", flush=True)
+
+
+def figures(res: dict) -> str:
+    """A measurement's wall time, CPU (user + system) and peak memory."""
+    return (f"{res['wall']:.2f} s wall, {res['utime'] + res['stime']:.2f} s CPU, "
+            f"{maxrss_mib(res['maxrss']):.1f} MiB peak")
 
 
 def serve_start(binary: Path, site: Path, port: int, logfile: Path) -> dict:
@@ -1356,6 +1451,8 @@ def check_output(tool: Tool, out: Path, stats: dict, logfile: Path) -> None:
     phases = tool.phases(log_text)
     if phases:
         log("    phases: " + "; ".join(re.sub(r"\s+", " ", p) for p in phases))
+    for note in tool.notes(log_text, out):
+        log(f"    {note}")
 
 
 DEPLOY_KEY, DEPLOY_SECRET = "benchkey", "bench-secret-key"
@@ -1437,7 +1534,7 @@ def parse_cases(s: str) -> list[int]:
     return ns
 
 
-TOOL_NAMES = ("casebook", "hugo", "zola")
+TOOL_NAMES = ("casebook", "hugo", "hugo+pagefind", "zola")
 
 
 def parse_tools(s: str) -> list[str]:
@@ -1517,11 +1614,14 @@ def main() -> None:
     ap.add_argument("--keep", metavar="DIR", type=Path,
                     help="work in DIR instead of a temp dir and keep it: DIR/N/site, DIR/N/public-TOOL, logs")
     ap.add_argument("--tools", type=parse_tools,
-                    help="comma list of casebook,hugo,zola (default: casebook, and hugo/zola when found)")
+                    help="comma list of casebook,hugo,hugo+pagefind,zola "
+                         "(default: casebook, and hugo/zola when found)")
     ap.add_argument("--casebook", metavar="PATH",
                     help="binary to time (default target/release/casebook, built with cargo if missing)")
     ap.add_argument("--hugo", metavar="PATH", help="hugo binary (default: hugo on PATH)")
     ap.add_argument("--zola", metavar="PATH", help="zola binary (default: zola on PATH)")
+    ap.add_argument("--pagefind", metavar="PATH",
+                    help="Pagefind's extended binary for hugo+pagefind (default: pagefind_extended on PATH)")
     ap.add_argument("--scenarios", action="store_true",
                     help="after the clean builds, time Casebook's rebuilds over the existing output, "
                          "one after a one-case edit, and casebook search cold and warm (rows × clean build)")
@@ -1555,6 +1655,8 @@ def main() -> None:
     tools = find_tools(args)
     for t in tools:
         log(f"{t.name}: {t.binary} ({t.version})")
+        if isinstance(t, HugoPagefind):
+            log(f"  then {t.pagefind} ({t.pagefind_version})")
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)
         work = args.keep.resolve()
@@ -1589,11 +1691,15 @@ def main() -> None:
                         # picture variants and posters: nothing cached by an
                         # earlier run (untimed; see casebook_scenarios).
                         shutil.rmtree(site / CASEBOOK_CACHE, ignore_errors=True)
-                    res = measure(t.command(base, site, out), out, logfile, inputs)
+                    res = measure_steps(t.steps(base, site, out), out, logfile, inputs)
                     runs[t.name].append(res)
                     log(f"  {t.name} run {k}/{args.runs}: {res['wall']:.2f} s wall, "
                         f"{res['utime'] + res['stime']:.2f} s CPU, {maxrss_mib(res['maxrss']):.1f} MiB peak, "
                         f"{res['out_files']} files")
+                    if len(res["steps"]) > 1:
+                        log("    steps: " + "; ".join(
+                            f"{r['wall']:.2f} s wall, {r['utime'] + r['stime']:.2f} s CPU, "
+                            f"{maxrss_mib(r['maxrss']):.1f} MiB peak" for r in res["steps"]))
                     if k == 1:
                         check_output(t, out, st, logfile)
                         if t.name == "casebook":
