@@ -35,6 +35,12 @@ const TEXT: &[&str] = &[
     "html", "htm", "css", "js", "mjs", "json", "xml", "svg", "txt", "csv", "map",
 ];
 
+/// Does a file of `path` and `len` bytes get precompressed copies (when
+/// they come out smaller)?
+pub fn gets_copies(path: &str, len: usize) -> bool {
+    len >= MIN_BYTES && is_compressible(path)
+}
+
 /// Is `path` a text file worth a precompressed copy?
 pub fn is_compressible(path: &str) -> bool {
     path.rsplit_once('.')
@@ -57,7 +63,7 @@ impl<'a> Precompress<'a> {
 impl Sink for Precompress<'_> {
     fn put(&self, file: OutputFile) {
         if let Contents::Bytes(bytes) = &file.contents {
-            if bytes.len() >= MIN_BYTES && is_compressible(&file.path) {
+            if gets_copies(&file.path, bytes.len()) {
                 if let Some(gz) = smaller(bytes, gzip(bytes)) {
                     self.inner.put(copy(&file.path, "gz", gz));
                 }

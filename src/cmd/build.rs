@@ -14,7 +14,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::build::{load, printed_books, published_list, render, Mode, Phases, Rendered, Request};
 use crate::content;
 use crate::diagnostics::{self, Diagnostic};
-use crate::output::{Contents, OutputFile, Reuse, Reused, Sink, Staging, Written};
+use crate::output::{Contents, Copies, OutputFile, Reuse, Reused, Sink, Staging, Written};
 use crate::precompress::Precompress;
 use crate::published;
 use crate::urls;
@@ -168,7 +168,11 @@ fn stage(
     let staging = Staging::begin(out_dir).map_err(BuildError::Io)?;
     let compress = Precompress::new(&staging, brotli);
     let previous = (!options.clean).then_some(out_dir);
-    let sink = Reuse::new(&staging, &compress, previous, brotli);
+    let copies = Copies {
+        wanted: crate::precompress::gets_copies,
+        brotli,
+    };
+    let sink = Reuse::new(&staging, &compress, previous, copies);
     let rendered =
         render(derived, &printed, &sink, progress, Some(phases)).map_err(BuildError::Content)?;
     let Rendered {

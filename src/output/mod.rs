@@ -39,7 +39,7 @@ use crate::destination::{self, MARKER};
 mod reuse;
 mod sink;
 
-pub use reuse::{Reuse, Reused};
+pub use reuse::{Copies, Reuse, Reused};
 pub use sink::{Contents, Discard, OutputFile, Recorder, Sink, Written};
 
 /// A staging folder being filled by a build. [`Staging::commit`] makes it

@@ -32,7 +32,6 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use super::{stays_inside, Contents, OutputFile, Sink, Staging};
 use crate::destination;
-use crate::precompress;
 
 /// A sink in front of the compression and the staging folder that links
 /// unchanged files from the previous output instead.
@@ -41,10 +40,19 @@ pub struct Reuse<'a> {
     /// Where files that are not reused go (compression, then `staging`).
     next: &'a dyn Sink,
     previous: Option<PreviousOutput>,
-    /// Whether `.br` copies are written (`[output] brotli`).
-    brotli: bool,
+    copies: Copies,
     files: AtomicUsize,
     bytes: AtomicU64,
+}
+
+/// Which files the compression after this sink gives copies
+/// (`precompress`, which `output` must not know: it is built on it).
+#[derive(Clone, Copy)]
+pub struct Copies {
+    /// Whether a file of this path and length gets a `.gz`.
+    pub wanted: fn(&str, usize) -> bool,
+    /// Whether it also gets a `.br` (`[output] brotli`).
+    pub brotli: bool,
 }
 
 /// What a build took from the previous output.
@@ -71,13 +79,13 @@ impl<'a> Reuse<'a> {
         staging: &'a Staging,
         next: &'a dyn Sink,
         previous: Option<&Path>,
-        brotli: bool,
+        copies: Copies,
     ) -> Reuse<'a> {
         Reuse {
             staging,
             next,
             previous: previous.and_then(PreviousOutput::open),
-            brotli,
+            copies,
             files: AtomicUsize::new(0),
             bytes: AtomicU64::new(0),
         }
@@ -97,12 +105,10 @@ impl<'a> Reuse<'a> {
         let Some(old) = previous.same_file(path, bytes) else {
             return false;
         };
-        let compressed =
-            bytes.len() >= precompress::MIN_BYTES && precompress::is_compressible(path);
         let mut links = vec![(path.to_string(), old)];
-        if compressed {
+        if (self.copies.wanted)(path, bytes.len()) {
             let mut kinds = vec![Compression::Gzip];
-            if self.brotli {
+            if self.copies.brotli {
                 kinds.push(Compression::Brotli);
             }
             for kind in kinds {
@@ -381,7 +387,55 @@ fn open_beneath(_dir: &fs::File, _path: &str) -> io::Result<fs::File> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::precompress::Precompress;
+    use std::io::Write as _;
+
+    /// The build's compression (`precompress`, which sits above `output`
+    /// and so is not used here): a `.gz`, and with `brotli` a `.br`,
+    /// beside each page of 1 KB or more.
+    struct Compress<'a> {
+        inner: &'a dyn Sink,
+        brotli: bool,
+    }
+
+    fn wanted(path: &str, len: usize) -> bool {
+        len >= 1024 && path.ends_with(".html")
+    }
+
+    fn gunzip(packed: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        flate2::read::GzDecoder::new(packed)
+            .read_to_end(&mut out)
+            .unwrap();
+        out
+    }
+
+    impl Sink for Compress<'_> {
+        fn put(&self, file: OutputFile) {
+            if let Contents::Bytes(bytes) = &file.contents {
+                if wanted(&file.path, bytes.len()) {
+                    let mut gz = flate2::write::GzEncoder::new(Vec::new(), Default::default());
+                    gz.write_all(bytes).unwrap();
+                    put(
+                        self.inner,
+                        &format!("{}.gz", file.path),
+                        gz.finish().unwrap(),
+                    );
+                    if self.brotli {
+                        let mut br = Vec::new();
+                        let mut writer = brotli::CompressorWriter::new(&mut br, 4096, 5, 22);
+                        writer.write_all(bytes).unwrap();
+                        drop(writer);
+                        put(self.inner, &format!("{}.br", file.path), br);
+                    }
+                }
+            }
+            self.inner.put(file);
+        }
+    }
+
+    fn copies(brotli: bool) -> Copies {
+        Copies { wanted, brotli }
+    }
     use std::os::unix::fs::MetadataExt as _;
 
     fn page(n: usize) -> Vec<u8> {
@@ -401,7 +455,10 @@ mod tests {
     /// `a/index.html`, `b/index.html`, the picture `p.png`, and its record.
     fn first_build(out: &Path, brotli: bool) {
         let staging = Staging::begin(out).unwrap();
-        let sink = Precompress::new(&staging, brotli);
+        let sink = Compress {
+            inner: &staging,
+            brotli,
+        };
         put(&sink, "a/index.html", page(1));
         put(&sink, "b/index.html", page(2));
         put(&sink, "p.png", vec![7; 4000]);
@@ -414,8 +471,11 @@ mod tests {
     /// it renders the same files.
     fn second_build(out: &Path, brotli: bool) -> (Vec<String>, Reused) {
         let staging = Staging::begin(out).unwrap();
-        let compress = Precompress::new(&staging, brotli);
-        let reuse = Reuse::new(&staging, &compress, Some(out), brotli);
+        let compress = Compress {
+            inner: &staging,
+            brotli,
+        };
+        let reuse = Reuse::new(&staging, &compress, Some(out), copies(brotli));
         put(&reuse, "a/index.html", page(1));
         put(&reuse, "b/index.html", page(2));
         put(&reuse, "p.png", vec![7; 4000]);
@@ -438,7 +498,7 @@ mod tests {
         // Whatever was reused, the staged files are what a clean build
         // writes.
         let gz = fs::read(staging.dir.join("a/index.html.gz")).unwrap();
-        assert_eq!(gz, precompress::gzip(&page(1)));
+        assert_eq!(gunzip(&gz), page(1));
         assert_eq!(fs::read(staging.dir.join("b/index.html")).unwrap(), page(2));
         (linked, reuse.reused())
     }
@@ -525,8 +585,11 @@ mod tests {
         // SAFETY: a valid NUL-terminated path.
         assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
         let staging = Staging::begin(&out).unwrap();
-        let compress = Precompress::new(&staging, false);
-        let reuse = Reuse::new(&staging, &compress, Some(&out), false);
+        let compress = Compress {
+            inner: &staging,
+            brotli: false,
+        };
+        let reuse = Reuse::new(&staging, &compress, Some(&out), copies(false));
         put(&reuse, "a/index.html", page(1));
         put(&reuse, "p.png", vec![7; 4000]);
         put(&reuse, "b/index.html", page(2));
@@ -548,7 +611,7 @@ mod tests {
         let out = dir.path().join("out");
         first_build(&out, false);
         let staging = Staging::begin(&out).unwrap();
-        let reuse = Reuse::new(&staging, &staging, Some(&out), false);
+        let reuse = Reuse::new(&staging, &staging, Some(&out), copies(false));
         put(&reuse, "p.png", vec![7; 4000]);
         assert_eq!(reuse.reused().files, 1);
         // The same path rendered a second time, with other bytes.
@@ -580,7 +643,7 @@ mod tests {
                 fs::write(&picture, text).unwrap();
             }
             let staging = Staging::begin(&out).unwrap();
-            let reuse = Reuse::new(&staging, &staging, Some(&out), false);
+            let reuse = Reuse::new(&staging, &staging, Some(&out), copies(false));
             copy(&reuse);
             let staged = staging.dir.join("c/figure.svg");
             assert_eq!(fs::read(&staged).unwrap(), fs::read(&picture).unwrap());
