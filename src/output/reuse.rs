@@ -120,8 +120,22 @@ impl<'a> Reuse<'a> {
                 }
             }
         }
+        self.link_all(&links)
+    }
+
+    /// Link `path`, a copy of the site's file `source` (never compressed),
+    /// from the previous output if that holds exactly the same bytes.
+    fn try_reuse_copy(&self, previous: &PreviousOutput, path: &str, source: &Path) -> bool {
+        match previous.same_as(path, source) {
+            Some(old) => self.link_all(&[(path.to_string(), old)]),
+            None => false,
+        }
+    }
+
+    /// Link every one of `links` into the staging folder, or none.
+    fn link_all(&self, links: &[(String, fs::File)]) -> bool {
         let mut made = Vec::new();
-        for (path, file) in &links {
+        for (path, file) in links {
             if self.staging.link(path, file).is_err() {
                 for path in made {
                     self.staging.unlink(path);
@@ -130,28 +144,11 @@ impl<'a> Reuse<'a> {
             }
             made.push(path.as_str());
         }
-        for (_, file) in &links {
+        for (_, file) in links {
             let size = file.metadata().map_or(0, |m| m.len());
             self.bytes.fetch_add(size, Ordering::Relaxed);
         }
         self.files.fetch_add(links.len(), Ordering::Relaxed);
-        true
-    }
-}
-
-impl Reuse<'_> {
-    /// Link `path`, a copy of the site's file `source` (never compressed),
-    /// from the previous output if that holds exactly the same bytes.
-    fn try_reuse_copy(&self, previous: &PreviousOutput, path: &str, source: &Path) -> bool {
-        let Some(old) = previous.same_as(path, source) else {
-            return false;
-        };
-        if self.staging.link(path, &old).is_err() {
-            return false;
-        }
-        let size = old.metadata().map_or(0, |m| m.len());
-        self.bytes.fetch_add(size, Ordering::Relaxed);
-        self.files.fetch_add(1, Ordering::Relaxed);
         true
     }
 }
