@@ -218,27 +218,14 @@ impl PreviousOutput {
         if !self.recorded.contains(path) {
             return None;
         }
-        let mut new = fs::File::open(source).ok()?;
+        let new = fs::File::open(source).ok()?;
         let mut old = self.open_any(path)?;
         let len = new.metadata().ok()?.len();
         if !new.metadata().ok()?.is_file() || old.metadata().ok()?.len() != len {
             return None;
         }
-        let mut a = vec![0u8; 64 * 1024];
-        let mut b = vec![0u8; 64 * 1024];
-        let mut at = 0;
-        loop {
-            let n = new.read(&mut a).ok()?;
-            if n == 0 {
-                // The source may have changed length since it was measured.
-                return (at == len).then_some(old);
-            }
-            old.read_exact(&mut b[..n]).ok()?;
-            if a[..n] != b[..n] {
-                return None;
-            }
-            at += n as u64;
-        }
+        // The source may change length while it is read: `len` is checked.
+        same_contents(&mut old, new, len).then_some(old)
     }
 
     /// The old compressed copy `path` of `bytes`, if this binary wrote it
@@ -270,19 +257,24 @@ impl PreviousOutput {
 
 /// Whether `file` (already known to be `bytes.len()` long) holds `bytes`.
 fn holds_exactly(file: &mut fs::File, bytes: &[u8]) -> bool {
-    let mut chunk = vec![0u8; 64 * 1024];
+    same_contents(file, bytes, bytes.len() as u64)
+}
+
+/// Whether `old` holds what `new` reads, which must be `len` bytes.
+fn same_contents(old: &mut fs::File, mut new: impl Read, len: u64) -> bool {
+    let (mut a, mut b) = (vec![0u8; 64 * 1024], vec![0u8; 64 * 1024]);
     let mut at = 0;
     loop {
-        let n = match file.read(&mut chunk) {
-            Ok(0) => return at == bytes.len(),
+        let n = match new.read(&mut a) {
+            Ok(0) => return at == len,
             Ok(n) => n,
             Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
             Err(_) => return false,
         };
-        if bytes.get(at..at + n) != Some(&chunk[..n]) {
+        if old.read_exact(&mut b[..n]).is_err() || a[..n] != b[..n] {
             return false;
         }
-        at += n;
+        at += n as u64;
     }
 }
 
